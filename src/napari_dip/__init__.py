@@ -1,0 +1,49 @@
+"""napari-dip: Deep Image Prior restoration for napari.
+
+The public API is importable from here without importing torch, napari or Qt:
+the names below are resolved lazily on first use.
+
+>>> from napari_dip import restore                        # doctest: +SKIP
+>>> result = restore(noisy, "denoise", iterations=500)    # doctest: +SKIP
+>>> result.image, result.stopped_at, result.config        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "restore": "napari_dip.core.restore",
+    "iter_restore": "napari_dip.core.restore",
+    "RestoreResult": "napari_dip.core.restore",
+    "Snapshot": "napari_dip.core.engine",
+    "blend": "napari_dip.core.blend",
+    "iter_blend": "napari_dip.core.blend",
+    "available_devices": "napari_dip.core.devices",
+}
+_SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli"}
+
+__all__ = [*_LAZY, "metrics", "baselines", "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core.blend import blend, iter_blend
+    from .core.devices import available_devices
+    from .core.engine import Snapshot
+    from .core.restore import RestoreResult, iter_restore, restore
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"napari_dip.{name}")
+    raise AttributeError(f"module 'napari_dip' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,201 @@
+"""Sample data made from images that ship with scikit-image (no download).
+
+Each ``make_*`` function returns napari LayerData tuples (plain tuples: this
+module does not import napari), so they serve both File > Open Sample and the
+command line's ``demo``. The clean image comes along as a reference layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIZE = 128
+
+
+def _crop_resize(image: np.ndarray, size: int) -> np.ndarray:
+    from skimage.transform import resize
+
+    h, w = image.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    out = resize(image[top:top + s, left:left + s], (size, size) + image.shape[2:], anti_aliasing=True)
+    return (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
+
+
+def cell(size: int = SIZE) -> np.ndarray:
+    """A microscopy image (scikit-image's ``cell``), centre crop, uint8."""
+    from skimage import data
+
+    return _crop_resize(data.cell() / 255.0, size)
+
+
+def astronaut(size: int = SIZE) -> np.ndarray:
+    """An RGB photograph (scikit-image's ``astronaut``), uint8 (size, size, 3)."""
+    from skimage import data
+
+    return _crop_resize(data.astronaut()[30:330, 100:400] / 255.0, size)
+
+
+def camera(size: int = SIZE) -> np.ndarray:
+    from skimage import data
+
+    return _crop_resize(data.camera() / 255.0, size)
+
+
+def add_gaussian_noise(image: np.ndarray, sigma: float = 25.0, seed: int = 0) -> np.ndarray:
+    """uint8 image + N(0, sigma) noise, clipped to uint8."""
+    rng = np.random.default_rng(seed)
+    return np.clip(image + rng.normal(0, sigma, image.shape), 0, 255).round().astype(np.uint8)
+
+
+def text_mask(shape: tuple[int, int], text: str = "napari dip\nrestores\nthis text", seed: int = 0) -> np.ndarray:
+    """A uint8 Labels mask (1 = missing) with text strokes drawn over an image of ``shape``."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    h, w = shape
+    canvas = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(canvas)
+    try:
+        font = ImageFont.load_default(size=max(8, h // 7))
+    except TypeError:  # Pillow < 10.1
+        font = ImageFont.load_default()
+    draw.multiline_text((w // 16, h // 10), text, fill=1, font=font, spacing=h // 12)
+    return (np.asarray(canvas) > 0).astype(np.uint8)
+
+
+def random_pixel_mask(shape: tuple[int, int], fraction: float = 0.5, seed: int = 0) -> np.ndarray:
+    """A uint8 Labels mask with ``fraction`` of the pixels missing at random."""
+    rng = np.random.default_rng(seed)
+    return (rng.random(shape) < fraction).astype(np.uint8)
+
+
+def downsample(image: np.ndarray, factor: int, channel_axis: int | None = None) -> np.ndarray:
+    """Lanczos (antialiased) down-sampling, the operator DIP's super-resolution inverts."""
+    import torch
+
+    from .core.operators import Downsampler
+
+    x = np.asarray(image, dtype=np.float32)
+    x = x[None] if channel_axis is None else np.moveaxis(x, channel_axis, 0)
+    with torch.no_grad():
+        y = Downsampler(factor, x.shape[0])(torch.from_numpy(x)[None])[0].numpy()
+    y = y[0] if channel_axis is None else np.moveaxis(y, 0, channel_axis)
+    return np.clip(y, 0, 255).round().astype(image.dtype)
+
+
+# --- napari sample-data contributions ---------------------------------------------------
+
+
+def _damage(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    m = mask.astype(bool)
+    if image.ndim == 3:
+        m = m[..., None]
+    return np.where(m, 255, image).astype(image.dtype)
+
+
+def make_noisy_sample():
+    """A noisy microscopy image (sigma 25) with its clean reference."""
+    clean = cell()
+    return [(add_gaussian_noise(clean), {"name": "cell (noisy)"}, "image"),
+            (clean, {"name": "cell (reference)", "visible": False}, "image")]
+
+
+def make_text_sample():
+    """An image damaged by text, the Labels mask of the damage, and the clean reference."""
+    clean = camera()
+    mask = text_mask(clean.shape)
+    return [(_damage(clean, mask), {"name": "camera (text)"}, "image"),
+            (mask, {"name": "text mask", "opacity": 0.5}, "labels"),
+            (clean, {"name": "camera (reference)", "visible": False}, "image")]
+
+
+def make_missing_pixels_sample():
+    """An image with half its pixels missing (set to 0), its Labels mask and the reference."""
+    clean = cell()
+    mask = random_pixel_mask(clean.shape)
+    return [(np.where(mask.astype(bool), 0, clean).astype(clean.dtype), {"name": "cell (50% pixels)"}, "image"),
+            (mask, {"name": "missing pixels", "opacity": 0.4}, "labels"),
+            (clean, {"name": "cell (reference)", "visible": False}, "image")]
+
+
+def make_low_resolution_sample():
+    """A 4x down-sampled image and its high-resolution reference (scale set so they overlay)."""
+    clean = camera()
+    low = downsample(clean, 4)
+    return [(low, {"name": "camera (low-res 4x)", "scale": (4.0, 4.0), "translate": (1.5, 1.5)}, "image"),
+            (clean, {"name": "camera (reference)", "visible": False}, "image")]
+
+
+# --- image blending (multi-scale DIP blending, report 001 section 4.2) ------------------
+
+#: Foreground/background pairs for :func:`blend_pair`: (foreground image, its crop box
+#: (top, bottom, left, right), background image, its crop box, ellipse centre and radii as
+#: fractions of the side, grey).
+BLEND_PAIRS: dict[str, dict] = {
+    "cat_rocket": dict(foreground="chelsea", fg_box=(0, 300, 95, 395), background="rocket",
+                       bg_box=(0, 360, 0, 360), centre=(0.57, 0.5), radii=(0.3, 0.36), grey=False),
+    "cup_brick": dict(foreground="coffee", fg_box=(0, 300, 140, 440), background="brick",
+                      bg_box=(0, 512, 0, 512), centre=(0.38, 0.5), radii=(0.3, 0.42), grey=True),
+}
+
+
+def ellipse_mask(shape: tuple[int, int], centre: tuple[float, float],
+                 radii: tuple[float, float]) -> np.ndarray:
+    """A uint8 Labels mask (1 inside) of an axis-aligned ellipse; centre and radii as fractions of the sides."""
+    h, w = shape
+    yy, xx = np.mgrid[:h, :w]
+    cy, cx = (centre[0] * h, centre[1] * w)
+    ry, rx = (radii[0] * h, radii[1] * w)
+    return ((((yy + 0.5 - cy) / ry) ** 2 + ((xx + 0.5 - cx) / rx) ** 2) <= 1.0).astype(np.uint8)
+
+
+def blend_pair(name: str = "cat_rocket", size: int = SIZE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A foreground, a background and a coarse elliptical mask for image blending.
+
+    Parameters
+    ----------
+    name : {"cat_rocket", "cup_brick"}
+        ``"cat_rocket"``: Chelsea the cat's face pasted into the evening sky of
+        scikit-image's ``rocket`` (RGB). ``"cup_brick"``: the top of the
+        ``coffee`` cup pasted onto the ``brick`` wall (grey, directional texture).
+    size : int
+        Side of the square images.
+
+    Returns
+    -------
+    foreground, background : ndarray of uint8
+        ``(size, size, 3)`` (RGB) or ``(size, size)`` (grey), aligned so that the
+        object lies under the mask.
+    mask : ndarray of uint8
+        ``(size, size)``, 1 where the foreground goes (a napari Labels layer).
+    """
+    from skimage import data
+    from skimage.color import rgb2gray
+
+    try:
+        spec = BLEND_PAIRS[name]
+    except KeyError:
+        raise ValueError(f"unknown blend pair {name!r}; choose one of {sorted(BLEND_PAIRS)}") from None
+
+    def load(image_name: str, box: tuple[int, int, int, int]) -> np.ndarray:
+        image = getattr(data, image_name)() / 255.0
+        top, bottom, left, right = box
+        image = image[top:bottom, left:right]
+        if spec["grey"] and image.ndim == 3:
+            image = rgb2gray(image)
+        elif not spec["grey"] and image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        return _crop_resize(image, size)
+
+    foreground = load(spec["foreground"], spec["fg_box"])
+    background = load(spec["background"], spec["bg_box"])
+    mask = ellipse_mask((size, size), spec["centre"], spec["radii"])
+    return foreground, background, mask
+
+
+def make_blend_sample():
+    """A foreground, a background and a coarse Labels mask of where the foreground goes."""
+    foreground, background, mask = blend_pair("cat_rocket")
+    return [(foreground, {"name": "cat (foreground)"}, "image"),
+            (background, {"name": "rocket (background)"}, "image"),
+            (mask, {"name": "blend mask", "opacity": 0.5}, "labels")]

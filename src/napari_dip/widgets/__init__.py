@@ -1,0 +1,1 @@
+"""napari dock widgets. Imported only when napari opens them (they import napari and Qt)."""

@@ -1,0 +1,62 @@
+"""Turning layers into restore() arguments and results back into layers (main thread only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: Metadata key under which an output layer carries its run's parameters.
+META_KEY = "napari_dip"
+
+
+def plane_of(layer, viewer) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The 2D (plus RGB) plane of ``layer`` shown in ``viewer`` now, and its leading index."""
+    data = np.asarray(layer.data)
+    n_lead = data.ndim - (3 if layer.rgb else 2)
+    if n_lead <= 0:
+        return data, ()
+    step = viewer.dims.current_step
+    offset = viewer.dims.ndim - layer.ndim
+    index = tuple(int(np.clip(step[offset + i], 0, data.shape[i] - 1)) for i in range(n_lead))
+    return data[index], index
+
+
+def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | None = None) -> dict[str, Any]:
+    """Layer kwargs that keep the source's geometry, units, colormap and contrast.
+
+    For super-resolution (``scale_factor`` > 1) the pixel size is divided by
+    the factor and the origin shifted so that pixel centres stay aligned.
+    """
+    scale = np.asarray(src.scale, dtype=float)
+    translate = np.asarray(src.translate, dtype=float)
+    if scale_factor > 1:
+        spatial = slice(-2, None)
+        new = scale.copy()
+        new[spatial] = scale[spatial] / scale_factor
+        translate = translate.copy()
+        translate[spatial] = translate[spatial] - scale[spatial] / 2 + new[spatial] / 2
+        scale = new
+    kwargs: dict[str, Any] = {
+        "name": name,
+        "scale": tuple(scale),
+        "translate": tuple(translate),
+        "contrast_limits": tuple(src.contrast_limits),
+        "metadata": {META_KEY: metadata or {}},
+        "rgb": bool(getattr(src, "rgb", False)),
+    }
+    if not kwargs["rgb"]:
+        kwargs["colormap"] = src.colormap
+    for attr in ("units", "axis_labels"):
+        if hasattr(src, attr):
+            kwargs[attr] = tuple(getattr(src, attr))
+    return kwargs
+
+
+def mask_plane(mask_layer, index: tuple[int, ...], spatial_shape: tuple[int, ...]) -> np.ndarray:
+    """The mask for a 2D plane: a 2D Labels layer applies to every plane; an nD one is indexed."""
+    data = np.asarray(mask_layer.data)
+    if data.ndim > len(spatial_shape) and index:
+        lead = data.ndim - len(spatial_shape)
+        data = data[index[-lead:]] if lead <= len(index) else data
+    return data

@@ -1,0 +1,282 @@
+"""The Restore dock widget: pick a task and layers, Run / Stop, watch the result improve.
+
+Thin by design: it reads layers, builds keyword arguments for
+:func:`napari_dip.iter_restore`, runs it in a napari thread worker and turns
+the snapshots it yields into in-place updates of one output layer.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import napari
+import numpy as np
+from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, ProgressBar,
+                              PushButton, SpinBox, create_widget)
+from napari.utils.notifications import show_error, show_info, show_warning
+
+from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
+from ._worker import claim_device, release_device, start_call, start_fit
+from .loss_plot import LossPlot
+
+TASK_LABELS = {"denoise": "denoise", "inpaint": "inpaint", "reconstruct": "reconstruct",
+               "super-resolution": "super_resolution"}
+NEEDS_MASK = ("inpaint", "reconstruct")
+
+
+def _devices() -> list[str]:
+    from napari_dip import available_devices
+
+    names = available_devices()
+    gpus = [n for n in names if n != "cpu"]
+    return gpus + ["cpu"]  # the best device first
+
+
+class RestoreWidget(Container):
+    """Restore an Image layer with a Deep Image Prior (napari-dip > Restore)."""
+
+    def __init__(self, napari_viewer: napari.viewer.Viewer):
+        super().__init__(labels=True)
+        self.viewer = napari_viewer
+        self.task = ComboBox(name="task", label="task", choices=list(TASK_LABELS), value="denoise")
+        self.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
+        self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask (painted = missing)",
+                                  options={"nullable": True})
+        self.factor = ComboBox(name="factor", label="factor", choices=[2, 4, 8], value=4)
+        self.reference = create_widget(name="reference", annotation=napari.layers.Image, label="reference (optional)",
+                                       options={"nullable": True})
+        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000)
+        self.early_stop = CheckBox(name="early_stop", label="auto stop", value=True,
+                                   tooltip="Stop by itself when the result stops improving (no clean image needed).")
+        self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
+        self.device = ComboBox(name="device", label="device", choices=_devices())
+        self.preview_every = SpinBox(name="preview_every", label="preview every", min=1, max=10_000, value=10)
+        self.show_advanced = CheckBox(text="advanced options", value=False)
+        self.lr = FloatSpinBox(name="lr", label="learning rate", min=1e-5, max=1.0, step=0.001, value=0.01)
+        self.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 16, 32, 64, 128], value="auto")
+        self.network = ComboBox(name="network", label="network", choices=["preset", "skip", "unet", "resnet", "decoder"],
+                                value="preset")
+        self.preset = ComboBox(name="preset", label="preset", choices=["auto", "denoise", "inpaint", "hole", "reconstruct",
+                                                         "super_resolution"], value="auto")
+        self.loss = ComboBox(name="loss", label="loss", choices=["preset", "mse", "multiscale"], value="preset")
+        self.output = ComboBox(name="output", label="output", choices=["ema", "last", "best"], value="ema")
+        self.keep_snapshots = CheckBox(text="keep snapshots as a stack", value=False)
+        self.advanced = Container(widgets=[self.lr, self.net_width, self.network, self.preset, self.loss,
+                                           self.output, self.keep_snapshots], labels=True, visible=False)
+        self.run_button = PushButton(text="Run")
+        self.stop_button = PushButton(text="Stop", enabled=False)
+        self.compare_button = PushButton(text="Compare")
+        self.progress = ProgressBar(label="progress", min=0, max=1000, value=0)
+        self.status = Label(value="ready")
+        buttons = Container(widgets=[self.run_button, self.stop_button, self.compare_button],
+                            layout="horizontal", labels=False)
+        self.extend([self.task, self.image, self.mask, self.factor, self.reference, self.iterations,
+                     self.early_stop, self.seed, self.device, self.preview_every, self.show_advanced,
+                     self.advanced, buttons, self.progress, self.status])
+        self.plot = LossPlot()
+        self.native.layout().addWidget(self.plot)
+
+        self.task.changed.connect(self._on_task)
+        self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
+        self.run_button.changed.connect(self.run)
+        self.stop_button.changed.connect(self.stop)
+        self.compare_button.changed.connect(self.compare)
+        self._on_task(self.task.value)
+
+        self.worker = None
+        self._stop = threading.Event()
+        self._run: dict[str, Any] = {}
+        self._classical = None
+        self._life = life = {"stop": self._stop, "closed": False}
+        # Closing the widget, or the viewer (which destroys its dock widgets), stops a running fit.
+        # The slot keeps no reference to self: it sets the run's stop flag and marks the Qt side gone.
+        self.native.destroyed.connect(lambda *_: (life["stop"].set(), life.update(closed=True)))
+
+    # --- form -------------------------------------------------------------------------
+    def _on_task(self, label: str) -> None:
+        task = TASK_LABELS[label]
+        self.mask.visible = task in NEEDS_MASK
+        self.factor.visible = task == "super_resolution"
+        self.early_stop.value = task == "denoise"
+
+    def build_kwargs(self) -> dict[str, Any]:
+        """Read the form and the layers into ``iter_restore`` arguments (main thread)."""
+        task = TASK_LABELS[self.task.value]
+        layer = self.image.value
+        if layer is None:
+            raise ValueError("choose an Image layer to restore (add one with File > Open or File > Open Sample).")
+        image, index = plane_of(layer, self.viewer)
+        kwargs: dict[str, Any] = dict(
+            task=task, channel_axis=-1 if layer.rgb else None, iterations=int(self.iterations.value),
+            seed=int(self.seed.value), device=self.device.value, early_stop=bool(self.early_stop.value),
+            preview_every=int(self.preview_every.value), lr=float(self.lr.value), output=self.output.value,
+        )
+        if self.net_width.value != "auto":
+            kwargs["width"] = int(self.net_width.value)
+        if self.network.value != "preset":
+            kwargs["network"] = self.network.value
+        if self.preset.value != "auto":
+            kwargs["preset"] = self.preset.value
+        if self.loss.value != "preset":
+            kwargs["loss"] = self.loss.value
+        if task in NEEDS_MASK:
+            if self.mask.value is None:
+                raise ValueError(f"task {task!r} needs a mask: add a Labels layer (Layers > New Labels) "
+                                 "and paint the missing pixels, then choose it as the mask.")
+            kwargs["mask"] = mask_plane(self.mask.value, index, image.shape[:2])
+        if task == "super_resolution":
+            kwargs["factor"] = int(self.factor.value)
+        if self.reference.value is not None:
+            ref, _ = plane_of(self.reference.value, self.viewer)
+            kwargs["reference"] = ref
+        return dict(image=np.array(image, copy=True), index=index, **kwargs)
+
+    # --- run / stop ---------------------------------------------------------------------
+    def run(self) -> None:
+        if self.worker is not None:
+            show_warning("napari-dip: a fit is already running in this widget; press Stop first.")
+            return
+        try:
+            kwargs = self.build_kwargs()
+        except ValueError as err:
+            show_error(f"napari-dip: {err}")
+            return
+        device = kwargs["device"]
+        if not claim_device(device):
+            show_warning(f"napari-dip: another fit is already running on {device}; wait for it or stop it.")
+            return
+        src = self.image.value
+        image, index = kwargs.pop("image"), kwargs.pop("index")
+        task = kwargs["task"]
+        factor = kwargs.get("factor", 1)
+        placeholder = image if factor == 1 else np.kron(image, np.ones((factor, factor) + (1,) * (image.ndim - 2),
+                                                                       dtype=image.dtype))
+        name = f"{src.name} [DIP {task}]"
+        params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference")}
+        params.update(source=src.name, plane=list(index), mask_layer=getattr(self.mask.value, "name", None))
+        self.output_layer = self.viewer.add_image(
+            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params))
+        self._run = dict(device=device, started=time.perf_counter(), params=params, snapshots=[],
+                         keep=bool(self.keep_snapshots.value), src=src)
+        self._stop = self._life["stop"] = threading.Event()
+        self.plot.clear()
+        self.progress.max = kwargs["iterations"]
+        self.progress.value = 0
+        self.status.value = "starting…"
+        self.run_button.enabled = False
+        self.stop_button.enabled = True
+
+        def make_generator():
+            from napari_dip import iter_restore
+
+            return iter_restore(image, **{k: v for k, v in kwargs.items() if k != "task"}, task=task)
+
+        self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
+                                on_finished=self._on_finished, stop=self._stop)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.status.value = "stopping…"
+
+    def _on_snapshot(self, snap) -> None:
+        if self._life["closed"]:
+            return
+        layer = self.output_layer
+        layer.data = snap.preview
+        self.progress.value = snap.iteration
+        left = snap.seconds_left
+        rate = snap.elapsed / max(1, snap.iteration)
+        text = f"iteration {snap.iteration}/{snap.total} · {rate:.2f} s/it"
+        if left is not None and not snap.done:
+            text += f" · ~{left:.0f} s left (max)"
+        if snap.metrics:
+            text += " · " + ", ".join(f"{k} {v:.3g}" for k, v in snap.metrics.items())
+        self.status.value = text
+        self.plot.add(snap.iteration, snap.loss, snap.metrics.get("psnr"))
+        if self._run.get("keep"):
+            self._run["snapshots"].append((snap.iteration, snap.preview))
+        meta = layer.metadata.setdefault(META_KEY, {})
+        meta["iteration"] = snap.iteration
+        if snap.done:
+            result = snap.result
+            meta.update(config=result.config, stopped_at=result.stopped_at.__dict__)
+            self.status.value = (f"done: image from iteration {result.stopped_at.iteration} "
+                                 f"({result.stopped_at.reason}) in {result.config['seconds']:.1f} s")
+
+    def _on_error(self, err: Exception) -> None:
+        if self._life["closed"]:
+            return
+        msg = str(err)
+        if "out of memory" in msg.lower():
+            msg = f"{msg}. Use a smaller image or network width, or device 'cpu'."
+        show_error(f"napari-dip: {msg}")
+        self.status.value = f"error: {msg}"
+        if getattr(self, "output_layer", None) is not None and self.output_layer in self.viewer.layers:
+            if self.output_layer.metadata.get(META_KEY, {}).get("iteration") is None:
+                self.viewer.layers.remove(self.output_layer)
+
+    def _on_finished(self) -> None:
+        release_device(self._run.get("device", ""))
+        self.worker = None
+        if self._life["closed"]:
+            return
+        self.run_button.enabled = True
+        self.stop_button.enabled = False
+        if self._stop.is_set():
+            it = self.output_layer.metadata.get(META_KEY, {}).get("iteration")
+            self.status.value = f"stopped by user: showing iteration {it}"
+        shots = self._run.get("snapshots")
+        if shots:
+            src = self._run["src"]
+            kw = output_kwargs(src, f"{self.output_layer.name} snapshots",
+                               scale_factor=self._run["params"].get("factor", 1) or 1,
+                               metadata={"iterations": [i for i, _ in shots]})
+            kw["scale"] = (1.0, *kw["scale"][-2:]) if not src.rgb else (1.0, *kw["scale"][-2:])
+            kw["translate"] = (0.0, *kw["translate"][-2:])
+            for attr in ("units", "axis_labels"):
+                kw.pop(attr, None)
+            kw["axis_labels"] = ("iteration", "y", "x")
+            self.viewer.add_image(np.stack([p for _, p in shots]), **kw)
+
+    # --- compare ------------------------------------------------------------------------
+    def compare(self) -> None:
+        """Lay the input, DIP result(s), a classical result and the reference side by side."""
+        try:
+            kwargs = self.build_kwargs()
+        except ValueError as err:
+            show_error(f"napari-dip: {err}")
+            return
+        from napari_dip.baselines import classical_restore
+
+        src = self.image.value
+        task, factor = kwargs["task"], kwargs.get("factor", 1)
+        self.status.value = "running the classical method…"
+
+        def added(result):
+            method, image = result
+            layer = self.viewer.add_image(image, **output_kwargs(
+                src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task}))
+            self._show_grid(src, layer)
+            self.status.value = f"compare: {method} beside DIP"
+
+        self._classical = start_call(classical_restore, kwargs["image"], task, mask=kwargs.get("mask"),
+                                     factor=kwargs.get("factor"), channel_axis=kwargs["channel_axis"],
+                                     on_result=added, on_error=lambda e: show_error(f"napari-dip: {e}"))
+
+    def _show_grid(self, src, classical_layer) -> None:
+        keep = [src]
+        keep += [ly for ly in self.viewer.layers
+                 if ly.metadata.get(META_KEY, {}).get("source") == src.name and ly.ndim == src.ndim]
+        keep.append(classical_layer)
+        if self.reference.value is not None:
+            keep.append(self.reference.value)
+        for ly in self.viewer.layers:
+            ly.visible = ly in keep
+            if ly in keep and hasattr(ly, "contrast_limits") and not getattr(ly, "rgb", False):
+                ly.contrast_limits = src.contrast_limits
+        self.viewer.grid.enabled = True
+        self.viewer.grid.stride = 1
+        self.viewer.reset_view()
+        show_info(f"napari-dip: comparing {len(keep)} layers in grid view (View > Grid mode to leave).")

@@ -1,0 +1,28 @@
+import os
+
+import numpy as np
+import pytest
+
+# Two cores: keep torch from oversubscribing them when Qt / pytest threads are busy too.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def clean64():
+    """A smooth 64x64 uint8 test image (camera, anti-aliased)."""
+    from napari_dip.sample_data import camera
+
+    return camera(64)
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Record each phase's report on the item (napari's make_napari_viewer reads rep_call)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -1,0 +1,146 @@
+"""restore / iter_restore on tiny images: each task beats its degraded input."""
+
+import numpy as np
+import pytest
+
+from napari_dip import iter_restore, restore
+from napari_dip.metrics import masked_psnr, psnr
+from napari_dip.sample_data import add_gaussian_noise, downsample, random_pixel_mask, text_mask
+
+FAST = dict(width=32, preview_every=10)
+
+
+def test_denoise_gains_psnr(clean64):
+    noisy = add_gaussian_noise(clean64, 25, seed=1)
+    before = noisy.copy()
+    result = restore(noisy, "denoise", iterations=150, reference=clean64, early_stop=False, **FAST)
+    assert np.array_equal(noisy, before), "input was modified"
+    assert result.image.shape == noisy.shape and result.image.dtype == np.uint8
+    gain = psnr(clean64, result.image) - psnr(clean64, noisy)
+    assert gain > 3.0, gain
+    assert result.stopped_at.iteration == 150 and result.stopped_at.reason == "iterations"
+    assert len(result.history) == 150 and "psnr" in result.history[-1]
+    assert result.config["task"] == "denoise" and result.config["seed"] == 0
+
+
+def test_inpaint_fills_better_than_mean_and_keeps_known_pixels(clean64):
+    mask = text_mask(clean64.shape)
+    damaged = np.where(mask.astype(bool), 255, clean64).astype(np.uint8)
+    result = restore(damaged, "inpaint", mask=mask, iterations=60, **FAST)
+    known = mask == 0
+    assert np.array_equal(result.image[known], damaged[known]), "observed pixels changed"
+    mean_fill = np.where(mask.astype(bool), clean64[known].mean(), clean64).astype(np.uint8)
+    assert masked_psnr(clean64, result.image, mask) > masked_psnr(clean64, mean_fill, mask) + 3
+    assert result.config["preset"] == "inpaint"
+
+
+def test_large_hole_picks_hole_preset(clean64):
+    mask = np.zeros(clean64.shape, np.uint8)
+    mask[20:44, 20:44] = 1
+    result = restore(clean64, "inpaint", mask=mask, iterations=2, **FAST)
+    assert result.config["preset"] == "hole" and result.config["input"] == "meshgrid"
+    assert "deep" in result.config["preset_reason"]
+
+
+def test_reconstruct_half_pixels(clean64):
+    mask = random_pixel_mask(clean64.shape, 0.5, seed=3)
+    damaged = np.where(mask.astype(bool), 0, clean64).astype(np.uint8)
+    result = restore(damaged, "reconstruct", mask=mask, iterations=60, **FAST)
+    assert psnr(clean64, result.image) > psnr(clean64, damaged) + 10
+
+
+def test_super_resolution_beats_nearest(clean64):
+    from napari_dip.baselines import upscale
+
+    low = downsample(clean64, 2)
+    result = restore(low, "super_resolution", factor=2, iterations=80, **FAST)
+    assert result.image.shape == clean64.shape
+    nearest = upscale(low, 2, order=0)
+    assert psnr(clean64, result.image) > psnr(clean64, nearest) + 1.0
+
+
+def test_rgb_channel_axis_and_dtypes(rng):
+    rgb = (rng.random((40, 48, 3)) * 60000).astype(np.uint16)
+    result = restore(rgb, "denoise", channel_axis=-1, iterations=3, **FAST)
+    assert result.image.shape == rgb.shape and result.image.dtype == np.uint16
+    assert result.image.max() > 255, "16-bit range was squeezed"
+    f = rng.random((33, 35)).astype(np.float32) * 7 - 2
+    out = restore(f, "denoise", iterations=2, **FAST).image
+    assert out.dtype == np.float32 and out.shape == f.shape
+    assert out.min() >= f.min() - 1e-5 and out.max() <= f.max() + 1e-5
+
+
+def test_same_seed_same_output(clean64):
+    a = restore(clean64, "denoise", iterations=8, seed=5, **FAST).image
+    b = restore(clean64, "denoise", iterations=8, seed=5, **FAST).image
+    c = restore(clean64, "denoise", iterations=8, seed=6, **FAST).image
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_early_stop_fires_before_the_cap(clean64):
+    noisy = add_gaussian_noise(clean64, 25, seed=1)
+    result = restore(noisy, "denoise", iterations=2000, early_stop=True, window=10, patience=30, **FAST)
+    assert result.stopped_at.reason == "early_stop"
+    assert result.stopped_at.iteration < 2000
+
+
+def test_closing_the_generator_stops_the_fit(clean64):
+    gen = iter_restore(clean64, "denoise", iterations=10_000, **FAST)
+    seen = [next(gen) for _ in range(5)]
+    gen.close()
+    assert [s.iteration for s in seen] == [1, 2, 3, 4, 5]
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+def test_previews_in_user_layout(clean64):
+    previews = [s.preview for s in iter_restore(clean64, "denoise", iterations=20, **FAST) if s.preview is not None]
+    assert len(previews) == 2
+    assert all(p.shape == clean64.shape and p.dtype == np.uint8 for p in previews)
+
+
+def test_nan_pixels_are_filled_with_a_warning(clean64):
+    img = clean64.astype(np.float32)
+    img[10:12, 10:12] = np.nan
+    with pytest.warns(UserWarning, match="NaN"):
+        out = restore(img, "denoise", iterations=3, **FAST).image
+    assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(task="inpaint"), "needs a mask"),
+        (dict(task="inpaint", mask=np.zeros((10, 10))), "shape"),
+        (dict(task="inpaint", mask=np.zeros((64, 64))), "empty"),
+        (dict(task="inpaint", mask=np.ones((64, 64))), "every pixel"),
+        (dict(task="super_resolution", factor=3), "factor"),
+        (dict(task="sharpen"), "unknown task"),
+        (dict(task="denoise", bogus=1), "unknown option"),
+        (dict(task="denoise", reference=np.zeros((3, 3))), "reference"),
+    ],
+)
+def test_bad_input_raises_valueerror(clean64, kwargs, match):
+    task = kwargs.pop("task")
+    with pytest.raises(ValueError, match=match):
+        restore(clean64, task, iterations=1, **kwargs)
+
+
+def test_bad_images_raise_valueerror():
+    with pytest.raises(ValueError, match="bool"):
+        restore(np.zeros((64, 64), bool), "denoise", iterations=1)
+    with pytest.raises(ValueError, match="complex"):
+        restore(np.zeros((64, 64), complex), "denoise", iterations=1)
+    with pytest.raises(ValueError, match="depth=4"):
+        restore(np.zeros((24, 24), np.uint8), "denoise", iterations=1, depth=5)
+    with pytest.raises(ValueError, match="at least 8 pixels"):
+        restore(np.zeros((5, 40), np.uint8), "denoise", iterations=1)
+
+
+def test_small_images_get_a_shallower_network():
+    result = restore(np.random.default_rng(0).random((20, 30)), "denoise", iterations=2, **FAST)
+    assert result.image.shape == (20, 30)
+    assert result.config["network"]["depth"] == 4 and "reduced" in result.config["network"]["depth_note"]
+    with pytest.raises(ValueError, match="NaN"):
+        restore(np.full((64, 64), np.nan), "denoise", iterations=1)

@@ -1,0 +1,178 @@
+"""The Restore widget in a real napari viewer (needs a display: run under xvfb-run)."""
+
+import time
+
+import numpy as np
+import pytest
+
+from napari_dip.sample_data import add_gaussian_noise, text_mask
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def widget_and_viewer(make_napari_viewer):
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
+    return widget, viewer
+
+
+def _wait(qtbot, widget, timeout=60_000):
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
+
+
+def test_widget_has_the_contract(widget_and_viewer):
+    widget, _ = widget_and_viewer
+    for name in ("task", "image", "mask", "reference", "iterations", "seed", "device"):
+        assert hasattr(widget, name)
+    assert widget.run_button.text == "Run" and widget.stop_button.text == "Stop"
+    assert "cpu" in widget.device.choices
+
+
+def test_run_denoise_creates_an_updated_output_layer(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    noisy = add_gaussian_noise(clean64, 25)
+    src = viewer.add_image(noisy, name="cells", scale=(0.5, 0.25), translate=(3, 4), units=("um", "um"),
+                           axis_labels=("y", "x"), colormap="magma")
+    ref = viewer.add_image(clean64, name="clean", visible=False)
+    widget.image.value = src
+    widget.reference.value = ref
+    widget.iterations.value = 30
+    widget.early_stop.value = False
+    widget.show_advanced.value = True
+    widget.net_width.value = 32
+    before = noisy.copy()
+    widget.run_button.clicked.emit()
+    assert widget.run_button.enabled is False
+    out = viewer.layers["cells [DIP denoise]"]  # appears at once
+    _wait(qtbot, widget)
+    assert widget.run_button.enabled is True
+    assert out.data.shape == noisy.shape and out.data.dtype == np.uint8
+    assert not np.array_equal(out.data, noisy)
+    assert tuple(out.scale) == (0.5, 0.25) and tuple(out.translate) == (3, 4)
+    assert tuple(str(u) for u in out.units) == ("micrometer", "micrometer")
+    assert tuple(out.axis_labels) == ("y", "x") and out.colormap.name == "magma"
+    meta = out.metadata["napari_dip"]
+    assert meta["seed"] == 0 and meta["iterations"] == 30 and meta["config"]["task"] == "denoise"
+    assert meta["stopped_at"]["iteration"] == 30
+    assert np.array_equal(src.data, before), "input layer was modified"
+    assert len(widget.plot.psnr) >= 2
+
+
+def test_inpaint_with_a_labels_mask(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    mask = text_mask(clean64.shape)
+    damaged = np.where(mask.astype(bool), 255, clean64).astype(np.uint8)
+    src = viewer.add_image(damaged, name="photo")
+    labels = viewer.add_labels(mask, name="damage")
+    assert widget.mask.native.isHidden() and widget.factor.native.isHidden()  # denoise: no mask, no factor
+    widget.task.value = "inpaint"
+    assert not widget.mask.native.isHidden()
+    widget.image.value, widget.mask.value = src, labels
+    widget.iterations.value = 20
+    widget.show_advanced.value = True
+    widget.net_width.value = 32
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    out = viewer.layers["photo [DIP inpaint]"].data
+    known = mask == 0
+    assert np.array_equal(out[known], damaged[known])
+    assert np.array_equal(labels.data, mask)
+
+
+def test_stop_stops_within_a_few_iterations(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    widget.image.value = viewer.add_image(clean64, name="img")
+    widget.iterations.value = 100_000
+    widget.early_stop.value = False
+    widget.preview_every.value = 1
+    widget.show_advanced.value = True
+    widget.net_width.value = 16
+    widget.run_button.clicked.emit()
+    qtbot.waitUntil(lambda: viewer.layers["img [DIP denoise]"].metadata["napari_dip"].get("iteration", 0) >= 3,
+                    timeout=60_000)
+    widget.stop_button.clicked.emit()
+    t0 = time.perf_counter()
+    _wait(qtbot, widget, timeout=20_000)
+    assert time.perf_counter() - t0 < 10
+    assert viewer.layers["img [DIP denoise]"].metadata["napari_dip"]["iteration"] < 1000
+
+
+def test_missing_mask_notifies_and_keeps_working(widget_and_viewer, clean64, monkeypatch):
+    widget, viewer = widget_and_viewer
+    from napari_dip.widgets import restore_widget
+
+    errors = []
+    monkeypatch.setattr(restore_widget, "show_error", errors.append)
+    widget.image.value = viewer.add_image(clean64, name="img")
+    widget.task.value = "inpaint"
+    widget.mask.value = None
+    widget.run_button.clicked.emit()
+    assert errors and "needs a mask" in errors[0]
+    assert widget.worker is None and widget.run_button.enabled
+    assert [ly.name for ly in viewer.layers] == ["img"]
+
+
+def test_bad_mask_shape_notifies_from_the_worker(widget_and_viewer, qtbot, clean64, monkeypatch):
+    widget, viewer = widget_and_viewer
+    from napari_dip.widgets import restore_widget
+
+    errors = []
+    monkeypatch.setattr(restore_widget, "show_error", errors.append)
+    widget.image.value = viewer.add_image(clean64, name="img")
+    widget.task.value = "inpaint"
+    widget.mask.value = viewer.add_labels(np.ones((10, 10), np.uint8), name="small")
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    assert errors and "shape" in errors[0]
+    assert "img [DIP inpaint]" not in viewer.layers
+    assert widget.run_button.enabled
+
+
+def test_ui_stays_responsive_during_a_run(widget_and_viewer, qtbot, clean64):
+    """A QTimer on the main thread keeps firing while the worker fits."""
+    from qtpy.QtCore import QTimer
+
+    widget, viewer = widget_and_viewer
+    widget.image.value = viewer.add_image(clean64, name="img")
+    widget.iterations.value = 60
+    widget.show_advanced.value = True
+    widget.net_width.value = 32
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(20)
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    timer.stop()
+    gaps = np.diff(ticks)
+    assert len(ticks) > 10
+    assert gaps.max() < 1.0, f"UI thread blocked for {gaps.max():.2f} s"
+
+
+def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    noisy = add_gaussian_noise(clean64, 25)
+    widget.image.value = viewer.add_image(noisy, name="n")
+    widget.compare_button.clicked.emit()
+    qtbot.waitUntil(lambda: "n [non-local means]" in viewer.layers, timeout=30_000)
+    assert viewer.grid.enabled
+    assert viewer.layers["n [non-local means]"].data.shape == noisy.shape
+
+
+def test_closing_the_viewer_stops_the_fit(make_napari_viewer, qtbot, clean64):
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
+    widget.image.value = viewer.add_image(clean64, name="img")
+    widget.iterations.value = 100_000
+    widget.preview_every.value = 1
+    widget.show_advanced.value = True
+    widget.net_width.value = 16
+    widget.run_button.clicked.emit()
+    worker, stop = widget.worker, widget._stop
+    finished = []
+    worker.finished.connect(lambda: finished.append(True))
+    qtbot.waitUntil(lambda: widget.progress.value >= 2, timeout=60_000)
+    viewer.close()
+    qtbot.waitUntil(lambda: stop.is_set(), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(finished) or not worker.is_running, timeout=20_000)
