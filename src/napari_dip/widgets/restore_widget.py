@@ -266,6 +266,7 @@ class RestoreWidget(Container):
                                      on_result=added, on_error=lambda e: show_error(f"napari-dip: {e}"))
 
     def _show_grid(self, src, classical_layer) -> None:
+        """Grid view of input, DIP result(s), classical result and reference, in that order."""
         keep = [src]
         keep += [ly for ly in self.viewer.layers
                  if ly.metadata.get(META_KEY, {}).get("source") == src.name and ly.ndim == src.ndim]
@@ -276,7 +277,12 @@ class RestoreWidget(Container):
             ly.visible = ly in keep
             if ly in keep and hasattr(ly, "contrast_limits") and not getattr(ly, "rgb", False):
                 ly.contrast_limits = src.contrast_limits
+        # napari's grid fills cells from the bottom layer up: put the compared layers on top, in order
+        for ly in keep:
+            self.viewer.layers.move(self.viewer.layers.index(ly), len(self.viewer.layers))
         self.viewer.grid.enabled = True
         self.viewer.grid.stride = 1
         self.viewer.reset_view()
-        show_info(f"napari-dip: comparing {len(keep)} layers in grid view (View > Grid mode to leave).")
+        order = ", ".join(ly.name for ly in keep)
+        show_info(f"napari-dip: grid view, left to right and top to bottom: {order} "
+                  "(View > Toggle grid mode to leave).")

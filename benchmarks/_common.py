@@ -1,0 +1,51 @@
+"""Shared helpers for the benchmark scripts: data paths, doc sections, machine description."""
+
+from __future__ import annotations
+
+import platform
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+PAPER_DATA = ROOT.parent / "shared" / "data" / "dip-paper"
+
+
+def machine() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        dev = torch.cuda.get_device_name(0)
+    else:
+        import os
+
+        dev = f"CPU, {os.cpu_count()} cores ({platform.processor() or platform.machine()})"
+    return f"{dev}; torch {torch.__version__}; Python {sys.version.split()[0]}"
+
+
+def command() -> str:
+    return "python " + " ".join([Path(sys.argv[0]).relative_to(ROOT).as_posix()
+                                  if Path(sys.argv[0]).resolve().is_relative_to(ROOT) else sys.argv[0], *sys.argv[1:]])
+
+
+def write_section(key: str, body: str, doc: Path = DOC) -> None:
+    """Replace the text between ``<!-- key:start -->`` and ``<!-- key:end -->`` in docs/benchmarks.md."""
+    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text)
+
+
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    def fmt(v):
+        return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,437 @@
+"""The Blend dock widget: paste a foreground into a background with a Deep Image Prior.
+
+Thin by design, like the Restore widget: it reads the layers, runs the
+classical baselines (alpha, Laplacian-pyramid and Poisson blending) in a
+thread worker, fits :func:`napari_dip.iter_blend` in another one and turns
+its snapshots into in-place updates of one output layer. When the fit ends
+(or is stopped) it scores every result with GFF, GFP, BSI and masked SSIM
+and shows them in a table that can be copied or saved as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import napari
+import numpy as np
+from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, ProgressBar,
+                              PushButton, SpinBox, Table, create_widget)
+from napari.utils.notifications import show_error, show_info, show_warning
+from qtpy.QtWidgets import QHeaderView
+
+from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
+from ._worker import claim_device, release_device, start_call, start_fit
+from .loss_plot import LossPlot
+from .restore_widget import _devices
+
+#: Classical methods: check-box name -> (row / layer label, function name in core.blend_classical).
+CLASSICAL = {"alpha": ("alpha blend", "alpha_blend"),
+             "laplacian": ("Laplacian blend", "laplacian_blend"),
+             "poisson": ("Poisson blend", "poisson_blend")}
+DIP_LABEL = "DIP blend"
+METRIC_COLUMNS = ("GFF", "GFP", "BSI", "SSIM")
+
+
+# --- pure helpers (no Qt, no layers: safe in a worker thread) ------------------------------
+def _value_range(*images: np.ndarray) -> tuple[float, float]:
+    """One shared (lo, hi) over all images, as :func:`napari_dip.iter_blend` uses."""
+    lo = min(float(np.min(x)) for x in images)
+    hi = max(float(np.max(x)) for x in images)
+    return lo, hi
+
+
+def _to_unit(image: np.ndarray, lo: float, hi: float, n_colour: int | None) -> np.ndarray:
+    """An image in the layers' dtype -> float64 in [0, 1] (colour channels only, alpha dropped)."""
+    x = np.asarray(image, dtype=np.float64)
+    if n_colour is not None:
+        x = x[..., :n_colour]
+    span = hi - lo
+    x = (x - lo) / span if span > 0 else x - lo
+    return np.clip(x, 0.0, 1.0)
+
+
+def _from_unit(x: np.ndarray, lo: float, hi: float, background: np.ndarray, n_colour: int | None) -> np.ndarray:
+    """float in [0, 1] -> the background's dtype, range and layout (its alpha channel re-attached)."""
+    from napari_dip.core.data import cast_to
+
+    y = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0) * (hi - lo) + lo
+    if n_colour is not None and background.shape[-1] > n_colour:
+        y = np.concatenate([y, background[..., n_colour:].astype(np.float64)], axis=-1)
+    return cast_to(y, background.dtype)
+
+
+def classical_blends(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray,
+                     methods: list[str], n_colour: int | None) -> dict[str, np.ndarray]:
+    """Run the chosen classical blends; results in the background's dtype and layout."""
+    from napari_dip.core import blend_classical
+
+    lo, hi = _value_range(foreground, background)
+    fg = _to_unit(foreground, lo, hi, n_colour)
+    bg = _to_unit(background, lo, hi, n_colour)
+    out = {}
+    for key in methods:
+        label, func = CLASSICAL[key]
+        out[label] = _from_unit(getattr(blend_classical, func)(fg, bg, mask), lo, hi, background, n_colour)
+    return out
+
+
+def score(results: dict[str, np.ndarray], foreground: np.ndarray, background: np.ndarray,
+          mask: np.ndarray, n_colour: int | None) -> dict[str, dict[str, float]]:
+    """GFF, GFP, BSI and SSIM (over the transition band) of every result, on the shared [0, 1] scale."""
+    from napari_dip.core.blend_classical import transition_region
+    from napari_dip.core.blend_metrics import bsi, gff, gfp, masked_ssim
+
+    lo, hi = _value_range(foreground, background)
+    fg = _to_unit(foreground, lo, hi, n_colour)
+    bg = _to_unit(background, lo, hi, n_colour)
+    region = transition_region(mask)
+    table = {}
+    for label, image in results.items():
+        fused = _to_unit(image, lo, hi, n_colour)
+        table[label] = {"GFF": gff(fused, fg, bg, mask), "GFP": gfp(fused, fg, bg, mask),
+                        "BSI": bsi(fused, fg, bg, mask), "SSIM": masked_ssim(fused, bg, region)}
+    return table
+
+
+class BlendWidget(Container):
+    """Blend a foreground Image into a background Image where a Labels mask is set (napari-dip > Blend)."""
+
+    def __init__(self, napari_viewer: napari.viewer.Viewer):
+        super().__init__(labels=True)
+        self.viewer = napari_viewer
+        self.foreground = create_widget(name="foreground", annotation=napari.layers.Image, label="foreground")
+        self.background = create_widget(name="background", annotation=napari.layers.Image, label="background")
+        self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask (painted = foreground)")
+        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000)
+        self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
+        self.device = ComboBox(name="device", label="device", choices=_devices())
+        self.preview_every = SpinBox(name="preview_every", label="preview every", min=1, max=10_000, value=10)
+        self.alpha = CheckBox(name="alpha", text="alpha", value=True, tooltip="Alpha blending with the soft mask.")
+        self.laplacian = CheckBox(name="laplacian", text="Laplacian", value=True,
+                                  tooltip="Laplacian-pyramid (Burt-Adelson) blending.")
+        self.poisson = CheckBox(name="poisson", text="Poisson", value=True,
+                                tooltip="Poisson (seamless cloning) blending.")
+        methods = Container(widgets=[self.alpha, self.laplacian, self.poisson], layout="horizontal",
+                            labels=False, label="also run")
+        self.show_advanced = CheckBox(name="show_advanced", text="advanced options", value=False)
+        self.lr = FloatSpinBox(name="lr", label="learning rate", min=1e-5, max=1.0, step=0.001, value=0.01)
+        self.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 16, 32, 64, 128],
+                                  value="auto")
+        self.advanced = Container(widgets=[self.lr, self.net_width], labels=True, visible=False)
+        self.run_button = PushButton(name="run_button", text="Run")
+        self.stop_button = PushButton(name="stop_button", text="Stop", enabled=False)
+        self.progress = ProgressBar(name="progress", label="progress", min=0, max=1000, value=0)
+        self.status = Label(name="status", value="ready")
+        buttons = Container(widgets=[self.run_button, self.stop_button], layout="horizontal", labels=False)
+        self.table = Table(name="table", value=self._table_value({}))
+        self.table.read_only = True
+        self.table.min_height = 150
+        self.copy_button = PushButton(name="copy_button", text="Copy table")
+        self.save_button = PushButton(name="save_button", text="Save CSV…")
+        table_buttons = Container(widgets=[self.copy_button, self.save_button], layout="horizontal", labels=False)
+        self.extend([self.foreground, self.background, self.mask, self.iterations, self.seed, self.device,
+                     self.preview_every, methods, self.show_advanced, self.advanced, buttons, self.progress,
+                     self.status])
+        self.plot = LossPlot()
+        self.native.layout().addWidget(self.plot)
+        self.metrics_label = Label(value="metrics of each result")
+        self.metrics_label.tooltip = self.table.tooltip = (
+            "GFF: gradient fusion factor, GFP: gradient fusion performance, BSI: boundary smoothness index, "
+            "SSIM: structural similarity to the background; GFF, BSI and SSIM are averaged over the band "
+            "around the mask's edge, GFP over the whole image.")
+        self.metrics_box = Container(widgets=[self.metrics_label, self.table, table_buttons], labels=False)
+        self.native.layout().addWidget(self.metrics_box.native)
+        self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+        self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
+        self.run_button.changed.connect(self.run)
+        self.stop_button.changed.connect(self.stop)
+        self.copy_button.changed.connect(self.copy_table)
+        self.save_button.changed.connect(self._save_dialog)
+
+        self.worker = None            # the DIP fit; None again once the whole run (metrics included) is over
+        self.metrics: dict[str, dict[str, float]] = {}
+        self.output_layer = None
+        self._classical = self._scorer = None
+        self._stop = threading.Event()
+        self._run: dict[str, Any] = {}
+        self._life = life = {"stop": self._stop, "closed": False}
+        # Closing the widget, or the viewer, stops a running fit; the slot keeps no reference to self.
+        self.native.destroyed.connect(lambda *_: (life["stop"].set(), life.update(closed=True)))
+
+    # --- form ---------------------------------------------------------------------------
+    def build_inputs(self) -> dict[str, Any]:
+        """Read and check the layers and the form (main thread); raise ValueError with a fix."""
+        fg_layer, bg_layer, mask_layer = self.foreground.value, self.background.value, self.mask.value
+        if fg_layer is None or bg_layer is None:
+            raise ValueError("choose a foreground and a background Image layer (File > Open, or "
+                             "File > Open Sample > napari-dip > Foreground, background, mask).")
+        if mask_layer is None:
+            raise ValueError("choose a mask: add a Labels layer (Layers > New Labels) and paint where "
+                             "the foreground goes.")
+        if fg_layer is bg_layer:
+            raise ValueError("foreground and background are the same layer; choose two different images.")
+        if bool(fg_layer.rgb) != bool(bg_layer.rgb):
+            raise ValueError(f"{fg_layer.name!r} is {'RGB' if fg_layer.rgb else 'grey'} but {bg_layer.name!r} "
+                             f"is {'RGB' if bg_layer.rgb else 'grey'}; convert one so both have the same channels.")
+        fg, _ = plane_of(fg_layer, self.viewer)
+        bg, index = plane_of(bg_layer, self.viewer)
+        if fg.shape != bg.shape:
+            raise ValueError(f"foreground {fg_layer.name!r} has shape {fg.shape} but background "
+                             f"{bg_layer.name!r} has shape {bg.shape}; they must match (resize or crop one).")
+        for name, x in (("foreground", fg), ("background", bg)):
+            if x.dtype.kind not in "uif":
+                raise ValueError(f"{name} has dtype {x.dtype}; napari-dip blends integer or float images.")
+            if x.dtype.kind == "f" and not np.isfinite(x).all():
+                raise ValueError(f"{name} has NaN or infinite values; replace them first.")
+        spatial = bg.shape[:2]
+        mask = np.asarray(mask_plane(mask_layer, index, spatial))
+        if mask.shape != spatial:
+            raise ValueError(f"mask {mask_layer.name!r} has shape {mask.shape} but the images are "
+                             f"{spatial[0]}x{spatial[1]}; paint the mask on a Labels layer of that shape.")
+        inside = mask != 0
+        if not inside.any():
+            raise ValueError(f"mask {mask_layer.name!r} is empty: paint where the foreground goes first.")
+        if inside.all():
+            raise ValueError(f"mask {mask_layer.name!r} covers every pixel: leave some background to blend into.")
+        n_colour = min(3, bg.shape[-1]) if bg_layer.rgb else None
+        options: dict[str, Any] = dict(
+            channel_axis=-1 if bg_layer.rgb else None, iterations=int(self.iterations.value),
+            seed=int(self.seed.value), device=self.device.value, preview_every=int(self.preview_every.value),
+            lr=float(self.lr.value))
+        if self.net_width.value != "auto":
+            options["width"] = int(self.net_width.value)
+        methods = [key for key in CLASSICAL if getattr(self, key).value]
+        return dict(foreground=np.array(fg, copy=True), background=np.array(bg, copy=True),
+                    mask=inside.astype(np.uint8), index=index, n_colour=n_colour, methods=methods,
+                    options=options, layers=(fg_layer, bg_layer, mask_layer))
+
+    # --- run / stop -----------------------------------------------------------------------
+    def run(self) -> None:
+        if self.worker is not None:
+            show_warning("napari-dip: a blend is already running in this widget; press Stop first.")
+            return
+        try:
+            inputs = self.build_inputs()
+        except ValueError as err:
+            show_error(f"napari-dip: {err}")
+            return
+        options = inputs["options"]
+        device = options["device"]
+        if not claim_device(device):
+            show_warning(f"napari-dip: another fit is already running on {device}; wait for it or stop it.")
+            return
+        fg_layer, bg_layer, mask_layer = inputs["layers"]
+        fg, bg, mask, n_colour = inputs["foreground"], inputs["background"], inputs["mask"], inputs["n_colour"]
+        params = dict(options, task="blend", foreground=fg_layer.name, background=bg_layer.name,
+                      mask_layer=mask_layer.name, plane=list(inputs["index"]), methods=inputs["methods"])
+        self.output_layer = self.viewer.add_image(
+            bg.copy(), **self._geometry(bg_layer, f"{bg_layer.name} [{DIP_LABEL}]", bg.ndim, params))
+        self._stop = self._life["stop"] = threading.Event()
+        self._run = dict(device=device, started=time.perf_counter(), params=params, src=bg_layer,
+                         inputs=(fg, bg, mask, n_colour), results={}, fit_done=False,
+                         classical_done=not inputs["methods"], dip=None)
+        self.metrics = {}
+        self.table.value = self._table_value({})
+        self.plot.clear()
+        self.progress.max = options["iterations"]
+        self.progress.value = 0
+        self.status.value = "starting…"
+        self.run_button.enabled = False
+        self.stop_button.enabled = True
+
+        if inputs["methods"]:
+            self._classical = start_call(classical_blends, fg, bg, mask, inputs["methods"], n_colour,
+                                         on_result=self._on_classical, on_error=self._on_classical_error)
+
+        def make_generator():
+            from napari_dip import iter_blend
+
+            return iter_blend(fg, bg, mask, **options)
+
+        self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
+                                on_finished=self._on_finished, stop=self._stop)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.status.value = "stopping…"
+
+    def _geometry(self, src, name: str, ndim: int, metadata: dict) -> dict[str, Any]:
+        """output_kwargs for a result of ``ndim`` dimensions (one plane of an nD layer keeps its last axes)."""
+        kw = output_kwargs(src, name, metadata=metadata)
+        n = ndim - (1 if kw["rgb"] else 0)
+        for key in ("scale", "translate", "units", "axis_labels"):
+            if key in kw:
+                kw[key] = tuple(kw[key])[-n:]
+        return kw
+
+    # --- classical results (main thread) ---------------------------------------------------
+    def _on_classical(self, results: dict[str, np.ndarray]) -> None:
+        if self._life["closed"]:
+            return
+        src = self._run["src"]
+        for label, image in results.items():
+            name = f"{src.name} [{label}]"
+            meta = {"method": label, "task": "blend",
+                    **{k: self._run["params"][k] for k in ("foreground", "background", "mask_layer", "plane")}}
+            if name in self.viewer.layers and self.viewer.layers[name].data.shape == image.shape \
+                    and META_KEY in self.viewer.layers[name].metadata:
+                layer = self.viewer.layers[name]  # a result of an earlier run: update it in place
+                layer.data = image
+                layer.metadata[META_KEY] = meta
+            else:
+                self.viewer.add_image(image, **self._geometry(src, name, image.ndim, meta))
+        self._run["results"].update(results)
+        self._run["classical_done"] = True
+        self._maybe_score()
+
+    def _on_classical_error(self, err: Exception) -> None:
+        if self._life["closed"]:
+            return
+        show_error(f"napari-dip: classical blending failed: {err}")
+        self._run["classical_done"] = True
+        self._maybe_score()
+
+    # --- DIP fit (main thread) --------------------------------------------------------------
+    def _on_snapshot(self, snap) -> None:
+        if self._life["closed"]:
+            return
+        layer = self.output_layer
+        if snap.preview is not None:
+            layer.data = snap.preview
+            self._run["dip"] = snap.preview
+        self.progress.value = snap.iteration
+        rate = snap.elapsed / max(1, snap.iteration)
+        text = f"iteration {snap.iteration}/{snap.total} · {rate:.2f} s/it"
+        left = snap.seconds_left
+        if left is not None and not snap.done:
+            text += f" · ~{left:.0f} s left (max)"
+        self.status.value = text
+        self.plot.add(snap.iteration, snap.loss)
+        meta = layer.metadata.setdefault(META_KEY, {})
+        meta["iteration"] = snap.iteration
+        if snap.done:
+            result = snap.result
+            meta.update(config=result.config, stopped_at=result.stopped_at.__dict__)
+            self.status.value = (f"done: {snap.iteration} iterations in {result.config['seconds']:.1f} s; "
+                                 "scoring…")
+
+    def _on_error(self, err: Exception) -> None:
+        if self._life["closed"]:
+            return
+        msg = str(err)
+        if "out of memory" in msg.lower():
+            msg = f"{msg}. Use a smaller image or network width, or device 'cpu'."
+        show_error(f"napari-dip: {msg}")
+        self.status.value = f"error: {msg}"
+        self._run["dip"] = None
+        if self.output_layer is not None and self.output_layer in self.viewer.layers:
+            if self.output_layer.metadata.get(META_KEY, {}).get("iteration") is None:
+                self.viewer.layers.remove(self.output_layer)
+
+    def _on_finished(self) -> None:
+        release_device(self._run.get("device", ""))
+        if self._life["closed"]:
+            self.worker = None
+            return
+        self.stop_button.enabled = False
+        if self._stop.is_set():
+            it = (self.output_layer.metadata.get(META_KEY, {}).get("iteration")
+                  if self.output_layer is not None else None)
+            if it is None and self.output_layer in self.viewer.layers:
+                self.viewer.layers.remove(self.output_layer)  # stopped before the first preview
+            self.status.value = f"stopped by user at iteration {it}; scoring…"
+        if self._run.get("dip") is not None:
+            self._run["results"][DIP_LABEL] = self._run["dip"]
+        self._run["fit_done"] = True
+        self._maybe_score()
+
+    # --- metrics -------------------------------------------------------------------------------
+    def _maybe_score(self) -> None:
+        """Once the fit and the classical blends are both over, score every result in a worker."""
+        run = self._run
+        if not (run.get("fit_done") and run.get("classical_done")) or run.get("scoring"):
+            return
+        run["scoring"] = True
+        results = {label: run["results"][label] for label in [c[0] for c in CLASSICAL.values()] + [DIP_LABEL]
+                   if label in run["results"]}
+        if not results:
+            self._end_run()
+            return
+        fg, bg, mask, n_colour = run["inputs"]
+        self._scorer = start_call(score, results, fg, bg, mask, n_colour,
+                                  on_result=self._on_scores, on_error=self._on_score_error)
+
+    def _on_scores(self, table: dict[str, dict[str, float]]) -> None:
+        if self._life["closed"]:
+            self.worker = None
+            return
+        self.metrics = table
+        self.table.value = self._table_value(table)
+        if DIP_LABEL in table and self.output_layer is not None:
+            self.output_layer.metadata.setdefault(META_KEY, {})["metrics"] = dict(table[DIP_LABEL])
+        self._end_run()
+
+    def _on_score_error(self, err: Exception) -> None:
+        if not self._life["closed"]:
+            show_error(f"napari-dip: scoring the results failed: {err}")
+        self._end_run()
+
+    def _end_run(self) -> None:
+        self.worker = None
+        if self._life["closed"]:
+            return
+        self.run_button.enabled = True
+        self.stop_button.enabled = False
+        seconds = time.perf_counter() - self._run.get("started", time.perf_counter())
+        stopped = "stopped by user" if self._stop.is_set() else "done"
+        self.status.value = f"{stopped}: {len(self.metrics)} result(s) scored in {seconds:.1f} s in all"
+
+    # --- table, clipboard, CSV ---------------------------------------------------------------
+    @staticmethod
+    def _table_value(table: dict[str, dict[str, float]]) -> dict[str, Any]:
+        rows = list(table)
+        data = [[float(f"{table[r][c]:.4g}") for c in METRIC_COLUMNS] for r in rows]
+        return {"data": data, "index": rows, "columns": list(METRIC_COLUMNS)}
+
+    def csv_text(self) -> str:
+        """The metrics as CSV: a header ``method,GFF,GFP,BSI,SSIM`` and one row per method."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["method", *METRIC_COLUMNS])
+        for method, row in self.metrics.items():
+            writer.writerow([method, *(f"{row[c]:.6g}" for c in METRIC_COLUMNS)])
+        return buf.getvalue()
+
+    def copy_table(self) -> None:
+        from qtpy.QtWidgets import QApplication
+
+        QApplication.clipboard().setText(self.csv_text())
+        show_info("napari-dip: metrics copied to the clipboard as CSV.")
+
+    def save_csv(self, path: str | Path) -> Path:
+        """Write the metrics table to ``path`` as CSV and return the path."""
+        path = Path(path)
+        path.write_text(self.csv_text(), encoding="utf-8")
+        return path
+
+    def _save_dialog(self) -> None:
+        from qtpy.QtWidgets import QFileDialog
+
+        if not self.metrics:
+            show_warning("napari-dip: no metrics yet; run a blend first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self.native, "Save blend metrics", "blend_metrics.csv",
+                                              "CSV files (*.csv)")
+        if path:
+            try:
+                self.save_csv(path)
+            except OSError as err:
+                show_error(f"napari-dip: could not write {path}: {err}")
+                return
+            show_info(f"napari-dip: metrics saved to {path}")
