@@ -14,8 +14,6 @@ task (default: the notebook's count).
 from __future__ import annotations
 
 import argparse
-import time
-
 import numpy as np
 from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from skimage.io import imread
@@ -96,9 +94,7 @@ def main() -> None:
     for name, task, degraded, clean, kw, notebook_iters in cases(args.size, args.seed):
         iters = min(notebook_iters, args.iterations) if args.iterations else notebook_iters
         common = dict(iterations=iters, seed=args.seed, device=args.device, reference=clean, **kw)
-        t0 = time.perf_counter()
         last = restore(degraded, task, output="last", early_stop=False, **common)
-        seconds = time.perf_counter() - t0
         ema = restore(degraded, task, output="ema", early_stop=False, **common)
         auto = restore(degraded, task, output="ema", early_stop=True, **common)
         method, classical = classical_restore(degraded, task, mask=kw.get("mask"), factor=kw.get("factor"),
@@ -107,12 +103,12 @@ def main() -> None:
         row = [name, f"{clean.shape[1]}x{clean.shape[0]}", iters, psnr(clean, degraded),
                psnr(clean, last.image), psnr(clean, ema.image), max(ema_curve),
                f"{psnr(clean, auto.image):.2f} (it {auto.stopped_at.iteration})",
-               f"{psnr(clean, classical):.2f} ({method})", f"{seconds / iters:.3f}"]
+               f"{psnr(clean, classical):.2f} ({method})"]
         rows.append(row)
         print(" | ".join(str(v) for v in row), flush=True)
 
     table = markdown_table(["task", "size", "iterations", "degraded", "DIP (last)", "DIP (EMA)",
-                            "EMA best", "auto stop", "classical", "s/it"], rows)
+                            "EMA best", "auto stop", "classical"], rows)
     body = (f"## Paper tasks (benchmarks/paper.py)\n\nPSNR in dB against the clean image. `DIP (last)`: raw "
             f"output after the last iteration; `DIP (EMA)`: the moving average of outputs (the default output); "
             f"`EMA best`: its best value during the run (needs the clean image, shown for reference); `auto stop`: "

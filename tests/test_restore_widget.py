@@ -176,3 +176,23 @@ def test_closing_the_viewer_stops_the_fit(make_napari_viewer, qtbot, clean64):
     viewer.close()
     qtbot.waitUntil(lambda: stop.is_set(), timeout=10_000)
     qtbot.waitUntil(lambda: bool(finished) or not worker.is_running, timeout=20_000)
+
+
+def test_plane_of_a_stack_keeps_the_plane_geometry_and_snapshots(widget_and_viewer, qtbot, clean64):
+    """A (T, Y, X) layer: the current plane is restored; snapshots stack with an iteration axis."""
+    widget, viewer = widget_and_viewer
+    stack = np.stack([clean64, clean64[::-1], clean64[:, ::-1]])
+    src = viewer.add_image(stack, name="movie", scale=(5.0, 0.5, 0.25), units=("s", "um", "um"))
+    viewer.dims.set_current_step(0, 2)
+    widget.image.value = src
+    widget.iterations.value = 20
+    widget.show_advanced.value = True
+    widget.net_width.value = 16
+    widget.keep_snapshots.value = True
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    out = viewer.layers["movie [DIP denoise]"]
+    assert out.data.shape == clean64.shape and tuple(out.scale) == (0.5, 0.25)
+    assert out.metadata["napari_dip"]["plane"] == [2]
+    shots = viewer.layers["movie [DIP denoise] snapshots"]
+    assert shots.data.shape == (2, 64, 64) and tuple(shots.axis_labels)[0] == "iteration"

@@ -22,14 +22,18 @@ def plane_of(layer, viewer) -> tuple[np.ndarray, tuple[int, ...]]:
     return data[index], index
 
 
-def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | None = None) -> dict[str, Any]:
+def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | None = None,
+                  ndim: int | None = None) -> dict[str, Any]:
     """Layer kwargs that keep the source's geometry, units, colormap and contrast.
 
     For super-resolution (``scale_factor`` > 1) the pixel size is divided by
     the factor and the origin shifted so that pixel centres stay aligned.
+    ``ndim``: the output's number of (non-RGB) axes when it has fewer than the
+    source (one plane of a stack): the geometry of the last ``ndim`` axes is kept.
     """
-    scale = np.asarray(src.scale, dtype=float)
-    translate = np.asarray(src.translate, dtype=float)
+    n = src.ndim if ndim is None else ndim
+    scale = np.asarray(src.scale, dtype=float)[-n:]
+    translate = np.asarray(src.translate, dtype=float)[-n:]
     if scale_factor > 1:
         spatial = slice(-2, None)
         new = scale.copy()
@@ -49,7 +53,7 @@ def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | Non
         kwargs["colormap"] = src.colormap
     for attr in ("units", "axis_labels"):
         if hasattr(src, attr):
-            kwargs[attr] = tuple(getattr(src, attr))
+            kwargs[attr] = tuple(getattr(src, attr))[-n:]
     return kwargs
 
 

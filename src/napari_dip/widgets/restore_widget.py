@@ -157,7 +157,8 @@ class RestoreWidget(Container):
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference")}
         params.update(source=src.name, plane=list(index), mask_layer=getattr(self.mask.value, "name", None))
         self.output_layer = self.viewer.add_image(
-            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params))
+            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params,
+                                         ndim=placeholder.ndim - (1 if src.rgb else 0)))
         self._run = dict(device=device, started=time.perf_counter(), params=params, snapshots=[],
                          keep=bool(self.keep_snapshots.value), src=src)
         self._stop = self._life["stop"] = threading.Event()
@@ -230,15 +231,14 @@ class RestoreWidget(Container):
         shots = self._run.get("snapshots")
         if shots:
             src = self._run["src"]
+            stack = np.stack([p for _, p in shots])
             kw = output_kwargs(src, f"{self.output_layer.name} snapshots",
                                scale_factor=self._run["params"].get("factor", 1) or 1,
-                               metadata={"iterations": [i for i, _ in shots]})
-            kw["scale"] = (1.0, *kw["scale"][-2:]) if not src.rgb else (1.0, *kw["scale"][-2:])
-            kw["translate"] = (0.0, *kw["translate"][-2:])
-            for attr in ("units", "axis_labels"):
-                kw.pop(attr, None)
-            kw["axis_labels"] = ("iteration", "y", "x")
-            self.viewer.add_image(np.stack([p for _, p in shots]), **kw)
+                               metadata={"iterations": [i for i, _ in shots]}, ndim=2)
+            kw["scale"], kw["translate"] = (1.0, *kw["scale"]), (0.0, *kw["translate"])
+            kw.pop("units", None)
+            kw["axis_labels"] = ("iteration", *kw.get("axis_labels", ("y", "x")))
+            self.viewer.add_image(stack, **kw)
 
     # --- compare ------------------------------------------------------------------------
     def compare(self) -> None:
@@ -257,7 +257,8 @@ class RestoreWidget(Container):
         def added(result):
             method, image = result
             layer = self.viewer.add_image(image, **output_kwargs(
-                src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task}))
+                src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task},
+                ndim=image.ndim - (1 if src.rgb else 0)))
             self._show_grid(src, layer)
             self.status.value = f"compare: {method} beside DIP"
 
