@@ -36,10 +36,13 @@ def _small(widget, iterations=20):
 
 
 def _notes(monkeypatch, name):
-    from napari_dip.widgets import blend_widget
+    """Collect the notifications `name` (show_error, show_warning) of the widget and its run controls."""
+    from napari_dip.widgets import _fit, blend_widget
 
     got = []
-    monkeypatch.setattr(blend_widget, name, got.append)
+    for module in (blend_widget, _fit):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, got.append)
     return got
 
 

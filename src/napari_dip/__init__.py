@@ -19,6 +19,7 @@ _LAZY = {
     "restore": "napari_dip.core.restore",
     "iter_restore": "napari_dip.core.restore",
     "RestoreResult": "napari_dip.core.restore",
+    "estimate_memory": "napari_dip.core.restore",
     "Snapshot": "napari_dip.core.engine",
     "blend": "napari_dip.core.blend",
     "iter_blend": "napari_dip.core.blend",
@@ -29,10 +30,10 @@ _SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli"}
 __all__ = [*_LAZY, "metrics", "baselines", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .core.blend import blend, iter_blend
-    from .core.devices import available_devices
-    from .core.engine import Snapshot
-    from .core.restore import RestoreResult, iter_restore, restore
+    from .core.blend import blend, iter_blend  # noqa: F401
+    from .core.devices import available_devices  # noqa: F401
+    from .core.engine import Snapshot  # noqa: F401
+    from .core.restore import RestoreResult, estimate_memory, iter_restore, restore  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

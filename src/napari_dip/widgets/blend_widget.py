@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import napari
 import numpy as np
-from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, ProgressBar,
-                              PushButton, SpinBox, Table, create_widget)
+from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, PushButton, SpinBox, Table, create_widget)
 from napari.utils.notifications import show_error, show_info, show_warning
 from qtpy.QtWidgets import QHeaderView
 
+from ._fit import FitControls
 from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
-from ._worker import claim_device, release_device, start_call, start_fit
-from .loss_plot import LossPlot
+from ._worker import start_call, start_fit
 from .restore_widget import _devices
 
 #: Classical methods: check-box name -> (row / layer label, function name in core.blend_classical).
@@ -98,7 +96,7 @@ def score(results: dict[str, np.ndarray], foreground: np.ndarray, background: np
     return table
 
 
-class BlendWidget(Container):
+class BlendWidget(FitControls, Container):
     """Blend a foreground Image into a background Image where a Labels mask is set (napari-dip > Blend)."""
 
     def __init__(self, napari_viewer: napari.viewer.Viewer):
@@ -123,11 +121,7 @@ class BlendWidget(Container):
         self.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 16, 32, 64, 128],
                                   value="auto")
         self.advanced = Container(widgets=[self.lr, self.net_width], labels=True, visible=False)
-        self.run_button = PushButton(name="run_button", text="Run")
-        self.stop_button = PushButton(name="stop_button", text="Stop", enabled=False)
-        self.progress = ProgressBar(name="progress", label="progress", min=0, max=1000, value=0)
-        self.status = Label(name="status", value="ready")
-        buttons = Container(widgets=[self.run_button, self.stop_button], layout="horizontal", labels=False)
+        buttons = self._init_fit_controls()
         self.table = Table(name="table", value=self._table_value({}))
         self.table.read_only = True
         self.table.min_height = 150
@@ -137,7 +131,6 @@ class BlendWidget(Container):
         self.extend([self.foreground, self.background, self.mask, self.iterations, self.seed, self.device,
                      self.preview_every, methods, self.show_advanced, self.advanced, buttons, self.progress,
                      self.status])
-        self.plot = LossPlot()
         self.native.layout().addWidget(self.plot)
         self.metrics_label = Label(value="metrics of each result")
         self.metrics_label.tooltip = self.table.tooltip = (
@@ -149,20 +142,13 @@ class BlendWidget(Container):
         self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
 
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
-        self.run_button.changed.connect(self.run)
-        self.stop_button.changed.connect(self.stop)
         self.copy_button.changed.connect(self.copy_table)
         self.save_button.changed.connect(self._save_dialog)
 
-        self.worker = None            # the DIP fit; None again once the whole run (metrics included) is over
+        # self.worker (the DIP fit) stays set until the whole run, metrics included, is over.
         self.metrics: dict[str, dict[str, float]] = {}
         self.output_layer = None
         self._classical = self._scorer = None
-        self._stop = threading.Event()
-        self._run: dict[str, Any] = {}
-        self._life = life = {"stop": self._stop, "closed": False}
-        # Closing the widget, or the viewer, stops a running fit; the slot keeps no reference to self.
-        self.native.destroyed.connect(lambda *_: (life["stop"].set(), life.update(closed=True)))
 
     # --- form ---------------------------------------------------------------------------
     def build_inputs(self) -> dict[str, Any]:
@@ -212,9 +198,10 @@ class BlendWidget(Container):
                     options=options, layers=(fg_layer, bg_layer, mask_layer))
 
     # --- run / stop -----------------------------------------------------------------------
+    busy_message = "a blend is already running in this widget; press Stop first."
+
     def run(self) -> None:
-        if self.worker is not None:
-            show_warning("napari-dip: a blend is already running in this widget; press Stop first.")
+        if self._refuse_if_busy():
             return
         try:
             inputs = self.build_inputs()
@@ -222,28 +209,18 @@ class BlendWidget(Container):
             show_error(f"napari-dip: {err}")
             return
         options = inputs["options"]
-        device = options["device"]
-        if not claim_device(device):
-            show_warning(f"napari-dip: another fit is already running on {device}; wait for it or stop it.")
-            return
         fg_layer, bg_layer, mask_layer = inputs["layers"]
         fg, bg, mask, n_colour = inputs["foreground"], inputs["background"], inputs["mask"], inputs["n_colour"]
         params = dict(options, task="blend", foreground=fg_layer.name, background=bg_layer.name,
                       mask_layer=mask_layer.name, plane=list(inputs["index"]), methods=inputs["methods"])
+        if not self._begin_run(options["device"], options["iterations"], params=params, src=bg_layer,
+                               inputs=(fg, bg, mask, n_colour), results={}, fit_done=False,
+                               classical_done=not inputs["methods"], dip=None):
+            return
         self.output_layer = self.viewer.add_image(
             bg.copy(), **self._geometry(bg_layer, f"{bg_layer.name} [{DIP_LABEL}]", bg.ndim, params))
-        self._stop = self._life["stop"] = threading.Event()
-        self._run = dict(device=device, started=time.perf_counter(), params=params, src=bg_layer,
-                         inputs=(fg, bg, mask, n_colour), results={}, fit_done=False,
-                         classical_done=not inputs["methods"], dip=None)
         self.metrics = {}
         self.table.value = self._table_value({})
-        self.plot.clear()
-        self.progress.max = options["iterations"]
-        self.progress.value = 0
-        self.status.value = "starting…"
-        self.run_button.enabled = False
-        self.stop_button.enabled = True
 
         if inputs["methods"]:
             self._classical = start_call(classical_blends, fg, bg, mask, inputs["methods"], n_colour,
@@ -257,10 +234,6 @@ class BlendWidget(Container):
         self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
                                 on_finished=self._on_finished, stop=self._stop)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self.status.value = "stopping…"
-
     def _geometry(self, src, name: str, ndim: int, metadata: dict) -> dict[str, Any]:
         """output_kwargs for a result of ``ndim`` dimensions (one plane of an nD layer keeps its last axes)."""
         kw = output_kwargs(src, name, metadata=metadata)
@@ -272,7 +245,7 @@ class BlendWidget(Container):
 
     # --- classical results (main thread) ---------------------------------------------------
     def _on_classical(self, results: dict[str, np.ndarray]) -> None:
-        if self._life["closed"]:
+        if self.closed:
             return
         src = self._run["src"]
         for label, image in results.items():
@@ -291,7 +264,7 @@ class BlendWidget(Container):
         self._maybe_score()
 
     def _on_classical_error(self, err: Exception) -> None:
-        if self._life["closed"]:
+        if self.closed:
             return
         show_error(f"napari-dip: classical blending failed: {err}")
         self._run["classical_done"] = True
@@ -299,7 +272,7 @@ class BlendWidget(Container):
 
     # --- DIP fit (main thread) --------------------------------------------------------------
     def _on_snapshot(self, snap) -> None:
-        if self._life["closed"]:
+        if self.closed:
             return
         layer = self.output_layer
         if snap.preview is not None:
@@ -322,7 +295,7 @@ class BlendWidget(Container):
                                  "scoring…")
 
     def _on_error(self, err: Exception) -> None:
-        if self._life["closed"]:
+        if self.closed:
             return
         msg = str(err)
         if "out of memory" in msg.lower():
@@ -335,8 +308,8 @@ class BlendWidget(Container):
                 self.viewer.layers.remove(self.output_layer)
 
     def _on_finished(self) -> None:
-        release_device(self._run.get("device", ""))
-        if self._life["closed"]:
+        self._release_device()
+        if self.closed:
             self.worker = None
             return
         self.stop_button.enabled = False
@@ -368,7 +341,7 @@ class BlendWidget(Container):
                                   on_result=self._on_scores, on_error=self._on_score_error)
 
     def _on_scores(self, table: dict[str, dict[str, float]]) -> None:
-        if self._life["closed"]:
+        if self.closed:
             self.worker = None
             return
         self.metrics = table
@@ -378,16 +351,14 @@ class BlendWidget(Container):
         self._end_run()
 
     def _on_score_error(self, err: Exception) -> None:
-        if not self._life["closed"]:
+        if not self.closed:
             show_error(f"napari-dip: scoring the results failed: {err}")
         self._end_run()
 
     def _end_run(self) -> None:
-        self.worker = None
-        if self._life["closed"]:
+        super()._end_run()
+        if self.closed:
             return
-        self.run_button.enabled = True
-        self.stop_button.enabled = False
         seconds = time.perf_counter() - self._run.get("started", time.perf_counter())
         stopped = "stopped by user" if self._stop.is_set() else "done"
         self.status.value = f"{stopped}: {len(self.metrics)} result(s) scored in {seconds:.1f} s in all"

@@ -7,19 +7,16 @@ the snapshots it yields into in-place updates of one output layer.
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import napari
 import numpy as np
-from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, ProgressBar,
-                              PushButton, SpinBox, create_widget)
-from napari.utils.notifications import show_error, show_info, show_warning
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushButton, SpinBox, create_widget
+from napari.utils.notifications import show_error, show_info
 
+from ._fit import FitControls
 from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
-from ._worker import claim_device, release_device, start_call, start_fit
-from .loss_plot import LossPlot
+from ._worker import start_call, start_fit
 
 TASK_LABELS = {"denoise": "denoise", "inpaint": "inpaint", "reconstruct": "reconstruct",
                "super-resolution": "super_resolution"}
@@ -34,7 +31,7 @@ def _devices() -> list[str]:
     return gpus + ["cpu"]  # the best device first
 
 
-class RestoreWidget(Container):
+class RestoreWidget(FitControls, Container):
     """Restore an Image layer with a Deep Image Prior (napari-dip > Restore)."""
 
     def __init__(self, napari_viewer: napari.viewer.Viewer):
@@ -65,34 +62,19 @@ class RestoreWidget(Container):
         self.keep_snapshots = CheckBox(text="keep snapshots as a stack", value=False)
         self.advanced = Container(widgets=[self.lr, self.net_width, self.network, self.preset, self.loss,
                                            self.output, self.keep_snapshots], labels=True, visible=False)
-        self.run_button = PushButton(text="Run")
-        self.stop_button = PushButton(text="Stop", enabled=False)
-        self.compare_button = PushButton(text="Compare")
-        self.progress = ProgressBar(label="progress", min=0, max=1000, value=0)
-        self.status = Label(value="ready")
-        buttons = Container(widgets=[self.run_button, self.stop_button, self.compare_button],
-                            layout="horizontal", labels=False)
+        buttons = self._init_fit_controls()
+        self.compare_button = PushButton(name="compare_button", text="Compare")
+        buttons.append(self.compare_button)
         self.extend([self.task, self.image, self.mask, self.factor, self.reference, self.iterations,
                      self.early_stop, self.seed, self.device, self.preview_every, self.show_advanced,
                      self.advanced, buttons, self.progress, self.status])
-        self.plot = LossPlot()
         self.native.layout().addWidget(self.plot)
 
         self.task.changed.connect(self._on_task)
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
-        self.run_button.changed.connect(self.run)
-        self.stop_button.changed.connect(self.stop)
         self.compare_button.changed.connect(self.compare)
         self._on_task(self.task.value)
-
-        self.worker = None
-        self._stop = threading.Event()
-        self._run: dict[str, Any] = {}
         self._classical = None
-        self._life = life = {"stop": self._stop, "closed": False}
-        # Closing the widget, or the viewer (which destroys its dock widgets), stops a running fit.
-        # The slot keeps no reference to self: it sets the run's stop flag and marks the Qt side gone.
-        self.native.destroyed.connect(lambda *_: (life["stop"].set(), life.update(closed=True)))
 
     # --- form -------------------------------------------------------------------------
     def _on_task(self, label: str) -> None:
@@ -135,19 +117,17 @@ class RestoreWidget(Container):
 
     # --- run / stop ---------------------------------------------------------------------
     def run(self) -> None:
-        if self.worker is not None:
-            show_warning("napari-dip: a fit is already running in this widget; press Stop first.")
+        if self._refuse_if_busy():
             return
         try:
             kwargs = self.build_kwargs()
         except ValueError as err:
             show_error(f"napari-dip: {err}")
             return
-        device = kwargs["device"]
-        if not claim_device(device):
-            show_warning(f"napari-dip: another fit is already running on {device}; wait for it or stop it.")
-            return
         src = self.image.value
+        if not self._begin_run(kwargs["device"], kwargs["iterations"], src=src, snapshots=[],
+                               keep=bool(self.keep_snapshots.value)):
+            return
         image, index = kwargs.pop("image"), kwargs.pop("index")
         task = kwargs["task"]
         factor = kwargs.get("factor", 1)
@@ -159,15 +139,7 @@ class RestoreWidget(Container):
         self.output_layer = self.viewer.add_image(
             placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params,
                                          ndim=placeholder.ndim - (1 if src.rgb else 0)))
-        self._run = dict(device=device, started=time.perf_counter(), params=params, snapshots=[],
-                         keep=bool(self.keep_snapshots.value), src=src)
-        self._stop = self._life["stop"] = threading.Event()
-        self.plot.clear()
-        self.progress.max = kwargs["iterations"]
-        self.progress.value = 0
-        self.status.value = "starting…"
-        self.run_button.enabled = False
-        self.stop_button.enabled = True
+        self._run["params"] = params
 
         def make_generator():
             from napari_dip import iter_restore
@@ -177,12 +149,8 @@ class RestoreWidget(Container):
         self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
                                 on_finished=self._on_finished, stop=self._stop)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self.status.value = "stopping…"
-
     def _on_snapshot(self, snap) -> None:
-        if self._life["closed"]:
+        if self.closed:
             return
         layer = self.output_layer
         layer.data = snap.preview
@@ -207,7 +175,7 @@ class RestoreWidget(Container):
                                  f"({result.stopped_at.reason}) in {result.config['seconds']:.1f} s")
 
     def _on_error(self, err: Exception) -> None:
-        if self._life["closed"]:
+        if self.closed:
             return
         msg = str(err)
         if "out of memory" in msg.lower():
@@ -219,12 +187,10 @@ class RestoreWidget(Container):
                 self.viewer.layers.remove(self.output_layer)
 
     def _on_finished(self) -> None:
-        release_device(self._run.get("device", ""))
-        self.worker = None
-        if self._life["closed"]:
+        self._release_device()
+        self._end_run()
+        if self.closed:
             return
-        self.run_button.enabled = True
-        self.stop_button.enabled = False
         if self._stop.is_set():
             it = self.output_layer.metadata.get(META_KEY, {}).get("iteration")
             self.status.value = f"stopped by user: showing iteration {it}"

@@ -1,0 +1,83 @@
+"""Run / Stop, progress, status, loss plot and the run lifecycle shared by the dock widgets."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from magicgui.widgets import Container, Label, ProgressBar, PushButton
+from napari.utils.notifications import show_warning
+
+from ._worker import claim_device, release_device
+from .loss_plot import LossPlot
+
+
+class FitControls:
+    """Mixin for a magicgui ``Container`` that runs one fit at a time.
+
+    ``_init_fit_controls()`` makes the buttons (returned as a row to place in
+    the form), the progress bar, the status label and the loss plot, and wires
+    Run / Stop to ``self.run`` / ``self.stop``. In ``run`` a subclass calls
+    ``_refuse_if_busy()`` and ``_begin_run(device, total)``; when its fit's
+    worker finishes, ``_release_device()``; when the whole run is over,
+    ``_end_run()``. Closing the widget, or the viewer (which destroys its dock
+    widgets), sets the stop flag and marks the widget closed so that late
+    callbacks do nothing; the slot keeps no reference to the widget.
+    """
+
+    busy_message = "a fit is already running in this widget; press Stop first."
+
+    def _init_fit_controls(self) -> Container:
+        self.run_button = PushButton(name="run_button", text="Run")
+        self.stop_button = PushButton(name="stop_button", text="Stop", enabled=False)
+        self.progress = ProgressBar(name="progress", label="progress", min=0, max=1000, value=0)
+        self.status = Label(name="status", value="ready")
+        self.plot = LossPlot()
+        self.worker = None
+        self._run: dict = {}
+        self._stop = threading.Event()
+        self._life = life = {"stop": self._stop, "closed": False}
+        self.native.destroyed.connect(lambda *_: (life["stop"].set(), life.update(closed=True)))
+        self.run_button.changed.connect(self.run)
+        self.stop_button.changed.connect(self.stop)
+        return Container(widgets=[self.run_button, self.stop_button], layout="horizontal", labels=False)
+
+    @property
+    def closed(self) -> bool:
+        """True once the widget's Qt side is gone."""
+        return self._life["closed"]
+
+    def _refuse_if_busy(self) -> bool:
+        if self.worker is not None:
+            show_warning(f"napari-dip: {self.busy_message}")
+            return True
+        return False
+
+    def _begin_run(self, device: str, total: int, **run) -> bool:
+        """Claim ``device`` and reset the controls; False (with a notification) if the device is busy."""
+        if not claim_device(device):
+            show_warning(f"napari-dip: another fit is already running on {device}; wait for it or stop it.")
+            return False
+        self._stop = self._life["stop"] = threading.Event()
+        self._run = dict(device=device, started=time.perf_counter(), **run)
+        self.plot.clear()
+        self.progress.max = total
+        self.progress.value = 0
+        self.status.value = "starting…"
+        self.run_button.enabled = False
+        self.stop_button.enabled = True
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.status.value = "stopping…"
+
+    def _release_device(self) -> None:
+        release_device(self._run.get("device", ""))
+
+    def _end_run(self) -> None:
+        self.worker = None
+        if self.closed:
+            return
+        self.run_button.enabled = True
+        self.stop_button.enabled = False
