@@ -39,6 +39,34 @@ def normalize_axis(axis: int | None, ndim: int, name: str = "channel_axis") -> i
     return axis % ndim
 
 
+NORMALIZE = ("minmax", "percentile")
+#: ``normalize="percentile"``: these percentiles of the finite values map to :data:`PERCENTILE_WINDOW`.
+PERCENTILES = (0.1, 99.9)
+PERCENTILE_WINDOW = (0.1, 0.9)
+TRANSFORMS = (None, "anscombe")
+_ANSCOMBE_ZERO = 2.0 * np.sqrt(3.0 / 8.0)
+
+
+def anscombe(x: np.ndarray) -> np.ndarray:
+    """Variance-stabilising Anscombe transform ``2 sqrt(x + 3/8)`` of counts (negative values -> 0).
+
+    Poisson counts of any mean become approximately Gaussian with unit variance.
+    """
+    return 2.0 * np.sqrt(np.maximum(x, 0.0) + 3.0 / 8.0)
+
+
+def inverse_anscombe(d: np.ndarray) -> np.ndarray:
+    """The exact unbiased inverse of :func:`anscombe`, closed form (Makitalo & Foi, IEEE TIP 2011).
+
+    ``I(D) = D**2/4 + sqrt(3/2)/(4 D) - 11/(8 D**2) + 5 sqrt(3/2)/(8 D**3) - 1/8``: the count whose
+    Anscombe transform has expectation ``D`` (the naive algebraic inverse ``D**2/4 - 3/8`` is biased
+    low at small counts). ``D`` below ``A(0) = 2 sqrt(3/8)`` (where ``I`` is 0) maps to 0.
+    """
+    d = np.maximum(np.asarray(d, dtype=np.float64), _ANSCOMBE_ZERO)
+    s = np.sqrt(1.5)
+    return np.maximum(0.25 * d**2 + 0.25 * s / d - 1.375 / d**2 + 0.625 * s / d**3 - 0.125, 0.0)
+
+
 @dataclass(frozen=True)
 class ImageCodec:
     """How a user image maps to ``(C, *spatial)`` in [0, 1] and back.
@@ -47,8 +75,16 @@ class ImageCodec:
     ----------
     shape, dtype : the user's array shape and dtype.
     channel_axis : normalised channel axis, or None for a single channel.
-    lo, hi : the value range mapped to [0, 1] (finite min and max).
+    lo, hi : the (transformed) values mapped to ``window`` (minmax: the finite min and max
+        mapped to [0, 1]; percentile: the 0.1 and 99.9 percentiles mapped to [0.1, 0.9]).
     alpha : the alpha channel of an RGBA image, kept aside and re-attached.
+    window : where ``lo`` and ``hi`` land inside [0, 1].
+    vmin, vmax : decoded values are clipped to this range (None: ``lo`` and ``hi``).
+    transform : None, or ``"anscombe"`` (Poisson counts; applied before the normalisation and
+        inverted exactly-unbiased after it).
+    spatial_ndim : for stacks, how many trailing non-channel axes are spatial (2: planes,
+        3: volumes); the others are leading (stack) axes indexed by ``index=`` in
+        :meth:`encode` / :meth:`decode`. None: every non-channel axis is spatial.
     """
 
     shape: tuple[int, ...]
@@ -57,11 +93,28 @@ class ImageCodec:
     lo: float
     hi: float
     alpha: np.ndarray | None = None
+    window: tuple[float, float] = (0.0, 1.0)
+    vmin: float | None = None
+    vmax: float | None = None
+    transform: str | None = None
+    spatial_ndim: int | None = None
 
     @classmethod
-    def fit(cls, image: np.ndarray, channel_axis: int | None = None) -> "ImageCodec":
+    def fit(cls, image: np.ndarray, channel_axis: int | None = None, *, normalize: str = "minmax",
+            transform: str | None = None, spatial_ndim: int | None = None) -> "ImageCodec":
+        """Fit the value mapping to ``image`` (the whole stack: every plane shares it).
+
+        ``normalize="minmax"`` maps the finite minimum and maximum to 0 and 1 (exact);
+        ``"percentile"`` maps the 0.1 and 99.9 percentiles to 0.1 and 0.9, so that a few
+        outliers neither squeeze the signal nor get clipped by the network's sigmoid
+        (values still decode to the input's dtype and are clipped to its finite range).
+        """
         image = np.asarray(image)
         check_dtype(image)
+        if normalize not in NORMALIZE:
+            raise ValueError(f"normalize must be one of {NORMALIZE}, got {normalize!r}")
+        if transform not in TRANSFORMS:
+            raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
         axis = normalize_axis(channel_axis, image.ndim)
         alpha = None
         if axis is not None and image.shape[axis] == 4 and axis == image.ndim - 1:
@@ -71,11 +124,28 @@ class ImageCodec:
                 stacklevel=3,
             )
             alpha = np.take(image, [3], axis=axis).copy()
-        finite = image[np.isfinite(image)] if image.dtype.kind == "f" else image
+            values = np.take(image, [0, 1, 2], axis=axis)
+        else:
+            values = image
+        finite = values[np.isfinite(values)] if values.dtype.kind == "f" else values.ravel()
         if finite.size == 0:
             raise ValueError("image has no finite values (all NaN or inf): nothing to restore.")
-        lo, hi = float(finite.min()), float(finite.max())
-        return cls(tuple(image.shape), image.dtype, axis, lo, hi, alpha)
+        vmin, vmax = float(finite.min()), float(finite.max())
+        if not np.isfinite(vmax - vmin):
+            raise ValueError(f"image values span [{vmin:g}, {vmax:g}], too wide a range to normalise; "
+                             "rescale the image first.")
+        t = finite.astype(np.float64)
+        if transform == "anscombe":
+            t = anscombe(t)
+        lo, hi = float(t.min()), float(t.max())
+        window = (0.0, 1.0)
+        if normalize == "percentile":
+            plo, phi = (float(v) for v in np.percentile(t, PERCENTILES))
+            if phi > plo:  # else (e.g. a mostly constant image) fall back to min and max
+                lo, hi, window = plo, phi, PERCENTILE_WINDOW
+        exact = window == (0.0, 1.0) and transform is None
+        return cls(tuple(image.shape), image.dtype, axis, lo, hi, alpha, window,
+                   None if exact else vmin, None if exact else vmax, transform, spatial_ndim)
 
     @property
     def n_channels(self) -> int:
@@ -85,39 +155,86 @@ class ImageCodec:
 
     @property
     def spatial_shape(self) -> tuple[int, ...]:
+        """Every non-channel axis (leading stack axes included)."""
         return tuple(s for i, s in enumerate(self.shape) if i != self.channel_axis)
 
-    def encode(self, image: np.ndarray) -> np.ndarray:
-        """User array -> float32 ``(C, *spatial)`` in [0, 1]; NaN stays NaN."""
+    @property
+    def lead_axes(self) -> tuple[int, ...]:
+        """User axes of the stack (leading axes before the spatial ones)."""
+        axes = [i for i in range(len(self.shape)) if i != self.channel_axis]
+        k = len(axes) if self.spatial_ndim is None else self.spatial_ndim
+        return tuple(axes[: len(axes) - k])
+
+    @property
+    def lead_shape(self) -> tuple[int, ...]:
+        return tuple(self.shape[i] for i in self.lead_axes)
+
+    @property
+    def plane_shape(self) -> tuple[int, ...]:
+        """The spatial shape of one plane (or volume) of the stack."""
+        return self.spatial_shape[len(self.lead_axes):]
+
+    def user_index(self, index: tuple[int, ...]) -> tuple:
+        """Index into the user's array selecting plane ``index`` of the leading axes."""
+        out: list = [slice(None)] * len(self.shape)
+        for axis, i in zip(self.lead_axes, index):
+            out[axis] = i
+        return tuple(out)
+
+    def _plane_channel_axis(self, index) -> int | None:
+        if self.channel_axis is None or index is None:
+            return self.channel_axis
+        return self.channel_axis - sum(1 for a in self.lead_axes if a < self.channel_axis)
+
+    def encode(self, image: np.ndarray, index: tuple[int, ...] | None = None) -> np.ndarray:
+        """User array -> float32 ``(C, *spatial)`` in [0, 1]; NaN stays NaN.
+
+        With ``index`` (a tuple over the leading axes), only that plane of ``image``
+        is encoded: ``(C, *plane_shape)``.
+        """
+        if index is not None:
+            image = np.asarray(image)[self.user_index(index)]
+        axis = self._plane_channel_axis(index)
         x = np.asarray(image, dtype=np.float64)
-        if self.channel_axis is None:
+        if axis is None:
             x = x[None]
         else:
-            x = np.moveaxis(x, self.channel_axis, 0)
+            x = np.moveaxis(x, axis, 0)
             if self.alpha is not None:
                 x = x[:3]
+        if self.transform == "anscombe":
+            x = anscombe(x)  # NaN stays NaN
         span = self.hi - self.lo
-        x = (x - self.lo) / span if span > 0 else x - self.lo
+        a, b = self.window
+        x = (x - self.lo) / span * (b - a) + a if span > 0 else x - self.lo + a
         return np.ascontiguousarray(x, dtype=np.float32)
 
-    def decode(self, chw: np.ndarray, scale: int = 1) -> np.ndarray:
+    def decode(self, chw: np.ndarray, scale: int = 1, index: tuple[int, ...] | None = None) -> np.ndarray:
         """Float ``(C, *spatial)`` in [0, 1] -> the user's dtype, range and layout.
 
         ``scale`` is the spatial up-scaling of ``chw`` relative to the input
         (super-resolution); the alpha channel is then resized by repetition.
+        With ``index``, ``chw`` is that plane only and the result has the layout
+        of ``image[codec.user_index(index)]``.
         """
         x = np.clip(np.asarray(chw, dtype=np.float64), 0.0, 1.0)
-        x = x * (self.hi - self.lo) + self.lo
-        if self.channel_axis is None:
+        a, b = self.window
+        x = (x - a) / (b - a) * (self.hi - self.lo) + self.lo
+        if self.transform == "anscombe":
+            x = inverse_anscombe(x)
+        if self.vmin is not None:
+            x = np.clip(x, self.vmin, self.vmax)
+        axis = self._plane_channel_axis(index)
+        if axis is None:
             x = x[0]
         else:
-            x = np.moveaxis(x, 0, self.channel_axis)
+            x = np.moveaxis(x, 0, axis)
             if self.alpha is not None:
-                alpha = self.alpha
+                alpha = self.alpha if index is None else self.alpha[self.user_index(index)]
                 for ax in range(alpha.ndim):
-                    if ax != self.channel_axis and scale > 1:
+                    if ax != axis and scale > 1:
                         alpha = np.repeat(alpha, scale, axis=ax)
-                x = np.concatenate([x, alpha.astype(np.float64)], axis=self.channel_axis)
+                x = np.concatenate([x, alpha.astype(np.float64)], axis=axis)
         return cast_to(x, self.dtype)
 
 
@@ -142,5 +259,33 @@ def spatial_mask(
             f"{name} has shape {mask.shape} but the image's spatial shape is "
             f"{tuple(spatial_shape)}; paint the mask on a Labels layer with the image's "
             "shape (napari: Layers > New Labels layer while the image is selected)."
+        )
+    return mask != 0
+
+
+def stack_mask(mask: np.ndarray, spatial_shape: tuple[int, ...], plane_ndim: int = 2,
+               name: str = "mask") -> np.ndarray:
+    """Validate a mask for a stack whose non-channel shape is ``spatial_shape`` (non-zero = missing).
+
+    The mask's shape must be a trailing part of ``spatial_shape`` that covers at
+    least the last ``plane_ndim`` (spatial) axes: a 2D mask applies to every plane
+    of a stack, a full-shape mask gives each plane its own. Returns a bool array
+    of the mask's shape (it broadcasts against ``spatial_shape``).
+    """
+    mask = np.asarray(mask)
+    if mask.dtype.kind not in "buif":
+        raise ValueError(f"{name} has dtype {mask.dtype}; pass a boolean or integer (Labels) array.")
+    spatial_shape = tuple(spatial_shape)
+    allowed = [spatial_shape[len(spatial_shape) - k:] for k in range(plane_ndim, len(spatial_shape) + 1)]
+    if mask.shape not in allowed:
+        if len(spatial_shape) == plane_ndim:
+            expected = f"the image's spatial shape is {spatial_shape}"
+        else:
+            expected = (f"the image's plane shape is {spatial_shape[-plane_ndim:]} and its stack shape "
+                        f"(planes and spatial axes, without channels) is {spatial_shape}; a mask must have "
+                        f"one of the shapes {allowed}")
+        raise ValueError(
+            f"{name} has shape {mask.shape} but {expected}; paint the mask on a Labels layer with the "
+            "image's shape (napari: Layers > New Labels layer while the image is selected)."
         )
     return mask != 0

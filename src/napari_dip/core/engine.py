@@ -46,10 +46,23 @@ class Snapshot:
     stop_reason: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    # Set by iter_restore when a run is several fits (the planes of a stack, the tiles of a large image):
+    plane: tuple[int, ...] = ()   # index over the stack's leading axes of the plane (volume) being fitted
+    plane_number: int = 1         # 1-based, among the planes restored
+    n_planes: int = 1
+    tile_number: int = 1          # 1-based, among the tiles of the current plane
+    n_tiles: int = 1
 
     @property
     def fraction(self) -> float:
+        """Progress of the current fit."""
         return self.iteration / max(1, self.total)
+
+    @property
+    def progress(self) -> float:
+        """Progress of the whole run (all planes and tiles), assuming equal fits."""
+        done = (self.plane_number - 1) * self.n_tiles + (self.tile_number - 1) + self.fraction
+        return min(1.0, done / max(1, self.n_planes * self.n_tiles))
 
     @property
     def seconds_left(self) -> float | None:
@@ -67,6 +80,7 @@ class FitHistory:
     rollbacks: list[int] = field(default_factory=list)
     stopped_at: int = 0
     stop_reason: str = ""
+    optimizer_state: dict | None = None  # Adam's state after the last iteration (to continue a fit)
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -117,6 +131,7 @@ def fit(
     precision: str = "auto",
     seed: int = 0,
     history: FitHistory | None = None,
+    optimizer_state: dict | None = None,
 ) -> Iterator[Snapshot]:
     """Fit ``net(z)`` to minimise ``loss_fn``; yield a :class:`Snapshot` per iteration.
 
@@ -125,6 +140,9 @@ def fit(
     completed iteration. ``output`` picks the image shown and returned:
     ``"ema"`` (moving average of outputs, weight ``ema``), ``"last"`` (the raw
     output) or ``"best"`` (the output with the lowest loss so far).
+    ``optimizer_state``: Adam's state from an earlier fit of the same network
+    (``history.optimizer_state``) to continue from (a warm start), with ``lr``
+    reset to this fit's.
     """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
@@ -138,6 +156,10 @@ def fit(
         z = z.contiguous(memory_format=torch.channels_last)
     params = [p for p in net.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=lr)
+    if optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
     averager = EMA(ema)
     losses = torch.zeros(iterations, device=device)
     best_loss = torch.full((), float("inf"), device=device)
@@ -216,6 +238,7 @@ def fit(
             chosen = early_stop.selected
             current = lambda: chosen  # noqa: E731
         history.stopped_at, history.stop_reason = stopped_at, reason
+        history.optimizer_state = optimizer.state_dict()
         yield Snapshot(n, iterations, loss_value, preview(), elapsed, done=True,
                        stop_reason=reason, events=events)
         return
