@@ -196,3 +196,26 @@ def test_plane_of_a_stack_keeps_the_plane_geometry_and_snapshots(widget_and_view
     assert out.metadata["napari_dip"]["plane"] == [2]
     shots = viewer.layers["movie [DIP denoise] snapshots"]
     assert shots.data.shape == (2, 64, 64) and tuple(shots.axis_labels)[0] == "iteration"
+
+
+@pytest.mark.parametrize("stack_mode, expected_mode", [("all planes", "plane"), ("volume", "volume")])
+def test_stack_modes_restore_the_whole_stack(widget_and_viewer, qtbot, clean64, stack_mode, expected_mode):
+    widget, viewer = widget_and_viewer
+    planes = np.stack([clean64[:32, :32], clean64[32:, :32], clean64[:32, 32:], clean64[32:, 32:]])
+    noisy = add_gaussian_noise(planes, 20).astype(np.uint16) * 100
+    src = viewer.add_image(noisy, name="zstack", scale=(2.0, 0.5, 0.5))
+    widget.image.value = src
+    assert not widget.stack.native.isHidden()
+    widget.stack.value = stack_mode
+    widget.iterations.value = 6
+    widget.preview_every.value = 3
+    widget.show_advanced.value = True
+    widget.net_width.value = 16
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    out = viewer.layers["zstack [DIP denoise]"]
+    assert out.data.shape == noisy.shape and out.data.dtype == np.uint16
+    assert tuple(out.scale) == (2.0, 0.5, 0.5)
+    assert out.metadata["napari_dip"]["config"]["mode"] == expected_mode
+    assert widget.progress.value == widget.progress.max
+    assert not np.array_equal(out.data[-1], noisy[-1])  # the last plane was restored too

@@ -21,6 +21,8 @@ from ._worker import start_call, start_fit
 TASK_LABELS = {"denoise": "denoise", "inpaint": "inpaint", "reconstruct": "reconstruct",
                "super-resolution": "super_resolution"}
 NEEDS_MASK = ("inpaint", "reconstruct")
+STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
+PROGRESS_STEPS = 1000
 
 
 def _devices() -> list[str]:
@@ -44,6 +46,9 @@ class RestoreWidget(FitControls, Container):
         self.factor = ComboBox(name="factor", label="factor", choices=[2, 4, 8], value=4)
         self.reference = create_widget(name="reference", annotation=napari.layers.Image, label="reference (optional)",
                                        options={"nullable": True})
+        self.stack = ComboBox(name="stack", label="stack", choices=list(STACK_MODES), value="current plane",
+                              tooltip="For images with more than two axes (Z, T, ...): restore the plane shown, "
+                                      "every plane one after the other, or fit a 3D network to the Z-stack.")
         self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000)
         self.early_stop = CheckBox(name="early_stop", label="auto stop", value=True,
                                    tooltip="Stop by itself when the result stops improving (no clean image needed).")
@@ -65,15 +70,17 @@ class RestoreWidget(FitControls, Container):
         buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
         buttons.append(self.compare_button)
-        self.extend([self.task, self.image, self.mask, self.factor, self.reference, self.iterations,
+        self.extend([self.task, self.image, self.stack, self.mask, self.factor, self.reference, self.iterations,
                      self.early_stop, self.seed, self.device, self.preview_every, self.show_advanced,
                      self.advanced, buttons, self.progress, self.status])
         self.native.layout().addWidget(self.plot)
 
         self.task.changed.connect(self._on_task)
+        self.image.changed.connect(self._on_image)
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
         self.compare_button.changed.connect(self.compare)
         self._on_task(self.task.value)
+        self._on_image(self.image.value)
         self._classical = None
 
     # --- form -------------------------------------------------------------------------
@@ -83,18 +90,28 @@ class RestoreWidget(FitControls, Container):
         self.factor.visible = task == "super_resolution"
         self.early_stop.value = task == "denoise"
 
+    def _on_image(self, layer) -> None:
+        lead = 0 if layer is None else layer.ndim - 2
+        self.stack.visible = lead > 0
+
     def build_kwargs(self) -> dict[str, Any]:
         """Read the form and the layers into ``iter_restore`` arguments (main thread)."""
         task = TASK_LABELS[self.task.value]
         layer = self.image.value
         if layer is None:
             raise ValueError("choose an Image layer to restore (add one with File > Open or File > Open Sample).")
-        image, index = plane_of(layer, self.viewer)
+        mode = STACK_MODES[self.stack.value] if layer.ndim > 2 else None
+        if mode is None:
+            image, index = plane_of(layer, self.viewer)
+        else:
+            image, index = np.asarray(layer.data), ()
         kwargs: dict[str, Any] = dict(
             task=task, channel_axis=-1 if layer.rgb else None, iterations=int(self.iterations.value),
             seed=int(self.seed.value), device=self.device.value, early_stop=bool(self.early_stop.value),
             preview_every=int(self.preview_every.value), lr=float(self.lr.value), output=self.output.value,
         )
+        if mode is not None:
+            kwargs["mode"] = mode
         if self.net_width.value != "auto":
             kwargs["width"] = int(self.net_width.value)
         if self.network.value != "preset":
@@ -107,11 +124,13 @@ class RestoreWidget(FitControls, Container):
             if self.mask.value is None:
                 raise ValueError(f"task {task!r} needs a mask: add a Labels layer (Layers > New Labels) "
                                  "and paint the missing pixels, then choose it as the mask.")
-            kwargs["mask"] = mask_plane(self.mask.value, index, image.shape[:2])
+            kwargs["mask"] = (mask_plane(self.mask.value, index, image.shape[:2]) if mode is None
+                              else np.asarray(self.mask.value.data))
         if task == "super_resolution":
             kwargs["factor"] = int(self.factor.value)
         if self.reference.value is not None:
-            ref, _ = plane_of(self.reference.value, self.viewer)
+            ref = (plane_of(self.reference.value, self.viewer)[0] if mode is None
+                   else np.asarray(self.reference.value.data))
             kwargs["reference"] = ref
         return dict(image=np.array(image, copy=True), index=index, **kwargs)
 
@@ -125,14 +144,17 @@ class RestoreWidget(FitControls, Container):
             show_error(f"napari-dip: {err}")
             return
         src = self.image.value
-        if not self._begin_run(kwargs["device"], kwargs["iterations"], src=src, snapshots=[],
+        if not self._begin_run(kwargs["device"], PROGRESS_STEPS, src=src, snapshots=[],
                                keep=bool(self.keep_snapshots.value)):
             return
         image, index = kwargs.pop("image"), kwargs.pop("index")
         task = kwargs["task"]
         factor = kwargs.get("factor", 1)
-        placeholder = image if factor == 1 else np.kron(image, np.ones((factor, factor) + (1,) * (image.ndim - 2),
-                                                                       dtype=image.dtype))
+        placeholder = image
+        if factor > 1:  # nearest-neighbour up-scaling of the (last two) spatial axes
+            spatial = (-3, -2) if src.rgb else (-2, -1)
+            for ax in spatial:
+                placeholder = np.repeat(placeholder, factor, axis=ax)
         name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference")}
         params.update(source=src.name, plane=list(index), mask_layer=getattr(self.mask.value, "name", None))
@@ -154,10 +176,14 @@ class RestoreWidget(FitControls, Container):
             return
         layer = self.output_layer
         layer.data = snap.preview
-        self.progress.value = snap.iteration
+        self.progress.value = int(snap.progress * PROGRESS_STEPS)
         left = snap.seconds_left
         rate = snap.elapsed / max(1, snap.iteration)
         text = f"iteration {snap.iteration}/{snap.total} · {rate:.2f} s/it"
+        if snap.n_planes > 1:
+            text = f"plane {snap.plane_number}/{snap.n_planes} · " + text
+        if snap.n_tiles > 1:
+            text = f"tile {snap.tile_number}/{snap.n_tiles} · " + text
         if left is not None and not snap.done:
             text += f" · ~{left:.0f} s left (max)"
         if snap.metrics:
@@ -200,10 +226,12 @@ class RestoreWidget(FitControls, Container):
             stack = np.stack([p for _, p in shots])
             kw = output_kwargs(src, f"{self.output_layer.name} snapshots",
                                scale_factor=self._run["params"].get("factor", 1) or 1,
-                               metadata={"iterations": [i for i, _ in shots]}, ndim=2)
+                               metadata={"iterations": [i for i, _ in shots]},
+                               ndim=stack.ndim - 1 - (1 if src.rgb else 0))
             kw["scale"], kw["translate"] = (1.0, *kw["scale"]), (0.0, *kw["translate"])
             kw.pop("units", None)
-            kw["axis_labels"] = ("iteration", *kw.get("axis_labels", ("y", "x")))
+            labels = kw.get("axis_labels") or tuple(f"axis {i}" for i in range(len(kw["scale"]) - 1))
+            kw["axis_labels"] = ("iteration", *labels)
             self.viewer.add_image(stack, **kw)
 
     # --- compare ------------------------------------------------------------------------
