@@ -25,8 +25,10 @@ def machine() -> str:
 
 
 def command() -> str:
-    return "python " + " ".join([Path(sys.argv[0]).relative_to(ROOT).as_posix()
-                                  if Path(sys.argv[0]).resolve().is_relative_to(ROOT) else sys.argv[0], *sys.argv[1:]])
+    """The command line that ran this script, relative to the repository root."""
+    script = Path(sys.argv[0]).resolve()
+    shown = script.relative_to(ROOT).as_posix() if script.is_relative_to(ROOT) else sys.argv[0]
+    return " ".join(["python", shown, *sys.argv[1:]])
 
 
 def write_section(key: str, body: str, doc: Path = DOC) -> None:
