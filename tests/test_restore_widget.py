@@ -115,10 +115,10 @@ def test_missing_mask_notifies_and_keeps_working(widget_and_viewer, clean64, mon
 
 def test_bad_mask_shape_notifies_from_the_worker(widget_and_viewer, qtbot, clean64, monkeypatch):
     widget, viewer = widget_and_viewer
-    from napari_dip.widgets import restore_widget
+    from napari_dip.widgets import _fit
 
     errors = []
-    monkeypatch.setattr(restore_widget, "show_error", errors.append)
+    monkeypatch.setattr(_fit, "show_error", errors.append)
     widget.image.value = viewer.add_image(clean64, name="img")
     widget.task.value = "inpaint"
     widget.mask.value = viewer.add_labels(np.ones((10, 10), np.uint8), name="small")

@@ -6,8 +6,9 @@ import threading
 import time
 
 from magicgui.widgets import Container, Label, ProgressBar, PushButton
-from napari.utils.notifications import show_warning
+from napari.utils.notifications import show_error, show_warning
 
+from ._layers import META_KEY
 from ._worker import claim_device, release_device
 from .loss_plot import LossPlot
 
@@ -81,3 +82,17 @@ class FitControls:
             return
         self.run_button.enabled = True
         self.stop_button.enabled = False
+
+    def _on_error(self, err: Exception) -> None:
+        """A fit failed: notify with what to do, and drop an output layer that never showed a result."""
+        if self.closed:
+            return
+        msg = str(err)
+        if "out of memory" in msg.lower():
+            msg = f"{msg}. Use a smaller image or network width, or device 'cpu'."
+        show_error(f"napari-dip: {msg}")
+        self.status.value = f"error: {msg}"
+        layer = getattr(self, "output_layer", None)
+        if layer is not None and layer in self.viewer.layers:
+            if layer.metadata.get(META_KEY, {}).get("iteration") is None:
+                self.viewer.layers.remove(layer)

@@ -295,17 +295,8 @@ class BlendWidget(FitControls, Container):
                                  "scoring…")
 
     def _on_error(self, err: Exception) -> None:
-        if self.closed:
-            return
-        msg = str(err)
-        if "out of memory" in msg.lower():
-            msg = f"{msg}. Use a smaller image or network width, or device 'cpu'."
-        show_error(f"napari-dip: {msg}")
-        self.status.value = f"error: {msg}"
+        super()._on_error(err)
         self._run["dip"] = None
-        if self.output_layer is not None and self.output_layer in self.viewer.layers:
-            if self.output_layer.metadata.get(META_KEY, {}).get("iteration") is None:
-                self.viewer.layers.remove(self.output_layer)
 
     def _on_finished(self) -> None:
         self._release_device()

@@ -200,18 +200,6 @@ class RestoreWidget(FitControls, Container):
             self.status.value = (f"done: image from iteration {result.stopped_at.iteration} "
                                  f"({result.stopped_at.reason}) in {result.config['seconds']:.1f} s")
 
-    def _on_error(self, err: Exception) -> None:
-        if self.closed:
-            return
-        msg = str(err)
-        if "out of memory" in msg.lower():
-            msg = f"{msg}. Use a smaller image or network width, or device 'cpu'."
-        show_error(f"napari-dip: {msg}")
-        self.status.value = f"error: {msg}"
-        if getattr(self, "output_layer", None) is not None and self.output_layer in self.viewer.layers:
-            if self.output_layer.metadata.get(META_KEY, {}).get("iteration") is None:
-                self.viewer.layers.remove(self.output_layer)
-
     def _on_finished(self) -> None:
         self._release_device()
         self._end_run()
