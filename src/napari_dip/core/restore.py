@@ -446,6 +446,14 @@ def _classical_guess(y: np.ndarray, known: np.ndarray, scale: int) -> np.ndarray
     return np.clip(guess, 0, 1).astype(np.float32)
 
 
+def _levels_that_fit(spec: dict, arch: str, side: int, *, lowest: int) -> tuple[int, int, int]:
+    """``(depth, need, fits)``: the spec's depth, the pixels its deepest maps need, the deepest that fits."""
+    depth = int(spec.get("depth", 5))
+    need = (spec.get("filter_size_down", 3) // 2 + 1) if arch != "decoder" else 1
+    fits = max((d for d in range(lowest, depth + 1) if 2**d * need <= 2 * side), default=0)
+    return depth, need, fits
+
+
 def _fit_depth(spec: dict, arch: str, side: int, *, explicit: bool) -> str:
     """Make the network's depth fit an image ``side`` pixels wide (edits ``spec``).
 
@@ -457,9 +465,7 @@ def _fit_depth(spec: dict, arch: str, side: int, *, explicit: bool) -> str:
     """
     if arch == "resnet":
         return ""
-    depth = int(spec.get("depth", 5))
-    need = (spec.get("filter_size_down", 3) // 2 + 1) if arch != "decoder" else 1
-    fits = max((d for d in range(1, depth + 1) if 2**d * need <= 2 * side), default=0)
+    depth, need, fits = _levels_that_fit(spec, arch, side, lowest=1)
     if fits >= depth:
         return ""
     if explicit or fits < MIN_DEPTH:
@@ -483,9 +489,7 @@ def _fit_z(spec: dict, arch: str, planes: int) -> str:
     """
     if arch == "resnet":
         return ""
-    depth = int(spec.get("depth", 5))
-    need = (spec.get("filter_size_down", 3) // 2 + 1) if arch != "decoder" else 1
-    fits = max((d for d in range(0, depth + 1) if 2**d * need <= 2 * planes), default=0)
+    depth, _, fits = _levels_that_fit(spec, arch, planes, lowest=0)
     if fits >= depth:
         return ""
     spec["z_levels"] = fits
