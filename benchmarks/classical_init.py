@@ -17,7 +17,7 @@ from _common import command, machine, markdown_table, write_section
 from skimage import data
 
 from napari_dip import restore, sample_data
-from napari_dip.baselines import classical_restore
+from napari_dip.baselines import classical_restore, upscale
 from napari_dip.metrics import psnr
 
 
@@ -54,6 +54,8 @@ def main() -> None:
             scores[fill] = psnr(clean, r.image)
         extra = {k: v for k, v in kw.items() if k in ("mask", "factor")}
         method, classical = classical_restore(degraded, task, **extra)
+        if task == "super_resolution":  # the degraded image at the output size (nearest neighbour)
+            degraded = upscale(degraded, kw["factor"], order=0)
         rows.append([name, psnr(clean, degraded), scores[False], scores[True],
                      f"{psnr(clean, classical):.2f} ({method})"])
         print(rows[-1], flush=True)
