@@ -144,3 +144,14 @@ def test_small_images_get_a_shallower_network():
     assert result.config["network"]["depth"] == 4 and "reduced" in result.config["network"]["depth_note"]
     with pytest.raises(ValueError, match="NaN"):
         restore(np.full((64, 64), np.nan), "denoise", iterations=1)
+
+
+def test_fill_input_auto_follows_the_mask_geometry(clean64):
+    """Classical fill as input: on for thin masks and SR, off for holes (measured in docs/benchmarks.md)."""
+    thin = text_mask(clean64.shape)
+    hole = np.zeros(clean64.shape, np.uint8)
+    hole[24:36, 24:36] = 1  # 6 px deep: not a "hole" preset yet, but too deep for the fill
+    cfg = lambda m: restore(clean64, "inpaint", mask=m, iterations=1, **FAST).config  # noqa: E731
+    assert cfg(thin)["fill_input"] and cfg(thin)["missing_depth"] <= 4
+    assert not cfg(hole)["fill_input"] and cfg(hole)["preset"] == "inpaint"
+    assert restore(downsample(clean64, 2), "super_resolution", factor=2, iterations=1, **FAST).config["fill_input"]

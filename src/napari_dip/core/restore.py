@@ -26,7 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "depth": None,           # hourglass depth (None: the preset's)
     "input": None,           # "noise" or "meshgrid" (None: the preset's)
     "input_depth": None,
-    "fill_input": "auto",    # feed the classical estimate as input channels (not for large holes)
+    "fill_input": "auto",    # feed the classical estimate as input channels (auto: SR, and masks no deeper than fill_radius)
+    "fill_radius": 4,        # fill_input="auto" feeds the classical fill only if no missing region is deeper (px)
     "lr": None,
     "reg_noise_std": None,
     "param_noise_std": 0.0,
@@ -617,7 +618,7 @@ def _prepare(image, task, *, mask, factor, channel_axis, iterations, seed, devic
         if keep_known and not missing.any():
             continue  # the fit would return the input exactly
         run.append(idx)
-        if task == "inpaint" and opts["preset"] is None and missing.any():
+        if task in ("inpaint", "reconstruct") and missing.any():
             radius = max(radius, _largest_hole_radius(missing))
     if m is not None and not any_masked:
         raise ValueError("mask is empty: paint the missing pixels (non-zero labels) before restoring.")
@@ -629,7 +630,7 @@ def _prepare(image, task, *, mask, factor, channel_axis, iterations, seed, devic
     preset_name, reason = opts["preset"] or task, "task default"
     if opts["preset"] is None and task == "inpaint" and radius >= opts["hole_radius"]:
         preset_name, reason = "hole", f"largest missing region is {radius:.0f} px deep (>= hole_radius)"
-    settings = _settings(task, opts, dev, preset_name, reason, scale, iterations)
+    settings = _settings(task, opts, dev, preset_name, reason, scale, iterations, radius)
     its = settings["iterations"]
     warm_its = int(opts["warm_iterations"]) if opts["warm_iterations"] is not None else max(1, its // 3)
     if warm_its < 1:
@@ -685,8 +686,8 @@ def _auto_tile(settings, codec, nd, scale, dev, opts, seed, max_memory, overlap)
 # --- settings and networks ----------------------------------------------------------------------------
 
 def _settings(task: str, opts: dict, dev, preset_name: str, reason: str, scale: int,
-              iterations: int | None) -> dict:
-    """Everything a fit needs that does not depend on the pixels."""
+              iterations: int | None, radius: float = 0.0) -> dict:
+    """Everything a fit needs that does not depend on the pixels (``radius``: deepest missing region)."""
     p = _presets.preset(preset_name)
     net_spec = dict(p["network"])
     if opts["network"] is not None:
@@ -706,13 +707,14 @@ def _settings(task: str, opts: dict, dev, preset_name: str, reason: str, scale: 
     reg = opts["reg_noise_std"] if opts["reg_noise_std"] is not None else (
         0.05 if scale == 8 else p["reg_noise_std"])
     fill_input = opts["fill_input"]
-    if fill_input == "auto":
-        fill_input = task in ("inpaint", "reconstruct", "super_resolution") and preset_name != "hole"
+    if fill_input == "auto":  # measured: helps thin or scattered masks and SR, hurts holes (docs/benchmarks.md)
+        fill_input = scale > 1 or (task in ("inpaint", "reconstruct") and preset_name != "hole"
+                                   and radius <= opts["fill_radius"])
     arch = net_spec.pop("arch")
     return dict(
         preset=p, preset_name=preset_name, reason=reason, arch=arch, net_spec=net_spec,
         input_kind=input_kind, input_depth=input_depth, iterations=iterations, reg=reg,
-        fill_input=bool(fill_input),
+        fill_input=bool(fill_input), missing_depth=round(float(radius), 1),
         early=opts["early_stop"] if opts["early_stop"] is not None else p["early_stop"],
         backtrack=opts["backtrack"] if opts["backtrack"] is not None else p["backtrack"],
         keep_known=bool(opts["keep_known"]) and task in ("inpaint", "reconstruct"),
@@ -881,6 +883,7 @@ def _plan(x: np.ndarray, missing: np.ndarray, job: _Job, *, iterations: int, war
         "channel_axis": codec.channel_axis,
         "network": {"arch": st["arch"], **spec, "parameters": net.n_parameters, "depth_note": depth_note},
         "input": st["input_kind"], "input_depth": input_depth, "fill_input": fill_input,
+        "missing_depth": st["missing_depth"],
         "loss": st["loss"], "tv_weight": tv_weight, "early_stop": bool(st["early"]),
         "window": opts["window"], "patience": opts["patience"], "backtrack": bool(st["backtrack"]),
         "keep_known": keep_known, "missing_pixels": int(missing.sum()),
