@@ -1,0 +1,149 @@
+"""Format details for :mod:`napari_dip.io`: units, ImageJ / OME / TIFF calibration, writers."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PLAIN = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+TIFF = (".tif", ".tiff")
+OME_SUFFIXES = (".ome.tif", ".ome.tiff")
+LETTERS = "STZCYXAPRHEQ"  # tifffile's axis codes; S = colour samples (RGB/RGBA), Q = unknown
+UNITS = {"micron": "µm", "microns": "µm", "um": "µm", "μm": "µm", "micrometer": "µm", "\\u00b5m": "µm",
+          "nanometer": "nm", "millimeter": "mm", "centimeter": "cm", "meter": "m", "angstrom": "Å",
+          "pixels": "pixel", "px": "pixel", "": "pixel", "sec": "s", "second": "s", "seconds": "s",
+          "millisecond": "ms", "microsecond": "µs", "minute": "min", "hour": "h"}
+OME_UNITS = {"X": {"pm", "Å", "nm", "µm", "mm", "cm", "m", "in"}, "T": {"ns", "µs", "ms", "s", "min", "h"}}
+OME_UNITS["Y"] = OME_UNITS["Z"] = OME_UNITS["X"]
+TIFF_RESUNIT_UM = {2: 25400.0, 3: 10000.0, 4: 1000.0, 5: 1.0}  # inch, cm, mm, µm -> µm
+
+
+def unit_name(u: Any) -> str:
+    s = str(u).strip()
+    return UNITS.get(s.lower(), s)
+
+
+def round9(v: float) -> float:
+    return float(f"{v:.9g}")  # drop the noise of TIFF's rational resolution
+
+
+def default_unit(axis: str) -> str:
+    return "" if axis in "SC" else "pixel"
+
+
+def tiff_calibration(page) -> tuple[dict, dict]:
+    xres, yres = page.resolution
+    factor = TIFF_RESUNIT_UM.get(int(page.resolutionunit))
+    if not factor or xres <= 0 or yres <= 0:
+        return {}, {}
+    return {"X": round9(factor / xres), "Y": round9(factor / yres)}, {"X": "µm", "Y": "µm"}
+
+
+def imagej_calibration(ij: dict, page) -> tuple[dict, dict, Any]:
+    xres, yres = page.resolution
+    unit = unit_name(ij.get("unit", "pixel"))
+    sizes = {"X": round9(1 / xres) if xres > 0 else 1.0, "Y": round9(1 / yres) if yres > 0 else 1.0}
+    units = {"X": unit, "Y": unit_name(ij.get("yunit", unit)), "Z": unit_name(ij.get("zunit", unit))}
+    if "spacing" in ij:
+        sizes["Z"] = float(ij["spacing"])
+    interval = ij.get("finterval") or (1 / ij["fps"] if ij.get("fps") else None)
+    if interval:
+        sizes["T"], units["T"] = float(interval), unit_name(ij.get("tunit", "sec"))
+    settings = None
+    for line in str(ij.get("Info", "")).splitlines():
+        if line.startswith("napari_dip = "):
+            settings = json.loads(line[len("napari_dip = "):])
+    return sizes, units, settings
+
+
+def ome_calibration(xml: str) -> tuple[dict, dict, Any]:
+    root = ET.fromstring(xml)
+    pixels = next((e for e in root.iter() if e.tag.endswith("}Pixels") or e.tag == "Pixels"), None)
+    sizes, units = {}, {}
+    attrs = pixels.attrib if pixels is not None else {}
+    for ax in "XYZ":
+        if f"PhysicalSize{ax}" in attrs:
+            sizes[ax] = float(attrs[f"PhysicalSize{ax}"])
+            units[ax] = unit_name(attrs.get(f"PhysicalSize{ax}Unit", "µm"))
+    if "TimeIncrement" in attrs:
+        sizes["T"], units["T"] = float(attrs["TimeIncrement"]), unit_name(attrs.get("TimeIncrementUnit", "s"))
+    settings = next((json.loads(e.text) for e in root.iter()
+                     if e.tag.rsplit("}", 1)[-1] == "M" and e.get("K") == "napari_dip" and e.text), None)
+    return sizes, units, settings
+
+
+def fits_imagej(data: np.ndarray, axes: str) -> bool:
+    order = [("TZCYXS".find(a)) for a in axes]
+    if -1 in order or order != sorted(order) or data.dtype.char not in "BHhf":
+        return False
+    return "S" not in axes or (data.dtype == np.uint8 and data.shape[-1] in (3, 4))
+
+
+def check_plain(path: Path, data: np.ndarray, axes: str, kind: str) -> None:
+    colours = {"png": (3, 4), "jpeg": (3,)}[kind]
+    if not (axes == "YX" or (axes == "YXS" and data.shape[-1] in colours)):
+        raise ValueError(f"{path.name}: a {kind.upper()} file holds one 2D image (grey or RGB"
+                         f"{'/RGBA' if kind == 'png' else ''}), but the data has axes {axes!r} and shape "
+                         f"{data.shape}. Save it as .tif, which keeps every plane, the pixel size and the "
+                         "settings, or write one plane (e.g. data[0]).")
+    dtypes = ("uint8", "uint16") if kind == "png" and axes == "YX" else ("uint8",)
+    if str(data.dtype) not in dtypes:
+        raise ValueError(f"{path.name}: {kind.upper()} cannot store {data.dtype} "
+                         f"{'grey' if axes == 'YX' else 'colour'} pixels (only {' or '.join(dtypes)}). "
+                         "Convert with skimage.util.img_as_ubyte (or img_as_uint), or save as .tif, "
+                         f"which keeps {data.dtype}.")
+
+
+def write_plain(tmp: Path, data, axes, sizes, units, payload) -> None:
+    import imageio.v3 as iio
+
+    options = {"quality": 95} if tmp.suffix.lower() in (".jpg", ".jpeg") else {}
+    iio.imwrite(tmp, data, extension=tmp.suffix.lower(), **options)
+
+
+def write_imagej(tmp: Path, data, axes, sizes, units, payload) -> None:
+    import tifffile
+
+    def ij(u):  # ImageJ's own spelling
+        return {"µm": "micron", "s": "sec"}.get(u, u)
+
+    md: dict[str, Any] = {"axes": axes}
+    if units["X"] != "pixel":
+        md["unit"] = ij(units["X"])
+    if units["Y"] != units["X"]:
+        md["yunit"] = ij(units["Y"])
+    if "Z" in axes:
+        md["spacing"] = sizes["Z"]
+        if units["Z"] != units["X"]:
+            md["zunit"] = ij(units["Z"])
+    if "T" in axes and units["T"] != "pixel":
+        md["finterval"], md["tunit"] = sizes["T"], ij(units["T"])
+    if payload is not None:
+        md["Info"] = f"napari_dip = {payload}"
+    tifffile.imwrite(tmp, data, imagej=True, resolution=(1 / sizes["X"], 1 / sizes["Y"]), metadata=md,
+                     photometric="rgb" if "S" in axes else "minisblack")
+
+
+def write_ome(tmp: Path, data, axes, sizes, units, payload) -> None:
+    import tifffile
+
+    md: dict[str, Any] = {"axes": axes}
+    for ax in "XYZT":
+        if ax not in axes or units[ax] == "pixel":
+            continue
+        if units[ax] not in OME_UNITS[ax]:
+            raise ValueError(f"OME-TIFF cannot store the unit {units[ax]!r} of axis {ax}; use one of "
+                             f"{sorted(OME_UNITS[ax])}, or 'pixel'.")
+        key = "TimeIncrement" if ax == "T" else f"PhysicalSize{ax}"
+        md[key], md[f"{key}Unit"] = sizes[ax], units[ax]
+    if payload is not None:
+        md["MapAnnotation"] = {"napari_dip": payload}
+    rgb = axes.endswith("S") and data.shape[-1] == 3 and data.dtype in (np.uint8, np.uint16)
+    contig = "contig" if axes.endswith("S") and not rgb else None
+    tifffile.imwrite(tmp, data, ome=True, photometric="rgb" if rgb else "minisblack", planarconfig=contig,
+                     metadata=md)
+
