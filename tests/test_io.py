@@ -16,7 +16,7 @@ EXPECTED = json.loads(json.dumps({**SETTINGS, "seed": 0, "psnr": 31.5}))
 
 
 def test_io_is_napari_and_torch_free():
-    code = ("import sys, napari_dip.io; "
+    code = ("import sys, napari_dip.io, napari_dip._writer; "
             "bad = [m for m in ('torch', 'napari', 'qtpy') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -150,3 +150,34 @@ def test_plain_tiff_resolution_in_centimetres(tmp_path):
     img = read_image(tmp_path / "cm.tif")
     assert img.format == "tiff" and img.axes == "YX"
     assert img.scale == pytest.approx((0.1, 0.1)) and img.units == ("µm", "µm")
+
+
+def test_writer_contribution_saves_layer_metadata(tmp_path):
+    """The npe2 writer called as napari calls it: (path, data, layer attributes)."""
+    from napari_dip._writer import write_tiff
+
+    data = np.random.default_rng(3).random((4, 16, 16)).astype(np.float32)
+    attributes = {"scale": [0.5, 0.1, 0.1], "units": ("micrometer",) * 3, "axis_labels": ("-3", "-2", "-1"),
+                  "rgb": False, "metadata": {"napari_dip": SETTINGS}, "name": "cells [DIP denoise]"}
+    written = write_tiff(str(tmp_path / "layer.tif"), data, attributes)
+    assert written == [str(tmp_path / "layer.tif"), str(tmp_path / "layer.json")]
+    with tifffile.TiffFile(written[0]) as tif:
+        ij = tif.imagej_metadata
+        assert tif.series[0].axes == "ZYX" and ij["spacing"] == 0.5 and ij["unit"] == "micron"
+        assert tif.pages[0].resolution == pytest.approx((10.0, 10.0))
+        assert json.loads(ij["Info"].removeprefix("napari_dip = ")) == EXPECTED
+    assert read_settings(written[0]) == EXPECTED
+    assert read_image(written[0]).axes == "ZYX"
+
+
+@pytest.mark.gui
+def test_viewer_saves_with_the_plugin(make_napari_viewer, tmp_path):
+    viewer = make_napari_viewer()
+    data = np.random.default_rng(4).integers(0, 255, (32, 32)).astype(np.uint8)
+    viewer.add_image(data, name="restored", scale=(0.1, 0.1), units=("µm", "µm"),
+                     metadata={"napari_dip": SETTINGS})
+    viewer.layers.save(str(tmp_path / "saved.tif"), plugin="napari-dip")
+    img = read_image(tmp_path / "saved.tif")
+    assert img.axes == "YX" and np.array_equal(img.data, data)
+    assert img.scale == pytest.approx((0.1, 0.1)) and img.units == ("µm", "µm")
+    assert img.metadata["napari_dip"] == EXPECTED and read_settings(tmp_path / "saved.json") == EXPECTED
