@@ -54,17 +54,17 @@ if [ "$kind" = ".venv" ]; then
     rm -rf "$env_dir"
   fi
   if [ ! -e "$env_dir" ]; then
+    ver="$("$base_py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+    if ! "$base_py" -c 'import ensurepip, venv' >/dev/null 2>&1 && use_apt; then
+      say "installing python$ver-venv (Debian/Ubuntu ship venv's pip bootstrap, ensurepip, apart)"
+      $SUDO apt-get install -y -qq "python$ver-venv" >/dev/null 2>&1 \
+        || $SUDO apt-get install -y -qq python3-venv >/dev/null
+    fi
     say "creating $env_dir with $(command -v "$base_py") ($("$base_py" -V 2>&1))"
     # shellcheck disable=SC2086  # NAPARI_DIP_VENV_ARGS is a list of options
     if ! "$base_py" -m venv ${NAPARI_DIP_VENV_ARGS:-} "$env_dir"; then
-      rm -rf "$env_dir"   # Debian leaves a half-made venv when ensurepip is missing
-      ver="$("$base_py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-      use_apt || die "python -m venv failed; on Debian/Ubuntu: sudo apt install python$ver-venv"
-      say "installing python$ver-venv (Debian/Ubuntu ship venv's pip bootstrap separately)"
-      $SUDO apt-get install -y -qq "python$ver-venv" >/dev/null 2>&1 \
-        || $SUDO apt-get install -y -qq python3-venv >/dev/null
-      # shellcheck disable=SC2086
-      "$base_py" -m venv ${NAPARI_DIP_VENV_ARGS:-} "$env_dir" || { rm -rf "$env_dir"; die "python -m venv failed"; }
+      rm -rf "$env_dir"   # Debian leaves a half-made one behind when ensurepip is missing
+      die "$base_py -m venv failed (on Debian/Ubuntu: sudo apt install python$ver-venv)"
     fi
   fi
 else
