@@ -30,13 +30,24 @@ use_apt() { [ "${NAPARI_DIP_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/n
 export DEBIAN_FRONTEND=noninteractive
 
 # 1. The system libraries napari needs (a virtual X server, OpenGL, Qt's xcb platform).
-if use_apt; then
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq xvfb xauth libgl1 libglx-mesa0 libgl1-mesa-dri libegl1 libxkbcommon-x11-0 \
-    libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
-    libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libdbus-1-3 libfontconfig1 >/dev/null
-else
+SYSTEM_LIBS="xvfb xauth libgl1 libglx-mesa0 libgl1-mesa-dri libegl1 libxkbcommon-x11-0 libxcb-cursor0
+  libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-xinerama0
+  libxcb-xfixes0 libxcb-shape0 libdbus-1-3 libfontconfig1"
+libs_installed() {  # every package in state "ii" (dpkg -s also accepts removed ones)
+  local status
+  # shellcheck disable=SC2086
+  status="$(dpkg-query -W -f='${db:Status-Abbrev}\n' $SYSTEM_LIBS 2>/dev/null)" || return 1
+  ! grep -qv '^ii' <<<"$status"
+}
+if ! use_apt; then
   say "skipping apt (NAPARI_DIP_SKIP_APT=1 or no apt-get): the system libraries are up to you"
+elif libs_installed; then
+  say "the system libraries napari needs are installed"
+else
+  say "installing the system libraries napari needs (apt)"
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086  # a list of packages
+  $SUDO apt-get install -y -qq $SYSTEM_LIBS >/dev/null
 fi
 
 # 2. The Python environment.
@@ -57,6 +68,7 @@ if [ "$kind" = ".venv" ]; then
     ver="$("$base_py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
     if ! "$base_py" -c 'import ensurepip, venv' >/dev/null 2>&1 && use_apt; then
       say "installing python$ver-venv (Debian/Ubuntu ship venv's pip bootstrap, ensurepip, apart)"
+      $SUDO apt-get update -qq
       $SUDO apt-get install -y -qq "python$ver-venv" >/dev/null 2>&1 \
         || $SUDO apt-get install -y -qq python3-venv >/dev/null
     fi
