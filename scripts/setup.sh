@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up napari-dip on a Debian/Ubuntu machine: the X/OpenGL system libraries napari needs (apt),
-# a Python environment, PyTorch (by default the CPU build torch==2.13.0, see below) and napari-dip
-# with its test extras (napari, PyQt6, pytest, ...). Run it as yourself: it uses sudo for apt when
-# not root.
+# a Python environment, PyTorch (torch==2.13.0 from pip's configured sources: a local CPU wheel on
+# this project's machines; see NAPARI_DIP_TORCH_INDEX) and napari-dip with its test extras (napari,
+# PyQt6, pytest, ...). Run it as yourself: it uses sudo for apt when not root.
 #
 # The environment (scripts/_env.sh): an activated venv, or conda env other than base, is used as
 # is; otherwise .venv in this checkout, made with `python3 -m venv` (apt installs python3-venv
