@@ -5,7 +5,7 @@ made from images bundled with scikit-image (no download;
 :func:`napari_dip.sample_data.blend_pair`) are blended by the three classical
 methods and by :func:`napari_dip.blend`, and scored with the appendix A4
 metrics over the transition region ``Omega_T`` of the mask
-(:func:`~napari_dip.core.blend_classical.transition_region`, default width):
+(:func:`~napari_dip.baselines.transition_region`, default width):
 
 * GFF (gradient-based fusion factor, over ``Omega_T``, at most 1, higher is better),
 * GFP (gradient fusion performance, over the whole image as in A4's formula;
@@ -54,7 +54,7 @@ def run_methods(fg: np.ndarray, bg: np.ndarray, mask: np.ndarray, *, iterations:
                 device: str | None) -> dict[str, tuple[np.ndarray, float, dict]]:
     """Each method's fused image (float in [0, 1]), its wall time in seconds and settings."""
     from napari_dip import blend
-    from napari_dip.core.blend_classical import alpha_blend, laplacian_blend, poisson_blend
+    from napari_dip.baselines import alpha_blend, laplacian_blend, poisson_blend
 
     classical: dict[str, Callable] = {"Alpha": alpha_blend, "Laplacian": laplacian_blend, "Poisson": poisson_blend}
     out: dict[str, tuple[np.ndarray, float, dict]] = {}
@@ -70,7 +70,7 @@ def run_methods(fg: np.ndarray, bg: np.ndarray, mask: np.ndarray, *, iterations:
 
 
 def score(fused: np.ndarray, fg: np.ndarray, bg: np.ndarray, region: np.ndarray) -> dict[str, float]:
-    from napari_dip.core.blend_metrics import bsi, gff, gfp, masked_ssim
+    from napari_dip.metrics import bsi, gff, gfp, masked_ssim
 
     return {"GFF": gff(fused, fg, bg, region=region), "GFP": gfp(fused, fg, bg),
             "BSI": bsi(fused, region=region), "SSIM_T": masked_ssim(fused, bg, region)}
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from napari_dip.core.blend_classical import transition_region
+    from napari_dip.metrics import transition_region
     from napari_dip.core.engine import pick_device
     from napari_dip.sample_data import blend_pair
 
@@ -194,13 +194,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{datetime.date.today().isoformat()}.",
         "",
         "Alpha, Laplacian-pyramid and Poisson blending "
-        "(`napari_dip.core.blend_classical`, default settings) against multi-scale DIP blending "
+        "(`napari_dip.baselines`, default settings) against multi-scale DIP blending "
         f"(`napari_dip.blend`: skip net {net.get('channels_down')}/{net.get('channels_up')}/"
         f"{net.get('channels_skip')}, depth {net.get('depth')}, {args.iterations} iterations, "
         f"lr {dip_config.get('lr')}, reg_noise_std {dip_config.get('reg_noise_std', 0):.4f}, EMA "
         f"{dip_config.get('ema')}, report weights {tuple(dip_config.get('weights', {}).values())}, seed {args.seed}). "
         "Images from scikit-image (`napari_dip.sample_data.blend_pair`). Metrics of appendix A4 "
-        "(`napari_dip.core.blend_metrics`) on float images in [0, 1]: GFF, BSI and SSIM_T over the "
+        "(`napari_dip.metrics`) on float images in [0, 1]: GFF, BSI and SSIM_T over the "
         "transition region Omega_T (default `transition_region(mask)`), GFP over the whole image. "
         "GFF: at most 1, higher is better. GFP: about 1 when the stronger source gradient is kept, "
         "> 1 where gradient is added, < 1 where it is smoothed. BSI: higher is a smoother transition. "

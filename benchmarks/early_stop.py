@@ -18,7 +18,7 @@ import numpy as np
 from _common import command, machine, markdown_table, write_section
 
 from napari_dip import iter_restore, sample_data
-from napari_dip.core import stopping
+from napari_dip.core.engine import stopping
 
 
 def record(clean: np.ndarray, iterations: int, windows: list[int], seed: int) -> tuple[dict, dict]:

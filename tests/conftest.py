@@ -12,6 +12,17 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture
+def one_thread():
+    """Run a test on one torch thread and restore the previous count afterwards (no state leaks)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def clean64():
     """A smooth 64x64 uint8 test image (camera, anti-aliased)."""

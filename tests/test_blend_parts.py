@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage as ndi
 from skimage.morphology import disk
 
-from napari_dip.core import blend_losses as bl
-from napari_dip.core.blend_classical import (
-    alpha_blend,
-    laplacian_blend,
-    poisson_blend,
-    soft_mask,
-    transition_region,
-)
-from napari_dip.core.blend_metrics import bsi, gff, gfp, masked_ssim
+from napari_dip.baselines import alpha_blend, laplacian_blend, poisson_blend, soft_mask
+from napari_dip.core.blending import filters, loss, terms
+from napari_dip.metrics import bsi, gff, gfp, masked_ssim, transition_region
+
+# the blending loss's parts under one name: filters, the seven terms and the combined loss
+bl = SimpleNamespace(**{**vars(filters), **vars(terms), "BlendLoss": loss.BlendLoss})
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Stacks, volumes, warm start, dtypes and normalisation, Poisson noise, memory and tiling.
 
-Every fit here is tiny (planes of at most 32 x 32, at most 30 iterations, width
+Every fit here is tiny (planes of at most 32 x 32, at most 200 iterations, width
 <= 16): the tests check plumbing and direction of effect, not final quality.
 """
 
@@ -16,8 +16,7 @@ from napari_dip.core.memory import blend_weights, tile_boxes, tile_starts, tile_
 from napari_dip.metrics import psnr
 
 FAST = dict(width=16, preview_every=5, early_stop=False)
-
-torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny fits: fastest on one thread
 
 
 @pytest.fixture(scope="module")
@@ -242,8 +241,8 @@ def test_inverse_anscombe_is_unbiased():
 def test_poisson_option_gains_psnr_over_the_noisy_input(cell32):
     clean = cell32 * 20 + 0.5  # photon counts, peak ~20: strongly Poisson
     noisy = np.random.default_rng(1).poisson(clean).astype(np.uint16)
-    # 30 iterations: the raw output ("last") is already smooth, the moving average still remembers the start
-    result = restore(noisy, "denoise", noise="poisson", iterations=30, output="last", **FAST)
+    # 200 iterations: gains of 8.4-9.0 dB over seeds 0-2 and 1 or 2 torch threads (30 gave 0.3-2.4 dB)
+    result = restore(noisy, "denoise", noise="poisson", iterations=200, **FAST)
     ref = clean.astype(np.float64)
     data_range = float(ref.max() - ref.min())
     before = psnr(ref, noisy.astype(float), data_range=data_range)

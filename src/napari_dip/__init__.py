@@ -21,8 +21,9 @@ _LAZY = {
     "RestoreResult": "napari_dip.core.restore",
     "estimate_memory": "napari_dip.core.restore",
     "Snapshot": "napari_dip.core.engine",
-    "blend": "napari_dip.core.blend",
-    "iter_blend": "napari_dip.core.blend",
+    "Settings": "napari_dip.core.settings",
+    "blend": "napari_dip.core.blending.api",
+    "iter_blend": "napari_dip.core.blending.api",
     "available_devices": "napari_dip.core.devices",
 }
 _SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli"}
@@ -30,10 +31,11 @@ _SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli"}
 __all__ = [*_LAZY, "metrics", "baselines", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .core.blend import blend, iter_blend  # noqa: F401
+    from .core.blending.api import blend, iter_blend  # noqa: F401
     from .core.devices import available_devices  # noqa: F401
     from .core.engine import Snapshot  # noqa: F401
     from .core.restore import RestoreResult, estimate_memory, iter_restore, restore  # noqa: F401
+    from .core.settings import Settings  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -5,8 +5,8 @@ Blending (report 001, appendix A4): :func:`gff`, :func:`gfp`, :func:`bsi`,
 :func:`masked_ssim`, over the band returned by :func:`transition_region`.
 """
 
-from .core.blend_classical import transition_region
-from .core.blend_metrics import bsi, gff, gfp, masked_ssim
+from .core.blending.metrics import bsi, gff, gfp, masked_ssim
+from .core.blending.regions import transition_region
 from .core.metrics import coarse_psnr, masked_psnr, psnr, ssim
 
 __all__ = ["psnr", "ssim", "masked_psnr", "coarse_psnr", "gff", "gfp", "bsi", "masked_ssim", "transition_region"]

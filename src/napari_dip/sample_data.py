@@ -73,7 +73,7 @@ def downsample(image: np.ndarray, factor: int, channel_axis: int | None = None) 
     """Lanczos (antialiased) down-sampling, the operator DIP's super-resolution inverts."""
     import torch
 
-    from .core.operators import Downsampler
+    from .core.physics import Downsampler
 
     x = np.asarray(image, dtype=np.float32)
     x = x[None] if channel_axis is None else np.moveaxis(x, channel_axis, 0)

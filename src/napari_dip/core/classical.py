@@ -70,17 +70,29 @@ def upscale(image: np.ndarray, factor: int, *, channel_axis: int | None = None, 
     return cast_to(out, image.dtype)
 
 
-def classical_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None,
-                      factor: int | None = None, channel_axis: int | None = None) -> tuple[str, np.ndarray]:
-    """The standard classical method for ``task``; returns ``(method name, image)``."""
-    if task == "denoise":
-        return "non-local means", denoise_nl_means(image, channel_axis=channel_axis)
-    if task in ("inpaint", "reconstruct"):
-        if mask is None:
-            raise ValueError(f"task {task!r} needs a mask (non-zero = missing pixels).")
-        return "biharmonic", inpaint_biharmonic(image, mask, channel_axis=channel_axis)
-    if task == "super_resolution":
-        if factor is None:
-            raise ValueError("task 'super_resolution' needs factor=2, 4 or 8.")
-        return "bicubic", upscale(image, factor, channel_axis=channel_axis)
-    raise ValueError(f"no classical method for task {task!r}")
+def _deconvolve(image, psf, channel_axis, method):
+    x, lo, span = _as_float(image)
+    psf = np.asarray(psf, dtype=np.float64)
+    if channel_axis is None:
+        out = method(x, psf)
+    else:
+        planes = np.moveaxis(x, channel_axis, 0)
+        out = np.moveaxis(np.stack([method(p, psf) for p in planes]), 0, channel_axis)
+    return cast_to(np.clip(out, 0, 1) * span + lo, np.asarray(image).dtype)
+
+
+def deconvolve_richardson_lucy(image: np.ndarray, *, psf: np.ndarray, channel_axis: int | None = None,
+                               num_iter: int = 30) -> np.ndarray:
+    """Richardson-Lucy deconvolution (scikit-image), ``num_iter`` iterations (30: before noise amplifies)."""
+    from skimage.restoration import richardson_lucy
+
+    return _deconvolve(image, psf, channel_axis, lambda x, k: richardson_lucy(x, k, num_iter=num_iter, clip=False))
+
+
+def deconvolve_wiener(image: np.ndarray, *, psf: np.ndarray, channel_axis: int | None = None,
+                      seed: int = 0) -> np.ndarray:
+    """Unsupervised Wiener-Hunt deconvolution (scikit-image; the regularisation is estimated by sampling)."""
+    from skimage.restoration import unsupervised_wiener
+
+    rng = np.random.default_rng(seed)
+    return _deconvolve(image, psf, channel_axis, lambda x, k: unsupervised_wiener(x, k, rng=rng)[0])

@@ -181,7 +181,7 @@ class ImageCodec:
             out[axis] = i
         return tuple(out)
 
-    def _plane_channel_axis(self, index) -> int | None:
+    def plane_channel_axis(self, index) -> int | None:
         if self.channel_axis is None or index is None:
             return self.channel_axis
         return self.channel_axis - sum(1 for a in self.lead_axes if a < self.channel_axis)
@@ -194,7 +194,7 @@ class ImageCodec:
         """
         if index is not None:
             image = np.asarray(image)[self.user_index(index)]
-        axis = self._plane_channel_axis(index)
+        axis = self.plane_channel_axis(index)
         x = np.asarray(image, dtype=np.float64)
         if axis is None:
             x = x[None]
@@ -224,7 +224,7 @@ class ImageCodec:
             x = inverse_anscombe(x)
         if self.vmin is not None:
             x = np.clip(x, self.vmin, self.vmax)
-        axis = self._plane_channel_axis(index)
+        axis = self.plane_channel_axis(index)
         if axis is None:
             x = x[0]
         else:
@@ -245,22 +245,6 @@ def cast_to(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         info = np.iinfo(dtype)
         return np.clip(np.rint(x), info.min, info.max).astype(dtype)
     return x.astype(dtype)
-
-
-def spatial_mask(
-    mask: np.ndarray, spatial_shape: tuple[int, ...], name: str = "mask"
-) -> np.ndarray:
-    """Validate a napari-style mask (non-zero = missing) and return it as bool."""
-    mask = np.asarray(mask)
-    if mask.dtype.kind not in "buif":
-        raise ValueError(f"{name} has dtype {mask.dtype}; pass a boolean or integer (Labels) array.")
-    if mask.shape != tuple(spatial_shape):
-        raise ValueError(
-            f"{name} has shape {mask.shape} but the image's spatial shape is "
-            f"{tuple(spatial_shape)}; paint the mask on a Labels layer with the image's "
-            "shape (napari: Layers > New Labels layer while the image is selected)."
-        )
-    return mask != 0
 
 
 def stack_mask(mask: np.ndarray, spatial_shape: tuple[int, ...], plane_ndim: int = 2,

@@ -54,7 +54,7 @@ def activation_elements(net, in_channels: int, spatial: tuple[int, ...], ref_sid
     import torch
     from torch import nn
 
-    from .networks import _Concat
+    from .networks.layers import Concat
 
     nd = len(spatial)
     mults, mins, strides = net.geometry(nd)
@@ -74,7 +74,7 @@ def activation_elements(net, in_channels: int, spatial: tuple[int, ...], ref_sid
     for module in net.modules():
         leaf = not any(True for _ in module.children())
         inplace = getattr(module, "inplace", False)
-        if (leaf and not inplace and not isinstance(module, nn.Identity)) or isinstance(module, _Concat):
+        if (leaf and not inplace and not isinstance(module, nn.Identity)) or isinstance(module, Concat):
             hooks.append(module.register_forward_hook(count))
     was_training = net.training
     device = next(net.parameters()).device

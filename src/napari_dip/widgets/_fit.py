@@ -96,3 +96,12 @@ class FitControls:
         if layer is not None and layer in self.viewer.layers:
             if layer.metadata.get(META_KEY, {}).get("iteration") is None:
                 self.viewer.layers.remove(layer)
+
+
+def device_choices() -> list[str]:
+    """The devices a fit can run on, the best first."""
+    from napari_dip import available_devices
+
+    names = available_devices()
+    gpus = [n for n in names if n != "cpu"]
+    return gpus + ["cpu"]  # the best device first

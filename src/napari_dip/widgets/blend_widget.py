@@ -25,75 +25,11 @@ from qtpy.QtWidgets import QHeaderView
 from ._fit import FitControls
 from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._worker import start_call, start_fit
-from .restore_widget import _devices
+from napari_dip.core.blending.compare import CLASSICAL, METRIC_COLUMNS, classical_blends, score
 
-#: Classical methods: check-box name -> (row / layer label, function name in core.blend_classical).
-CLASSICAL = {"alpha": ("alpha blend", "alpha_blend"),
-             "laplacian": ("Laplacian blend", "laplacian_blend"),
-             "poisson": ("Poisson blend", "poisson_blend")}
+from ._fit import device_choices
+
 DIP_LABEL = "DIP blend"
-METRIC_COLUMNS = ("GFF", "GFP", "BSI", "SSIM")
-
-
-# --- pure helpers (no Qt, no layers: safe in a worker thread) ------------------------------
-def _value_range(*images: np.ndarray) -> tuple[float, float]:
-    """One shared (lo, hi) over all images, as :func:`napari_dip.iter_blend` uses."""
-    lo = min(float(np.min(x)) for x in images)
-    hi = max(float(np.max(x)) for x in images)
-    return lo, hi
-
-
-def _to_unit(image: np.ndarray, lo: float, hi: float, n_colour: int | None) -> np.ndarray:
-    """An image in the layers' dtype -> float64 in [0, 1] (colour channels only, alpha dropped)."""
-    x = np.asarray(image, dtype=np.float64)
-    if n_colour is not None:
-        x = x[..., :n_colour]
-    span = hi - lo
-    x = (x - lo) / span if span > 0 else x - lo
-    return np.clip(x, 0.0, 1.0)
-
-
-def _from_unit(x: np.ndarray, lo: float, hi: float, background: np.ndarray, n_colour: int | None) -> np.ndarray:
-    """float in [0, 1] -> the background's dtype, range and layout (its alpha channel re-attached)."""
-    from napari_dip.core.data import cast_to
-
-    y = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0) * (hi - lo) + lo
-    if n_colour is not None and background.shape[-1] > n_colour:
-        y = np.concatenate([y, background[..., n_colour:].astype(np.float64)], axis=-1)
-    return cast_to(y, background.dtype)
-
-
-def classical_blends(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray,
-                     methods: list[str], n_colour: int | None) -> dict[str, np.ndarray]:
-    """Run the chosen classical blends; results in the background's dtype and layout."""
-    from napari_dip.core import blend_classical
-
-    lo, hi = _value_range(foreground, background)
-    fg = _to_unit(foreground, lo, hi, n_colour)
-    bg = _to_unit(background, lo, hi, n_colour)
-    out = {}
-    for key in methods:
-        label, func = CLASSICAL[key]
-        out[label] = _from_unit(getattr(blend_classical, func)(fg, bg, mask), lo, hi, background, n_colour)
-    return out
-
-
-def score(results: dict[str, np.ndarray], foreground: np.ndarray, background: np.ndarray,
-          mask: np.ndarray, n_colour: int | None) -> dict[str, dict[str, float]]:
-    """GFF, GFP, BSI and SSIM (over the transition band) of every result, on the shared [0, 1] scale."""
-    from napari_dip.core.blend_classical import transition_region
-    from napari_dip.core.blend_metrics import bsi, gff, gfp, masked_ssim
-
-    lo, hi = _value_range(foreground, background)
-    fg = _to_unit(foreground, lo, hi, n_colour)
-    bg = _to_unit(background, lo, hi, n_colour)
-    region = transition_region(mask)
-    table = {}
-    for label, image in results.items():
-        fused = _to_unit(image, lo, hi, n_colour)
-        table[label] = {"GFF": gff(fused, fg, bg, mask), "GFP": gfp(fused, fg, bg, mask),
-                        "BSI": bsi(fused, fg, bg, mask), "SSIM": masked_ssim(fused, bg, region)}
-    return table
 
 
 class BlendWidget(FitControls, Container):
@@ -107,7 +43,7 @@ class BlendWidget(FitControls, Container):
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask (painted = foreground)")
         self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000)
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
-        self.device = ComboBox(name="device", label="device", choices=_devices())
+        self.device = ComboBox(name="device", label="device", choices=device_choices())
         self.preview_every = SpinBox(name="preview_every", label="preview every", min=1, max=10_000, value=10)
         self.alpha = CheckBox(name="alpha", text="alpha", value=True, tooltip="Alpha blending with the soft mask.")
         self.laplacian = CheckBox(name="laplacian", text="Laplacian", value=True,

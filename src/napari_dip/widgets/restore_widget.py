@@ -12,25 +12,22 @@ from typing import Any
 import napari
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushButton, SpinBox, create_widget
-from napari.utils.notifications import show_error, show_info
+from napari.utils.notifications import show_error
 
-from ._fit import FitControls
+from ._compare import run_classical
+from ._fit import FitControls, device_choices
 from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
-from ._worker import start_call, start_fit
+from ._worker import start_fit
 
-TASK_LABELS = {"denoise": "denoise", "inpaint": "inpaint", "reconstruct": "reconstruct",
-               "super-resolution": "super_resolution"}
-NEEDS_MASK = ("inpaint", "reconstruct")
 STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
 PROGRESS_STEPS = 1000
 
 
-def _devices() -> list[str]:
-    from napari_dip import available_devices
+def _tasks():
+    """The restoration tasks of the registry (its module, not torch, is imported)."""
+    from napari_dip.core import tasks
 
-    names = available_devices()
-    gpus = [n for n in names if n != "cpu"]
-    return gpus + ["cpu"]  # the best device first
+    return [tasks.get(n) for n in tasks.names("restore")]
 
 
 class RestoreWidget(FitControls, Container):
@@ -39,11 +36,17 @@ class RestoreWidget(FitControls, Container):
     def __init__(self, napari_viewer: napari.viewer.Viewer):
         super().__init__(labels=True)
         self.viewer = napari_viewer
-        self.task = ComboBox(name="task", label="task", choices=list(TASK_LABELS), value="denoise")
+        self.tasks = {t.label: t for t in _tasks()}
+        self.task = ComboBox(name="task", label="task", choices=list(self.tasks), value=next(iter(self.tasks)))
         self.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask (painted = missing)",
                                   options={"nullable": True})
         self.factor = ComboBox(name="factor", label="factor", choices=[2, 4, 8], value=4)
+        self.psf_sigma = FloatSpinBox(name="psf_sigma", label="PSF sigma (px)", min=0.1, max=50.0, step=0.1,
+                                      value=1.5, tooltip="Gaussian point-spread function (used without a PSF layer).")
+        self.psf = create_widget(name="psf", annotation=napari.layers.Image, label="PSF layer (optional)",
+                                 options={"nullable": True, "tooltip": "A measured PSF (e.g. a bead image), "
+                                                                       "2D, or 3D for volume mode."})
         self.reference = create_widget(name="reference", annotation=napari.layers.Image, label="reference (optional)",
                                        options={"nullable": True})
         self.stack = ComboBox(name="stack", label="stack", choices=list(STACK_MODES), value="current plane",
@@ -53,15 +56,14 @@ class RestoreWidget(FitControls, Container):
         self.early_stop = CheckBox(name="early_stop", label="auto stop", value=True,
                                    tooltip="Stop by itself when the result stops improving (no clean image needed).")
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
-        self.device = ComboBox(name="device", label="device", choices=_devices())
+        self.device = ComboBox(name="device", label="device", choices=device_choices())
         self.preview_every = SpinBox(name="preview_every", label="preview every", min=1, max=10_000, value=10)
         self.show_advanced = CheckBox(text="advanced options", value=False)
         self.lr = FloatSpinBox(name="lr", label="learning rate", min=1e-5, max=1.0, step=0.001, value=0.01)
         self.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 16, 32, 64, 128], value="auto")
         self.network = ComboBox(name="network", label="network", choices=["preset", "skip", "unet", "resnet", "decoder"],
                                 value="preset")
-        self.preset = ComboBox(name="preset", label="preset", choices=["auto", "denoise", "inpaint", "hole", "reconstruct",
-                                                         "super_resolution"], value="auto")
+        self.preset = ComboBox(name="preset", label="preset", choices=["auto"], value="auto")
         self.loss = ComboBox(name="loss", label="loss", choices=["preset", "mse", "multiscale"], value="preset")
         self.output = ComboBox(name="output", label="output", choices=["ema", "last", "best"], value="ema")
         self.keep_snapshots = CheckBox(text="keep snapshots as a stack", value=False)
@@ -70,7 +72,8 @@ class RestoreWidget(FitControls, Container):
         buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
         buttons.append(self.compare_button)
-        self.extend([self.task, self.image, self.stack, self.mask, self.factor, self.reference, self.iterations,
+        self.extend([self.task, self.image, self.stack, self.mask, self.factor, self.psf_sigma, self.psf,
+                     self.reference, self.iterations,
                      self.early_stop, self.seed, self.device, self.preview_every, self.show_advanced,
                      self.advanced, buttons, self.progress, self.status])
         self.native.layout().addWidget(self.plot)
@@ -85,10 +88,13 @@ class RestoreWidget(FitControls, Container):
 
     # --- form -------------------------------------------------------------------------
     def _on_task(self, label: str) -> None:
-        task = TASK_LABELS[label]
-        self.mask.visible = task in NEEDS_MASK
-        self.factor.visible = task == "super_resolution"
-        self.early_stop.value = task == "denoise"
+        task = self.tasks[label]
+        self.mask.visible = task.needs_mask
+        self.factor.visible = "factor" in task.inputs
+        self.psf_sigma.visible = self.psf.visible = "psf" in task.inputs
+        self.early_stop.value = bool(task.preset()["early_stop"])
+        self.preset.choices = ["auto", *task.presets]
+        self.preset.value = "auto"
 
     def _on_image(self, layer) -> None:
         lead = 0 if layer is None else layer.ndim - 2
@@ -96,7 +102,7 @@ class RestoreWidget(FitControls, Container):
 
     def build_kwargs(self) -> dict[str, Any]:
         """Read the form and the layers into ``iter_restore`` arguments (main thread)."""
-        task = TASK_LABELS[self.task.value]
+        task = self.tasks[self.task.value]
         layer = self.image.value
         if layer is None:
             raise ValueError("choose an Image layer to restore (add one with File > Open or File > Open Sample).")
@@ -106,7 +112,7 @@ class RestoreWidget(FitControls, Container):
         else:
             image, index = np.asarray(layer.data), ()
         kwargs: dict[str, Any] = dict(
-            task=task, channel_axis=-1 if layer.rgb else None, iterations=int(self.iterations.value),
+            task=task.name, channel_axis=-1 if layer.rgb else None, iterations=int(self.iterations.value),
             seed=int(self.seed.value), device=self.device.value, early_stop=bool(self.early_stop.value),
             preview_every=int(self.preview_every.value), lr=float(self.lr.value), output=self.output.value,
         )
@@ -120,14 +126,19 @@ class RestoreWidget(FitControls, Container):
             kwargs["preset"] = self.preset.value
         if self.loss.value != "preset":
             kwargs["loss"] = self.loss.value
-        if task in NEEDS_MASK:
+        if task.needs_mask:
             if self.mask.value is None:
-                raise ValueError(f"task {task!r} needs a mask: add a Labels layer (Layers > New Labels) "
-                                 "and paint the missing pixels, then choose it as the mask.")
+                raise ValueError(f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
+                                 "Labels) and paint the missing pixels, then choose it as the mask.")
             kwargs["mask"] = (mask_plane(self.mask.value, index, image.shape[:2]) if mode is None
                               else np.asarray(self.mask.value.data))
-        if task == "super_resolution":
+        if "factor" in task.inputs:
             kwargs["factor"] = int(self.factor.value)
+        if "psf" in task.inputs:
+            if self.psf.value is not None:
+                kwargs["psf"] = np.asarray(self.psf.value.data, dtype=float)
+            else:
+                kwargs["psf_sigma"] = float(self.psf_sigma.value)
         if self.reference.value is not None:
             ref = (plane_of(self.reference.value, self.viewer)[0] if mode is None
                    else np.asarray(self.reference.value.data))
@@ -156,8 +167,9 @@ class RestoreWidget(FitControls, Container):
             for ax in spatial:
                 placeholder = np.repeat(placeholder, factor, axis=ax)
         name = f"{src.name} [DIP {task}]"
-        params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference")}
-        params.update(source=src.name, plane=list(index), mask_layer=getattr(self.mask.value, "name", None))
+        params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
+        params.update(source=src.name, plane=list(index), mask_layer=getattr(self.mask.value, "name", None),
+                      psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None)
         self.output_layer = self.viewer.add_image(
             placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params,
                                          ndim=placeholder.ndim - (1 if src.rgb else 0)))
@@ -222,50 +234,12 @@ class RestoreWidget(FitControls, Container):
             kw["axis_labels"] = ("iteration", *labels)
             self.viewer.add_image(stack, **kw)
 
-    # --- compare ------------------------------------------------------------------------
+    # --- compare ---------------------------------------------------------------------------
     def compare(self) -> None:
-        """Lay the input, DIP result(s), a classical result and the reference side by side."""
+        """Lay the input, DIP result(s), the task's classical results and the reference side by side."""
         try:
             kwargs = self.build_kwargs()
         except ValueError as err:
             show_error(f"napari-dip: {err}")
             return
-        from napari_dip.baselines import classical_restore
-
-        src = self.image.value
-        task, factor = kwargs["task"], kwargs.get("factor", 1)
-        self.status.value = "running the classical method…"
-
-        def added(result):
-            method, image = result
-            layer = self.viewer.add_image(image, **output_kwargs(
-                src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task},
-                ndim=image.ndim - (1 if src.rgb else 0)))
-            self._show_grid(src, layer)
-            self.status.value = f"compare: {method} beside DIP"
-
-        self._classical = start_call(classical_restore, kwargs["image"], task, mask=kwargs.get("mask"),
-                                     factor=kwargs.get("factor"), channel_axis=kwargs["channel_axis"],
-                                     on_result=added, on_error=lambda e: show_error(f"napari-dip: {e}"))
-
-    def _show_grid(self, src, classical_layer) -> None:
-        """Grid view of input, DIP result(s), classical result and reference, in that order."""
-        keep = [src]
-        keep += [ly for ly in self.viewer.layers
-                 if ly.metadata.get(META_KEY, {}).get("source") == src.name and ly.ndim == src.ndim]
-        keep.append(classical_layer)
-        if self.reference.value is not None:
-            keep.append(self.reference.value)
-        for ly in self.viewer.layers:
-            ly.visible = ly in keep
-            if ly in keep and hasattr(ly, "contrast_limits") and not getattr(ly, "rgb", False):
-                ly.contrast_limits = src.contrast_limits
-        # napari's grid fills cells from the bottom layer up: put the compared layers on top, in order
-        for ly in keep:
-            self.viewer.layers.move(self.viewer.layers.index(ly), len(self.viewer.layers))
-        self.viewer.grid.enabled = True
-        self.viewer.grid.stride = 1
-        self.viewer.reset_view()
-        order = ", ".join(ly.name for ly in keep)
-        show_info(f"napari-dip: grid view, left to right and top to bottom: {order} "
-                  "(View > Toggle grid mode to leave).")
+        run_classical(self, kwargs)

@@ -28,7 +28,7 @@ from scipy import ndimage as ndi
 from skimage.color import rgb2gray
 from skimage.metrics import structural_similarity
 
-from .blend_classical import _as_image, _as_mask, transition_region
+from .regions import as_image, as_mask, transition_region
 
 __all__ = ["gff", "gfp", "bsi", "masked_ssim", "gradients"]
 
@@ -59,7 +59,7 @@ def gradients(image: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64
     direction : (H, W) ndarray
         ``theta = atan2(gy, gx)`` in radians (0 where the gradient is 0).
     """
-    grey = _grey(_as_image(image, "image", check_range=False))
+    grey = _grey(as_image(image, "image", check_range=False))
     gx = ndi.sobel(grey, axis=1, mode="reflect") / 8.0
     gy = ndi.sobel(grey, axis=0, mode="reflect") / 8.0
     return np.hypot(gx, gy), np.arctan2(gy, gx)
@@ -71,7 +71,7 @@ def _check_images(**images: ArrayLike | None) -> dict[str, NDArray[np.floating]]
     for name, img in images.items():
         if img is None:
             continue
-        arr = _as_image(img, name, check_range=False)
+        arr = as_image(img, name, check_range=False)
         if ref_shape is None:
             ref_name, ref_shape = name, arr.shape
         elif arr.shape != ref_shape:
@@ -93,9 +93,9 @@ def _region(
 ) -> NDArray[np.bool_] | None:
     """Resolve the averaging region: ``region`` if given, else the band of ``mask``."""
     if region is not None:
-        reg = _as_mask(region, shape, name="region")
+        reg = as_mask(region, shape, name="region")
     elif mask is not None:
-        reg = transition_region(_as_mask(mask, shape), width=width)
+        reg = transition_region(as_mask(mask, shape), width=width)
     elif required:
         raise ValueError(
             "give either mask= (the transition region is derived from it) or region= "
@@ -215,7 +215,7 @@ def gfp(
     imgs = _check_images(fused=fused, foreground=foreground, background=background)
     shape = imgs["fused"].shape
     if mask is not None:
-        _as_mask(mask, shape)
+        as_mask(mask, shape)
     reg = _region(shape, None, region, None, required=False)
     g_f, _ = gradients(imgs["fused"])
     g_a, _ = gradients(imgs["foreground"])

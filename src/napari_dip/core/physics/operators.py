@@ -2,8 +2,9 @@
 
 The loss always compares ``operator(network_output)`` with the observation,
 on the observation's grid, weighted by ``operator.weight`` (1 = observed,
-0 = not observed), shaped ``(1, 1, *obs_spatial)``. Adding a task means adding
-an operator here.
+0 = not observed), shaped ``(1, 1, *obs_spatial)``. A task (``core/tasks/``)
+picks its operator; a new kind of observation adds an operator module here
+(:mod:`.blur` for deconvolution).
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from torch import nn
 class Operator(nn.Module):
     """Base class. ``weight`` is ``None`` when every observed pixel counts."""
 
-    name = "operator"
-    scale = 1  # output grid / observation grid
-
     def __init__(self, weight: torch.Tensor | None = None):
         super().__init__()
         self.register_buffer("weight", weight)
@@ -32,16 +30,12 @@ class Operator(nn.Module):
 class Identity(Operator):
     """Denoising: the observation is the image (plus noise)."""
 
-    name = "identity"
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
 
 class Mask(Operator):
     """Inpainting: only the pixels where ``weight`` is 1 were observed."""
-
-    name = "mask"
 
     def __init__(self, known: torch.Tensor):
         super().__init__(known.float())
@@ -52,8 +46,6 @@ class Mask(Operator):
 
 class PixelSubset(Mask):
     """Reconstruction from a (random) subset of pixels: a mask with scattered holes."""
-
-    name = "pixel_subset"
 
 
 def lanczos_kernel(factor: int, *, support: int = 2, dims: int = 2) -> torch.Tensor:
@@ -88,14 +80,12 @@ class Downsampler(Operator):
     exactly ``n`` pixels.
     """
 
-    name = "downsampler"
-
     def __init__(self, factor: int, channels: int, *, dims: int = 2,
                  weight: torch.Tensor | None = None):
         super().__init__(weight)
         if factor < 1:
             raise ValueError(f"factor must be a positive integer, got {factor}")
-        self.scale = self.factor = int(factor)
+        self.factor = int(factor)
         self.channels, self.dims = channels, dims
         k = lanczos_kernel(factor, dims=dims)
         self.register_buffer("kernel", k.expand(channels, 1, *k.shape).contiguous())

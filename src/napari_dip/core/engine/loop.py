@@ -12,14 +12,14 @@ the scalars it reports are read from the device only on *check* iterations
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 
+from ..devices import autocast_for
 from .stopping import EMA, Backtracker, VarianceStop
 
 OUTPUTS = ("ema", "last", "best")
@@ -45,7 +45,7 @@ class Snapshot:
     done: bool = False
     stop_reason: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
-    events: list[str] = field(default_factory=list)
+    result: Any = None            # the run's result object, on the run's last snapshot only
     # Set by iter_restore when a run is several fits (the planes of a stack, the tiles of a large image):
     plane: tuple[int, ...] = ()   # index over the stack's leading axes of the plane (volume) being fitted
     plane_number: int = 1         # 1-based, among the planes restored
@@ -76,41 +76,9 @@ class FitHistory:
     """Filled in place while the generator runs (read it after the last snapshot)."""
 
     loss: list[float] = field(default_factory=list)
-    checks: list[dict] = field(default_factory=list)
-    rollbacks: list[int] = field(default_factory=list)
     stopped_at: int = 0
     stop_reason: str = ""
     optimizer_state: dict | None = None  # Adam's state after the last iteration (to continue a fit)
-
-
-def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """``None``: CUDA if available, then Apple MPS, then CPU."""
-    if device is not None:
-        try:
-            dev = torch.device(device)
-        except (RuntimeError, TypeError) as err:
-            raise ValueError(f"device {device!r} is not a torch device ('cpu', 'cuda', 'cuda:1', 'mps')") from err
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device 'cuda' was asked for but no CUDA GPU is available; use device='cpu'.")
-        if dev.type == "mps" and not torch.backends.mps.is_available():
-            raise ValueError("device 'mps' was asked for but Apple MPS is not available; use device='cpu'.")
-        return dev
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def autocast_for(device: torch.device, precision: str):
-    """bf16 autocast where it pays off (CPU, CUDA with bf16); fp32 otherwise."""
-    if precision == "fp32":
-        return contextlib.nullcontext()
-    if precision not in ("bf16", "auto"):
-        raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', got {precision!r}")
-    if device.type == "cpu" or (device.type == "cuda" and torch.cuda.is_bf16_supported()):
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 def fit(
@@ -151,7 +119,8 @@ def fit(
     device = z.device
     history = history if history is not None else FitHistory()
     gen = torch.Generator(device=device).manual_seed(seed + 1)
-    if z.ndim == 4 and device.type != "mps":
+    layout = torch.channels_last if z.ndim == 4 and device.type != "mps" else torch.contiguous_format
+    if layout is torch.channels_last:
         net = net.to(memory_format=torch.channels_last)
         z = z.contiguous(memory_format=torch.channels_last)
     params = [p for p in net.parameters() if p.requires_grad]
@@ -184,9 +153,10 @@ def fit(
     for t in range(iterations):
         net_input = z
         if reg_noise_std > 0:
-            net_input = z + reg_noise_std * torch.randn(z.shape, generator=gen, device=device).to(memory_format=torch.channels_last if z.ndim == 4 and device.type != "mps" else torch.contiguous_format)
+            noise = torch.randn(z.shape, generator=gen, device=device)
+            net_input = z + reg_noise_std * noise.to(memory_format=layout)
         optimizer.zero_grad(set_to_none=True)
-        with autocast_for(device, precision):
+        with autocast_for(device, precision, z.ndim - 2):
             out = net(net_input)
         loss = loss_fn(out.float(), t)
         loss.backward()
@@ -218,11 +188,8 @@ def fit(
         history.loss.extend(chunk)
         synced = n
         loss_value = chunk[-1]
-        events = []
-        if backtrack is not None and backtrack.check(loss_value, t, net, optimizer):
-            history.rollbacks.append(n)
-            events.append("rollback")
-        history.checks.append({"iteration": n, "loss": loss_value})
+        if backtrack is not None:
+            backtrack.check(loss_value, t, net, optimizer)
         reason = None
         if last:
             reason = "iterations"
@@ -230,7 +197,7 @@ def fit(
             reason = "early_stop"
         elapsed = time.perf_counter() - start
         if reason is None:
-            yield Snapshot(n, iterations, loss_value, preview(), elapsed, events=events)
+            yield Snapshot(n, iterations, loss_value, preview(), elapsed)
             continue
         stopped_at = n
         if reason == "early_stop" and early_stop.selected is not None:
@@ -240,5 +207,5 @@ def fit(
         history.stopped_at, history.stop_reason = stopped_at, reason
         history.optimizer_state = optimizer.state_dict()
         yield Snapshot(n, iterations, loss_value, preview(), elapsed, done=True,
-                       stop_reason=reason, events=events)
+                       stop_reason=reason)
         return

@@ -1,0 +1,26 @@
+"""A terminal progress bar over the snapshots of a run."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run_with_progress(image, task, *, desc, **kwargs):
+    """Run iter_restore with a tqdm progress bar; return the RestoreResult."""
+    from tqdm import tqdm
+
+    from napari_dip import iter_restore
+
+    result = None
+    with tqdm(desc=desc, unit="it", dynamic_ncols=True, file=sys.stderr, mininterval=1.0) as bar:
+        for snap in iter_restore(image, task, **kwargs):
+            if bar.total is None:
+                bar.total = snap.total
+            bar.update(snap.iteration - bar.n)
+            if snap.loss is not None:
+                post = {"loss": f"{snap.loss:.2e}"}
+                post.update({k: f"{v:.2f}" for k, v in snap.metrics.items()})
+                bar.set_postfix(post, refresh=False)
+            if snap.done:
+                result = snap.result
+    return result

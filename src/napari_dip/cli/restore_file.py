@@ -1,0 +1,91 @@
+"""``napari-dip restore FILE --task TASK``: restore an image file, keeping its axes, pixel size and units."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .options import add_settings, settings_from
+from .progress import run_with_progress
+
+
+def register(sub) -> None:
+    from napari_dip.core import tasks
+
+    p = sub.add_parser("restore", help="restore an image file (TIFF, OME-TIFF, PNG, JPEG)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("input", help="image file")
+    p.add_argument("--task", choices=tasks.names(), required=True)
+    p.add_argument("--mask", help="mask file for inpaint/reconstruct: non-zero = missing (napari convention)")
+    p.add_argument("--mask-known-white", action="store_true",
+                   help="the mask uses the original DIP convention (white = known)")
+    p.add_argument("--factor", type=int, help="super-resolution factor (2, 4, 8)")
+    p.add_argument("--psf", help="deconvolve: a PSF image file (2D, or 3D with --mode volume)")
+    p.add_argument("--psf-sigma", type=float, nargs="+", help="deconvolve: Gaussian PSF sigma in pixels "
+                                                              "(one value, or one per spatial axis)")
+    p.add_argument("--channel-axis", type=int, default=None,
+                   help="axis of colour channels (default: from the file; RGB is detected)")
+    p.add_argument("--reference", help="clean image for PSNR/SSIM")
+    p.add_argument("--iterations", type=int, help="maximum iterations per fit (default: the preset's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
+    p.add_argument("-o", "--output", help="output file; its suffix picks the format "
+                                          "(default: INPUT_dip_TASK with the input's format)")
+    add_settings(p)
+    p.set_defaults(func=restore_file)
+
+
+def _mask(path: str, known_white: bool) -> np.ndarray:
+    from napari_dip.io import read_image
+
+    mask = read_image(path)
+    data = mask.data
+    if mask.channel_axis is not None:  # an RGB mask picture: any channel
+        data = np.take(data, 0, axis=mask.channel_axis)
+    return (data == 0) if known_white else (data != 0)
+
+
+def default_output(path: Path, task: str) -> Path:
+    """``INPUT_dip_TASK`` with the input's suffix (``.ome.tif`` kept whole)."""
+    name = path.name
+    suffix = ".ome.tif" if name.lower().endswith(".ome.tif") else path.suffix
+    return path.with_name(name[: len(name) - len(suffix)] + f"_dip_{task}{suffix}")
+
+
+def output_geometry(img, result_shape: tuple, factor: int) -> tuple[tuple, tuple]:
+    """Pixel sizes of the output: the Y and X sizes divided by the super-resolution factor."""
+    scale = list(img.scale)
+    for i, axis in enumerate(img.axes):
+        if axis in "YX":
+            scale[i] = scale[i] / factor
+    return tuple(scale), tuple(img.units)
+
+
+def restore_file(args: argparse.Namespace) -> int:
+    from napari_dip.io import read_image, write_image
+
+    try:
+        img = read_image(args.input)
+        inputs = {}
+        if args.psf:
+            inputs["psf"] = read_image(args.psf).data.astype(float)
+        if args.psf_sigma:
+            inputs["psf_sigma"] = args.psf_sigma[0] if len(args.psf_sigma) == 1 else args.psf_sigma
+        mask = _mask(args.mask, args.mask_known_white) if args.mask else None
+        reference = read_image(args.reference).data if args.reference else None
+        channel_axis = args.channel_axis if args.channel_axis is not None else img.channel_axis
+        result = run_with_progress(img.data, args.task, desc=args.task, mask=mask, factor=args.factor,
+                                   channel_axis=channel_axis, iterations=args.iterations, seed=args.seed,
+                                   device=args.device, reference=reference, **inputs, **settings_from(args))
+        output = Path(args.output) if args.output else default_output(Path(args.input), args.task)
+        scale, units = output_geometry(img, result.image.shape, args.factor or 1)
+        settings = {**result.config, "stopped_at": result.stopped_at.__dict__, "input": str(args.input)}
+        write_image(output, result.image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {output} (stopped at iteration {result.stopped_at.iteration}: {result.stopped_at.reason})")
+    return 0

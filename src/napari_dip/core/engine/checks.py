@@ -1,0 +1,123 @@
+"""Checks of a user call: the layout, the planes to restore, masks and missing pixels.
+
+Each check raises a ``ValueError`` that says what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..data import ImageCodec, normalize_axis
+
+MODES = ("plane", "volume")
+
+
+def geometry(shape: tuple[int, ...], channel_axis: int | None, mode: str | None) -> tuple[str, int]:
+    """Check the layout; return ``(mode, spatial axes per fit)``."""
+    axis = normalize_axis(channel_axis, len(shape))
+    n_space = len(shape) - (axis is not None)
+    if mode not in (None, *MODES):
+        raise ValueError(f"mode must be 'plane' or 'volume' (or None), got {mode!r}")
+    mode = mode or "plane"
+    nd = 3 if mode == "volume" else 2
+    if n_space < nd:
+        what = "a Z-stack (Z, Y, X)" if nd == 3 else "an image with two spatial axes (Y, X)"
+        raise ValueError(f"image has shape {tuple(shape)} (channel_axis={channel_axis}): {n_space} spatial "
+                         f"ax{'i' if n_space == 1 else 'e'}s, but mode={mode!r} needs {what}.")
+    if 0 in shape:
+        raise ValueError(f"image has an empty axis (shape {tuple(shape)}): nothing to restore.")
+    spatial = [s for i, s in enumerate(shape) if i != axis]
+    plane = spatial[len(spatial) - nd:]
+    if min(plane[-2:]) < 2:
+        raise ValueError(f"image is only {min(plane[-2:])} pixel wide along a spatial axis (shape {tuple(shape)}, "
+                         f"channel_axis={channel_axis}): too small to restore.")
+    if nd == 3 and plane[0] < 2:
+        raise ValueError(f"mode='volume' needs at least 2 planes along Z (shape {tuple(shape)}); "
+                         "use mode='plane' for a single plane.")
+    return mode, nd
+
+
+def planes(selection, lead_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Normalise ``planes=`` into a list of index tuples over the leading axes."""
+    if selection is None:
+        return [tuple(int(i) for i in idx) for idx in np.ndindex(*lead_shape)] if lead_shape else [()]
+    if isinstance(selection, (int, np.integer)) or (
+            isinstance(selection, tuple) and all(isinstance(i, (int, np.integer)) for i in selection)):
+        selection = [selection]
+    out: list[tuple[int, ...]] = []
+    for item in selection:
+        idx = (item,) if isinstance(item, (int, np.integer)) else tuple(item)
+        if len(idx) != len(lead_shape) or not all(isinstance(i, (int, np.integer)) for i in idx):
+            raise ValueError(f"planes: {item!r} is not an index over the image's leading (stack) axes of shape "
+                             f"{lead_shape}; pass a list of {len(lead_shape)}-tuples of integers.")
+        norm = []
+        for i, n in zip(idx, lead_shape):
+            if not -n <= i < n:
+                raise ValueError(f"planes: index {idx} is out of range for stack shape {lead_shape}.")
+            norm.append(int(i) % n)
+        if tuple(norm) not in out:
+            out.append(tuple(norm))
+    if not out:
+        raise ValueError("planes is empty: pass None to restore every plane, or the planes to restore.")
+    return out
+
+
+def plane_mask(mask: np.ndarray, codec: ImageCodec, idx: tuple) -> np.ndarray:
+    """The mask of plane ``idx`` (a 2D mask applies to every plane)."""
+    plane = codec.plane_shape
+    extra = mask.ndim - len(plane)
+    if extra > 0:
+        mask = mask[tuple(idx[len(idx) - extra:])]
+    return np.broadcast_to(mask, plane)
+
+
+def nonfinite(image: np.ndarray, codec: ImageCodec, idx: tuple) -> np.ndarray:
+    """Pixels of plane ``idx`` where any (colour) channel is NaN or inf."""
+    if image.dtype.kind != "f":
+        return np.zeros(codec.plane_shape, bool)
+    raw = np.asarray(image[codec.user_index(idx)])
+    axis = codec.plane_channel_axis(idx)
+    if axis is None:
+        return ~np.isfinite(raw)
+    if codec.alpha is not None:
+        raw = np.take(raw, [0, 1, 2], axis=axis)
+    return ~np.isfinite(raw).all(axis=axis)
+
+
+def largest_hole_radius(missing: np.ndarray) -> float:
+    """Depth (in pixels) of the deepest missing pixel: the radius of the largest hole."""
+    from scipy.ndimage import distance_transform_edt
+
+    if not missing.any():
+        return 0.0
+    return float(distance_transform_edt(np.pad(missing, 1, constant_values=False)).max())
+
+
+def planes_to_fit(image: np.ndarray, codec: ImageCodec, selected: list, mask: np.ndarray | None, *, keep: bool,
+                  measure_depth: bool) -> tuple[list, float]:
+    """The planes that need a fit (with ``keep``, a plane with nothing missing is copied) and the deepest hole."""
+    n_nonfinite, any_masked, radius, run = 0, False, 0.0, []
+    where = "" if not codec.lead_shape else " of plane {}"
+    for idx in selected:
+        bad = nonfinite(image, codec, idx)
+        n_nonfinite += int(bad.sum())
+        masked = plane_mask(mask, codec, idx) if mask is not None else np.zeros(codec.plane_shape, bool)
+        any_masked |= bool(masked.any())
+        missing = masked | bad
+        if bad.all():
+            raise ValueError(f"every pixel{where.format(idx)} is NaN or inf: nothing to restore from.")
+        if missing.all():
+            raise ValueError(f"mask covers every pixel{where.format(idx)}: nothing is observed, so there is "
+                             "nothing to restore from.")
+        if keep and not missing.any():
+            continue  # the fit would return the input exactly
+        run.append(idx)
+        if measure_depth and missing.any():
+            radius = max(radius, largest_hole_radius(missing))
+    if mask is not None and not any_masked:
+        raise ValueError("mask is empty: paint the missing pixels (non-zero labels) before restoring.")
+    if n_nonfinite:
+        warnings.warn(f"{n_nonfinite} NaN/inf pixels are treated as missing and filled in.", stacklevel=5)
+    return run, radius

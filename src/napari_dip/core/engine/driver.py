@@ -1,0 +1,184 @@
+"""The driver: runs a :class:`~.job.Job`'s fits (planes x tiles) through the one loop, for every task.
+
+Stacks, tiling and warm start live here once. Each fit's snapshots are mapped
+back to the user's dtype and layout into one output array (the whole stack,
+filled plane by plane; tiles blended with cosine weights) and re-yielded with
+the run's progress; the run's last snapshot carries the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Iterator
+
+import numpy as np
+
+from ..memory import tile_boxes, tile_weights
+from .loop import FitHistory, Snapshot, fit
+from .plan import Plan, plan_fit
+from .results import FitResult, StopInfo, history_rows
+
+SKIPPED = "nothing missing: copied from the input"
+
+
+class Canvas:
+    """The output in the user's layout, and the blending of tiles into one plane."""
+
+    def __init__(self, job, result_image: np.ndarray):
+        self.job, self.out = job, result_image
+        self.pca = job.codec.plane_channel_axis(())
+
+    def start_plane(self, idx: tuple, x: np.ndarray, missing: np.ndarray, tiled: bool) -> None:
+        job = self.job
+        self.idx, self.ui = idx, job.codec.user_index(idx)
+        self.keep = None
+        if job.keep:
+            self.keep = ~missing if self.pca is None else np.expand_dims(~missing, self.pca)
+        if tiled:
+            s = job.scale
+            plane_out = (x.shape[0], *x.shape[1:-2], x.shape[-2] * s, x.shape[-1] * s)
+            self.acc, self.wsum = np.zeros(plane_out), np.zeros(plane_out[-2:])
+            self.cur = np.repeat(np.repeat(x, s, axis=-2), s, axis=-1).astype(np.float64)
+
+    def show(self, preview: np.ndarray, box_out: tuple | None, weight: np.ndarray | None, done: bool) -> None:
+        """Put a fit's preview ``(C, *spatial)`` in [0, 1] into the output."""
+        job = self.job
+        if box_out is None:
+            plane = preview
+        else:
+            sl, space = box_out, box_out[1:]
+            self.cur[sl] = (self.acc[sl] + weight * preview) / (self.wsum[space] + weight)
+            if done:
+                self.acc[sl] += weight * preview
+                self.wsum[space] += weight
+                self.cur[sl] = self.acc[sl] / self.wsum[space]
+            plane = self.cur
+        self.out[self.ui] = job.codec.decode(plane, scale=job.scale, index=self.idx)
+        if self.keep is not None:  # observed pixels copied from the input, exactly
+            np.copyto(self.out[self.ui], job.image[self.ui], where=self.keep)
+
+
+def initial_output(job) -> np.ndarray:
+    """The output before any fit: the input (up-scaled by repetition for super-resolution)."""
+    out = np.array(job.image, copy=True)
+    if job.scale > 1:
+        spatial = [i for i in range(out.ndim) if i != job.codec.channel_axis][-2:]
+        for ax in spatial:
+            out = np.repeat(out, job.scale, axis=ax)
+    return out
+
+
+def _tiles(job, data):
+    """``(data of the tile, output slice, weight)`` per tile; one untiled fit when ``job.tile`` is None."""
+    if not job.tile:
+        yield data, None, None
+        return
+    plane = data.x.shape[-2:]
+    s = job.scale
+    for y0, y1, x0, x1 in tile_boxes(plane, job.tile, job.overlap):
+        sl = (Ellipsis, slice(y0, y1), slice(x0, x1))
+        extras = {k: v[sl] for k, v in data.extras.items()}
+        part = dataclasses.replace(data, x=data.x[sl], missing=data.missing[sl], extras=extras)
+        osl = (Ellipsis, slice(y0 * s, y1 * s), slice(x0 * s, x1 * s))
+        yield part, osl, tile_weights((y0, y1, x0, x1), plane, job.tile, job.overlap, s)
+
+
+def run(job, reference: np.ndarray | None = None, result_type=FitResult) -> Iterator[Snapshot]:
+    """Run every fit of ``job``; yield a snapshot per iteration, the last with ``done`` and ``result``."""
+    state = _RunState(job, reference, result_type)
+    pending = None  # held back one step, so that the run's last snapshot is the one marked done
+    for pn, idx in enumerate(job.planes, start=1):
+        if idx in job.run:
+            for snap in state.fit_plane(pn, idx):
+                if pending is not None:
+                    yield pending
+                pending = snap
+    yield state.finish(pending)
+
+
+class _RunState:
+    """The bookkeeping of one run across its fits."""
+
+    def __init__(self, job, reference, result_type):
+        self.job, self.reference, self.result_type = job, reference, result_type
+        self.canvas = Canvas(job, initial_output(job))
+        self.n_tiles = len(tile_boxes(job.codec.plane_shape[-2:], job.tile, job.overlap)) if job.tile else 1
+        self.multi = len(job.planes) > 1 or self.n_tiles > 1 or bool(job.codec.lead_shape)
+        self.rows: list[dict] = []
+        self.records: dict[tuple, dict] = {}
+        self.config: dict | None = None
+        self.last: tuple = (0, "iterations")
+        self.total_run = 0
+        self.started = time.perf_counter()
+        self.prev: Plan | None = None
+        self.prev_state: dict | None = None
+
+    def fit_plane(self, pn: int, idx: tuple) -> Iterator[Snapshot]:
+        job, canvas = self.job, self.canvas
+        t0 = time.perf_counter()
+        data = job.data(idx)
+        canvas.start_plane(idx, data.x, data.missing, tiled=bool(job.tile))
+        warm = bool(job.settings.warm_start) and self.prev is not None
+        its = job.warm_iterations if warm else job.fit.iterations
+        ref = self.reference[canvas.ui] if self.reference is not None else None
+        runs = []
+        for tn, (part, osl, w) in enumerate(_tiles(job, data), start=1):
+            plan = plan_fit(job, part, iterations=its, warm=self.prev if warm and osl is None else None)
+            if warm and osl is None:
+                plan.fit_kwargs["optimizer_state"] = self.prev_state
+            self.config = self.config or plan.config
+            history, scores = FitHistory(), {}
+            gen = fit(plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs)
+            try:
+                for snap in gen:
+                    if snap.preview is not None:
+                        canvas.show(snap.preview, osl, w, snap.done)
+                        snap.preview = canvas.out.copy()
+                        if ref is not None:
+                            snap.metrics = _score(ref, canvas.out[canvas.ui], canvas.pca)
+                        scores[snap.iteration] = snap.metrics
+                    yield dataclasses.replace(snap, done=False, plane=idx, plane_number=pn, n_planes=len(job.planes),
+                                              tile_number=tn, n_tiles=self.n_tiles)
+            finally:
+                gen.close()
+            self.total_run += len(history.loss)
+            self.last = (history.stopped_at, history.stop_reason)
+            runs.append((history.stopped_at, history.stop_reason, len(history.loss)))
+            self.rows += history_rows(history, scores, {"plane": list(idx), "tile": tn} if self.multi else {})
+            if osl is None:
+                self.prev, self.prev_state = plan, history.optimizer_state
+        self.records[idx] = {"plane": list(idx), "warm_start": warm, "iterations": its,
+                             "iterations_run": sum(r[2] for r in runs), "stopped_at": runs[-1][0],
+                             "reason": runs[-1][1], "seconds": round(time.perf_counter() - t0, 3)}
+
+    def finish(self, last: Snapshot | None) -> Snapshot:
+        job = self.job
+        config = dict(self.config or {"task": job.task.name})
+        config.update(run_config(job, self.n_tiles), seconds=round(time.perf_counter() - self.started, 3),
+                      iterations_run=self.total_run,
+                      planes=[self.records.get(p, {"plane": list(p), "skipped": SKIPPED}) for p in job.planes])
+        out = self.canvas.out
+        result = self.result_type(image=out, history=self.rows, stopped_at=StopInfo(*self.last), config=config)
+        if last is None:  # nothing needed a fit
+            return Snapshot(0, 0, preview=out, done=True, stop_reason="iterations", result=result)
+        return dataclasses.replace(last, preview=out, done=True, stop_reason=self.last[1], result=result)
+
+
+def run_config(job, n_tiles: int) -> dict:
+    codec, s = job.codec, job.settings
+    return {
+        "mode": job.mode, "stack_shape": list(codec.lead_shape), "n_planes": len(job.planes),
+        "normalize": s.normalize, "noise": s.noise,
+        "data_range": [codec.vmin if codec.vmin is not None else codec.lo,
+                       codec.vmax if codec.vmax is not None else codec.hi],
+        "warm_start": bool(s.warm_start), "warm_iterations": job.warm_iterations,
+        "memory_estimate": job.memory, "max_memory": job.max_memory,
+        "tiles": ({"tile": job.tile, "overlap": job.overlap, "count": n_tiles} if job.tile else None),
+    }
+
+
+def _score(reference: np.ndarray, image: np.ndarray, channel_axis: int | None) -> dict[str, float]:
+    from ..metrics import psnr, ssim
+
+    return {"psnr": psnr(reference, image), "ssim": ssim(reference, image, channel_axis=channel_axis)}

@@ -1,0 +1,120 @@
+"""A validated restoration: the image, how it splits into fits, and the settings they share.
+
+:func:`prepare` checks a user call (every bad input is a ``ValueError`` that
+says what is wrong and how to fix it) and returns a :class:`Job` for the
+driver. The task (``core/tasks/``) validates its own inputs and chooses its
+preset; nothing here depends on which task it is.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..data import ImageCodec, stack_mask
+from ..devices import pick_device
+from ..tasks.base import FitData, FitSettings, Task
+from . import checks, sizing
+
+
+@dataclass
+class Job:
+    """Everything the driver needs to run the fits of one call."""
+
+    image: np.ndarray
+    task: Task
+    inputs: dict                  # the task's validated inputs (mask excluded)
+    codec: ImageCodec
+    nd: int                       # spatial axes per fit: 2 (planes) or 3 (volumes)
+    mode: str
+    planes: list                  # leading-axis indices restored, in order
+    run: list                     # of those, the ones that need a fit (the others are copied)
+    mask: np.ndarray | None       # bool, shape a trailing part of codec.spatial_shape
+    scale: int
+    settings: Any                 # the user's Settings
+    fit: FitSettings
+    device: Any
+    seed: int
+    warm_iterations: int
+    out_shape: tuple
+    tile: int | None              # tile size (input pixels) or None
+    overlap: int
+    memory: int                   # estimated bytes of one untiled fit
+    max_memory: int
+    extras: dict | None = None    # task data beside the image, ``(C, *spatial)`` or spatial arrays
+
+    def data(self, idx: tuple) -> FitData:
+        """Plane ``idx`` encoded ``(C, *plane)`` (non-finite pixels set to 0) and its missing pixels."""
+        x = self.codec.encode(self.image, index=idx)
+        finite = np.isfinite(x)
+        missing = ~finite.all(axis=0)
+        if self.mask is not None:
+            missing |= checks.plane_mask(self.mask, self.codec, idx)
+        return FitData(np.where(finite, x, 0.0).astype(np.float32), missing, dict(self.extras or {}))
+
+    @property
+    def keep(self) -> bool:
+        return self.fit.keep_known
+
+
+def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, iterations, seed, device) -> Job:
+    """Validate a call of :func:`napari_dip.restore` and size its fits."""
+    image = image if isinstance(image, np.ndarray) else np.asarray(image)
+    mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
+    codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
+                           transform="anscombe" if settings.noise == "poisson" and task.codec_transform else None)
+    if settings.noise == "poisson" and codec.vmax is not None and image.dtype.kind == "f" and codec.vmax <= 1.0:
+        warnings.warn("noise='poisson' treats values as photon counts, but this image's maximum is "
+                      f"{codec.vmax:g}; rescale it to counts (divide by the camera gain) for the model to hold.",
+                      stacklevel=4)
+    cleaned = task.check_inputs(inputs, nd=nd, channels=codec.n_channels)
+    scale = task.scale(cleaned)
+    planes = checks.planes(settings.planes, codec.lead_shape)
+    m = _mask(task, mask, codec)
+    run, depth = checks.planes_to_fit(image, codec, planes, m, keep=settings.keep_known and task.keeps_known,
+                                      measure_depth=task.needs_mask)
+    dev = pick_device(device)
+    fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, missing_depth=depth)
+    warm_its = int(settings.warm_iterations) if settings.warm_iterations is not None else max(1, fit.iterations // 3)
+    if warm_its < 1:
+        raise ValueError(f"warm_iterations must be at least 1, got {warm_its}")
+
+    C = codec.n_channels
+    max_memory = int(settings.max_memory) if settings.max_memory is not None else sizing.default_max_memory(dev)
+    overlap = int(settings.tile_overlap)
+    plane_in = codec.plane_shape
+    out_plane = _scaled(plane_in, scale)
+    memory = sizing.estimate(fit, C, out_plane, nd, dev, settings.precision)
+
+    def need_for_tile(side: int) -> int:
+        shape = (*plane_in[:-2], *(min(side, s) for s in plane_in[-2:]))
+        return sizing.estimate(fit, C, _scaled(shape, scale), nd, dev, settings.precision)
+
+    tile = sizing.choose_tile(settings.tile, memory, max_memory, overlap, plane_in, need_for_tile)
+    return Job(image, task, cleaned, codec, nd, mode, planes, run, m, scale, settings, fit, dev, seed, warm_its,
+               output_shape(codec, scale), tile, overlap, memory, max_memory)
+
+
+def _mask(task: Task, mask, codec: ImageCodec) -> np.ndarray | None:
+    if task.needs_mask:
+        if mask is None:
+            raise ValueError(f"task {task.name!r} needs a mask: a boolean or Labels array with the image's "
+                             f"spatial shape {codec.plane_shape[-2:]}, non-zero where pixels are missing.")
+        return stack_mask(mask, codec.spatial_shape, 2)
+    if mask is not None:
+        raise ValueError(f"task {task.name!r} takes no mask; use task='inpaint' to fill masked pixels.")
+    return None
+
+
+def _scaled(plane: tuple[int, ...], scale: int) -> tuple[int, ...]:
+    """The last two (Y, X) axes of ``plane`` times ``scale``."""
+    return tuple(s if i < len(plane) - 2 else s * scale for i, s in enumerate(plane))
+
+
+def output_shape(codec: ImageCodec, scale: int) -> tuple[int, ...]:
+    """The restored image's shape: the last two spatial axes x ``scale``."""
+    spatial = [i for i in range(len(codec.shape)) if i != codec.channel_axis][-2:]
+    return tuple(s * scale if i in spatial else s for i, s in enumerate(codec.shape))

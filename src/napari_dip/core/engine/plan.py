@@ -1,0 +1,120 @@
+"""One fit compiled for the loop: network, fixed input, loss, finalize and the loop's keyword arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..tasks.base import FitContext, FitData
+from .sizing import make_network, padded_grid
+
+
+@dataclass
+class Plan:
+    """One fit, ready for :func:`.loop.fit`."""
+
+    net: Any
+    z: Any
+    loss_fn: Callable
+    finalize: Callable
+    fit_kwargs: dict
+    config: dict
+    spec: dict = field(default_factory=dict)
+
+
+def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -> Plan:
+    """Compile one fit of ``data`` (a plane, volume or tile of ``job``); ``warm``: continue that fit's network."""
+    import torch
+
+    fit, settings, dev, scale, nd = job.fit, job.settings, job.device, job.scale, job.nd
+    x, missing = data.x, data.missing
+    C, spatial = x.shape[0], x.shape[1:]
+    out_spatial = tuple(s if i < nd - 2 else s * scale for i, s in enumerate(spatial))
+    if warm is not None:
+        net, spec = warm.net, warm.spec
+        note, input_depth = warm.config["network"]["depth_note"], warm.config["input_depth"]
+    else:
+        net, spec, note, input_depth = make_network(fit, C, out_spatial, nd, job.seed)
+
+    # geometry: pad (reflect) the observation to the network's grid; padding is unobserved
+    padded, z_spatial = padded_grid(net, out_spatial)
+    obs_padded = tuple(ps // scale if i >= nd - 2 else ps for i, ps in enumerate(padded))
+    pads = [(0, ps - s) for ps, s in zip(obs_padded, spatial)]
+    y = np.pad(x, [(0, 0), *pads], mode="reflect" if min(spatial) > 1 else "edge")
+    known = np.pad(~missing, pads, constant_values=False).astype(np.float32)
+    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(dev)  # noqa: E731
+    y_t, known_t = to_t(y), to_t(known[None])
+    crop = tuple(slice(0, s) for s in out_spatial)
+    ctx = FitContext(y=y_t, known=known_t, weight=known_t if (known == 0).any() else None, channels=C, dims=nd,
+                     scale=scale, crop=crop, inputs=job.inputs, settings=settings, fit=fit, data=data, device=dev,
+                     codec=job.codec)
+    loss_fn = job.task.build(ctx)
+    finalize = _finalizer(crop, y_t * known_t if fit.keep_known else None, known_t)
+    z = _input(job, ctx, y, known, input_depth, z_spatial, warm)
+    if warm is None:
+        net = net.to(dev)
+    config = _config(job, net, spec, note, input_depth, missing, iterations)
+    return Plan(net, z, loss_fn, finalize, _loop_kwargs(job, iterations), config, spec)
+
+
+def _finalizer(crop: tuple, y_keep, known_t) -> Callable:
+    """Network output -> image: observed pixels put back exactly (``y_keep``), padding cropped."""
+    index = (slice(None), slice(None), *crop)
+
+    def finalize(out):
+        if y_keep is not None:
+            out = out * (1 - known_t) + y_keep
+        return out[index]
+
+    return finalize
+
+
+def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Plan | None):
+    """The fixed input: noise or a meshgrid, with the task's classical estimate in front when ``fill_input``."""
+    import torch
+
+    from .inputs import make_input
+
+    fit, C = job.fit, ctx.channels
+    guess = None
+    if fit.fill_input:
+        guess = torch.from_numpy(np.ascontiguousarray(job.task.initial_estimate(y, known, job.inputs)))[None]
+    if warm is not None:
+        z = warm.z
+        return z if guess is None else torch.cat([guess.to(z.device), z[:, C:]], dim=1)
+    z_gen = torch.Generator().manual_seed(job.seed)
+    z = make_input(fit.input_kind, input_depth - (C if guess is not None else 0), z_spatial, generator=z_gen)
+    if guess is not None:
+        z = torch.cat([guess, z], dim=1)
+    return z.to(job.device)
+
+
+def _loop_kwargs(job, iterations: int) -> dict:
+    from .stopping import Backtracker, VarianceStop
+
+    fit, s = job.fit, job.settings
+    return dict(iterations=iterations, lr=fit.lr, reg_noise_std=fit.reg_noise_std,
+                param_noise_std=float(s.param_noise_std), ema=s.ema, output=s.output,
+                early_stop=VarianceStop(window=s.window, patience=s.patience) if fit.early_stop else None,
+                backtrack=Backtracker() if fit.backtrack else None,
+                preview_every=max(1, int(s.preview_every)), precision=s.precision, seed=job.seed)
+
+
+def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
+    """The JSON-ready record of one fit's settings."""
+    fit, s, codec = job.fit, job.settings, job.codec
+    return {
+        "task": job.task.name, **job.task.describe(job.inputs), "preset": fit.preset_name,
+        "preset_reason": fit.reason, "seed": job.seed, "device": str(job.device), "iterations": fit.iterations,
+        "factor": job.scale if job.scale > 1 else None, "channel_axis": codec.channel_axis,
+        "network": {"arch": fit.arch, **spec, "parameters": net.n_parameters, "depth_note": note},
+        "input": fit.input_kind, "input_depth": input_depth, "fill_input": fit.fill_input,
+        "missing_depth": fit.missing_depth, "loss": fit.loss, "tv_weight": s.tv_weight,
+        "early_stop": fit.early_stop, "window": s.window, "patience": s.patience, "backtrack": fit.backtrack,
+        "keep_known": fit.keep_known, "missing_pixels": int(missing.sum()),
+        "shape": list(job.image.shape), "dtype": str(job.image.dtype), "value_range": [codec.lo, codec.hi],
+        "lr": fit.lr, "reg_noise_std": fit.reg_noise_std, "param_noise_std": s.param_noise_std, "ema": s.ema,
+        "output": s.output, "preview_every": max(1, int(s.preview_every)), "precision": s.precision,
+    }

@@ -1,0 +1,150 @@
+"""Sizing a run: the resolved settings of its fits, their networks, memory and tiles.
+
+:func:`resolve` merges a task's preset with the user's :class:`~..settings.Settings`;
+:func:`make_network` builds the network of one fit, its depth fitted to the image by
+the architecture's own rule; :func:`estimate` and :func:`choose_tile` apply the memory
+model of :mod:`..memory`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..devices import default_width, uses_bf16
+from ..networks import architecture
+from ..tasks.base import FitSettings, Task, apply_width
+
+TILE = 256
+CPU_MAX_MEMORY = 4 * 1024**3
+
+
+def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | None, missing_depth: float = 0.0,
+            preset_name: str | None = None, reason: str = "") -> FitSettings:
+    """The settings every fit of the run shares (nothing here depends on the pixels)."""
+    if preset_name is None:
+        preset_name, reason = (settings.preset, "chosen by the user") if settings.preset else \
+            task.choose_preset(settings, missing_depth)
+    if preset_name not in task.presets:
+        raise ValueError(f"task {task.name!r} has no preset {preset_name!r}; choose one of {list(task.presets)}.")
+    p = task.preset(preset_name, inputs)
+    net_spec = dict(p["network"])
+    if settings.network is not None and settings.network != net_spec["arch"]:
+        net_spec = {"arch": settings.network}
+    arch = net_spec.pop("arch")
+    if settings.depth is not None:
+        net_spec["depth"] = int(settings.depth)
+    net_spec = _width(arch, net_spec, int(settings.width or default_width(device)))
+    architecture(arch).check(net_spec)
+    input_kind = settings.input or p["input"]
+    its = int(iterations if iterations is not None else p["iterations"])
+    if its < 1:
+        raise ValueError(f"iterations must be at least 1, got {its}")
+    fill = settings.fill_input
+    if fill == "auto":
+        fill = task.wants_fill_input(settings, preset_name, missing_depth) and architecture(arch).encoder
+    elif fill and not architecture(arch).encoder:
+        raise ValueError(f"fill_input=True needs a network whose input has the image's size; {arch!r} takes a "
+                         "smaller input. Use network='skip', 'unet' or 'resnet', or fill_input=False.")
+    return FitSettings(
+        preset_name=preset_name, reason=reason, arch=arch, net_spec=net_spec, input_kind=input_kind,
+        input_depth=int(settings.input_depth or (2 if input_kind == "meshgrid" else p["input_depth"])),
+        iterations=its, lr=float(settings.lr or p["lr"]),
+        reg_noise_std=float(settings.reg_noise_std if settings.reg_noise_std is not None else p["reg_noise_std"]),
+        fill_input=bool(fill), loss=settings.loss or p["loss"],
+        early_stop=bool(settings.early_stop if settings.early_stop is not None else p["early_stop"]),
+        backtrack=bool(settings.backtrack if settings.backtrack is not None else p["backtrack"]),
+        keep_known=bool(settings.keep_known) and task.keeps_known,
+        missing_depth=round(float(missing_depth), 1), explicit_depth=settings.depth is not None)
+
+
+def _width(arch: str, spec: dict, width: int) -> dict:
+    """Cap the network's channels at ``width`` (the skip net's per-level counts; the others' ``width``)."""
+    if arch != "skip":
+        return {**spec, "width": width}
+    return apply_width({"channels_down": 128, "channels_up": 128, "channels_skip": 4, **spec}, width)
+
+
+def make_network(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, seed: int):
+    """``(net, spec, note, input_depth)`` for an output of ``out_spatial`` (seeded, on the CPU)."""
+    import torch
+
+    arch = architecture(fit.arch)
+    spec, note = arch.fit(fit.net_spec, min(out_spatial[-2:]), explicit=fit.explicit_depth)
+    notes = [note]
+    if nd == 3:
+        spec, note = arch.fit_z(spec, out_spatial[0])
+        notes.append(note)
+    input_depth = fit.input_depth
+    if fit.input_kind == "meshgrid":
+        input_depth = nd
+    if fit.fill_input:
+        input_depth = input_depth + channels if fit.input_kind == "meshgrid" else max(input_depth, channels + 1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = arch.build(input_depth, channels, dims=nd, **spec)
+    return net, spec, "; ".join(n for n in notes if n), input_depth
+
+
+def padded_grid(net, out_spatial: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The output grid padded to what ``net`` needs, and its input's size."""
+    mults, mins, strides = net.geometry(len(out_spatial))
+    padded = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip(out_spatial, mults, mins))
+    return padded, tuple(p // st for p, st in zip(padded, strides))
+
+
+def estimate(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, device, precision: str) -> int:
+    """Bytes one fit of an output of ``out_spatial`` needs (:func:`..memory.fit_bytes`)."""
+    from ..memory import fit_bytes
+
+    net, _, _, input_depth = make_network(fit, channels, out_spatial, nd, 0)
+    padded, z_spatial = padded_grid(net, out_spatial)
+    return fit_bytes(net, input_depth, channels, z_spatial, padded, low_precision=uses_bf16(device, precision, nd))
+
+
+def default_max_memory(device) -> int:
+    if device.type == "cuda":
+        import torch
+
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(0.9 * free)
+    return CPU_MAX_MEMORY
+
+
+def choose_tile(option, memory: int, max_memory: int, overlap: int, plane_in: tuple[int, ...],
+                need_for_tile) -> int | None:
+    """The tile side (input pixels) or None for one fit; ``need_for_tile(side)`` estimates a tile's fit."""
+    if isinstance(option, (bool, np.bool_)) or option is None:
+        option = "auto" if option else False
+    tile = None
+    if option is not False and isinstance(option, (int, np.integer)):
+        tile = int(option)
+        if tile <= overlap:
+            raise ValueError(f"tile ({tile} px) must be larger than tile_overlap ({overlap} px).")
+    elif option == "auto":
+        if memory > max_memory:
+            tile = _auto_tile(need_for_tile, max_memory, overlap)
+    elif option is False:
+        if memory > max_memory:
+            what = "volume" if len(plane_in) == 3 else "plane"
+            raise ValueError(
+                f"restoring a {'x'.join(map(str, plane_in))} {what} in one fit needs about {memory / 2**30:.1f} "
+                f"GiB, more than max_memory={max_memory / 2**30:.1f} GiB; pass tile='auto' (or a tile size in "
+                "pixels) to restore it in overlapping tiles, raise max_memory, or use a smaller width.")
+    else:
+        raise ValueError(f"tile must be 'auto', False or a tile size in pixels, got {option!r}")
+    return None if tile is not None and tile >= max(plane_in[-2:]) else tile
+
+
+def _auto_tile(need_for_tile, max_memory: int, overlap: int) -> int:
+    """The largest tile side (<= TILE) whose fit fits in ``max_memory``."""
+    tile = TILE
+    while True:
+        need = need_for_tile(tile)
+        if need <= max_memory:
+            return tile
+        if tile // 2 <= max(overlap, 32):
+            raise ValueError(f"even {tile}-px tiles need about {need / 2**30:.2f} GiB, more than max_memory="
+                             f"{max_memory / 2**30:.2f} GiB; use a smaller width or raise max_memory.")
+        tile //= 2

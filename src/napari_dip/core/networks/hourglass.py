@@ -1,0 +1,111 @@
+"""Hourglass generators: the paper's skip network, a U-Net and the Deep Decoder (2D or 3D)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from torch import nn
+
+from .layers import DIPNet, per_level, bn_act, Concat, first_axis_geometry, level_factors, nd_ops, upsample, conv
+
+
+def skip_net(
+    in_channels: int = 32,
+    out_channels: int = 3,
+    *,
+    channels_down: Sequence[int] | int = 128,
+    channels_up: Sequence[int] | int = 128,
+    channels_skip: Sequence[int] | int = 4,
+    depth: int = 5,
+    filter_size_down: int = 3,
+    filter_size_up: int = 3,
+    filter_skip: int = 1,
+    upsample_mode: str = "bilinear",
+    need1x1_up: bool = True,
+    need_sigmoid: bool = True,
+    pad: str = "reflection",
+    downsample: str = "stride",
+    dims: int = 2,
+    z_levels: int | None = None,
+) -> DIPNet:
+    """The paper's hourglass network with skip connections.
+
+    Per scale: a stride-2 convolution (or average pooling), BN, LeakyReLU(0.2),
+    a convolution, BN, LeakyReLU; an optional skip branch (1x1 conv, BN,
+    LeakyReLU) concatenated after upsampling; then BN, convolution, BN,
+    LeakyReLU and an optional 1x1 convolution. A final 1x1 convolution and a
+    sigmoid give the image. Spatial sizes must be multiples of ``2**depth``.
+    3D (``dims=3``): only the first ``z_levels`` scales halve Z (None: all), so
+    Z must be a multiple of ``2**z_levels`` instead.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    down = per_level(channels_down, depth, "channels_down")
+    up = per_level(channels_up, depth, "channels_up")
+    skips = per_level(channels_skip, depth, "channels_skip")
+    ops = nd_ops(dims)
+    mode = ops["linear_mode"] if upsample_mode in ("bilinear", "trilinear", "linear") else upsample_mode
+    factors = level_factors(depth, dims, z_levels)
+
+    def level(i: int, in_ch: int) -> nn.Module:
+        layers: list[nn.Module] = []
+        f = factors[i]
+        if downsample == "stride":
+            layers.append(conv(in_ch, down[i], filter_size_down, stride=f, dims=dims, pad=pad))
+        else:
+            layers += [ops["pool"](f), conv(in_ch, down[i], filter_size_down, dims=dims, pad=pad)]
+        layers += bn_act(down[i], dims)
+        layers += [conv(down[i], down[i], filter_size_down, dims=dims, pad=pad), *bn_act(down[i], dims)]
+        deeper_out = down[i]
+        if i + 1 < depth:
+            layers.append(level(i + 1, down[i]))
+            deeper_out = up[i + 1]
+        layers.append(upsample(f, mode))
+        deeper = nn.Sequential(*layers)
+        if skips[i] > 0:
+            skip = nn.Sequential(conv(in_ch, skips[i], filter_skip, dims=dims, pad=pad), *bn_act(skips[i], dims))
+            block: nn.Module = Concat(skip, deeper)
+        else:
+            block = deeper
+        cat_ch = skips[i] + deeper_out
+        tail = [ops["bn"](cat_ch), conv(cat_ch, up[i], filter_size_up, dims=dims, pad=pad), *bn_act(up[i], dims)]
+        if need1x1_up:
+            tail += [conv(up[i], up[i], 1, dims=dims, pad=pad), *bn_act(up[i], dims)]
+        return nn.Sequential(block, *tail)
+
+    head: list[nn.Module] = [level(0, in_channels), conv(up[0], out_channels, 1, dims=dims, pad=pad)]
+    if need_sigmoid:
+        head.append(nn.Sigmoid())
+    need = filter_size_down // 2 + 1
+    return DIPNet(nn.Sequential(*head), multiple=2**depth, name="skip",
+                  min_size=2**depth * need, first_axis=first_axis_geometry(depth, dims, z_levels, need))
+
+
+def unet(in_channels: int = 32, out_channels: int = 3, *, width: int = 64, depth: int = 4,
+         upsample_mode: str = "bilinear", dims: int = 2, **kwargs) -> DIPNet:
+    """A U-Net: the hourglass with full-width skip connections at every scale."""
+    chans = [min(width * 2**i, 8 * width) for i in range(depth)]
+    net = skip_net(in_channels, out_channels, channels_down=chans, channels_up=chans,
+                   channels_skip=chans, depth=depth, upsample_mode=upsample_mode, dims=dims, **kwargs)
+    net.name = "unet"
+    return net
+
+
+def decoder_net(in_channels: int = 64, out_channels: int = 3, *, width: int = 64, depth: int = 5,
+                upsample_mode: str = "bilinear", dims: int = 2, z_levels: int | None = None) -> DIPNet:
+    """Deep Decoder: ``depth`` x (upsample, 1x1 conv, LeakyReLU, BN), then 1x1 conv and sigmoid.
+
+    Its input is ``2**depth`` times smaller than the output, so it has few
+    parameters and overfits noise slowly. 3D: only the first ``z_levels`` layers up-sample Z.
+    """
+    ops = nd_ops(dims)
+    mode = ops["linear_mode"] if upsample_mode in ("bilinear", "trilinear", "linear") else upsample_mode
+    layers: list[nn.Module] = []
+    ch = in_channels
+    for f in level_factors(depth, dims, z_levels):
+        layers += [upsample(f, mode), conv(ch, width, 1, dims=dims), nn.LeakyReLU(0.2, inplace=True),
+                   ops["bn"](width)]
+        ch = width
+    layers += [conv(ch, out_channels, 1, dims=dims), nn.Sigmoid()]
+    return DIPNet(nn.Sequential(*layers), multiple=2**depth,
+                  input_stride=2**depth, name="decoder", first_axis=first_axis_geometry(depth, dims, z_levels, 1, True))

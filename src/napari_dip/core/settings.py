@@ -1,0 +1,109 @@
+"""Every option of a restoration, its default and its meaning, in one place.
+
+:class:`Settings` is what :func:`napari_dip.restore` accepts as keyword
+options; the command line and the Restore widget read their options from it.
+``None`` means "the preset's value" (the task's preset, see ``core/tasks/``).
+Unknown names are a ``ValueError`` that names the close matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+def option(default: Any, help: str, choices: tuple | None = None) -> Any:
+    """A settings field: its default, a one-line meaning and, where fixed, the valid values."""
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options of a restoration (``restore(image, task, **options)``)."""
+
+    # --- network and input -------------------------------------------------------------------
+    preset: str | None = option(None, "named settings to start from (None: the task's own, picked by its rule)")
+    network: str | None = option(None, "architecture: skip, unet, resnet or decoder (None: the preset's)",
+                                 ("skip", "unet", "resnet", "decoder", None))
+    width: int | None = option(None, "cap on channels per layer (None: 128 on a GPU, 64 elsewhere)")
+    depth: int | None = option(None, "hourglass depth (None: the preset's, shrunk to fit small images)")
+    input: str | None = option(None, "network input: noise or meshgrid (None: the preset's)",
+                               ("noise", "meshgrid", None))
+    input_depth: int | None = option(None, "channels of the noise input (None: the preset's)")
+    fill_input: Any = option("auto", "feed the classical estimate as input channels (auto: when the task's rule "
+                                      "says it helps)", ("auto", True, False))
+    fill_radius: float = option(4, "fill_input='auto' feeds the classical fill only if no missing region is "
+                                   "deeper than this (px)")
+    # --- optimisation ------------------------------------------------------------------------
+    lr: float | None = option(None, "Adam learning rate (None: the preset's)")
+    reg_noise_std: float | None = option(None, "std of the noise added to the input each iteration "
+                                               "(None: the preset's)")
+    param_noise_std: float = option(0.0, "std of the noise added to the weights after each step (SGLD-like)")
+    ema: float = option(0.99, "weight of the moving average of outputs (output='ema')")
+    output: str = option("ema", "image shown and returned: ema (average), last or best (lowest loss)",
+                         ("ema", "last", "best"))
+    precision: str = option("auto", "auto (bf16 autocast on CPU and CUDA), bf16 or fp32", ("auto", "bf16", "fp32"))
+    # --- stopping ----------------------------------------------------------------------------
+    early_stop: bool | None = option(None, "stop by itself when the output variance stops falling "
+                                           "(None: the task's default)", (True, False, None))
+    window: int = option(50, "early stop: window of the moving variance (iterations)")
+    patience: int = option(100, "early stop: iterations without a lower variance before stopping")
+    backtrack: bool | None = option(None, "roll back to a checkpoint when the loss jumps (None: the preset's)",
+                                    (True, False, None))
+    # --- loss --------------------------------------------------------------------------------
+    loss: str | None = option(None, "data loss: mse or multiscale (report 001's 1/0.5/0.25)",
+                              ("mse", "multiscale", None))
+    tv_weight: float = option(0.0, "weight of a total-variation term")
+    keep_known: bool = option(True, "inpaint/reconstruct: return the observed pixels exactly", (True, False))
+    hole_radius: float = option(8, "inpaint: a missing region this many px deep selects the 'hole' preset")
+    preview_every: int = option(10, "iterations between previews (and host reads)")
+    # --- stacks and microscopy ---------------------------------------------------------------
+    mode: str | None = option(None, "stacks: plane (one 2D fit per plane) or volume (3D on Z, Y, X)",
+                              ("plane", "volume", None))
+    planes: Any = option(None, "indices over the leading axes to restore (None: all); the others are copied")
+    warm_start: bool = option(False, "plane mode: start each plane from the previous plane's weights",
+                              (True, False))
+    warm_iterations: int | None = option(None, "iterations of a warm-started plane (None: iterations // 3)")
+    normalize: str = option("minmax", "minmax (exact) or percentile (0.1/99.9 -> 0.1/0.9)",
+                            ("minmax", "percentile"))
+    noise: str = option("gaussian", "noise model: gaussian, or poisson (photon counts)", ("gaussian", "poisson"))
+    max_memory: int | None = option(None, "bytes one fit may use (None: 4 GiB on CPU, 90% of free GPU memory)")
+    tile: Any = option("auto", "auto (tiles when a fit exceeds max_memory), False (refuse) or a tile size (px)")
+    tile_overlap: int = option(32, "pixels shared by neighbouring tiles (cosine-blended)")
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], *, extra: tuple[str, ...] = ()) -> "Settings":
+        """Settings from keyword options; unknown names and invalid choices are a ``ValueError``.
+
+        ``extra``: other names the caller accepts (a task's inputs), offered as close matches too.
+        """
+        names = tuple(f.name for f in fields(cls))
+        unknown = sorted(set(options) - set(names))
+        if unknown:
+            hints = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, [*names, *extra], n=3)
+                hints.append(f"{name!r}" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else ""))
+            raise ValueError(f"unknown option(s) {', '.join(hints)}; see {cls.__module__}.{cls.__name__} "
+                             "for every option, its default and its meaning.")
+        settings = cls(**options)
+        for f in fields(cls):
+            choices = f.metadata["choices"]
+            value = getattr(settings, f.name)
+            if choices is not None and not any(value is c or value == c for c in choices):
+                valid = ", ".join(repr(c) for c in choices)
+                raise ValueError(f"{f.name} must be one of {valid}; got {value!r}.")
+        return settings
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def option_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Settings))
+
+
+def option_help() -> dict[str, tuple[Any, str, tuple | None]]:
+    """``name -> (default, meaning, choices)`` for every option (the CLI and docs read it)."""
+    return {f.name: (f.default, f.metadata["help"], f.metadata["choices"]) for f in fields(Settings)}

@@ -1,0 +1,167 @@
+"""What a task is: the one object that says how an observation was made and how to undo it.
+
+A :class:`Task` owns its name and label, the inputs it needs from the user
+(a mask, a factor, a PSF), their validation, its forward operator, its presets
+and the rule that picks one, its classical baselines and initial estimate,
+whether it keeps observed pixels exactly, and its default stopping rule. The
+driver (``core/engine/``), :func:`napari_dip.restore`, the command line and
+the widgets read these attributes; none of them compares task names.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+#: The paper's hourglass: 128/128/4 skip network, bilinear up-sampling (channels capped by ``width``).
+SKIP_4 = dict(arch="skip", channels_down=128, channels_up=128, channels_skip=4, depth=5, upsample_mode="bilinear")
+
+
+def make_preset(network: dict, *, input: str = "noise", input_depth: int = 32, lr: float = 0.01,
+                iterations: int, reg_noise_std: float, early_stop: bool = False, backtrack: bool = False,
+                loss: str = "mse") -> dict:
+    """A preset: the settings a task starts from (see docs/reference.md for their sources)."""
+    return dict(network=network, input=input, input_depth=input_depth, lr=lr, iterations=iterations,
+                reg_noise_std=reg_noise_std, early_stop=early_stop, backtrack=backtrack, loss=loss)
+
+
+def apply_width(network: dict, width: int) -> dict:
+    """Cap every channel count of a network spec at ``width``."""
+    net = dict(network)
+    for key in ("channels_down", "channels_up", "channels_skip"):
+        value = net.get(key)
+        if isinstance(value, int):
+            net[key] = min(value, width)
+        elif value is not None:
+            net[key] = [min(v, width) for v in value]
+    return net
+
+
+@dataclass
+class FitSettings:
+    """The settings of every fit of a run, resolved from the preset and the user's options."""
+
+    preset_name: str
+    reason: str
+    arch: str
+    net_spec: dict
+    input_kind: str
+    input_depth: int
+    iterations: int
+    lr: float
+    reg_noise_std: float
+    fill_input: bool
+    early_stop: bool
+    backtrack: bool
+    loss: str
+    keep_known: bool
+    missing_depth: float = 0.0
+    explicit_depth: bool = False
+
+
+@dataclass
+class FitContext:
+    """What a task's :meth:`Task.build` sees of one fit (tensors on the fit's device)."""
+
+    y: Any                 # observation, (1, C, *obs_grid), reflect-padded to the network's grid
+    known: Any             # (1, 1, *obs_grid): 1 where observed, 0 in holes and padding
+    weight: Any            # ``known``, or None where every pixel of the grid is observed
+    channels: int
+    dims: int              # spatial axes: 2 or 3
+    scale: int             # output grid / observation grid
+    crop: tuple            # slices of the output grid that hold the image (the rest is padding)
+    inputs: dict           # the task's validated inputs (mask excluded: it is ``known``)
+    settings: Any          # the run's Settings (or the blend's settings)
+    fit: FitSettings
+    data: "FitData"
+    device: Any
+    codec: Any             # the run's ImageCodec (values <-> [0, 1])
+
+
+@dataclass
+class FitData:
+    """One fit's data: ``x`` ``(C, *spatial)`` in [0, 1], its missing pixels, task extras (same grid)."""
+
+    x: np.ndarray
+    missing: np.ndarray
+    extras: dict = field(default_factory=dict)
+
+
+class Task:
+    """Base class of the tasks in the registry (``core/tasks/<name>.py``)."""
+
+    name: str = ""
+    label: str = ""              # shown in the widget's task list
+    kind: str = "restore"        # "restore" (restore/iter_restore) or "blend"
+    inputs: tuple[str, ...] = ()     # keyword inputs taken from the user besides the image
+    needs_mask: bool = False
+    presets: dict[str, dict] = {}    # the first is the task's default
+    keeps_known: bool = False        # observed pixels are returned exactly (keep_known=True)
+    scales: bool = False             # the output grid is finer than the input (factor)
+    volume: bool = True              # mode="volume" is possible
+    codec_transform: bool = True     # noise="poisson" may Anscombe-transform the data (else the loss handles it)
+    fill_rule: str = "never"         # when fill_input="auto" feeds the classical estimate
+
+    # --- inputs ---------------------------------------------------------------------------
+    def check_inputs(self, inputs: dict[str, Any], *, nd: int, channels: int) -> dict[str, Any]:
+        """Validate the task's inputs (all keys of :attr:`inputs`, None when not given); return them cleaned."""
+        given = {k: v for k, v in inputs.items() if v is not None and k != "mask"}
+        if given:
+            raise ValueError(f"task {self.name!r} takes no {' or '.join(sorted(given))}.")
+        return {}
+
+    def scale(self, inputs: dict[str, Any]) -> int:
+        """Output grid / input grid (super-resolution's factor)."""
+        return 1
+
+    # --- settings -------------------------------------------------------------------------
+    def preset(self, name: str | None = None, inputs: dict | None = None) -> dict:
+        """A copy of preset ``name`` (None: the task's default), adjusted to the inputs where the task says."""
+        return copy.deepcopy(self.presets[name or next(iter(self.presets))])
+
+    def describe(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The task's inputs as JSON-ready values for the run's ``config``."""
+        return dict(inputs)
+
+    def choose_preset(self, settings, missing_depth: float) -> tuple[str, str]:
+        """``(preset name, reason)`` for this image; the default rule: the task's first preset."""
+        return next(iter(self.presets)), "task default"
+
+    def wants_fill_input(self, settings, preset_name: str, missing_depth: float) -> bool:
+        """``fill_input="auto"``: feed the classical estimate as input channels? (measured per task)."""
+        return False
+
+    # --- the fit --------------------------------------------------------------------------
+    def operator(self, ctx: FitContext):
+        """The forward operator ``A``: the loss compares ``A(network output)`` with the observation."""
+        raise NotImplementedError
+
+    def build(self, ctx: FitContext) -> Callable:
+        """The loss ``loss_fn(output, t)`` of one fit (default: the data loss through :meth:`operator`)."""
+        from ..engine.losses import data_loss, total_variation
+
+        op = self.operator(ctx).to(ctx.device)
+        base = data_loss(ctx.fit.loss)
+        tv = float(getattr(ctx.settings, "tv_weight", 0.0))
+        y, weight = ctx.y, op.weight
+
+        def loss_fn(out, t):
+            value = base(op(out), y, weight)
+            return value + tv * total_variation(out) if tv else value
+
+        return loss_fn
+
+    def initial_estimate(self, y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
+        """The classical estimate fed as input channels (``fill_input``), ``(C, *out_spatial)`` in [0, 1]."""
+        return y
+
+    # --- baselines ------------------------------------------------------------------------
+    def baselines(self) -> dict[str, Callable]:
+        """Classical methods to compare with, the first the standard one.
+
+        ``name -> f(image, channel_axis, mask, inputs) -> image`` (``inputs``: from :meth:`check_inputs`).
+        """
+        return {}

@@ -1,0 +1,60 @@
+"""Blending: fuse a foreground into a background under a mask (report 001, section 4.2 and appendix A3).
+
+The network is fitted to a :class:`~napari_dip.core.blending.loss.BlendLoss`
+(the background outside the mask, the foreground's gradients inside it, a blend
+of both in the soft transition band) instead of a data loss through a forward
+operator: its "operator" is the identity and its loss compares the output with
+two images. It runs on the same driver as restoration
+(:func:`napari_dip.blend`).
+"""
+
+from __future__ import annotations
+
+from .base import SKIP_4, Task, make_preset
+
+#: Iterations when ``iterations=None``: at the sizes napari users blend
+#: interactively (up to ~512 px) the loss has flattened well before this.
+DEFAULT_ITERATIONS = 1000
+
+
+class Blend(Task):
+    name = label = "blend"
+    kind = "blend"
+    inputs = ("foreground", "mask")
+    volume = False
+    # the paper's blending network: 128/128/4 skip hourglass, bilinear (channels capped by ``width``)
+    presets = {"blend": make_preset(SKIP_4, iterations=DEFAULT_ITERATIONS, reg_noise_std=1 / 30)}
+
+    def check_inputs(self, inputs, *, nd, channels):
+        return {}
+
+    def describe(self, inputs):
+        return {}
+
+    def build(self, ctx):
+        import torch
+
+        from ..blending.loss import BlendLoss
+
+        s, extras = ctx.settings, ctx.data.extras
+        to_t = lambda a: torch.from_numpy(a)[None].to(ctx.device)  # noqa: E731
+        loss = BlendLoss(to_t(extras["foreground"]), to_t(ctx.data.x), to_t(extras["alpha"][None]),
+                         weights=s.weights, iterations=ctx.fit.iterations, c=float(s.anneal_c),
+                         low_freq_kernel=s.low_freq_kernel, illum_sigma=s.illum_sigma,
+                         grad_scales=tuple(s.grad_scales), structure_sigma=float(s.structure_sigma),
+                         dir_eps=float(s.dir_eps))
+        index = (slice(None), slice(None), *ctx.crop)
+
+        def loss_fn(out, t):
+            return loss(out[index], t)
+
+        return loss_fn
+
+    def baselines(self):
+        from ..blending.poisson import poisson_blend
+        from ..blending.pyramid import alpha_blend, laplacian_blend
+
+        return {"alpha": alpha_blend, "laplacian": laplacian_blend, "poisson": poisson_blend}
+
+
+TASK = Blend()

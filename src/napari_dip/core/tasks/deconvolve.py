@@ -1,0 +1,95 @@
+"""Deconvolution: the observation is the image blurred by the point-spread function (PSF), plus noise.
+
+Inputs: ``psf`` (an array: 2D, or 3D for ``mode="volume"``; normalised to sum
+1) or ``psf_sigma`` (a Gaussian PSF: one sigma in pixels, or one per spatial
+axis). The forward operator convolves the network output with the PSF
+(:class:`~napari_dip.core.physics.Blur`, reflect-padded). Noise: Gaussian
+(MSE) or, with ``noise="poisson"``, photon counts: the loss then compares the
+Anscombe transforms of the blurred output and of the observation (the blur
+acts on counts, so the data themselves are not transformed). The automatic
+stop is on by default, as for denoising.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import SKIP_4, Task, make_preset
+
+#: Richardson-Lucy iterations of the classical baseline (scikit-image's default is 50; 30 keeps noise down).
+RL_ITERATIONS = 30
+
+
+class Deconvolve(Task):
+    name = label = "deconvolve"
+    inputs = ("psf", "psf_sigma")
+    codec_transform = False
+    presets = {"deconvolve": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
+                                         early_stop=True, backtrack=True)}
+
+    def check_inputs(self, inputs, *, nd, channels):
+        from ..physics import gaussian_psf, normalized_psf
+
+        psf, sigma = inputs.get("psf"), inputs.get("psf_sigma")
+        if (psf is None) == (sigma is None):
+            raise ValueError("task 'deconvolve' needs the point-spread function: psf= (an array, e.g. a measured "
+                             "bead image) or psf_sigma= (a Gaussian's sigma in pixels), not both.")
+        if sigma is not None:
+            sig = np.atleast_1d(np.asarray(sigma, dtype=float))
+            if sig.size not in (1, nd):
+                raise ValueError(f"psf_sigma has {sig.size} values; give one, or one per spatial axis ({nd}).")
+            return {"psf": gaussian_psf(sig if sig.size > 1 else sig[0], nd), "psf_sigma": sig.tolist()}
+        return {"psf": normalized_psf(psf, nd), "psf_sigma": None}
+
+    def describe(self, inputs):
+        return {"psf_shape": list(inputs["psf"].shape), "psf_sigma": inputs["psf_sigma"]}
+
+    def operator(self, ctx):
+        from ..physics import Blur
+
+        return Blur(ctx.inputs["psf"], ctx.channels, weight=ctx.weight)
+
+    def build(self, ctx):
+        if getattr(ctx.settings, "noise", "gaussian") != "poisson":
+            return super().build(ctx)
+        return _anscombe_loss(self.operator(ctx).to(ctx.device), ctx)
+
+    def initial_estimate(self, y, known, inputs):
+        return y
+
+    def baselines(self):
+        from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
+
+        return {
+            "Richardson-Lucy": lambda image, axis, mask, inputs: deconvolve_richardson_lucy(
+                image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS),
+            "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(image, psf=inputs["psf"], channel_axis=axis),
+        }
+
+
+def _anscombe_loss(op, ctx):
+    """MSE between the Anscombe transforms of ``A(x)`` and ``y``, both mapped back to counts."""
+    import torch
+
+    from ..engine.losses import mse
+
+    codec = ctx.codec
+    a, b = codec.window
+    gain = (codec.hi - codec.lo) / (b - a)
+
+    def counts(v):
+        return torch.clamp((v - a) * gain + codec.lo, min=0.0)
+
+    def stabilised(v):
+        return 2.0 * torch.sqrt(counts(v) + 0.375)
+
+    target = stabilised(ctx.y)
+    norm = float(stabilised(torch.tensor(1.0)) - stabilised(torch.tensor(0.0))) ** 2
+
+    def loss_fn(out, t):
+        return mse(stabilised(op(out)), target, op.weight) / max(norm, 1e-12)
+
+    return loss_fn
+
+
+TASK = Deconvolve()

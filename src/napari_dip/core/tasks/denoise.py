@@ -1,0 +1,26 @@
+"""Denoising: the observation is the image plus noise (Gaussian, or Poisson counts)."""
+
+from __future__ import annotations
+
+from .base import SKIP_4, Task, make_preset
+
+
+class Denoise(Task):
+    name = label = "denoise"
+    # F16 denoising: 128/128/4 bilinear, noise(32), lr 0.01, 3000 its, reg 1/30, EMA 0.99
+    presets = {"denoise": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
+                                      early_stop=True, backtrack=True)}
+
+    def operator(self, ctx):
+        from ..physics import Identity
+
+        return Identity(ctx.weight)
+
+    def baselines(self):
+        from ..classical import denoise_nl_means, denoise_tv
+
+        return {"non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
+                "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis)}
+
+
+TASK = Denoise()

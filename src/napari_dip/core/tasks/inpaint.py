@@ -1,0 +1,68 @@
+"""Inpainting: the pixels under a mask (a napari Labels layer) were not observed.
+
+Its preset rule: a missing region at least ``hole_radius`` px deep (the
+distance from its deepest pixel to an observed one) selects the ``hole``
+preset (deep, no skip connections, meshgrid input; report 002); thinner
+damage (text, scratches) the ``inpaint`` preset. ``fill_input="auto"`` feeds
+the biharmonic fill as input channels only for masks no deeper than
+``fill_radius`` (measured: +1.5 dB on text, -2.0 dB on the library hole;
+docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import SKIP_4, Task, make_preset
+
+HOLE_NETWORK = dict(arch="skip", channels_down=[16, 32, 64, 128, 128, 128], channels_up=[16, 32, 64, 128, 128, 128],
+                    channels_skip=0, depth=6, filter_size_down=5, filter_size_up=3, need1x1_up=False,
+                    upsample_mode="nearest")
+
+
+def biharmonic_fill(y: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Biharmonic inpainting of ``y`` ``(C, *spatial)`` where ``known`` is 0 (2D or 3D)."""
+    from ..classical import inpaint_biharmonic
+
+    if not (known == 0).any():
+        return y
+    out = inpaint_biharmonic(np.moveaxis(y, 0, -1), known == 0, channel_axis=-1)
+    return np.clip(np.moveaxis(out, -1, 0), 0, 1).astype(np.float32)
+
+
+class Inpaint(Task):
+    name = label = "inpaint"
+    needs_mask = True
+    inputs = ("mask",)
+    keeps_known = True
+    presets = {
+        # kate text inpainting: 128/128/128 nearest, noise(32), lr 0.01, 6001 its, reg 0.03
+        "inpaint": make_preset(dict(SKIP_4, channels_skip=128, upsample_mode="nearest"), iterations=6000,
+                               reg_noise_std=0.03),
+        # library large hole: depth 6, no skips, 5x5 down / 3x3 up, no 1x1 up; meshgrid input (report 002)
+        "hole": make_preset(HOLE_NETWORK, input="meshgrid", input_depth=2, iterations=3000, reg_noise_std=0.0),
+    }
+
+    def choose_preset(self, settings, missing_depth):
+        if missing_depth >= settings.hole_radius:
+            return "hole", f"largest missing region is {missing_depth:.0f} px deep (>= hole_radius)"
+        return "inpaint", "task default"
+
+    def wants_fill_input(self, settings, preset_name, missing_depth):
+        return preset_name != "hole" and missing_depth <= settings.fill_radius
+
+    def operator(self, ctx):
+        from ..physics import Mask
+
+        return Mask(ctx.known)
+
+    def initial_estimate(self, y, known, inputs):
+        return biharmonic_fill(y, known)
+
+    def baselines(self):
+        from ..classical import inpaint_biharmonic
+
+        return {"biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)}
+
+
+TASK = Inpaint()

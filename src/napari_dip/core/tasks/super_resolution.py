@@ -1,0 +1,57 @@
+"""Super-resolution: the observation is the image down-sampled by ``factor`` (Lanczos-2 antialiasing)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import SKIP_4, Task, make_preset
+
+FACTORS = (2, 4, 8)
+
+
+class SuperResolution(Task):
+    name = "super_resolution"
+    label = "super-resolution"
+    inputs = ("factor",)
+    scales = True
+    volume = False
+    # zebra 4x: 128/128/4 bilinear, noise(32), lr 0.01, 2000 its (8x: 4000), reg 0.03 (8x: 0.05)
+    presets = {"super_resolution": make_preset(SKIP_4, iterations=2000, reg_noise_std=0.03)}
+
+    def check_inputs(self, inputs, *, nd, channels):
+        factor = inputs.get("factor")
+        if factor not in FACTORS:
+            raise ValueError(f"task 'super_resolution' needs factor=2, 4 or 8 (got {factor!r}).")
+        if nd == 3:
+            raise ValueError("task 'super_resolution' works plane by plane: use mode='plane'.")
+        return {"factor": int(factor)}
+
+    def scale(self, inputs):
+        return int(inputs["factor"])
+
+    def preset(self, name=None, inputs=None):
+        p = super().preset(name)
+        if inputs and inputs.get("factor") == 8:
+            p.update(iterations=2 * p["iterations"], reg_noise_std=0.05)
+        return p
+
+    def wants_fill_input(self, settings, preset_name, missing_depth):
+        return True
+
+    def operator(self, ctx):
+        from ..physics import Downsampler
+
+        return Downsampler(ctx.scale, ctx.channels, weight=ctx.weight)
+
+    def initial_estimate(self, y, known, inputs):
+        from ..classical import upscale
+
+        return np.clip(upscale(y, inputs["factor"], channel_axis=0), 0, 1).astype(np.float32)
+
+    def baselines(self):
+        from ..classical import upscale
+
+        return {"bicubic": lambda image, axis, mask, inputs: upscale(image, inputs["factor"], channel_axis=axis)}
+
+
+TASK = SuperResolution()
