@@ -260,10 +260,11 @@ def test_memory_estimate_grows_with_size():
     assert sizes == sorted(sizes)
     assert 3.0 < (sizes[3] - sizes[2]) / (sizes[2] - sizes[1]) < 5.0  # linear in the pixel count
     assert estimate_memory((256, 256), "denoise", width=32, device="cpu") > sizes[2]
-    assert estimate_memory((256, 256), "denoise", width=16, precision="fp32", device="cpu") > sizes[2]
+    assert estimate_memory((256, 256), "denoise", width=16, precision="fp32", device="cpu") > \
+        estimate_memory((256, 256), "denoise", width=16, precision="bf16", device="cpu")
     assert estimate_memory((8, 128, 128), "denoise", width=16, mode="volume", device="cpu") > \
         estimate_memory((8, 128, 128), "denoise", width=16, device="cpu")
-    big = estimate_memory((2048, 2048), "denoise", device="cpu")  # the CPU defaults: width 64, bf16
+    big = estimate_memory((2048, 2048), "denoise", device="cpu", precision="bf16")  # CPU width 64, bf16
     assert big > 4 * 1024**3  # so restore() tiles it by default
 
 

@@ -71,13 +71,16 @@ def upscale(image: np.ndarray, factor: int, *, channel_axis: int | None = None, 
 
 
 def _deconvolve(image, psf, channel_axis, method):
+    """Run ``method(plane, psf)`` per channel on a reflect-padded copy (scikit-image's deconvolutions
+    assume zero or periodic edges, which cost 5-14 dB at 64 px), then crop."""
     x, lo, span = _as_float(image)
     psf = np.asarray(psf, dtype=np.float64)
-    if channel_axis is None:
-        out = method(x, psf)
-    else:
-        planes = np.moveaxis(x, channel_axis, 0)
-        out = np.moveaxis(np.stack([method(p, psf) for p in planes]), 0, channel_axis)
+    planes = x[None] if channel_axis is None else np.moveaxis(x, channel_axis, 0)
+    pads = [(0, 0)] + [(min(k, n - 1),) * 2 for k, n in zip(psf.shape, planes.shape[1:])]
+    padded = np.pad(planes, pads, mode="reflect")
+    crop = tuple(slice(p, p + n) for (p, _), n in zip(pads, planes.shape))
+    out = np.stack([method(p, psf) for p in padded])[crop]
+    out = out[0] if channel_axis is None else np.moveaxis(out, 0, channel_axis)
     return cast_to(np.clip(out, 0, 1) * span + lo, np.asarray(image).dtype)
 
 

@@ -54,8 +54,16 @@ class Deconvolve(Task):
             return super().build(ctx)
         return _anscombe_loss(self.operator(ctx).to(ctx.device), ctx)
 
+    def wants_fill_input(self, settings, preset_name, missing_depth):
+        return True
+
     def initial_estimate(self, y, known, inputs):
-        return y
+        """Richardson-Lucy of the observation (per channel, reflect-padded), in [0, 1]."""
+        from ..classical import deconvolve_richardson_lucy
+
+        guess = deconvolve_richardson_lucy(np.moveaxis(y, 0, -1).astype(np.float64), psf=inputs["psf"],
+                                           channel_axis=-1, num_iter=RL_ITERATIONS)
+        return np.clip(np.moveaxis(guess, -1, 0), 0, 1).astype(np.float32)
 
     def baselines(self):
         from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
