@@ -97,6 +97,13 @@ def show_grid(viewer, layers, contrast_limits=None) -> None:
     # napari's grid fills cells from the bottom layer up: put the layers on top, in order
     for ly in layers:
         viewer.layers.move(viewer.layers.index(ly), len(viewer.layers))
-    viewer.grid.enabled = True
-    viewer.grid.stride = 1
+    grid = grid_of(viewer)
+    grid.enabled = True
+    grid.stride = 1
     viewer.reset_view()
+
+
+def grid_of(viewer):
+    """The viewer's grid settings (``viewer.canvas.grid`` since napari 0.9, ``viewer.grid`` before)."""
+    canvas = getattr(viewer, "canvas", None)
+    return canvas.grid if canvas is not None and hasattr(canvas, "grid") else viewer.grid
