@@ -118,29 +118,30 @@ def _sweep_inputs(args):
 def sweep(args: argparse.Namespace) -> int:
     from napari_dip.experiments import iter_sweep, label, parse_vary, write_csv
 
+    out, records, status = Path(args.out), [], 0
     try:
         grid = dict(parse_vary(v) for v in args.vary)
         fixed = dict((k, v[0]) for k, v in (parse_vary(s) for s in args.set))
         image, mask, reference = _sweep_inputs(args)
-        out = Path(args.out)
-        records = []
         for step in iter_sweep(image, args.task, grid, reference=reference, mask=mask, factor=args.factor,
                                iterations=args.iterations, seed=args.seed, channel_axis=_channel_axis(image),
                                device=args.device, **fixed):
-            if step.record is not None:
-                rec = step.record
-                records.append(rec)
-                out.mkdir(parents=True, exist_ok=True)
-                _save(out / f"{step.index:02d}_{_filename(rec['settings'])}", rec["image"])
-                score = f"PSNR {rec['psnr']:.2f} dB, " if rec["psnr"] is not None else ""
-                print(f"[{step.index}/{step.n}] {label(rec['settings'])}: {score}{rec['seconds']:.1f} s, "
-                      f"image from iteration {rec['stopped_at']}", file=sys.stderr)
+            if step.record is None:
+                continue
+            rec = step.record
+            records.append(rec)
+            out.mkdir(parents=True, exist_ok=True)
+            _save(out / f"{step.index:02d}_{_filename(rec['settings'])}", rec["image"])
+            score = f"PSNR {rec['psnr']:.2f} dB, " if rec["psnr"] is not None else ""
+            print(f"[{step.index}/{step.n}] {label(rec['settings'])}: {score}{rec['seconds']:.1f} s, "
+                  f"image from iteration {rec['stopped_at']}", file=sys.stderr)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
-    write_csv(records, out / "results.csv")
-    print(f"wrote {out}/results.csv and {len(records)} images")
-    return 0
+        status = 2
+    if records:  # the finished combinations are kept, even after an error in a later one
+        write_csv(records, out / "results.csv")
+        print(f"wrote {out}/results.csv and {len(records)} images")
+    return status
 
 
 def _filename(settings: dict) -> str:
@@ -181,3 +182,15 @@ def register(subparsers) -> None:
     p.add_argument("--device", default=None)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=sweep)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m napari_dip.cli_experiments probe|sweep ...`` (the same as ``napari-dip probe|sweep``)."""
+    parser = argparse.ArgumentParser(prog="napari-dip", description="Deep Image Prior experiments.")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

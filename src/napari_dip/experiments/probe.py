@@ -197,8 +197,6 @@ def iter_prior_probe(
     device : str, optional
         None picks CUDA, then MPS, then the CPU.
     """
-    import torch
-
     from ..core.engine import FitHistory, fit, pick_device
 
     clean, axis = to_unit(image, channel_axis)

@@ -196,7 +196,8 @@ class ExperimentsWidget(FitControls, Container):
                 layer.metadata[META_KEY]["summary"] = result.summary.get(name)
             show_grid(self.viewer, [src, *layers.values()])
             reached = ", ".join(f"{k} {v['reached_at'] or '–'}" for k, v in result.summary.items())
-            self.status.value = f"done in {result.config['seconds']:.0f} s; loss < {result.config['level']}·var at: {reached}"
+            self.status.value = (f"done in {result.config['seconds']:.0f} s; loss below "
+                                 f"{result.config['level']}·variance at: {reached}")
 
     def _on_sweep_step(self, step) -> None:
         if self.closed:
