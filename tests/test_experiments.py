@@ -253,7 +253,8 @@ def test_widget_sweep_lays_out_a_grid_and_fills_the_table(experiments, qtbot, im
     widget.reference.value = viewer.add_image(image48, name="clean")
     assert widget.native.minimumSizeHint().width() <= 300
     widget.mode.value = "sweep"
-    assert not widget.sweep_box.native.isHidden() and widget.probe_box.native.isHidden()
+    assert not widget.vary1.native.isHidden() and widget.noise_sigma.native.isHidden()
+    assert widget.mask.native.isHidden()  # denoise: no mask
     widget.vary1.value, widget.values1.value = "depth", "2, 3"
     widget.vary2.value, widget.values2.value = "lr", "0.01,0.001"
     widget.iterations.value, widget.width_choice.value = 8, 8
@@ -273,6 +274,7 @@ def test_widget_sweep_lays_out_a_grid_and_fills_the_table(experiments, qtbot, im
     rows = list(csv.reader(widget.results.save_csv(tmp_path / "w.csv").open()))
     assert len(rows) == 5
     assert widget.run_button.enabled and "done" in widget.status.value
+    assert widget.native.minimumSizeHint().width() <= 300, "the dock stays narrow with long layer names"
 
 
 @pytest.mark.gui

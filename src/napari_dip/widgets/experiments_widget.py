@@ -61,7 +61,6 @@ class ExperimentsWidget(FitControls, Container):
         self.device = ComboBox(name="device", label="device", choices=_devices())
         self.noise_sigma = FloatSpinBox(name="noise_sigma", label="noise σ", min=0.0, max=1.0, step=0.01,
                                         value=0.1, tooltip="std of the 'noisy' target's noise, image in [0, 1]")
-        self.probe_box = Container(widgets=[self.noise_sigma], labels=True)
         self.task = ComboBox(name="task", label="task", choices=list(TASK_LABELS), value="denoise")
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask",
                                   options={"nullable": True})
@@ -72,27 +71,30 @@ class ExperimentsWidget(FitControls, Container):
         self.values1 = LineEdit(name="values1", label="values", value=SUGGESTED["depth"])
         self.vary2 = ComboBox(name="vary2", label="and vary", choices=[NONE, *options], value="lr")
         self.values2 = LineEdit(name="values2", label="values", value=SUGGESTED["lr"])
-        self.sweep_box = Container(widgets=[self.task, self.mask, self.reference, self.vary1, self.values1,
-                                            self.vary2, self.values2], labels=True, visible=False)
+        self.probe_widgets = [self.noise_sigma]
+        self.sweep_widgets = [self.task, self.mask, self.reference, self.vary1, self.values1, self.vary2, self.values2]
         buttons = self._init_fit_controls()
         self.curves = CurvesPlot(colors=_probe_colors())
         self.results = ResultsTable()
         self.results.setVisible(False)
-        self.extend([self.mode, self.image, self.probe_box, self.sweep_box, self.iterations, self.width_choice,
-                     self.seed, self.device, buttons, self.progress, self.status])
+        self.extend([self.mode, self.image, *self.probe_widgets, *self.sweep_widgets, self.iterations,
+                     self.width_choice, self.seed, self.device, buttons, self.progress, self.status])
         self.native.layout().addWidget(self.curves)
         self.native.layout().addWidget(self.results)
-        self.native.setMinimumWidth(0)
+        _compact(self)
         self.mode.changed.connect(self._on_mode)
-        self.task.changed.connect(lambda label: setattr(self.mask, "visible", TASK_LABELS[label] in NEEDS_MASK))
+        self.task.changed.connect(lambda _: self._on_mode(self.mode.value))
         self.vary1.changed.connect(lambda name: setattr(self.values1, "value", SUGGESTED.get(name, "")))
         self.vary2.changed.connect(lambda name: setattr(self.values2, "value", SUGGESTED.get(name, "")))
-        self.mask.visible = False
         self.result_layers: list = []
+        self._on_mode(self.mode.value)
 
     def _on_mode(self, mode: str) -> None:
-        self.probe_box.visible = mode == "prior probe"
-        self.sweep_box.visible = mode == "sweep"
+        for w in self.probe_widgets:
+            w.visible = mode == "prior probe"
+        for w in self.sweep_widgets:
+            w.visible = mode == "sweep"
+        self.mask.visible = mode == "sweep" and TASK_LABELS[self.task.value] in NEEDS_MASK
         self.results.setVisible(mode == "sweep")
         self.curves.colors = _probe_colors() if mode == "prior probe" else {}
 
@@ -221,7 +223,7 @@ class ExperimentsWidget(FitControls, Container):
         self.results.add(rec)
         show_grid(self.viewer, self.result_layers, tuple(src.contrast_limits))
         if step.done:
-            self.status.value = f"done: {step.n} restorations (sort the table by a column to rank them)"
+            self.status.value = f"done: {step.n} restorations (click a column to sort)"
 
     def _on_finished(self) -> None:
         self._release_device()
@@ -232,6 +234,17 @@ class ExperimentsWidget(FitControls, Container):
             self.status.value = f"stopped by user: {len(self.results.records)} restorations kept"
         else:
             self.status.value = "stopped by user: the curves and fits so far are kept"
+
+
+def _compact(widget: Container) -> None:
+    """Keep the dock narrow: combo boxes do not grow with long layer names, the status line wraps."""
+    from qtpy.QtWidgets import QComboBox, QSizePolicy
+
+    for combo in widget.native.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
+    widget.status.native.setWordWrap(True)
+    widget.status.native.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
 
 def _probe_colors() -> dict[str, str]:
