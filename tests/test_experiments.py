@@ -297,14 +297,16 @@ def test_widget_stop_ends_a_sweep_between_fits_and_keeps_results(experiments, qt
 @pytest.mark.gui
 def test_widget_probe_shows_four_curves_and_fits(experiments, qtbot, image48):
     widget, viewer = experiments
-    widget.image.value = viewer.add_image(image48, name="cam")
+    stack = np.stack([image48, image48[::-1]])  # the probe fits the plane shown
+    widget.image.value = viewer.add_image(stack, name="cam", scale=(3.0, 0.5, 0.5))
     widget.iterations.value, widget.width_choice.value = 20, 8
     widget.run_button.clicked.emit()
     _wait(qtbot, widget)
     assert list(widget.curves.curves) == ["clean", "noisy", "shuffled", "noise"]
     assert all(its[-1] == 20 for its, _ in widget.curves.curves.values())
-    fits = [f"cam [probe: {t}]" for t in ("clean", "noisy", "shuffled", "noise")]
-    assert all(viewer.layers[n].data.shape == (48, 48) for n in fits) and grid_of(viewer).enabled
+    fits = [viewer.layers[f"cam [probe: {t}]"] for t in ("clean", "noisy", "shuffled", "noise")]
+    assert all(ly.data.shape == (48, 48) and tuple(ly.scale) == (0.5, 0.5) for ly in fits)
+    assert grid_of(viewer).enabled and fits[0].metadata["napari_dip"]["summary"]["threshold"] > 0
     assert widget.probe_result.curves["noise"].shape == (20,)
 
 

@@ -16,7 +16,8 @@ class ResultsTable(QWidget):
         self.table = QTableWidget(0, 0)
         self.table.setSortingEnabled(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setMinimumHeight(110)
+        self.table.setMinimumHeight(130)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)  # compact rows
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.copy_button = QPushButton("Copy table")

@@ -185,7 +185,8 @@ class ExperimentsWidget(FitControls, Container):
         if step.preview is not None and not step.done:
             layer = layers.get(step.target)
             if layer is None or layer not in self.viewer.layers:
-                kw = output_kwargs(src, f"{src.name} [probe: {step.target}]", metadata={"probe_target": step.target})
+                kw = output_kwargs(src, f"{src.name} [probe: {step.target}]", metadata={"probe_target": step.target},
+                                   ndim=step.preview.ndim - (1 if src.rgb else 0))
                 kw["contrast_limits"] = (0.0, 1.0)  # the probe fits the image rescaled to [0, 1]
                 layers[step.target] = layer = self.viewer.add_image(step.preview, **kw)
                 self.result_layers.append(layer)
