@@ -76,7 +76,10 @@ class CurvesPlot(QWidget):
         for decade in range(1, int(x_span) + 1):  # tick marks at 10, 100, 1000 iterations
             x = rect.left() + rect.width() * decade / x_span
             painter.drawLine(QPointF(x, rect.bottom()), QPointF(x, rect.bottom() + 3))
-            painter.drawText(QRectF(x - 20, rect.bottom() + 1, 40, 12), Qt.AlignmentFlag.AlignCenter, f"{10**decade:g}")
+            left = min(x - 20, rect.right() - 40)  # the last tick's label stays inside the plot
+            painter.drawText(QRectF(left, rect.bottom() + 1, 40, 12),
+                             Qt.AlignmentFlag.AlignCenter if left == x - 20 else Qt.AlignmentFlag.AlignRight,
+                             f"{10**decade:g}")
         legend = []
         for name, (its, values) in self.curves.items():
             color = QColor(self.colors[name])

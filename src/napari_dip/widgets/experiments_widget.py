@@ -23,15 +23,25 @@ from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._results import ResultsTable, show_grid
 from ._worker import start_fit
 from .curves_plot import CurvesPlot
-from .restore_widget import NEEDS_MASK, TASK_LABELS, _devices
 
 MODES = ("prior probe", "sweep")
 PROGRESS_STEPS = 1000
 NONE = "(none)"
+TASK_LABELS = {"denoise": "denoise", "inpaint": "inpaint", "reconstruct": "reconstruct",
+               "super-resolution": "super_resolution"}
+NEEDS_MASK = ("inpaint", "reconstruct")
 #: Options offered first in the sweep's "vary" lists, with suggested values.
 SUGGESTED = {"depth": "2,4", "lr": "0.01,0.0001", "network": "skip,unet,resnet,decoder", "width": "16,32,64",
              "input": "noise,meshgrid", "loss": "mse,multiscale", "iterations": "250,500,1000",
              "reg_noise_std": "0,0.03", "seed": "0,1,2"}
+
+
+def _devices() -> list[str]:
+    """The devices a fit can run on, the best first."""
+    from napari_dip import available_devices
+
+    names = available_devices()
+    return [n for n in names if n != "cpu"] + ["cpu"]
 
 
 def sweep_options() -> list[str]:
