@@ -49,24 +49,20 @@ def add_gaussian_noise(image: np.ndarray, sigma: float = 25.0, seed: int = 0) ->
 
 
 def text_mask(shape: tuple[int, int], text: str = "napari dip\nrestores\nthis text", seed: int = 0) -> np.ndarray:
-    """A uint8 Labels mask (1 = missing) with text strokes drawn over an image of ``shape``."""
-    from PIL import Image, ImageDraw, ImageFont
+    """A uint8 Labels mask (1 = missing) with text strokes drawn over an image of ``shape``.
 
-    h, w = shape
-    canvas = Image.new("L", (w, h), 0)
-    draw = ImageDraw.Draw(canvas)
-    try:
-        font = ImageFont.load_default(size=max(8, h // 7))
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
-    draw.multiline_text((w // 16, h // 10), text, fill=1, font=font, spacing=h // 12)
-    return (np.asarray(canvas) > 0).astype(np.uint8)
+    See :func:`napari_dip.masks.text` for the size and position options.
+    """
+    from .masks import text as _text
+
+    return _text(shape, text, seed=seed)
 
 
 def random_pixel_mask(shape: tuple[int, int], fraction: float = 0.5, seed: int = 0) -> np.ndarray:
-    """A uint8 Labels mask with ``fraction`` of the pixels missing at random."""
-    rng = np.random.default_rng(seed)
-    return (rng.random(shape) < fraction).astype(np.uint8)
+    """A uint8 Labels mask with ``fraction`` of the pixels missing at random (:func:`napari_dip.masks.pixels`)."""
+    from .masks import pixels
+
+    return pixels(shape, fraction, seed=seed)
 
 
 def downsample(image: np.ndarray, factor: int, channel_axis: int | None = None) -> np.ndarray:

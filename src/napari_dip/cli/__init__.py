@@ -1,4 +1,4 @@
-"""Command line: ``napari-dip demo | restore | devices`` (and the subcommands of other modules).
+"""Command line: ``napari-dip demo | restore | probe | sweep | devices``.
 
 Every subcommand drives the same generators as the napari widgets
 (:func:`napari_dip.iter_restore`), with a terminal progress bar. Task choices
@@ -23,13 +23,14 @@ def devices(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import demo, restore_file
+    from . import demo, experiments, restore_file
 
     parser = argparse.ArgumentParser(prog="napari-dip", description="Deep Image Prior restoration.")
     parser.add_argument("--version", action="version", version=f"napari-dip {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo.register(sub)
     restore_file.register(sub)
+    experiments.register(sub)
     p = sub.add_parser("devices", help="list the devices a fit can run on")
     p.set_defaults(func=devices)
     return parser
