@@ -37,10 +37,10 @@ def _small(widget, iterations=20):
 
 def _notes(monkeypatch, name):
     """Collect the notifications `name` (show_error, show_warning) of the widget and its run controls."""
-    from napari_dip.widgets import _fit, blend_widget
+    from napari_dip.widgets import _fit, _metrics_table, blend_widget
 
     got = []
-    for module in (blend_widget, _fit):
+    for module in (blend_widget, _fit, _metrics_table):
         if hasattr(module, name):
             monkeypatch.setattr(module, name, got.append)
     return got

@@ -6,7 +6,6 @@ with seeds 0-2 and 1-2 torch threads at iteration 100: noisy/clean >= 2.1,
 shuffled/noisy >= 5.5, noise/noisy >= 4.9; the assertions ask for much less.
 """
 
-import argparse
 import csv
 import json
 
@@ -233,7 +232,7 @@ def experiments(make_napari_viewer):
 
 
 def grid_of(viewer):
-    from napari_dip.widgets._results import grid_of
+    from napari_dip.widgets._grid import grid_of
 
     return grid_of(viewer)
 

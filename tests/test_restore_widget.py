@@ -21,12 +21,49 @@ def _wait(qtbot, widget, timeout=60_000):
     qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
 
 
-def test_widget_has_the_contract(widget_and_viewer):
+def test_the_form_follows_the_task_registry(widget_and_viewer):
+    from napari_dip.core import tasks
+
     widget, _ = widget_and_viewer
-    for name in ("task", "image", "mask", "reference", "iterations", "seed", "device"):
-        assert hasattr(widget, name)
+    assert list(widget.task.choices) == [tasks.get(n).label for n in tasks.names()]
+    shown = {}
+    for label in widget.task.choices:
+        widget.task.value = label
+        shown[label] = {w.name for w in (widget.mask, widget.factor, widget.psf_sigma, widget.psf)
+                        if not w.native.isHidden()}  # the viewer is not shown: ask what is hidden
+        assert list(widget.preset.choices) == ["auto", *widget.tasks[label].presets]
+    assert shown == {"denoise": set(), "inpaint": {"mask"}, "reconstruct": {"mask"},
+                     "super-resolution": {"factor"}, "deconvolve": {"psf_sigma", "psf"}}
+    widget.task.value = "deconvolve"
+    assert widget.early_stop.value is True  # the task's own default stop
     assert widget.run_button.text == "Run" and widget.stop_button.text == "Stop"
     assert "cpu" in widget.device.choices
+
+
+def test_deconvolve_with_a_psf_layer_and_compare(widget_and_viewer, qtbot, clean64):
+    from scipy.ndimage import convolve
+
+    from napari_dip.core.physics import gaussian_psf
+
+    widget, viewer = widget_and_viewer
+    blurred = convolve(clean64.astype(float), gaussian_psf(1.5), mode="mirror").astype(np.uint8)
+    src = viewer.add_image(blurred, name="blurred", scale=(0.2, 0.2))
+    psf_layer = viewer.add_image(gaussian_psf(1.5), name="bead PSF")
+    widget.task.value = "deconvolve"
+    widget.image.value, widget.psf.value = src, psf_layer
+    widget.iterations.value = 20
+    widget.show_advanced.value = True
+    widget.net_width.value = 16
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    out = viewer.layers["blurred [DIP deconvolve]"]
+    meta = out.metadata["napari_dip"]
+    assert meta["psf_layer"] == "bead PSF" and "psf_sigma" not in meta
+    assert meta["config"]["psf_shape"] == [13, 13] and tuple(out.scale) == (0.2, 0.2)
+    assert out.data.shape == blurred.shape and not np.array_equal(out.data, blurred)
+    widget.compare_button.clicked.emit()
+    qtbot.waitUntil(lambda: "blurred [Wiener]" in viewer.layers, timeout=30_000)
+    assert "blurred [Richardson-Lucy]" in viewer.layers and viewer.canvas.grid.enabled
 
 
 def test_run_denoise_creates_an_updated_output_layer(widget_and_viewer, qtbot, clean64):
@@ -156,7 +193,7 @@ def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
     widget.image.value = viewer.add_image(noisy, name="n")
     widget.compare_button.clicked.emit()
     qtbot.waitUntil(lambda: "n [non-local means]" in viewer.layers, timeout=30_000)
-    assert viewer.grid.enabled
+    assert viewer.canvas.grid.enabled
     assert viewer.layers["n [non-local means]"].data.shape == noisy.shape
 
 

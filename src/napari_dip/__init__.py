@@ -26,9 +26,9 @@ _LAZY = {
     "iter_blend": "napari_dip.core.blending.api",
     "available_devices": "napari_dip.core.devices",
 }
-_SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli"}
+_SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli", "io", "masks", "experiments"}
 
-__all__ = [*_LAZY, "metrics", "baselines", "__version__"]
+__all__ = [*_LAZY, "metrics", "baselines", "io", "masks", "experiments", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core.blending.api import blend, iter_blend  # noqa: F401

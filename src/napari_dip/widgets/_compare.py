@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from napari.utils.notifications import show_error, show_info
 
+from ._grid import show_grid as show_layers_in_grid
 from ._layers import META_KEY, output_kwargs
 from ._worker import start_call
 
@@ -39,16 +40,7 @@ def show_grid(viewer, src, classical_layers: list, reference=None) -> None:
     keep += classical_layers
     if reference is not None:
         keep.append(reference)
-    for ly in viewer.layers:
-        ly.visible = ly in keep
-        if ly in keep and hasattr(ly, "contrast_limits") and not getattr(ly, "rgb", False):
-            ly.contrast_limits = src.contrast_limits
-    # napari's grid fills cells from the bottom layer up: put the compared layers on top, in order
-    for ly in keep:
-        viewer.layers.move(viewer.layers.index(ly), len(viewer.layers))
-    viewer.grid.enabled = True
-    viewer.grid.stride = 1
-    viewer.reset_view()
+    show_layers_in_grid(viewer, keep, src.contrast_limits)
     order = ", ".join(ly.name for ly in keep)
     show_info(f"napari-dip: grid view, left to right and top to bottom: {order} "
               "(View > Toggle grid mode to leave).")

@@ -10,29 +10,27 @@ and shows them in a table that can be copied or saved as CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 import time
-from pathlib import Path
 from typing import Any
 
 import napari
 import numpy as np
 from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, PushButton, SpinBox, Table, create_widget)
-from napari.utils.notifications import show_error, show_info, show_warning
+from napari.utils.notifications import show_error
 from qtpy.QtWidgets import QHeaderView
 
 from ._fit import FitControls
 from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._worker import start_call, start_fit
-from napari_dip.core.blending.compare import CLASSICAL, METRIC_COLUMNS, classical_blends, score
+from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
 
 from ._fit import device_choices
+from ._metrics_table import MetricsTable
 
 DIP_LABEL = "DIP blend"
 
 
-class BlendWidget(FitControls, Container):
+class BlendWidget(MetricsTable, FitControls, Container):
     """Blend a foreground Image into a background Image where a Labels mask is set (napari-dip > Blend)."""
 
     def __init__(self, napari_viewer: napari.viewer.Viewer):
@@ -289,47 +287,3 @@ class BlendWidget(FitControls, Container):
         seconds = time.perf_counter() - self._run.get("started", time.perf_counter())
         stopped = "stopped by user" if self._stop.is_set() else "done"
         self.status.value = f"{stopped}: {len(self.metrics)} result(s) scored in {seconds:.1f} s in all"
-
-    # --- table, clipboard, CSV ---------------------------------------------------------------
-    @staticmethod
-    def _table_value(table: dict[str, dict[str, float]]) -> dict[str, Any]:
-        rows = list(table)
-        data = [[float(f"{table[r][c]:.4g}") for c in METRIC_COLUMNS] for r in rows]
-        return {"data": data, "index": rows, "columns": list(METRIC_COLUMNS)}
-
-    def csv_text(self) -> str:
-        """The metrics as CSV: a header ``method,GFF,GFP,BSI,SSIM`` and one row per method."""
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["method", *METRIC_COLUMNS])
-        for method, row in self.metrics.items():
-            writer.writerow([method, *(f"{row[c]:.6g}" for c in METRIC_COLUMNS)])
-        return buf.getvalue()
-
-    def copy_table(self) -> None:
-        from qtpy.QtWidgets import QApplication
-
-        QApplication.clipboard().setText(self.csv_text())
-        show_info("napari-dip: metrics copied to the clipboard as CSV.")
-
-    def save_csv(self, path: str | Path) -> Path:
-        """Write the metrics table to ``path`` as CSV and return the path."""
-        path = Path(path)
-        path.write_text(self.csv_text(), encoding="utf-8")
-        return path
-
-    def _save_dialog(self) -> None:
-        from qtpy.QtWidgets import QFileDialog
-
-        if not self.metrics:
-            show_warning("napari-dip: no metrics yet; run a blend first.")
-            return
-        path, _ = QFileDialog.getSaveFileName(self.native, "Save blend metrics", "blend_metrics.csv",
-                                              "CSV files (*.csv)")
-        if path:
-            try:
-                self.save_csv(path)
-            except OSError as err:
-                show_error(f"napari-dip: could not write {path}: {err}")
-                return
-            show_info(f"napari-dip: metrics saved to {path}")

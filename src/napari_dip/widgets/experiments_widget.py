@@ -20,7 +20,8 @@ from napari.utils.notifications import show_error
 
 from ._fit import FitControls
 from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
-from ._results import ResultsTable, show_grid
+from ._grid import show_grid
+from ._results import ResultsTable
 from ._worker import start_fit
 from .curves_plot import CurvesPlot
 

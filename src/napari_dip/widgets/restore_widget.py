@@ -63,7 +63,9 @@ class RestoreWidget(FitControls, Container):
         self.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 16, 32, 64, 128], value="auto")
         self.network = ComboBox(name="network", label="network", choices=["preset", "skip", "unet", "resnet", "decoder"],
                                 value="preset")
-        self.preset = ComboBox(name="preset", label="preset", choices=["auto"], value="auto")
+        # a callable: napari's reset_choices() (on every layer change) asks the current task again
+        self.preset = ComboBox(name="preset", label="preset", value="auto",
+                               choices=lambda _: ["auto", *self.tasks[self.task.value].presets])
         self.loss = ComboBox(name="loss", label="loss", choices=["preset", "mse", "multiscale"], value="preset")
         self.output = ComboBox(name="output", label="output", choices=["ema", "last", "best"], value="ema")
         self.keep_snapshots = CheckBox(text="keep snapshots as a stack", value=False)
@@ -93,7 +95,7 @@ class RestoreWidget(FitControls, Container):
         self.factor.visible = "factor" in task.inputs
         self.psf_sigma.visible = self.psf.visible = "psf" in task.inputs
         self.early_stop.value = bool(task.preset()["early_stop"])
-        self.preset.choices = ["auto", *task.presets]
+        self.preset.reset_choices()
         self.preset.value = "auto"
 
     def _on_image(self, layer) -> None:

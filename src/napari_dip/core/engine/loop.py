@@ -119,93 +119,98 @@ def fit(
     device = z.device
     history = history if history is not None else FitHistory()
     gen = torch.Generator(device=device).manual_seed(seed + 1)
-    layout = torch.channels_last if z.ndim == 4 and device.type != "mps" else torch.contiguous_format
-    if layout is torch.channels_last:
-        net = net.to(memory_format=torch.channels_last)
-        z = z.contiguous(memory_format=torch.channels_last)
+    net, z, layout = _layout(net, z)
     params = [p for p in net.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=lr)
-    if optimizer_state is not None:
-        optimizer.load_state_dict(optimizer_state)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-    averager = EMA(ema)
+    optimizer = _adam(params, lr, optimizer_state)
+    outputs = _Outputs(output, ema)
     losses = torch.zeros(iterations, device=device)
-    best_loss = torch.full((), float("inf"), device=device)
-    best_out: torch.Tensor | None = None
-    last_out: torch.Tensor | None = None
     net.train()  # BatchNorm always uses the statistics of the one image, as in the paper
-    start = time.perf_counter()
-    synced = 0
-
-    def current() -> torch.Tensor:
-        if output == "ema":
-            return averager.value
-        if output == "best":
-            return best_out
-        return last_out
-
-    def preview() -> np.ndarray:
-        with torch.no_grad():
-            img = finalize(current().float())
-        return img[0].float().cpu().numpy()
-
+    start, synced = time.perf_counter(), 0
     for t in range(iterations):
         net_input = z
         if reg_noise_std > 0:
-            noise = torch.randn(z.shape, generator=gen, device=device)
-            net_input = z + reg_noise_std * noise.to(memory_format=layout)
+            net_input = z + reg_noise_std * torch.randn(z.shape, generator=gen, device=device).to(memory_format=layout)
         optimizer.zero_grad(set_to_none=True)
         with autocast_for(device, precision, z.ndim - 2):
             out = net(net_input)
         loss = loss_fn(out.float(), t)
         loss.backward()
         optimizer.step()
-        if param_noise_std > 0:
-            with torch.no_grad():
-                for p in params:
-                    p.add_(torch.randn(p.shape, generator=gen, device=device), alpha=param_noise_std)
         with torch.no_grad():
-            out = out.detach().float()
-            last_out = out
-            averager.update(out)
+            for p in params if param_noise_std > 0 else ():
+                p.add_(torch.randn(p.shape, generator=gen, device=device), alpha=param_noise_std)
+            outputs.update(out.detach().float(), loss.detach())
             losses[t] = loss.detach()
-            if output == "best":
-                better = loss.detach() < best_loss
-                best_loss = torch.where(better, loss.detach(), best_loss)
-                best_out = out.clone() if best_out is None else torch.where(better, out, best_out)
             if early_stop is not None:
-                early_stop.update(out, t, keep=current())
-
+                early_stop.update(outputs.last, t, keep=outputs.current())
         n = t + 1
-        last = n == iterations
-        if n % preview_every and not last:
+        if n % preview_every and n != iterations:
             yield Snapshot(n, iterations, elapsed=time.perf_counter() - start)
             continue
-
         # Check iteration: the only place the host waits for the device.
         chunk = losses[synced:n].cpu().tolist()
         history.loss.extend(chunk)
         synced = n
-        loss_value = chunk[-1]
         if backtrack is not None:
-            backtrack.check(loss_value, t, net, optimizer)
-        reason = None
-        if last:
-            reason = "iterations"
-        elif early_stop is not None and early_stop.should_stop(t):
-            reason = "early_stop"
+            backtrack.check(chunk[-1], t, net, optimizer)
+        reason = "iterations" if n == iterations else (
+            "early_stop" if early_stop is not None and early_stop.should_stop(t) else None)
         elapsed = time.perf_counter() - start
         if reason is None:
-            yield Snapshot(n, iterations, loss_value, preview(), elapsed)
+            yield Snapshot(n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed)
             continue
-        stopped_at = n
+        image, history.stopped_at = outputs.current(), n
         if reason == "early_stop" and early_stop.selected is not None:
-            stopped_at = int(early_stop.best_iter) + 1  # the image comes from the lowest-variance iteration
-            chosen = early_stop.selected
-            current = lambda: chosen  # noqa: E731
-        history.stopped_at, history.stop_reason = stopped_at, reason
-        history.optimizer_state = optimizer.state_dict()
-        yield Snapshot(n, iterations, loss_value, preview(), elapsed, done=True,
-                       stop_reason=reason)
+            image = early_stop.selected  # the image of the lowest-variance iteration
+            history.stopped_at = int(early_stop.best_iter) + 1
+        history.stop_reason, history.optimizer_state = reason, optimizer.state_dict()
+        yield Snapshot(n, iterations, chunk[-1], _preview(finalize, image), elapsed, done=True, stop_reason=reason)
         return
+
+
+class _Outputs:
+    """The images a fit can show: the moving average, the last output, the lowest-loss output."""
+
+    def __init__(self, mode: str, ema: float):
+        self.mode, self.averager = mode, EMA(ema)
+        self.last: torch.Tensor | None = None
+        self.best: torch.Tensor | None = None
+        self.best_loss: torch.Tensor | None = None
+
+    def update(self, out: torch.Tensor, loss: torch.Tensor) -> None:
+        self.last = out
+        self.averager.update(out)
+        if self.mode == "best":  # device-side: no host read
+            if self.best is None:
+                self.best, self.best_loss = out.clone(), loss.clone()
+            else:
+                better = loss < self.best_loss
+                self.best_loss = torch.where(better, loss, self.best_loss)
+                self.best = torch.where(better, out, self.best)
+
+    def current(self) -> torch.Tensor:
+        return {"ema": self.averager.value, "best": self.best, "last": self.last}[self.mode]
+
+
+def _layout(net: torch.nn.Module, z: torch.Tensor):
+    """Channels-last for 2D convolutions (faster on CPU and CUDA); ``(net, z, layout)``."""
+    layout = torch.channels_last if z.ndim == 4 and z.device.type != "mps" else torch.contiguous_format
+    if layout is torch.channels_last:
+        net, z = net.to(memory_format=layout), z.contiguous(memory_format=layout)
+    return net, z, layout
+
+
+def _adam(params: list, lr: float, state: dict | None) -> torch.optim.Optimizer:
+    """Adam at ``lr``, continuing from ``state`` (a warm start) when given."""
+    optimizer = torch.optim.Adam(params, lr=lr)
+    if state is not None:
+        optimizer.load_state_dict(state)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+    return optimizer
+
+
+def _preview(finalize: Callable, image: torch.Tensor) -> np.ndarray:
+    """The image a user sees, ``(C, *spatial)`` float32 on the host."""
+    with torch.no_grad():
+        return finalize(image.float())[0].float().cpu().numpy()

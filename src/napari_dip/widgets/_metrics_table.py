@@ -1,0 +1,59 @@
+"""The Blend widget's metrics table: one row per method, copied to the clipboard or saved as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from napari.utils.notifications import show_error, show_info, show_warning
+
+from napari_dip.core.blending.compare import METRIC_COLUMNS
+
+
+class MetricsTable:
+    """Mixin for a widget with ``self.metrics`` (method -> {metric: value}) and a native Qt widget."""
+
+    @staticmethod
+    def _table_value(table: dict[str, dict[str, float]]) -> dict[str, Any]:
+        rows = list(table)
+        data = [[float(f"{table[r][c]:.4g}") for c in METRIC_COLUMNS] for r in rows]
+        return {"data": data, "index": rows, "columns": list(METRIC_COLUMNS)}
+
+    def csv_text(self) -> str:
+        """The metrics as CSV: a header ``method,GFF,GFP,BSI,SSIM`` and one row per method."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["method", *METRIC_COLUMNS])
+        for method, row in self.metrics.items():
+            writer.writerow([method, *(f"{row[c]:.6g}" for c in METRIC_COLUMNS)])
+        return buf.getvalue()
+
+    def copy_table(self) -> None:
+        from qtpy.QtWidgets import QApplication
+
+        QApplication.clipboard().setText(self.csv_text())
+        show_info("napari-dip: metrics copied to the clipboard as CSV.")
+
+    def save_csv(self, path: str | Path) -> Path:
+        """Write the metrics table to ``path`` as CSV and return the path."""
+        path = Path(path)
+        path.write_text(self.csv_text(), encoding="utf-8")
+        return path
+
+    def _save_dialog(self) -> None:
+        from qtpy.QtWidgets import QFileDialog
+
+        if not self.metrics:
+            show_warning("napari-dip: no metrics yet; run a blend first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self.native, "Save blend metrics", "blend_metrics.csv",
+                                              "CSV files (*.csv)")
+        if path:
+            try:
+                self.save_csv(path)
+            except OSError as err:
+                show_error(f"napari-dip: could not write {path}: {err}")
+                return
+            show_info(f"napari-dip: metrics saved to {path}")
