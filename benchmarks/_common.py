@@ -20,7 +20,12 @@ def machine() -> str:
     else:
         import os
 
-        dev = f"CPU, {os.cpu_count()} cores ({platform.processor() or platform.machine()})"
+        from napari_dip.core.devices import cpu_has_bf16
+
+        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                      if line.startswith("model name")), platform.processor() or platform.machine())
+        dev = (f"CPU, {os.cpu_count()} cores ({model}, {'native' if cpu_has_bf16() else 'no native'} bf16: "
+               f"auto precision is {'bf16' if cpu_has_bf16() else 'fp32'})")
     return f"{dev}; torch {torch.__version__}; Python {sys.version.split()[0]}"
 
 

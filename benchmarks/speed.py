@@ -1,5 +1,8 @@
 """Seconds per iteration: fp32 vs bf16 autocast (+ channels-last), by size and width, side by side.
 
+Plus one 3D row (a 16 x 64 x 64 volume). ``precision="auto"`` picks bf16 only where it wins:
+CUDA, and 2D fits on CPUs with native bf16 (``napari_dip.core.devices.uses_bf16``).
+
     python benchmarks/speed.py --sizes 64 128 256 --widths 64 128 --iterations 12
 """
 
@@ -15,6 +18,7 @@ from napari_dip import iter_restore
 
 
 def seconds_per_iteration(image, iterations: int, **kw) -> float:
+    """Wall time per iteration of a denoising fit, after 3 warm-up iterations."""
     gen = iter_restore(image, "denoise", iterations=iterations + 3, early_stop=False,
                        preview_every=iterations + 3, **kw)
     next(gen), next(gen), next(gen)  # warm-up (allocation, first autocast)
@@ -42,6 +46,10 @@ def main() -> None:
             rows.append([f"{size}x{size}", width, f"{t['fp32']:.3f}", f"{t['bf16']:.3f}",
                          f"{t['fp32'] / t['bf16']:.2f}x"])
             print(rows[-1], flush=True)
+    volume = (rng.random((16, 64, 64)) * 255).astype(np.uint8)
+    t = {p: seconds_per_iteration(volume, args.iterations, mode="volume", width=16, precision=p,
+                                  device=args.device) for p in ("fp32", "bf16")}
+    rows.append(["16x64x64 volume (grey)", 16, f"{t['fp32']:.3f}", f"{t['bf16']:.3f}", f"{t['fp32'] / t['bf16']:.2f}x"])
     table = markdown_table(["image (RGB)", "width", "fp32 s/it", "bf16 s/it", "bf16 speed-up"], rows)
     body = (f"## Speed\n\nDenoising preset (skip net, depth 5), seconds per iteration after 3 warm-up "
             f"iterations, fp32 and bf16 autocast measured side by side in one run (channels-last memory in "
