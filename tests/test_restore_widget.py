@@ -259,3 +259,73 @@ def test_stack_modes_restore_the_whole_stack(widget_and_viewer, qtbot, clean64, 
     assert out.metadata["napari_dip"]["config"]["mode"] == expected_mode
     assert widget.progress.value == widget.progress.max
     assert not np.array_equal(out.data[-1], noisy[-1])  # the last plane was restored too
+
+
+def test_docks_leave_the_canvas_room(make_napari_viewer):
+    """At napari's default window (843 x 595) a dock of more than ~300 px leaves the canvas too little."""
+    viewer = make_napari_viewer()
+    for name in ("Restore", "Blend", "Experiments", "Mask maker"):
+        _, widget = viewer.window.add_plugin_dock_widget("napari-dip", name)
+        if hasattr(widget, "show_advanced"):
+            widget.show_advanced.value = True
+        if hasattr(widget, "status"):
+            widget.status.value = "a long status line " * 8  # wraps instead of widening the dock
+        assert widget.native.minimumSizeHint().width() <= 310, name
+
+
+def test_microscopy_options_reach_iter_restore(widget_and_viewer, qtbot, monkeypatch):
+    import napari_dip
+
+    seen = {}
+    real = napari_dip.iter_restore
+
+    def recording(image, **kwargs):
+        seen.update(kwargs)
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(napari_dip, "iter_restore", recording)
+    widget, viewer = widget_and_viewer
+    stack = (np.random.default_rng(0).poisson(20, (4, 32, 32))).astype(np.uint16)
+    widget.image.value = viewer.add_image(stack, name="counts")
+    widget.stack.value = "all planes"
+    widget.show_advanced.value = True
+    widget.noise.value, widget.normalize.value = "poisson", "percentile"
+    widget.warm_start.value, widget.planes.value = True, "1-2"
+    widget.tile.value, widget.max_memory.value = "off", 2.0
+    widget.iterations.value, widget.net_width.value = 3, 8
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    assert seen["noise"] == "poisson" and seen["normalize"] == "percentile" and seen["warm_start"] is True
+    assert seen["planes"] == [1, 2] and seen["tile"] is False and seen["max_memory"] == 2 * 2**30
+    config = viewer.layers["counts [DIP denoise]"].metadata["napari_dip"]["config"]
+    assert [p["plane"] for p in config["planes"] if "skipped" not in p] == [[1], [2]]
+    assert config["noise"] == "poisson" and config["warm_start"] is True
+
+
+def test_a_multiscale_layer_is_restored_at_the_chosen_level(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    full = np.kron(clean64, np.ones((2, 2), np.uint8))  # 128 x 128
+    src = viewer.add_image([full, clean64], name="pyramid", scale=(0.1, 0.1), multiscale=True)
+    widget.image.value = src
+    assert widget.level.choices == ("0: 128x128", "1: 64x64") and widget.level.value == "0: 128x128"
+    widget.level.value = "1: 64x64"
+    widget.iterations.value = 3
+    widget.show_advanced.value = True
+    widget.net_width.value = 8
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    out = viewer.layers["pyramid [DIP denoise]"]
+    assert out.data.shape == (64, 64) and np.allclose(out.scale, (0.2, 0.2))  # level 1: pixels twice as large
+    assert out.metadata["napari_dip"]["level"] == 1 and "level 1" in widget.estimate.value
+
+
+def test_the_estimate_appears_before_run(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    widget.image.value = viewer.add_image(clean64, name="img")
+    widget.show_advanced.value = True
+    widget.net_width.value = 8
+    widget.iterations.value = 600
+    widget.schedule_estimate()
+    qtbot.waitUntil(lambda: widget.estimate.value.startswith("estimate: about"), timeout=30_000)
+    assert "on cpu" in widget.estimate.value and "600 its" in widget.estimate.value
+    assert widget.worker is None  # nothing was started

@@ -25,8 +25,19 @@ def test_samples_are_degraded_versions_of_their_reference(maker, kinds):
         assert np.array_equal(degraded[~mask], reference[~mask])  # only masked pixels are damaged
 
 
+def test_timelapse_sample_is_poisson_counts_of_a_drifting_cell():
+    (noisy, meta, kind), (clean, _, _) = sample_data.make_timelapse_sample()
+    assert kind == "image" and noisy.shape == clean.shape == (5, 96, 96) and noisy.dtype == np.uint16
+    assert meta["units"][1:] == ("µm", "µm") and meta["axis_labels"][0] == "t"
+    assert not np.allclose(clean[0], clean[-1])  # the cell moves
+    # Poisson: the variance of the noise follows the mean (about 1 photon^2 per photon)
+    residual = noisy.astype(float) - clean
+    ratio = residual.var() / clean.mean()
+    assert 0.8 < ratio < 1.2, ratio
+
+
 @pytest.mark.gui
-@pytest.mark.parametrize("key", ["noisy", "text", "missing", "lowres", "blend"])
+@pytest.mark.parametrize("key", ["noisy", "text", "missing", "lowres", "timelapse", "blend"])
 def test_open_sample_in_napari(make_napari_viewer, key):
     viewer = make_napari_viewer()
     viewer.open_sample("napari-dip", key)

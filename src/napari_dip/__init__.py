@@ -20,6 +20,7 @@ _LAZY = {
     "iter_restore": "napari_dip.core.restore",
     "RestoreResult": "napari_dip.core.restore",
     "estimate_memory": "napari_dip.core.restore",
+    "estimate_run": "napari_dip.core.restore",
     "Snapshot": "napari_dip.core.engine",
     "Settings": "napari_dip.core.settings",
     "blend": "napari_dip.core.blending.api",
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.blending.api import blend, iter_blend  # noqa: F401
     from .core.devices import available_devices  # noqa: F401
     from .core.engine import Snapshot  # noqa: F401
-    from .core.restore import RestoreResult, estimate_memory, iter_restore, restore  # noqa: F401
+    from .core.restore import RestoreResult, estimate_memory, estimate_run, iter_restore, restore  # noqa: F401
     from .core.settings import Settings  # noqa: F401
 
 

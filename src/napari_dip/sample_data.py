@@ -122,6 +122,31 @@ def make_low_resolution_sample():
             (clean, {"name": "camera (reference)", "visible": False}, "image")]
 
 
+def timelapse(frames: int = 5, size: int = 96, peak: float = 30.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(noisy, clean)``: a cell drifting across ``frames`` frames, as photon counts with shot noise.
+
+    The clean frames are scikit-image's ``cell`` (a centre crop), shifted by (0.7, 1.0) px per
+    frame, scaled to ``peak`` photons over a background of 2; the noisy ones are Poisson draws
+    (uint16), as a fluorescence camera gives them. For ``noise="poisson"``.
+    """
+    from scipy.ndimage import shift
+    from skimage import data
+    from skimage.transform import resize
+
+    base = resize(data.cell()[240:504, 296:550] / 255.0, (size, size), anti_aliasing=True)
+    clean = np.stack([shift(base, (0.7 * t, 1.0 * t), mode="reflect") for t in range(frames)]) * peak + 2.0
+    noisy = np.random.default_rng(seed).poisson(clean).astype(np.uint16)
+    return noisy, clean.astype(np.float32)
+
+
+def make_timelapse_sample():
+    """A noisy fluorescence time-lapse (T, Y, X; Poisson counts) with its clean reference."""
+    noisy, clean = timelapse()
+    geometry = {"scale": (2.0, 0.2, 0.2), "units": ("s", "µm", "µm"), "axis_labels": ("t", "y", "x")}
+    return [(noisy, {"name": "cell time-lapse (counts)", **geometry}, "image"),
+            (clean, {"name": "cell time-lapse (reference)", "visible": False, **geometry}, "image")]
+
+
 # --- image blending (multi-scale DIP blending, report 001 section 4.2) ------------------
 
 #: Foreground/background pairs for :func:`blend_pair`: (foreground image, its crop box

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from napari_dip.core.settings import parse_planes
+
 _SIZE = re.compile(r"^\s*([\d.]+)\s*([kmgt]?i?b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -33,19 +35,7 @@ def size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[(m.group(2) or "").lower()])
 
 
-def planes(text: str):
-    """``3`` or ``0,2,5`` or ``0-9`` (ranges inclusive) -> plane indices over the first stack axis."""
-    out: list[int] = []
-    for part in text.split(","):
-        if "-" in part.strip()[1:]:
-            a, b = part.split("-", 1)
-            out += list(range(int(a), int(b) + 1))
-        else:
-            out.append(int(part))
-    return out
-
-
-_SPECIAL = {"max_memory": size, "planes": planes}
+_SPECIAL = {"max_memory": size, "planes": parse_planes}
 #: Flags renamed where a setting's name is taken by a command's own argument.
 _FLAGS = {"output": "--output-mode", "input": "--net-input"}
 _DEST = "setting_"

@@ -270,6 +270,6 @@ def stack_mask(mask: np.ndarray, spatial_shape: tuple[int, ...], plane_ndim: int
                         f"one of the shapes {allowed}")
         raise ValueError(
             f"{name} has shape {mask.shape} but {expected}; paint the mask on a Labels layer with the "
-            "image's shape (napari: Layers > New Labels layer while the image is selected)."
+            "image's shape (napari: File > New Layer > Labels while the image is selected)."
         )
     return mask != 0

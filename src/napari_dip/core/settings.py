@@ -107,3 +107,16 @@ def option_names() -> tuple[str, ...]:
 def option_help() -> dict[str, tuple[Any, str, tuple | None]]:
     """``name -> (default, meaning, choices)`` for every option (the CLI and docs read it)."""
     return {f.name: (f.default, f.metadata["help"], f.metadata["choices"]) for f in fields(Settings)}
+
+
+def parse_planes(text: str) -> list[int]:
+    """``"3"``, ``"0,2,5"`` or ``"0-9"`` (ranges inclusive) -> plane indices over the first stack axis."""
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part[1:]:
+            a, b = part[0] + part[1:].split("-", 1)[0], part[1:].split("-", 1)[1]
+            out += list(range(int(a), int(b) + 1))
+        else:
+            out.append(int(part))
+    return out

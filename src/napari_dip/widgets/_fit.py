@@ -105,3 +105,18 @@ def device_choices() -> list[str]:
     names = available_devices()
     gpus = [n for n in names if n != "cpu"]
     return gpus + ["cpu"]  # the best device first
+
+
+#: Width (px) a dock may ask for at most, so that napari's default window leaves the canvas room.
+MAX_DOCK_WIDTH = 300
+
+
+def compact(container, labels=()) -> None:
+    """Let combo boxes shrink to a few characters (long layer names elide) and ``labels`` wrap."""
+    from qtpy.QtWidgets import QComboBox
+
+    for combo in container.native.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(6)
+    for label in labels:
+        label.native.setWordWrap(True)

@@ -10,20 +10,35 @@ import numpy as np
 META_KEY = "napari_dip"
 
 
-def plane_of(layer, viewer) -> tuple[np.ndarray, tuple[int, ...]]:
-    """The 2D (plus RGB) plane of ``layer`` shown in ``viewer`` now, and its leading index."""
-    data = np.asarray(layer.data)
+def level_data(layer, level: int = 0):
+    """The array of pyramid ``level`` of a multiscale layer (the data itself otherwise), not copied."""
+    if getattr(layer, "multiscale", False):
+        return layer.data[level]
+    return layer.data
+
+
+def level_factors(layer, level: int) -> tuple[float, ...]:
+    """Per axis, how many full-resolution pixels one pixel of ``level`` spans (1 for plain layers)."""
+    if not getattr(layer, "multiscale", False) or level == 0:
+        return (1.0,) * layer.ndim
+    full, this = layer.data[0].shape, layer.data[level].shape
+    return tuple(f / t for f, t in zip(full[: layer.ndim], this[: layer.ndim]))
+
+
+def plane_of(layer, viewer, level: int = 0) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The 2D (plus RGB) plane of ``layer`` shown in ``viewer`` now (at pyramid ``level``), and its leading index."""
+    data = level_data(layer, level)
     n_lead = data.ndim - (3 if layer.rgb else 2)
     if n_lead <= 0:
         return data, ()
     step = viewer.dims.current_step
     offset = viewer.dims.ndim - layer.ndim
     index = tuple(int(np.clip(step[offset + i], 0, data.shape[i] - 1)) for i in range(n_lead))
-    return data[index], index
+    return np.asarray(data[index]), index
 
 
 def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | None = None,
-                  ndim: int | None = None) -> dict[str, Any]:
+                  ndim: int | None = None, level: int = 0) -> dict[str, Any]:
     """Layer kwargs that keep the source's geometry, units, colormap and contrast.
 
     For super-resolution (``scale_factor`` > 1) the pixel size is divided by
@@ -32,8 +47,9 @@ def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | Non
     source (one plane of a stack): the geometry of the last ``ndim`` axes is kept.
     """
     n = src.ndim if ndim is None else ndim
-    scale = np.asarray(src.scale, dtype=float)[-n:]
-    translate = np.asarray(src.translate, dtype=float)[-n:]
+    factors = np.asarray(level_factors(src, level), dtype=float)[-n:]  # a coarser pyramid level: bigger pixels
+    scale = np.asarray(src.scale, dtype=float)[-n:] * factors
+    translate = np.asarray(src.translate, dtype=float)[-n:] + (factors - 1) / 2 * np.asarray(src.scale)[-n:]
     if scale_factor > 1:
         spatial = slice(-2, None)
         new = scale.copy()

@@ -24,7 +24,7 @@ from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._worker import start_call, start_fit
 from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
 
-from ._fit import device_choices
+from ._fit import compact, device_choices
 from ._metrics_table import MetricsTable
 
 DIP_LABEL = "DIP blend"
@@ -38,21 +38,25 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.viewer = napari_viewer
         self.foreground = create_widget(name="foreground", annotation=napari.layers.Image, label="foreground")
         self.background = create_widget(name="background", annotation=napari.layers.Image, label="background")
-        self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask (painted = foreground)")
+        self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask",
+                                  options={"tooltip": "Labels layer: painted (non-zero) pixels are where the "
+                                                      "foreground goes."})
         self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000)
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
         self.device = ComboBox(name="device", label="device", choices=device_choices())
-        self.preview_every = SpinBox(name="preview_every", label="preview every", min=1, max=10_000, value=10)
+        self.preview_every = SpinBox(name="preview_every", label="preview", min=1, max=10_000, value=10,
+                                    tooltip="Update the layer every this many iterations.")
         self.alpha = CheckBox(name="alpha", text="alpha", value=True, tooltip="Alpha blending with the soft mask.")
         self.laplacian = CheckBox(name="laplacian", text="Laplacian", value=True,
                                   tooltip="Laplacian-pyramid (Burt-Adelson) blending.")
         self.poisson = CheckBox(name="poisson", text="Poisson", value=True,
                                 tooltip="Poisson (seamless cloning) blending.")
-        methods = Container(widgets=[self.alpha, self.laplacian, self.poisson], layout="horizontal",
-                            labels=False, label="also run")
+        methods = Container(widgets=[self.alpha, self.laplacian, self.poisson], layout="vertical",
+                            labels=False, label="classical")  # vertical: the dock stays narrow
+        methods.margins = (0, 0, 0, 0)
         self.show_advanced = CheckBox(name="show_advanced", text="advanced options", value=False)
-        self.lr = FloatSpinBox(name="lr", label="learning rate", min=1e-5, max=1.0, step=0.001, value=0.01)
-        self.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 16, 32, 64, 128],
+        self.lr = FloatSpinBox(name="lr", label="lr", min=1e-5, max=1.0, step=0.001, value=0.01)
+        self.net_width = ComboBox(name="net_width", label="width", choices=["auto", 16, 32, 64, 128],
                                   value="auto")
         self.advanced = Container(widgets=[self.lr, self.net_width], labels=True, visible=False)
         buttons = self._init_fit_controls()
@@ -74,6 +78,10 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.metrics_box = Container(widgets=[self.metrics_label, self.table, table_buttons], labels=False)
         self.native.layout().addWidget(self.metrics_box.native)
         self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.native.setMinimumWidth(0)
+        self.table.native.setMaximumHeight(180)
+        compact(self, [self.status, self.metrics_label])
+        self.plot.setMaximumHeight(140)
 
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
         self.copy_button.changed.connect(self.copy_table)
@@ -92,7 +100,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
             raise ValueError("choose a foreground and a background Image layer (File > Open, or "
                              "File > Open Sample > napari-dip > Foreground, background, mask).")
         if mask_layer is None:
-            raise ValueError("choose a mask: add a Labels layer (Layers > New Labels) and paint where "
+            raise ValueError("choose a mask: add a Labels layer (File > New Layer > Labels) and paint where "
                              "the foreground goes.")
         if fg_layer is bg_layer:
             raise ValueError("foreground and background are the same layer; choose two different images.")

@@ -11,15 +11,16 @@ from typing import Any
 
 import napari
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushButton, SpinBox, create_widget
+from magicgui.widgets import Container, Label, PushButton
 from napari.utils.notifications import show_error
+from qtpy.QtCore import QTimer
 
 from ._compare import run_classical
-from ._fit import FitControls, device_choices
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
-from ._worker import start_fit
+from ._fit import FitControls, compact
+from ._layers import META_KEY, level_data, mask_plane, output_kwargs, plane_of
+from ._restore_form import STACK_MODES, advanced_fields, main_fields, option_kwargs
+from ._worker import start_call, start_fit
 
-STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
 PROGRESS_STEPS = 1000
 
 
@@ -37,56 +38,35 @@ class RestoreWidget(FitControls, Container):
         super().__init__(labels=True)
         self.viewer = napari_viewer
         self.tasks = {t.label: t for t in _tasks()}
-        self.task = ComboBox(name="task", label="task", choices=list(self.tasks), value=next(iter(self.tasks)))
-        self.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
-        self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask (painted = missing)",
-                                  options={"nullable": True})
-        self.factor = ComboBox(name="factor", label="factor", choices=[2, 4, 8], value=4)
-        self.psf_sigma = FloatSpinBox(name="psf_sigma", label="PSF sigma (px)", min=0.1, max=50.0, step=0.1,
-                                      value=1.5, tooltip="Gaussian point-spread function (used without a PSF layer).")
-        self.psf = create_widget(name="psf", annotation=napari.layers.Image, label="PSF layer (optional)",
-                                 options={"nullable": True, "tooltip": "A measured PSF (e.g. a bead image), "
-                                                                       "2D, or 3D for volume mode."})
-        self.reference = create_widget(name="reference", annotation=napari.layers.Image, label="reference (optional)",
-                                       options={"nullable": True})
-        self.stack = ComboBox(name="stack", label="stack", choices=list(STACK_MODES), value="current plane",
-                              tooltip="For images with more than two axes (Z, T, ...): restore the plane shown, "
-                                      "every plane one after the other, or fit a 3D network to the Z-stack.")
-        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000)
-        self.early_stop = CheckBox(name="early_stop", label="auto stop", value=True,
-                                   tooltip="Stop by itself when the result stops improving (no clean image needed).")
-        self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
-        self.device = ComboBox(name="device", label="device", choices=device_choices())
-        self.preview_every = SpinBox(name="preview_every", label="preview every", min=1, max=10_000, value=10)
-        self.show_advanced = CheckBox(text="advanced options", value=False)
-        self.lr = FloatSpinBox(name="lr", label="learning rate", min=1e-5, max=1.0, step=0.001, value=0.01)
-        self.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 16, 32, 64, 128], value="auto")
-        self.network = ComboBox(name="network", label="network", choices=["preset", "skip", "unet", "resnet", "decoder"],
-                                value="preset")
-        # a callable: napari's reset_choices() (on every layer change) asks the current task again
-        self.preset = ComboBox(name="preset", label="preset", value="auto",
-                               choices=lambda _: ["auto", *self.tasks[self.task.value].presets])
-        self.loss = ComboBox(name="loss", label="loss", choices=["preset", "mse", "multiscale"], value="preset")
-        self.output = ComboBox(name="output", label="output", choices=["ema", "last", "best"], value="ema")
-        self.keep_snapshots = CheckBox(text="keep snapshots as a stack", value=False)
-        self.advanced = Container(widgets=[self.lr, self.net_width, self.network, self.preset, self.loss,
-                                           self.output, self.keep_snapshots], labels=True, visible=False)
+        fields = main_fields(self, self.tasks)
+        self.advanced = advanced_fields(self)
         buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
         buttons.append(self.compare_button)
-        self.extend([self.task, self.image, self.stack, self.mask, self.factor, self.psf_sigma, self.psf,
-                     self.reference, self.iterations,
-                     self.early_stop, self.seed, self.device, self.preview_every, self.show_advanced,
-                     self.advanced, buttons, self.progress, self.status])
+        self.estimate = Label(name="estimate", value="")
+        self.extend([*fields, self.advanced, buttons, self.estimate, self.progress, self.status])
         self.native.layout().addWidget(self.plot)
+        self._compact()
+        self._estimate_timer = QTimer()
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(600)
+        self._estimate_timer.timeout.connect(self._start_estimate)
+        self._estimate_call, self._classical = None, None
 
         self.task.changed.connect(self._on_task)
         self.image.changed.connect(self._on_image)
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
         self.compare_button.changed.connect(self.compare)
+        for field in (self.task, self.image, self.level, self.stack, self.iterations, self.device, self.net_width,
+                      self.tile, self.max_memory, self.early_stop):
+            field.changed.connect(self.schedule_estimate)
         self._on_task(self.task.value)
         self._on_image(self.image.value)
-        self._classical = None
+
+    def _compact(self) -> None:
+        """Narrow fields and wrapping text, so the dock leaves napari's canvas room."""
+        compact(self, [self.status, self.estimate])
+        self.plot.setMaximumHeight(140)
 
     # --- form -------------------------------------------------------------------------
     def _on_task(self, label: str) -> None:
@@ -101,6 +81,15 @@ class RestoreWidget(FitControls, Container):
     def _on_image(self, layer) -> None:
         lead = 0 if layer is None else layer.ndim - 2
         self.stack.visible = lead > 0
+        multiscale = bool(getattr(layer, "multiscale", False))
+        self.level.visible = multiscale
+        self.level.reset_choices()
+        if multiscale:
+            self.level.value = self.level.choices[0]  # the finest; tiled when it exceeds the memory cap
+
+    def _level(self) -> int:
+        layer = self.image.value
+        return int(str(self.level.value).split(":")[0]) if getattr(layer, "multiscale", False) else 0
 
     def build_kwargs(self) -> dict[str, Any]:
         """Read the form and the layers into ``iter_restore`` arguments (main thread)."""
@@ -108,44 +97,69 @@ class RestoreWidget(FitControls, Container):
         layer = self.image.value
         if layer is None:
             raise ValueError("choose an Image layer to restore (add one with File > Open or File > Open Sample).")
+        level = self._level()
         mode = STACK_MODES[self.stack.value] if layer.ndim > 2 else None
         if mode is None:
-            image, index = plane_of(layer, self.viewer)
+            image, index = plane_of(layer, self.viewer, level)
         else:
-            image, index = np.asarray(layer.data), ()
-        kwargs: dict[str, Any] = dict(
-            task=task.name, channel_axis=-1 if layer.rgb else None, iterations=int(self.iterations.value),
-            seed=int(self.seed.value), device=self.device.value, early_stop=bool(self.early_stop.value),
-            preview_every=int(self.preview_every.value), lr=float(self.lr.value), output=self.output.value,
-        )
-        if mode is not None:
-            kwargs["mode"] = mode
-        if self.net_width.value != "auto":
-            kwargs["width"] = int(self.net_width.value)
-        if self.network.value != "preset":
-            kwargs["network"] = self.network.value
-        if self.preset.value != "auto":
-            kwargs["preset"] = self.preset.value
-        if self.loss.value != "preset":
-            kwargs["loss"] = self.loss.value
-        if task.needs_mask:
-            if self.mask.value is None:
-                raise ValueError(f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
-                                 "Labels) and paint the missing pixels, then choose it as the mask.")
-            kwargs["mask"] = (mask_plane(self.mask.value, index, image.shape[:2]) if mode is None
-                              else np.asarray(self.mask.value.data))
-        if "factor" in task.inputs:
-            kwargs["factor"] = int(self.factor.value)
-        if "psf" in task.inputs:
-            if self.psf.value is not None:
-                kwargs["psf"] = np.asarray(self.psf.value.data, dtype=float)
-            else:
-                kwargs["psf_sigma"] = float(self.psf_sigma.value)
+            image, index = np.asarray(level_data(layer, level)), ()
+        kwargs: dict[str, Any] = dict(task=task.name, channel_axis=-1 if layer.rgb else None,
+                                      iterations=int(self.iterations.value), seed=int(self.seed.value),
+                                      device=self.device.value, **option_kwargs(self, stack_mode=mode))
+        kwargs.update(self._task_inputs(task, image, index, mode))
         if self.reference.value is not None:
             ref = (plane_of(self.reference.value, self.viewer)[0] if mode is None
                    else np.asarray(self.reference.value.data))
             kwargs["reference"] = ref
-        return dict(image=np.array(image, copy=True), index=index, **kwargs)
+        return dict(image=np.array(image, copy=True), index=index, level=level, **kwargs)
+
+    def _task_inputs(self, task, image, index, mode) -> dict[str, Any]:
+        """The task's own inputs from the form: mask, factor, PSF."""
+        out: dict[str, Any] = {}
+        if task.needs_mask:
+            if self.mask.value is None:
+                raise ValueError(f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
+                                 "Labels) and paint the missing pixels, then choose it as the mask.")
+            out["mask"] = (mask_plane(self.mask.value, index, image.shape[:2]) if mode is None
+                           else np.asarray(self.mask.value.data))
+        if "factor" in task.inputs:
+            out["factor"] = int(self.factor.value)
+        if "psf" in task.inputs:
+            if self.psf.value is not None:
+                out["psf"] = np.asarray(self.psf.value.data, dtype=float)
+            else:
+                out["psf_sigma"] = float(self.psf_sigma.value)
+        return out
+
+    # --- estimate before Run ---------------------------------------------------------------
+    def schedule_estimate(self, *_) -> None:
+        """Estimate memory and time a moment after the form stops changing (not during a run)."""
+        if not self.closed:
+            self._estimate_timer.start()
+
+    def _start_estimate(self) -> None:
+        if self.closed or self.worker is not None or self.image.value is None:
+            return
+        try:
+            kwargs = self.build_kwargs()
+        except ValueError as err:
+            self.estimate.value = f"cannot run yet: {err}"
+            return
+        from napari_dip import estimate_run
+
+        image, task = kwargs.pop("image"), kwargs.pop("task")
+        for key in ("index", "level", "reference", "preview_every"):
+            kwargs.pop(key, None)
+        self.estimate.value = "estimating memory and time…"
+        token = object()
+        self._estimate_token = token
+
+        def shown(est):
+            if not self.closed and self._estimate_token is token:
+                self.estimate.value = "estimate: " + est.text()
+
+        self._estimate_call = start_call(estimate_run, image, task, **kwargs, on_result=shown,
+                                         on_error=lambda e: setattr(self.estimate, "value", f"estimate failed: {e}"))
 
     # --- run / stop ---------------------------------------------------------------------
     def run(self) -> None:
@@ -160,7 +174,8 @@ class RestoreWidget(FitControls, Container):
         if not self._begin_run(kwargs["device"], PROGRESS_STEPS, src=src, snapshots=[],
                                keep=bool(self.keep_snapshots.value)):
             return
-        image, index = kwargs.pop("image"), kwargs.pop("index")
+        self._estimate_timer.stop()
+        image, index, level = kwargs.pop("image"), kwargs.pop("index"), kwargs.pop("level")
         task = kwargs["task"]
         factor = kwargs.get("factor", 1)
         placeholder = image
@@ -170,11 +185,13 @@ class RestoreWidget(FitControls, Container):
                 placeholder = np.repeat(placeholder, factor, axis=ax)
         name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
-        params.update(source=src.name, plane=list(index), mask_layer=getattr(self.mask.value, "name", None),
+        params.update(source=src.name, plane=list(index), level=level, mask_layer=getattr(self.mask.value, "name", None),
                       psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None)
         self.output_layer = self.viewer.add_image(
-            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params,
+            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params, level=level,
                                          ndim=placeholder.ndim - (1 if src.rgb else 0)))
+        if getattr(src, "multiscale", False):
+            self.estimate.value = f"restoring pyramid level {level} ({'x'.join(map(str, image.shape))})"
         self._run["params"] = params
 
         def make_generator():

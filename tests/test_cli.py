@@ -1,0 +1,72 @@
+"""The command line's file round trips: axes, pixel sizes, units and formats kept; settings in a sidecar."""
+
+import json
+
+import numpy as np
+import pytest
+
+from napari_dip.cli import main
+from napari_dip.io import read_image, read_settings, sidecar_path, write_image
+
+FAST = ["--iterations", "2", "--width", "8", "--preview-every", "1"]
+
+
+@pytest.fixture
+def stack16():
+    return np.random.default_rng(0).integers(100, 4000, (3, 24, 20)).astype(np.uint16)
+
+
+@pytest.mark.parametrize("suffix, axes, scale, units", [
+    (".tif", "ZYX", (0.5, 0.1, 0.1), ("µm", "µm", "µm")),
+    (".tif", "TYX", (2.0, 0.1, 0.1), ("s", "µm", "µm")),
+    (".ome.tif", "ZYX", (0.5, 0.1, 0.1), ("µm", "µm", "µm")),
+    (".ome.tif", "TYX", (2.0, 0.5, 0.5), ("s", "µm", "µm")),
+])
+def test_tiff_in_tiff_out_keeps_axes_pixel_sizes_and_units(tmp_path, stack16, suffix, axes, scale, units):
+    src = write_image(tmp_path / f"cells{suffix}", stack16, axes=axes, scale=scale, units=units)
+    assert main(["restore", str(src), "--task", "denoise", "--noise", "poisson", "--normalize", "percentile",
+                 *FAST]) == 0
+    out = tmp_path / f"cells_dip_denoise{suffix}"
+    img = read_image(out)
+    assert img.axes == axes and img.scale == pytest.approx(scale) and img.units == units
+    assert img.data.shape == stack16.shape and img.data.dtype == np.uint16
+    assert img.format == ("ome-tiff" if suffix == ".ome.tif" else "imagej-tiff")
+    settings = read_settings(out)
+    assert settings["task"] == "denoise" and settings["noise"] == "poisson" and settings["normalize"] == "percentile"
+    assert settings["stopped_at"]["iteration"] == 2 and sidecar_path(out).exists()
+
+
+def test_rgb_png_in_png_out_without_channel_axis(tmp_path):
+    from skimage import data
+    from skimage.transform import resize
+
+    rgb = (resize(data.astronaut(), (32, 32), anti_aliasing=True) * 255).astype(np.uint8)
+    src = write_image(tmp_path / "photo.png", rgb, axes="YXS")
+    assert main(["restore", str(src), "--task", "denoise", *FAST, "-o", str(tmp_path / "out.png")]) == 0
+    img = read_image(tmp_path / "out.png")
+    assert img.format == "png" and img.data.shape == rgb.shape and img.data.dtype == np.uint8
+    sidecar = json.loads(sidecar_path(tmp_path / "out.png").read_text())
+    assert sidecar["napari_dip"]["channel_axis"] == 2  # RGB detected, no --channel-axis needed
+    assert sidecar["napari_dip"]["network"]["channels_down"] == 8  # --width reached the network
+
+
+def test_super_resolution_divides_the_pixel_size(tmp_path):
+    low = np.random.default_rng(1).integers(0, 255, (16, 16)).astype(np.uint8)
+    src = write_image(tmp_path / "low.tif", low, axes="YX", scale=(0.4, 0.4), units=("µm", "µm"))
+    assert main(["restore", str(src), "--task", "super_resolution", "--factor", "2", *FAST]) == 0
+    img = read_image(tmp_path / "low_dip_super_resolution.tif")
+    assert img.data.shape == (32, 32) and img.scale == pytest.approx((0.2, 0.2))
+
+
+def test_deconvolve_from_the_command_line(tmp_path):
+    img = np.random.default_rng(2).integers(0, 255, (24, 24)).astype(np.uint8)
+    src = write_image(tmp_path / "blurred.tif", img, axes="YX")
+    assert main(["restore", str(src), "--task", "deconvolve", "--psf-sigma", "1.5", *FAST]) == 0
+    settings = read_settings(tmp_path / "blurred_dip_deconvolve.tif")
+    assert settings["psf_sigma"] == [1.5] and settings["psf_shape"] == [13, 13]
+
+
+def test_a_bad_option_is_a_clear_error(tmp_path, capsys):
+    src = write_image(tmp_path / "img.tif", np.zeros((24, 24), np.uint8), axes="YX")
+    assert main(["restore", str(src), "--task", "deconvolve", *FAST]) == 2
+    assert "needs the point-spread function" in capsys.readouterr().err
