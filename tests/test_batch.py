@@ -153,13 +153,14 @@ def test_cli_external_scheduler_same_results_and_overwrite(folder, tmp_path):
 
 
 def _busy_worker(client):
-    """``(address, pid)`` of a worker executing a fit, or None."""
+    """``(pid, key)`` of a worker executing a fit and of that fit, or None."""
     def executing(dask_worker):
-        return os.getpid(), [str(ts.key) for ts in dask_worker.state.executing]
+        return os.getpid(), [ts.key for ts in dask_worker.state.executing]
 
-    for address, (pid, keys) in client.run(executing).items():
-        if any(k.startswith("fit_") for k in keys):
-            return address, pid
+    for pid, keys in client.run(executing).values():
+        for key in keys:
+            if str(key).startswith("fit_"):
+                return pid, key
     return None
 
 
@@ -185,9 +186,11 @@ def test_killed_worker_fit_is_redone_and_nothing_partial_is_left(tmp_path):
             victim = _busy_worker(client)
             time.sleep(0.05)
         assert victim is not None, "no worker was seen holding a fit"
-        os.kill(victim[1], signal.SIGKILL)
+        os.kill(victim[0], signal.SIGKILL)
         worker.join(timeout=120)
         assert not worker.is_alive()
+        story = [t for t in cluster.scheduler.story(victim[1]) if t[0] == victim[1]]
+        assert sum(t[2] == "processing" for t in story) >= 2  # the killed worker's fit was given out again
     report = {Path(r["input"]).name: r for r in box["report"]}
     assert all(report[f"im{i}.tif"]["status"] == "done" for i in range(3))
     assert report["tiny.tif"]["status"] == "failed" and "too small" in report["tiny.tif"]["error"]
@@ -217,6 +220,9 @@ def test_plan_splits_stacks_into_planes_unless_warm_start(folder, tmp_path):
     assert warm[0].planes is None and warm[0].n_fits == 1
     some = batch_inputs.plan(files[:1], tmp_path, task="inpaint", options={"planes": [0, 3]}, mask_suffix="_mask")
     assert some[0].planes == [(0,), (3,)]
+    shared = batch_inputs.plan([folder / "c.tif", folder / "f.tif"], tmp_path, task="inpaint", options={},
+                               mask=folder / "f_mask.tif")  # one mask for every input: 20x20 fits neither
+    assert all("mask has shape (20, 20)" in u.error for u in shared)
     with pytest.raises(ValueError, match="both be written"):
         batch_inputs.plan([folder / "a.tif", tmp_path / "x" / "a.tif"], tmp_path, task="denoise", options={})
 

@@ -89,7 +89,7 @@ def _local(workers, threads_per_worker, device, n_fits, torch_threads, retries) 
 
     n_gpu = gpu_count(device)
     # A worker that dies mid-fit hands its fit to another up to `retries` more times (then KilledWorker).
-    with dask.config.set({"distributed.scheduler.allowed-failures": int(retries) + 1}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": int(retries)}):
         if n_gpu:  # not testable on the project's CPU machines; see docs/batch.md
             from distributed import Scheduler, SpecCluster
 
