@@ -153,11 +153,13 @@ def _advertises_gpu(client) -> bool:
 
 def _announce(session: Session, cluster) -> None:
     client = session.client
-    n = len(client.scheduler_info().get("workers", {}))
+    n = len(client.nthreads())
     where = "embedded cluster" if cluster is not None else f"scheduler {client.scheduler.address}"
     threads = f", {session.torch_threads} torch thread(s) per fit" if session.torch_threads else ""
     print(f"napari-dip batch: {where}, {n} worker(s){threads}", file=sys.stderr)
-    if _dashboard() is None and cluster is not None:
-        print("dashboard: not running (pip install bokeh for Dask's dashboard)", file=sys.stderr)
+    if cluster is None:  # someone else's scheduler: its dashboard is there if bokeh is installed there
+        print(f"dashboard: {client.dashboard_link} (served when the scheduler has bokeh)", file=sys.stderr)
+    elif _dashboard() is None:
+        print("dashboard: not running (Dask's dashboard needs bokeh: pip install 'bokeh>=3.1')", file=sys.stderr)
     else:
         print(f"dashboard: {client.dashboard_link}", file=sys.stderr)
