@@ -23,7 +23,7 @@ def devices(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import demo, experiments, restore_file
+    from . import batch, demo, experiments, restore_file
 
     parser = argparse.ArgumentParser(prog="napari-dip", description="Deep Image Prior restoration.")
     parser.add_argument("--version", action="version", version=f"napari-dip {__version__}")
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(sub)
     restore_file.register(sub)
     experiments.register(sub)
+    batch.register(sub)
     p = sub.add_parser("devices", help="list the devices a fit can run on")
     p.set_defaults(func=devices)
     return parser

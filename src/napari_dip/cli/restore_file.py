@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
+from .._outputs import default_output, output_geometry
+from .._outputs import read_mask as _mask
 from .options import add_settings, settings_from
 from .progress import run_with_progress
 
@@ -36,32 +36,6 @@ def register(sub) -> None:
                                           "(default: INPUT_dip_TASK with the input's format)")
     add_settings(p)
     p.set_defaults(func=restore_file)
-
-
-def _mask(path: str, known_white: bool) -> np.ndarray:
-    from napari_dip.io import read_image
-
-    mask = read_image(path)
-    data = mask.data
-    if mask.channel_axis is not None:  # an RGB mask picture: any channel
-        data = np.take(data, 0, axis=mask.channel_axis)
-    return (data == 0) if known_white else (data != 0)
-
-
-def default_output(path: Path, task: str) -> Path:
-    """``INPUT_dip_TASK`` with the input's suffix (``.ome.tif`` kept whole)."""
-    name = path.name
-    suffix = ".ome.tif" if name.lower().endswith(".ome.tif") else path.suffix
-    return path.with_name(name[: len(name) - len(suffix)] + f"_dip_{task}{suffix}")
-
-
-def output_geometry(img, result_shape: tuple, factor: int) -> tuple[tuple, tuple]:
-    """Pixel sizes of the output: the Y and X sizes divided by the super-resolution factor."""
-    scale = list(img.scale)
-    for i, axis in enumerate(img.axes):
-        if axis in "YX":
-            scale[i] = scale[i] / factor
-    return tuple(scale), tuple(img.units)
 
 
 def restore_file(args: argparse.Namespace) -> int:

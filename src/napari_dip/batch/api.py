@@ -1,0 +1,246 @@
+"""``napari_dip.batch.run``: restore many files on a Dask cluster, resumably, with a report."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import inputs as _inputs
+from . import work
+from .cluster import connect
+
+#: The report written into the output folder.
+REPORT = "batch-report.json"
+#: ``restore()`` arguments that batch options may set besides the task's inputs and the Settings.
+_NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None}
+
+
+def run(inputs, out, *, task: str, client=None, workers: int | None = None, threads_per_worker: int | None = None,
+        scheduler: str | None = None, mask=None, mask_suffix: str | None = None, overwrite: bool = False,
+        retries: int = 2, progress: bool = True, torch_threads: int | None = None, resources: dict | None = None,
+        **settings) -> list[dict]:
+    """Restore every image of ``inputs`` into the folder ``out`` on Dask distributed.
+
+    Parameters
+    ----------
+    inputs : str, path or list of them
+        Image files (TIFF, OME-TIFF, PNG, JPEG; stacks included), folders (their
+        images, not recursive) and glob patterns (``"plate/**/*.tif"``).
+    out : str or path
+        Output folder (created). Each input ``NAME.ext`` gives ``NAME_dip_TASK.ext``
+        with the input's axes, pixel sizes and units, and its JSON sidecar;
+        ``batch-report.json`` lists every input's outcome.
+    task : str
+        A restoration task of ``napari_dip.core.tasks.names()``.
+    client : distributed.Client, optional
+        Run on this client's cluster (left open).
+    workers, threads_per_worker : int, optional
+        The embedded cluster (no ``client``/``scheduler``): worker processes and
+        concurrent fits per worker. Default: one fit per worker, one worker per
+        fit up to the number of cores; on NVIDIA GPUs one worker per GPU.
+        ``workers x threads_per_worker`` may not exceed the cores.
+    scheduler : str, optional
+        Address of a running Dask scheduler, e.g. ``"tcp://host:8786"``.
+    mask : str, path or ndarray, optional
+        One mask for every input (inpaint, reconstruct): non-zero = missing.
+    mask_suffix : str, optional
+        Each input's own mask: ``a.tif`` -> ``a{mask_suffix}.tif`` (or ``.png``, ...)
+        next to it. Such files are not restored themselves.
+    overwrite : bool, default False
+        Redo inputs whose output exists. Without it an input is skipped when its
+        output and sidecar exist and the sidecar records the same task, options,
+        input file (name, size, modification time) and mask.
+    retries : int, default 2
+        Dask retries of a fit that raised something other than a bad input
+        (``ValueError``/``OSError``); on the embedded cluster also the number of
+        times a fit whose worker died is given to another worker.
+    progress : bool, default True
+        A progress bar over fits and the dashboard address, on stderr.
+    torch_threads : int, optional
+        torch threads per fit. Default: the embedded cluster splits the cores; on
+        a given client or scheduler the worker's own (Dask's nanny sets 1).
+    resources : dict, optional
+        Dask resources each fit holds. Default: ``{"GPU": 1}`` when the workers
+        advertise a ``GPU`` resource (``dask worker --resources GPU=1``), else none.
+    **settings
+        ``iterations``, ``seed``, ``device``, ``factor``, the task's inputs
+        (``psf``: an array or an image file; ``psf_sigma``) and any option of
+        :class:`napari_dip.Settings` (``width``, ``mode``, ``warm_start``, ...).
+
+    Returns
+    -------
+    list of dict
+        The report, one record per input in input order: ``input``, ``status``
+        ("done", "skipped" or "failed"), ``output``, ``error``, ``seconds``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown task or option, a mask the task does not take (or a
+        missing one), no input files, or two inputs writing the same output. A
+        bad *input* is not raised: it is a "failed" record.
+
+    Notes
+    -----
+    One fit is one Dask task: a whole image, or one plane of a stack in plane
+    mode (the planes of a stack run in parallel and are written as one stack
+    in order; with ``warm_start`` the planes form one chain, one task).
+    Scripts that call this with the embedded cluster need the
+    ``if __name__ == "__main__":`` guard (worker processes are spawned).
+    """
+    out = Path(out)
+    options = _options(task, settings)
+    mask = _mask_argument(task, mask, mask_suffix)
+    exclude = [out, *([mask] if isinstance(mask, Path) else [])]
+    files = _inputs.collect(inputs, exclude=tuple(exclude), mask_suffix=mask_suffix)
+    out.mkdir(parents=True, exist_ok=True)
+    units = _inputs.plan(files, out, task=task, options=options, mask=mask, mask_suffix=mask_suffix,
+                         overwrite=overwrite)
+    records = [_before(u) for u in units]
+    todo = [i for i, r in enumerate(records) if r is None]
+    started = time.perf_counter()
+    try:
+        if todo:
+            with connect(client, scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker,
+                         device=options.get("device"), n_fits=sum(units[i].n_fits for i in todo),
+                         torch_threads=torch_threads, resources=resources, retries=retries,
+                         verbose=progress) as session:
+                _compute(session, units, todo, records, task, options, retries, progress)
+    finally:
+        for i in todo:
+            if records[i] is None:
+                records[i] = _record(units[i], "failed", "not finished: the batch was interrupted")
+        write_report(out / REPORT, records)
+    if progress:
+        _summary(records, out / REPORT, time.perf_counter() - started)
+    return records
+
+
+def _options(task: str, settings: dict) -> dict:
+    """The options shared by every fit, checked now (not once per file on the cluster)."""
+    from napari_dip.core import tasks
+    from napari_dip.core.settings import Settings, option_help
+
+    t = tasks.get(task)
+    if t.kind != "restore":
+        raise ValueError(f"task {task!r} is not a restoration; choose one of {tasks.names()}.")
+    own = tuple(n for n in t.inputs if n != "mask")
+    others = {n for name in tasks.names() for n in tasks.get(name).inputs} - set(t.inputs)
+    stray = sorted(set(settings) & others)
+    if stray:
+        raise ValueError(f"task {task!r} takes no {', '.join(stray)}.")
+    rest = {k: v for k, v in settings.items() if k not in _NAMED and k not in own}
+    Settings.from_options(rest, extra=(*_NAMED, *own))  # unknown names, bad choices: ValueError
+    opts = dict(settings)
+    if isinstance(opts.get("psf"), (str, os.PathLike)):
+        from napari_dip.io import read_image
+
+        opts["psf"] = read_image(opts["psf"]).data.astype(float)
+    defaults = {**_NAMED, **{k: v[0] for k, v in option_help().items()}}
+    return {k: v for k, v in opts.items()
+            if v is not None and not (k in defaults and not isinstance(v, np.ndarray) and v == defaults[k])}
+
+
+def _mask_argument(task: str, mask, mask_suffix):
+    from napari_dip.core import tasks
+
+    if mask is not None and mask_suffix:
+        raise ValueError("give either mask (one for every input) or mask_suffix (one per input), not both.")
+    needs = tasks.get(task).needs_mask
+    if needs and mask is None and not mask_suffix:
+        raise ValueError(f"task {task!r} needs a mask: pass mask (a file or array for every input) or "
+                         "mask_suffix (each input's own file, e.g. '_mask' for a_mask.tif).")
+    if not needs and (mask is not None or mask_suffix):
+        raise ValueError(f"task {task!r} takes no mask; use task='inpaint' to fill masked pixels.")
+    if mask is None or isinstance(mask, np.ndarray):
+        return mask
+    path = Path(mask)
+    if not path.is_file():
+        raise ValueError(f"mask file not found: {path}")
+    return path
+
+
+def _record(unit, status: str, error: str | None = None) -> dict:
+    return work.record({"input": str(unit.input), "output": str(unit.output)}, status, 0.0, error)
+
+
+def _before(unit) -> dict | None:
+    """The record of an input settled before any fit (failed or skipped), else None."""
+    if unit.error:
+        return _record(unit, "failed", unit.error)
+    return _record(unit, "skipped") if unit.done else None
+
+
+def _spec(unit, task: str, options: dict, session) -> dict:
+    kwargs = dict(options)
+    if session.device is not None:
+        kwargs["device"] = session.device
+    mask = unit.mask if unit.mask is None or isinstance(unit.mask, np.ndarray) else str(unit.mask)
+    return {"input": str(unit.input), "output": str(unit.output), "mask": mask, "task": task, "kwargs": kwargs,
+            "fingerprint": unit.fingerprint, "torch_threads": session.torch_threads}
+
+
+def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
+    """Submit every fit; return ``{key: future}`` of the fits and ``{key: (index, future)}`` of the outputs."""
+    client, fits, finals = session.client, {}, {}
+    opts = dict(pure=False, retries=int(retries))
+    for i in todo:
+        spec = _spec(units[i], task, options, session)
+        if units[i].planes:
+            parts = [client.submit(work.fit_plane, spec, idx, n == 0, resources=session.resources, **opts)
+                     for n, idx in enumerate(units[i].planes)]
+            final = client.submit(work.write_planes, spec, parts, **opts)
+        else:
+            parts = [client.submit(work.fit_file, spec, resources=session.resources, **opts)]
+            final = parts[0]
+        fits.update((f.key, f) for f in parts)
+        finals[final.key] = (i, final)
+    return fits, finals
+
+
+def _compute(session, units, todo, records, task, options, retries, progress) -> None:
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    fits, finals = _submit(session, units, todo, task, options, retries)
+    every = {**fits, **{k: f for k, (_, f) in finals.items()}}
+    failed = 0
+    with tqdm(total=len(fits), unit="fit", desc="batch", disable=not progress, file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        for fut in as_completed(list(every.values())):
+            if fut.key in fits:
+                bar.update(1)
+            if fut.key in finals:
+                i = finals[fut.key][0]
+                records[i] = _outcome(fut, units[i])
+                failed += records[i]["status"] == "failed"
+                bar.set_postfix(failed=failed, refresh=False)
+            every.pop(fut.key, None)
+
+
+def _outcome(fut, unit) -> dict:
+    try:
+        return fut.result()
+    except Exception as err:  # noqa: BLE001 - retries spent, KilledWorker, cancelled: the input failed
+        return _record(unit, "failed", work.message(err))
+
+
+def write_report(path: Path, records: list[dict]) -> None:
+    """Write the report atomically (a temporary file renamed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _summary(records: list[dict], report: Path, seconds: float) -> None:
+    counts = {s: sum(r["status"] == s for r in records) for s in ("done", "skipped", "failed")}
+    print(f"napari-dip batch: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed "
+          f"in {seconds:.1f} s; report: {report}", file=sys.stderr)
+    for r in records:
+        if r["status"] == "failed":
+            print(f"  failed: {r['input']}: {r['error']}", file=sys.stderr)
