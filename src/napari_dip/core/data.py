@@ -117,7 +117,7 @@ class ImageCodec:
             raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
         axis = normalize_axis(channel_axis, image.ndim)
         alpha = None
-        if axis is not None and image.shape[axis] == 4 and axis == image.ndim - 1:
+        if is_rgba(image.shape, axis):
             warnings.warn(
                 "image has 4 channels on its last axis: treating it as RGBA; the alpha "
                 "channel is not restored and is copied to the output unchanged.",
@@ -231,11 +231,29 @@ class ImageCodec:
             x = np.moveaxis(x, 0, axis)
             if self.alpha is not None:
                 alpha = self.alpha if index is None else self.alpha[self.user_index(index)]
-                for ax in range(alpha.ndim):
-                    if ax != axis and scale > 1:
-                        alpha = np.repeat(alpha, scale, axis=ax)
+                if scale > 1:
+                    alpha = repeat_pixels(alpha, scale, [ax for ax in range(alpha.ndim) if ax != axis])
                 x = np.concatenate([x, alpha.astype(np.float64)], axis=axis)
         return cast_to(x, self.dtype)
+
+
+def is_rgba(shape: tuple[int, ...], channel_axis: int | None) -> bool:
+    """The one RGBA rule: 4 channels on the last axis are RGBA (the alpha is kept aside, not restored)."""
+    return channel_axis is not None and shape[channel_axis] == 4 and channel_axis % len(shape) == len(shape) - 1
+
+
+def colour_channels(shape: tuple[int, ...], channel_axis: int | None) -> int:
+    """Channels the network restores: 1 (grey), the channel count, or 3 for RGBA."""
+    if channel_axis is None:
+        return 1
+    return shape[channel_axis] - (1 if is_rgba(shape, channel_axis) else 0)
+
+
+def repeat_pixels(x: np.ndarray, factor: int, axes) -> np.ndarray:
+    """Nearest-neighbour up-scaling of ``axes`` by ``factor`` (the placeholder of super-resolution)."""
+    for ax in axes:
+        x = np.repeat(x, factor, axis=ax)
+    return x
 
 
 def cast_to(x: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -142,6 +142,7 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     ``max_memory`` is compared with to decide on tiling. Inpainting is
     estimated with the task's default preset.
     """
+    from .data import colour_channels
     from .devices import pick_device
     from .engine import checks, sizing
 
@@ -150,7 +151,7 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     shape = tuple(int(s) for s in shape)
     _, nd = checks.geometry(shape, channel_axis, settings.mode)
     axis = None if channel_axis is None else channel_axis % len(shape)
-    C = 1 if axis is None else shape[axis] - (1 if shape[axis] == 4 and axis == len(shape) - 1 else 0)
+    C = colour_channels(shape, axis)
     cleaned = t.check_inputs(inputs, nd=nd, channels=C)
     scale = t.scale(cleaned)
     spatial = [s for i, s in enumerate(shape) if i != axis][-nd:]

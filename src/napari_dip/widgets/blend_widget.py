@@ -22,6 +22,7 @@ from qtpy.QtWidgets import QHeaderView
 from ._fit import FitControls
 from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._worker import start_call, start_fit
+from napari_dip.core.data import colour_channels
 from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
 
 from ._fit import compact, device_choices
@@ -127,7 +128,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
             raise ValueError(f"mask {mask_layer.name!r} is empty: paint where the foreground goes first.")
         if inside.all():
             raise ValueError(f"mask {mask_layer.name!r} covers every pixel: leave some background to blend into.")
-        n_colour = min(3, bg.shape[-1]) if bg_layer.rgb else None
+        n_colour = colour_channels(bg.shape, -1) if bg_layer.rgb else None
         options: dict[str, Any] = dict(
             channel_axis=-1 if bg_layer.rgb else None, iterations=int(self.iterations.value),
             seed=int(self.seed.value), device=self.device.value, preview_every=int(self.preview_every.value),

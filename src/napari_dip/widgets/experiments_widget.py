@@ -28,9 +28,15 @@ from .curves_plot import CurvesPlot
 MODES = ("prior probe", "sweep")
 PROGRESS_STEPS = 1000
 NONE = "(none)"
-TASK_LABELS = {"denoise": "denoise", "inpaint": "inpaint", "reconstruct": "reconstruct",
-               "super-resolution": "super_resolution"}
-NEEDS_MASK = ("inpaint", "reconstruct")
+def _tasks() -> dict:
+    """The registry's restoration tasks by label (the Restore widget's list)."""
+    from napari_dip.core import tasks
+
+    return {tasks.get(n).label: tasks.get(n) for n in tasks.names("restore")}
+
+
+#: The PSF of a deconvolution sweep (the widget has no PSF field: a Gaussian of this sigma, px).
+SWEEP_PSF_SIGMA = 1.5
 #: Options offered first in the sweep's "vary" lists, with suggested values.
 SUGGESTED = {"depth": "2,4", "lr": "0.01,0.0001", "network": "skip,unet,resnet,decoder", "width": "16,32,64",
              "input": "noise,meshgrid", "loss": "mse,multiscale", "iterations": "250,500,1000",
@@ -72,7 +78,8 @@ class ExperimentsWidget(FitControls, Container):
         self.device = ComboBox(name="device", label="device", choices=_devices())
         self.noise_sigma = FloatSpinBox(name="noise_sigma", label="noise σ", min=0.0, max=1.0, step=0.01,
                                         value=0.1, tooltip="std of the 'noisy' target's noise, image in [0, 1]")
-        self.task = ComboBox(name="task", label="task", choices=list(TASK_LABELS), value="denoise")
+        self.tasks = _tasks()
+        self.task = ComboBox(name="task", label="task", choices=list(self.tasks), value=next(iter(self.tasks)))
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask",
                                   options={"nullable": True})
         self.reference = create_widget(name="reference", annotation=napari.layers.Image, label="reference",
@@ -105,7 +112,7 @@ class ExperimentsWidget(FitControls, Container):
             w.visible = mode == "prior probe"
         for w in self.sweep_widgets:
             w.visible = mode == "sweep"
-        self.mask.visible = mode == "sweep" and TASK_LABELS[self.task.value] in NEEDS_MASK
+        self.mask.visible = mode == "sweep" and self.tasks[self.task.value].needs_mask
         self.results.setVisible(mode == "sweep")
         self.curves.colors = _probe_colors() if mode == "prior probe" else {}
 
@@ -137,19 +144,21 @@ class ExperimentsWidget(FitControls, Container):
             if self.vary2.value in grid:
                 raise ValueError(f"{self.vary2.value!r} is chosen twice: vary two different settings.")
             grid[self.vary2.value] = parse_values(self.values2.value)
-        task = TASK_LABELS[self.task.value]
-        kwargs: dict[str, Any] = dict(image=image, task=task, grid=grid, iterations=int(self.iterations.value),
+        task = self.tasks[self.task.value]
+        kwargs: dict[str, Any] = dict(image=image, task=task.name, grid=grid, iterations=int(self.iterations.value),
                                       seed=int(self.seed.value), device=self.device.value,
                                       channel_axis=-1 if layer.rgb else None)
         if self._width() is not None and "width" not in grid:
             kwargs["width"] = self._width()
-        if task in NEEDS_MASK:
+        if task.needs_mask:
             if self.mask.value is None:
-                raise ValueError(f"task {task!r} needs a mask: a Labels layer painted where pixels are missing "
+                raise ValueError(f"task {task.name!r} needs a mask: a Labels layer painted where pixels are missing "
                                  "(Plugins > napari-dip > Mask maker makes one).")
             kwargs["mask"] = mask_plane(self.mask.value, index, image.shape[:2])
-        if task == "super_resolution":
+        if "factor" in task.inputs:
             kwargs["factor"] = 4
+        if "psf_sigma" in task.inputs:
+            kwargs["psf_sigma"] = SWEEP_PSF_SIGMA
         if self.reference.value is not None:
             kwargs["reference"] = plane_of(self.reference.value, self.viewer)[0]
         return kwargs

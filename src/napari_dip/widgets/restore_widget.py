@@ -180,9 +180,9 @@ class RestoreWidget(FitControls, Container):
         factor = kwargs.get("factor", 1)
         placeholder = image
         if factor > 1:  # nearest-neighbour up-scaling of the (last two) spatial axes
-            spatial = (-3, -2) if src.rgb else (-2, -1)
-            for ax in spatial:
-                placeholder = np.repeat(placeholder, factor, axis=ax)
+            from napari_dip.core.data import repeat_pixels
+
+            placeholder = repeat_pixels(image, factor, (-3, -2) if src.rgb else (-2, -1))
         name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
         params.update(source=src.name, plane=list(index), level=level, mask_layer=getattr(self.mask.value, "name", None),

@@ -14,6 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..data import repeat_pixels
 from ..memory import tile_boxes, tile_weights
 from .loop import FitHistory, Snapshot, fit
 from .plan import Plan, plan_fit
@@ -39,7 +40,7 @@ class Canvas:
             s = job.scale
             plane_out = (x.shape[0], *x.shape[1:-2], x.shape[-2] * s, x.shape[-1] * s)
             self.acc, self.wsum = np.zeros(plane_out), np.zeros(plane_out[-2:])
-            self.cur = np.repeat(np.repeat(x, s, axis=-2), s, axis=-1).astype(np.float64)
+            self.cur = repeat_pixels(x, s, (-2, -1)).astype(np.float64)
 
     def show(self, preview: np.ndarray, box_out: tuple | None, weight: np.ndarray | None, done: bool) -> None:
         """Put a fit's preview ``(C, *spatial)`` in [0, 1] into the output."""
@@ -63,9 +64,7 @@ def initial_output(job) -> np.ndarray:
     """The output before any fit: the input (up-scaled by repetition for super-resolution)."""
     out = np.array(job.image, copy=True)
     if job.scale > 1:
-        spatial = [i for i in range(out.ndim) if i != job.codec.channel_axis][-2:]
-        for ax in spatial:
-            out = np.repeat(out, job.scale, axis=ax)
+        out = repeat_pixels(out, job.scale, [i for i in range(out.ndim) if i != job.codec.channel_axis][-2:])
     return out
 
 
