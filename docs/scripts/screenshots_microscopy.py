@@ -41,7 +41,7 @@ def main(iterations: int = 150) -> None:
     widget.early_stop.value = False
     widget.schedule_estimate()
     t0 = time.time()
-    while not widget.estimate.value.startswith("estimate") and time.time() - t0 < 120:
+    while not widget.estimate.value.startswith("about") and time.time() - t0 < 120:
         app.processEvents()
         time.sleep(0.05)
     settle(app)
@@ -51,7 +51,7 @@ def main(iterations: int = 150) -> None:
     out = viewer.layers["cell time-lapse (counts) [DIP denoise]"]
     for layer in viewer.layers:
         layer.visible = layer in (src, out)
-    viewer.grid.enabled = True
+    viewer.canvas.grid.enabled = True
     viewer.dims.set_current_step(0, 2)
     viewer.reset_view()
     settle(app)

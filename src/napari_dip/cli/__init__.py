@@ -1,4 +1,4 @@
-"""Command line: ``napari-dip demo | restore | probe | sweep | devices``.
+"""Command line: ``napari-dip demo | restore | batch | probe | sweep | devices``.
 
 Every subcommand drives the same generators as the napari widgets
 (:func:`napari_dip.iter_restore`), with a terminal progress bar. Task choices

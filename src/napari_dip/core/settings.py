@@ -43,7 +43,8 @@ class Settings:
     ema: float = option(0.99, "weight of the moving average of outputs (output='ema')")
     output: str = option("ema", "image shown and returned: ema (average), last or best (lowest loss)",
                          ("ema", "last", "best"))
-    precision: str = option("auto", "auto (bf16 autocast on CPU and CUDA), bf16 or fp32", ("auto", "bf16", "fp32"))
+    precision: str = option("auto", "auto (bf16 autocast on CUDA, and for 2D fits on CPUs with native bf16; fp32 "
+                                     "elsewhere), bf16 or fp32", ("auto", "bf16", "fp32"))
     # --- stopping ----------------------------------------------------------------------------
     early_stop: bool | None = option(None, "stop by itself when the output variance stops falling "
                                            "(None: the task's default)", (True, False, None))

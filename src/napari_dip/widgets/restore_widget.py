@@ -156,7 +156,7 @@ class RestoreWidget(FitControls, Container):
 
         def shown(est):
             if not self.closed and self._estimate_token is token:
-                self.estimate.value = "estimate: " + est.text()
+                self.estimate.value = est.text()
 
         self._estimate_call = start_call(estimate_run, image, task, **kwargs, on_result=shown,
                                          on_error=lambda e: setattr(self.estimate, "value", f"estimate failed: {e}"))
@@ -220,7 +220,9 @@ class RestoreWidget(FitControls, Container):
         if snap.metrics:
             text += " · " + ", ".join(f"{k} {v:.3g}" for k, v in snap.metrics.items())
         self.status.value = text
-        self.plot.add(snap.iteration, snap.loss, snap.metrics.get("psnr"))
+        # one x axis for the whole run: the fits of a stack's planes (and tiles) follow each other
+        fits_before = (snap.plane_number - 1) * snap.n_tiles + snap.tile_number - 1
+        self.plot.add(fits_before * snap.total + snap.iteration, snap.loss, snap.metrics.get("psnr"))
         if self._run.get("keep"):
             self._run["snapshots"].append((snap.iteration, snap.preview))
         meta = layer.metadata.setdefault(META_KEY, {})
