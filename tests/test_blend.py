@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from napari_dip import blend, iter_blend
 from napari_dip.baselines import soft_mask

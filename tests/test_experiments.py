@@ -18,15 +18,7 @@ from napari_dip.sample_data import add_gaussian_noise, camera
 PROBE = dict(width=16, depth=3, input_depth=8, precision="fp32")
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Keep fits on one thread (the machine is shared); restore torch's setting afterwards."""
-    import torch
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest: one torch thread, restored afterwards
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,9 @@ Every fit here is tiny (planes of at most 32 x 32, at most 200 iterations, width
 <= 16): the tests check plumbing and direction of effect, not final quality.
 """
 
-import time
 
 import numpy as np
 import pytest
-import torch
 
 from napari_dip import estimate_memory, iter_restore, restore
 from napari_dip.core.data import ImageCodec, anscombe, inverse_anscombe
