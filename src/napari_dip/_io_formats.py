@@ -147,3 +147,20 @@ def write_ome(tmp: Path, data, axes, sizes, units, payload) -> None:
     tifffile.imwrite(tmp, data, ome=True, photometric="rgb" if rgb else "minisblack", planarconfig=contig,
                      metadata=md)
 
+
+def json_default(obj: Any) -> Any:
+    """JSON for what the settings may hold: numpy scalars and arrays, tuples, sets, paths, dtypes."""
+    if isinstance(obj, (np.generic, np.ndarray)):
+        return obj.tolist()
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    return str(obj)  # paths, dtypes, enums, units
+
+
+def versions() -> dict:
+    """The versions that wrote a file (for its sidecar)."""
+    import tifffile
+
+    from napari_dip import __version__
+
+    return {"napari_dip": __version__, "tifffile": tifffile.__version__, "numpy": np.__version__}

@@ -25,7 +25,6 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -233,7 +232,7 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     scale, units = _calibration(axes, scale, units, like)
     if settings is not None and not isinstance(settings, dict):
         raise ValueError(f"settings must be a dict of JSON-able values, not {type(settings).__name__}")
-    payload = None if settings is None else json.dumps(settings, default=_json_default)
+    payload = None if settings is None else json.dumps(settings, default=_f.json_default)
     if kind == "tiff":
         ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (like is not None and like.format == "ome-tiff")
         fmt = "ome-tiff" if ome or not _f.fits_imagej(data, axes) else "imagej-tiff"
@@ -247,7 +246,7 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         doc = {"napari_dip": None if payload is None else json.loads(payload),
                "image": {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
                          "dtype": str(data.dtype), "scale": scale, "units": units},
-               "written_by": _versions()}
+               "written_by": _f.versions()}
         with _atomic(sidecar_path(path)) as tmp:
             tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
@@ -288,19 +287,3 @@ def _atomic(path: Path):
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, (np.generic, np.ndarray)):
-        return obj.tolist()
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    return str(obj)  # paths, dtypes, enums, units
-
-
-def _versions() -> dict:
-    import tifffile
-
-    from napari_dip import __version__
-
-    return {"napari_dip": __version__, "tifffile": tifffile.__version__, "numpy": np.__version__}

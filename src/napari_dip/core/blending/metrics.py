@@ -23,92 +23,14 @@ Conventions shared by all metrics:
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import ndimage as ndi
-from skimage.color import rgb2gray
 from skimage.metrics import structural_similarity
 
-from .regions import as_image, as_mask, transition_region
+from .measure import check_images, gradients, metric_region
+from .regions import as_mask
 
 __all__ = ["gff", "gfp", "bsi", "masked_ssim", "gradients"]
-
-
-def _grey(image: NDArray[np.floating]) -> NDArray[np.float64]:
-    """One grey channel: luminance for RGB, channel mean otherwise."""
-    image = image.astype(np.float64, copy=False)
-    if image.ndim == 2:
-        return image
-    if image.shape[-1] == 3:
-        return rgb2gray(image)
-    return image.mean(axis=-1)
-
-
-def gradients(image: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Sobel gradient magnitude and direction of an image's grey channel.
-
-    Parameters
-    ----------
-    image : (H, W) or (H, W, C) array_like
-        Image; colour is reduced to grey as described in the module docstring.
-
-    Returns
-    -------
-    magnitude : (H, W) ndarray
-        ``G = sqrt(gx^2 + gy^2)`` with ``gx = sobel(x, axis=1) / 8`` and
-        ``gy = sobel(x, axis=0) / 8``.
-    direction : (H, W) ndarray
-        ``theta = atan2(gy, gx)`` in radians (0 where the gradient is 0).
-    """
-    grey = _grey(as_image(image, "image", check_range=False))
-    gx = ndi.sobel(grey, axis=1, mode="reflect") / 8.0
-    gy = ndi.sobel(grey, axis=0, mode="reflect") / 8.0
-    return np.hypot(gx, gy), np.arctan2(gy, gx)
-
-
-def _check_images(**images: ArrayLike | None) -> dict[str, NDArray[np.floating]]:
-    checked: dict[str, NDArray[np.floating]] = {}
-    ref_name, ref_shape = None, None
-    for name, img in images.items():
-        if img is None:
-            continue
-        arr = as_image(img, name, check_range=False)
-        if ref_shape is None:
-            ref_name, ref_shape = name, arr.shape
-        elif arr.shape != ref_shape:
-            raise ValueError(
-                f"{name} shape {arr.shape} does not match {ref_name} shape {ref_shape}; all images "
-                "must have the same (H, W) or (H, W, C) shape."
-            )
-        checked[name] = arr
-    return checked
-
-
-def _region(
-    shape: tuple[int, ...],
-    mask: ArrayLike | None,
-    region: ArrayLike | None,
-    width: float | None,
-    *,
-    required: bool,
-) -> NDArray[np.bool_] | None:
-    """Resolve the averaging region: ``region`` if given, else the band of ``mask``."""
-    if region is not None:
-        reg = as_mask(region, shape, name="region")
-    elif mask is not None:
-        reg = transition_region(as_mask(mask, shape), width=width)
-    elif required:
-        raise ValueError(
-            "give either mask= (the transition region is derived from it) or region= "
-            "(an (H, W) boolean map of Omega_T)."
-        )
-    else:
-        return None
-    if not reg.any():
-        raise ValueError(
-            "the averaging region is empty (a mask that is empty or covers the whole image has no "
-            "boundary); give a mask with a boundary or a non-empty region."
-        )
-    return reg
 
 
 def gff(
@@ -162,8 +84,8 @@ def gff(
     float
         GFF in ``[0, 1]``.
     """
-    imgs = _check_images(fused=fused, foreground=foreground, background=background)
-    reg = _region(imgs["fused"].shape, mask, region, width, required=True)
+    imgs = check_images(fused=fused, foreground=foreground, background=background)
+    reg = metric_region(imgs["fused"].shape, mask, region, width, required=True)
     g_f, t_f = gradients(imgs["fused"])
     g_a, t_a = gradients(imgs["foreground"])
     g_b, t_b = gradients(imgs["background"])
@@ -212,11 +134,11 @@ def gfp(
     float
         GFP (non-negative).
     """
-    imgs = _check_images(fused=fused, foreground=foreground, background=background)
+    imgs = check_images(fused=fused, foreground=foreground, background=background)
     shape = imgs["fused"].shape
     if mask is not None:
         as_mask(mask, shape)
-    reg = _region(shape, None, region, None, required=False)
+    reg = metric_region(shape, None, region, None, required=False)
     g_f, _ = gradients(imgs["fused"])
     g_a, _ = gradients(imgs["foreground"])
     g_b, _ = gradients(imgs["background"])
@@ -271,8 +193,8 @@ def bsi(
     float
         BSI.
     """
-    imgs = _check_images(fused=fused, foreground=foreground, background=background)
-    reg = _region(imgs["fused"].shape, mask, region, width, required=True)
+    imgs = check_images(fused=fused, foreground=foreground, background=background)
+    reg = metric_region(imgs["fused"].shape, mask, region, width, required=True)
     g_f, _ = gradients(imgs["fused"])
     delta = np.abs(g_f - ndi.gaussian_filter(g_f, sigma, mode="reflect"))
     return float((1.0 / (delta + eps))[reg].mean())
@@ -314,9 +236,9 @@ def masked_ssim(
     float
         Mean SSIM over the region (1 for identical images).
     """
-    imgs = _check_images(fused=fused, background=background)
+    imgs = check_images(fused=fused, background=background)
     f, b = imgs["fused"].astype(np.float64), imgs["background"].astype(np.float64)
-    reg = _region(f.shape, None, region, None, required=True)
+    reg = metric_region(f.shape, None, region, None, required=True)
     channel_axis = -1 if f.ndim == 3 else None
     _, smap = structural_similarity(f, b, data_range=data_range, channel_axis=channel_axis, full=True, **kwargs)
     if smap.ndim == 3:
