@@ -39,8 +39,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- blend:start -->", "<!-- blend:end -->"
-METHODS = ("Alpha", "Laplacian", "Poisson", "DIP (ours)")
-PAIRS = ("cat_rocket", "cup_brick")
+METHODS = ("Alpha", "Laplacian", "Poisson", "DIP (ours)", "DIP, Poisson input")
+PAIRS = ("cat_rocket", "cup_brick", "cat_grass", "face_tissue")
 
 
 def as_float(image: np.ndarray) -> np.ndarray:
@@ -66,6 +66,10 @@ def run_methods(fg: np.ndarray, bg: np.ndarray, mask: np.ndarray, *, iterations:
     result = blend(fg, bg, mask, channel_axis=-1 if bg.ndim == 3 else None, iterations=iterations,
                    seed=seed, device=device)
     out["DIP (ours)"] = (as_float(result.image), time.perf_counter() - t0, result.config)
+    t0 = time.perf_counter()
+    result = blend(fg, bg, mask, channel_axis=-1 if bg.ndim == 3 else None, iterations=iterations,
+                   seed=seed, device=device, fill_input=True)
+    out["DIP, Poisson input"] = (as_float(result.image), time.perf_counter() - t0, {})
     return out
 
 
@@ -156,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--image", type=Path, default=ROOT / "docs" / "images" / "blend_comparison.png")
     parser.add_argument("--no-write", action="store_true", help="only print the table")
+    parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=PAIRS)
     args = parser.parse_args(argv)
 
     import torch
@@ -168,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     device = str(pick_device(args.device))
     command = "python benchmarks/blend.py " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     sections, panels, dip_config = [], [], {}
-    for pair in PAIRS:
+    for pair in args.pairs:
         fg_u8, bg_u8, mask = blend_pair(pair, args.size)
         fg, bg = as_float(fg_u8), as_float(bg_u8)
         region = transition_region(mask)

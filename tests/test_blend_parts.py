@@ -334,3 +334,19 @@ def test_blend_loss_autocast_and_validation(images) -> None:
         bl.BlendLoss(fg, bg[:, :1], hard, iterations=10)
     with pytest.raises(ValueError, match="output must be"):
         loss(noise[..., :-1], 0)
+
+
+def test_identical_images_are_a_zero_of_the_loss(images) -> None:
+    """Blending a background into itself: the background is the answer (every term 0), the perturbed one is not."""
+    _, bg, noise, hard = images
+    soft = bl.gaussian_blur(hard, 2.0)
+    loss = bl.BlendLoss(bg, bg, soft, iterations=100, dir_eps=1e-8)
+    shifted = (bg + 0.05 * noise).requires_grad_(True)
+    value = loss(shifted, 50)
+    value.backward()
+    assert value.item() > 1e-3
+    for t in (0, 50, 100):  # (no gradient check at the zero: the L1 terms' subgradient there is a sign)
+        assert loss(bg, t).item() < 1e-6, t
+    with torch.no_grad():  # a gradient step from the perturbed image lowers the loss
+        stepped = shifted - 1e-3 * shifted.grad / shifted.grad.abs().max()
+    assert loss(stepped, 50).item() < value.item()

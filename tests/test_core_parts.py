@@ -64,6 +64,46 @@ def test_variance_stop_fires_after_patience():
     assert vs.should_stop(t)
 
 
+#: position of a fill that moves by 0.01 / (1 + k/20)**2 at step k: over a window of 50 steps it moves
+#: about 0.5 / (1 + k/20)**2, which falls below 2e-3 near k = 300
+_PATH = np.concatenate([[0.0], np.cumsum(0.01 / (1 + np.arange(3000) / 20) ** 2)])
+
+
+def _settling(t, late=0):
+    """A 1x1x4x4 image whose top half (the filled region) follows ``_PATH`` from iteration ``late`` on."""
+    img = torch.zeros(1, 1, 4, 4)
+    img[..., :2, :] = float(_PATH[max(0, t - late)])
+    return img
+
+
+def _region():
+    region = torch.zeros(1, 1, 4, 4)
+    region[..., :2, :] = 1
+    return region
+
+
+def test_change_stop_fires_once_the_filled_region_settles():
+    cs = stopping.ChangeStop(_region(), window=50, patience=100, tol=2e-3, warmup=0)
+    fired = next((t + 1 for t in range(3000) if cs.update(_settling(t), t) or cs.should_stop(t)), None)
+    assert fired is not None and 300 <= fired <= 500, fired
+    assert float(cs.change) < 2e-3
+
+
+def test_change_stop_waits_while_the_fill_still_moves_and_ignores_the_rest():
+    cs = stopping.ChangeStop(_region(), window=50, patience=100, tol=2e-3, warmup=300)
+    late = 1000
+    for t in range(late + 300):  # settled at the start, then the fill starts moving at `late`
+        img = _settling(t, late=late)
+        img[..., 2:, :] = 0.0 if t < late else float(t % 7) / 7  # outside the region: ignored
+        cs.update(img, t)
+        if t == late - 1:
+            assert cs.should_stop(t)  # settled (the warm-up is the guard against an early plateau)
+        if late + 50 <= t:  # once a window has seen it move, no stop while it moves more than tol
+            assert not cs.should_stop(t), t
+    with pytest.raises(ValueError, match="stop_tol"):
+        stopping.ChangeStop(_region(), tol=0)
+
+
 def test_backtracker_restores_weights_and_optimizer_and_lowers_lr():
     net = torch.nn.Linear(2, 1)
     opt = torch.optim.Adam(net.parameters(), lr=0.1)

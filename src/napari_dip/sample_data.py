@@ -157,6 +157,10 @@ BLEND_PAIRS: dict[str, dict] = {
                        bg_box=(0, 360, 0, 360), centre=(0.57, 0.5), radii=(0.3, 0.36), grey=False),
     "cup_brick": dict(foreground="coffee", fg_box=(0, 300, 140, 440), background="brick",
                       bg_box=(0, 512, 0, 512), centre=(0.38, 0.5), radii=(0.3, 0.42), grey=True),
+    "cat_grass": dict(foreground="chelsea", fg_box=(0, 300, 95, 395), background="grass",
+                      bg_box=(0, 512, 0, 512), centre=(0.57, 0.5), radii=(0.3, 0.36), grey=True),
+    "face_tissue": dict(foreground="astronaut", fg_box=(0, 260, 130, 390), background="immunohistochemistry",
+                        bg_box=(0, 512, 0, 512), centre=(0.45, 0.5), radii=(0.34, 0.26), grey=False),
 }
 
 
@@ -175,10 +179,13 @@ def blend_pair(name: str = "cat_rocket", size: int = SIZE) -> tuple[np.ndarray, 
 
     Parameters
     ----------
-    name : {"cat_rocket", "cup_brick"}
+    name : {"cat_rocket", "cup_brick", "cat_grass", "face_tissue"}
         ``"cat_rocket"``: Chelsea the cat's face pasted into the evening sky of
         scikit-image's ``rocket`` (RGB). ``"cup_brick"``: the top of the
         ``coffee`` cup pasted onto the ``brick`` wall (grey, directional texture).
+        ``"cat_grass"``: the cat's face on ``grass`` (grey, isotropic texture).
+        ``"face_tissue"``: the ``astronaut``'s face on the ``immunohistochemistry``
+        tissue (RGB).
     size : int
         Side of the square images.
 

@@ -46,10 +46,15 @@ class Settings:
     precision: str = option("auto", "auto (bf16 autocast on CUDA, and for 2D fits on CPUs with native bf16; fp32 "
                                      "elsewhere), bf16 or fp32", ("auto", "bf16", "fp32"))
     # --- stopping ----------------------------------------------------------------------------
-    early_stop: bool | None = option(None, "stop by itself when the output variance stops falling "
-                                           "(None: the task's default)", (True, False, None))
-    window: int = option(50, "early stop: window of the moving variance (iterations)")
-    patience: int = option(100, "early stop: iterations without a lower variance before stopping")
+    early_stop: bool | None = option(None, "stop by itself: noisy data when the output variance stops falling, "
+                                           "the others when the filled image stops changing (None: the "
+                                           "task's default)", (True, False, None))
+    window: int = option(50, "automatic stop: window of the moving variance, or of the change (iterations)")
+    patience: int = option(100, "automatic stop: iterations without a lower variance, or below stop_tol, "
+                                "before stopping")
+    stop_tol: float = option(1e-3, "automatic stop (inpaint, reconstruct, super-resolution): RMS change of the "
+                                   "filled pixels over a window, as a fraction of the range, below which they "
+                                   "count as settled")
     backtrack: bool | None = option(None, "roll back to a checkpoint when the loss jumps (None: the preset's)",
                                     (True, False, None))
     # --- loss --------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ class BlendSettings(Settings):
 
 #: The shared options :func:`blend` takes (the others concern restoration only).
 ACCEPTED = ("width", "depth", "input_depth", "lr", "reg_noise_std", "ema", "output", "early_stop", "window",
-            "patience", "preview_every", "precision", "seed")
+            "patience", "preview_every", "precision", "seed", "fill_input")
 
 
 def blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
@@ -221,6 +221,15 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
     task, dev = tasks.get("blend"), pick_device(device)
     fit = sizing.resolve(task, s, dev, {}, iterations=iterations)
     extras = {"foreground": a, "alpha": np.ascontiguousarray(alpha, dtype=np.float32)}
-    job = Job(bg, task, {}, codec, 2, "plane", [()], [()], None, 1, s, fit, dev, int(seed), fit.iterations,
+    inputs = {"start": _poisson_start(a, b, inside)} if fit.fill_input else {}
+    job = Job(bg, task, inputs, codec, 2, "plane", [()], [()], None, 1, s, fit, dev, int(seed), fit.iterations,
               tuple(bg.shape), None, 0, 0, 0, extras=extras)
     return job
+
+
+def _poisson_start(a: np.ndarray, b: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The Poisson composite of encoded ``(C, H, W)`` images: the input channels of ``fill_input``."""
+    from .poisson import poisson_blend
+
+    out = poisson_blend(np.moveaxis(a, 0, -1), np.moveaxis(b, 0, -1), inside)
+    return np.ascontiguousarray(np.clip(np.moveaxis(out, -1, 0), 0, 1), dtype=np.float32)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..devices import autocast_for
-from .stopping import EMA, Backtracker, VarianceStop
+from .stopping import EMA, Backtracker, ChangeStop, VarianceStop
 
 OUTPUTS = ("ema", "last", "best")
 
@@ -92,7 +92,7 @@ def fit(
     param_noise_std: float = 0.0,
     ema: float = 0.99,
     output: str = "ema",
-    early_stop: VarianceStop | None = None,
+    early_stop: VarianceStop | ChangeStop | None = None,
     backtrack: Backtracker | None = None,
     finalize: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
     preview_every: int = 10,
@@ -154,13 +154,13 @@ def fit(
         if backtrack is not None:
             backtrack.check(chunk[-1], t, net, optimizer)
         reason = "iterations" if n == iterations else (
-            "early_stop" if early_stop is not None and early_stop.should_stop(t) else None)
+            early_stop.reason if early_stop is not None and early_stop.should_stop(t) else None)
         elapsed = time.perf_counter() - start
         if reason is None:
             yield Snapshot(n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed)
             continue
         image, history.stopped_at = outputs.current(), n
-        if reason == "early_stop" and early_stop.selected is not None:
+        if reason not in (None, "iterations") and early_stop.selected is not None:
             image = early_stop.selected  # the image of the lowest-variance iteration
             history.stopped_at = int(early_stop.best_iter) + 1
         history.stop_reason, history.optimizer_state = reason, optimizer.state_dict()

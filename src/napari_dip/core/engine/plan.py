@@ -56,7 +56,7 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     if warm is None:
         net = net.to(dev)
     config = _config(job, net, spec, note, input_depth, missing, iterations)
-    return Plan(net, z, loss_fn, finalize, _loop_kwargs(job, iterations), config, spec)
+    return Plan(net, z, loss_fn, finalize, _loop_kwargs(job, ctx, iterations), config, spec)
 
 
 def _finalizer(crop: tuple, y_keep, known_t) -> Callable:
@@ -91,13 +91,13 @@ def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Pl
     return z.to(job.device)
 
 
-def _loop_kwargs(job, iterations: int) -> dict:
-    from .stopping import Backtracker, VarianceStop
+def _loop_kwargs(job, ctx: FitContext, iterations: int) -> dict:
+    from .stopping import Backtracker
 
     fit, s = job.fit, job.settings
     return dict(iterations=iterations, lr=fit.lr, reg_noise_std=fit.reg_noise_std,
                 param_noise_std=float(s.param_noise_std), ema=s.ema, output=s.output,
-                early_stop=VarianceStop(window=s.window, patience=s.patience) if fit.early_stop else None,
+                early_stop=job.task.stop_rule(ctx) if fit.early_stop else None,
                 backtrack=Backtracker() if fit.backtrack else None,
                 preview_every=max(1, int(s.preview_every)), precision=s.precision, seed=job.seed)
 
@@ -112,7 +112,7 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
         "network": {"arch": fit.arch, **spec, "parameters": net.n_parameters, "depth_note": note},
         "input": fit.input_kind, "input_depth": input_depth, "fill_input": fit.fill_input,
         "missing_depth": fit.missing_depth, "loss": fit.loss, "tv_weight": s.tv_weight,
-        "early_stop": fit.early_stop, "window": s.window, "patience": s.patience, "backtrack": fit.backtrack,
+        "early_stop": fit.early_stop, "window": s.window, "patience": s.patience, "stop_tol": s.stop_tol, "backtrack": fit.backtrack,
         "keep_known": fit.keep_known, "missing_pixels": int(missing.sum()),
         "shape": list(job.image.shape), "dtype": str(job.image.dtype), "value_range": [codec.lo, codec.hi],
         "lr": fit.lr, "reg_noise_std": fit.reg_noise_std, "param_noise_std": s.param_noise_std, "ema": s.ema,

@@ -8,8 +8,9 @@ import numpy as np
 
 from .loop import FitHistory
 
-#: Why a fit ended: its iteration budget, or the automatic stop.
-REASONS = ("iterations", "early_stop")
+#: Why a fit ended: its iteration budget, the automatic stop on the output variance (noisy data), or the
+#: automatic stop when the filled image stopped changing (inpaint, reconstruct, super-resolution).
+REASONS = ("iterations", "early_stop", "converged")
 
 
 @dataclass

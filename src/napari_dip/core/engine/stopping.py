@@ -66,6 +66,8 @@ class VarianceStop:
     former (-4.4 dB).
     """
 
+    reason = "early_stop"
+
     def __init__(self, window: int = 50, patience: int = 100, warmup: int | None = None):
         self.alpha = 1.0 / max(1, window)
         self.patience = patience
@@ -101,6 +103,63 @@ class VarianceStop:
         if self.best_iter is None or t < self.warmup + self.patience:
             return False
         return t - int(self.best_iter) >= self.patience
+
+
+class ChangeStop:
+    """Stop when the image being filled has stopped settling (tasks with no noise to overfit).
+
+    Inpainting, reconstruction and super-resolution fit the observed pixels
+    almost exactly, so the output variance (:class:`VarianceStop`) has no rise
+    to detect; what matters is the part the network invents (the missing
+    pixels, the detail above the observed resolution). Every ``window``
+    iterations the shown image ``keep`` (the moving average) is compared with
+    the one ``window`` iterations earlier: ``change`` is the root-mean-square
+    difference over ``region`` (1 where the network fills; None: everywhere),
+    in units of the image's range. It falls while the fill takes shape, then
+    levels off at the slow wander that the input noise keeps up. The rule
+    fires (not before ``warmup``) when ``change`` has stayed below ``tol`` for
+    ``patience`` iterations, or has not fallen by ``plateau`` (a fraction) below
+    its lowest value for ``patience`` iterations: the fill has stopped settling
+    (a fill that starts moving again, to twice its lowest change, restarts the count).
+    One subtraction and one host read every ``window`` iterations.
+    """
+
+    reason = "converged"
+
+    def __init__(self, region: torch.Tensor | None = None, *, window: int = 50, patience: int = 100,
+                 tol: float = 1e-3, plateau: float = 0.1, warmup: int = 300):
+        if tol <= 0:
+            raise ValueError(f"stop_tol must be positive, got {tol}")
+        self.region, self.window, self.tol, self.plateau = region, max(1, window), tol, plateau
+        self.patience, self.warmup = patience, warmup
+        self.ref: torch.Tensor | None = None
+        self.change: float | None = None
+        self.lowest, self.lowest_at, self.quiet_since = float("inf"), 0, None
+        self.selected = None  # the current image is returned
+
+    def update(self, x: torch.Tensor, t: int, keep: torch.Tensor | None = None) -> None:
+        if (t + 1) % self.window:
+            return
+        image = (x if keep is None else keep).detach().float()
+        if self.ref is not None:
+            d2 = (image - self.ref) ** 2
+            if self.region is not None:
+                d2 = (d2 * self.region).sum() / (self.region.sum() * d2.shape[1]).clamp_min(1)
+            self.change = float(d2.mean().sqrt())
+            # a new low, or the fill moving again (twice its low): count the plateau from here
+            if self.change < self.lowest * (1 - self.plateau) or self.change > 2 * self.lowest:
+                self.lowest, self.lowest_at = self.change, t + 1
+            below = self.change < self.tol
+            self.quiet_since = (self.quiet_since or t + 1 - self.window) if below else None
+        self.ref = image.clone()
+
+    def should_stop(self, t: int) -> bool:
+        """Has the filled image stayed below ``tol``, or stopped settling, for ``patience`` iterations?"""
+        n = t + 1
+        if self.change is None or n < self.warmup:
+            return False
+        settled = self.quiet_since is not None and n - self.quiet_since >= self.patience
+        return settled or n - self.lowest_at >= self.patience
 
 
 @dataclass

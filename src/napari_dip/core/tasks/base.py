@@ -90,6 +90,13 @@ class FitData:
     extras: dict = field(default_factory=dict)
 
 
+def variance_stop(ctx: FitContext):
+    """The stop of noisy data: the output variance stops falling (:class:`~..engine.stopping.VarianceStop`)."""
+    from ..engine.stopping import VarianceStop
+
+    return VarianceStop(window=ctx.settings.window, patience=ctx.settings.patience)
+
+
 class Task:
     """Base class of the tasks in the registry (``core/tasks/<name>.py``)."""
 
@@ -157,6 +164,27 @@ class Task:
     def initial_estimate(self, y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
         """The classical estimate fed as input channels (``fill_input``), ``(C, *out_spatial)`` in [0, 1]."""
         return y
+
+    # --- stopping -------------------------------------------------------------------------
+    def stop_rule(self, ctx: FitContext):
+        """The automatic stop (when ``early_stop`` is on). Default: the filled image stopped changing.
+
+        Tasks whose data carry noise the network would end up fitting override
+        this with :func:`variance_stop`.
+        """
+        from ..engine.stopping import ChangeStop
+
+        s = ctx.settings
+        return ChangeStop(self.fill_region(ctx), window=s.window, patience=s.patience, tol=s.stop_tol)
+
+    def fill_region(self, ctx: FitContext):
+        """Where the network invents the image, on the output grid (1) and where not (0): here the whole image."""
+        import torch
+
+        grid = [n * ctx.scale if i >= ctx.dims - 2 else n for i, n in enumerate(ctx.known.shape[2:])]
+        region = torch.zeros((1, 1, *grid), device=ctx.known.device)
+        region[(slice(None), slice(None), *ctx.crop)] = 1
+        return region
 
     # --- baselines ------------------------------------------------------------------------
     def baselines(self) -> dict[str, Callable]:

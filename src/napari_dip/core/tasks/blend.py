@@ -10,7 +10,7 @@ two images. It runs on the same driver as restoration
 
 from __future__ import annotations
 
-from .base import SKIP_4, Task, make_preset
+from .base import SKIP_4, Task, make_preset, variance_stop
 
 #: Iterations when ``iterations=None``: at the sizes napari users blend
 #: interactively (up to ~512 px) the loss has flattened well before this.
@@ -24,6 +24,9 @@ class Blend(Task):
     volume = False
     # the paper's blending network: 128/128/4 skip hourglass, bilinear (channels capped by ``width``)
     presets = {"blend": make_preset(SKIP_4, iterations=DEFAULT_ITERATIONS, reg_noise_std=1 / 30)}
+
+    def stop_rule(self, ctx):
+        return variance_stop(ctx)
 
     def check_inputs(self, inputs, *, nd, channels):
         return {}
@@ -49,6 +52,14 @@ class Blend(Task):
             return loss(out[index], t)
 
         return loss_fn
+
+    def initial_estimate(self, y, known, inputs):
+        """The Poisson composite (``fill_input``), reflect-padded like the background ``y``."""
+        import numpy as np
+
+        start = inputs["start"]
+        pads = [(0, 0)] + [(0, n - s) for n, s in zip(y.shape[1:], start.shape[1:])]
+        return np.pad(start, pads, mode="reflect")
 
     def baselines(self):
         from ..blending.poisson import poisson_blend

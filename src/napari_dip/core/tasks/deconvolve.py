@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import SKIP_4, Task, make_preset
+from .base import SKIP_4, Task, make_preset, variance_stop
 
 #: Richardson-Lucy iterations of the classical baseline (scikit-image's default is 50; 30 keeps noise down).
 RL_ITERATIONS = 30
@@ -26,6 +26,9 @@ class Deconvolve(Task):
     codec_transform = False
     presets = {"deconvolve": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
                                          early_stop=True, backtrack=True)}
+
+    def stop_rule(self, ctx):
+        return variance_stop(ctx)
 
     def check_inputs(self, inputs, *, nd, channels):
         from ..physics import gaussian_psf, normalized_psf

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import SKIP_4, Task, make_preset
+from .base import SKIP_4, Task, make_preset, variance_stop
 
 
 class Denoise(Task):
@@ -10,6 +10,9 @@ class Denoise(Task):
     # F16 denoising: 128/128/4 bilinear, noise(32), lr 0.01, 3000 its, reg 1/30, EMA 0.99
     presets = {"denoise": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
                                       early_stop=True, backtrack=True)}
+
+    def stop_rule(self, ctx):
+        return variance_stop(ctx)
 
     def operator(self, ctx):
         from ..physics import Identity

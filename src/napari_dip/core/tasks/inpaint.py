@@ -38,9 +38,10 @@ class Inpaint(Task):
     presets = {
         # kate text inpainting: 128/128/128 nearest, noise(32), lr 0.01, 6001 its, reg 0.03
         "inpaint": make_preset(dict(SKIP_4, channels_skip=128, upsample_mode="nearest"), iterations=6000,
-                               reg_noise_std=0.03),
+                               reg_noise_std=0.03, early_stop=True),
         # library large hole: depth 6, no skips, 5x5 down / 3x3 up, no 1x1 up; meshgrid input (report 002)
-        "hole": make_preset(HOLE_NETWORK, input="meshgrid", input_depth=2, iterations=3000, reg_noise_std=0.0),
+        "hole": make_preset(HOLE_NETWORK, input="meshgrid", input_depth=2, iterations=3000, reg_noise_std=0.0,
+                              early_stop=True),
     }
 
     def choose_preset(self, settings, missing_depth):
@@ -55,6 +56,9 @@ class Inpaint(Task):
         from ..physics import Mask
 
         return Mask(ctx.known)
+
+    def fill_region(self, ctx):
+        return super().fill_region(ctx) * (1 - ctx.known)
 
     def initial_estimate(self, y, known, inputs):
         return biharmonic_fill(y, known)

@@ -10,7 +10,8 @@ class Reconstruct(Inpaint):
     name = label = "reconstruct"
     # barbara 50% pixels: 128/128/4 bilinear, noise(32), reg 0.03 (lr 0.001 x 11000 its in the paper;
     # 0.01 x 3000 reaches the same level far sooner on the sizes napari users fit interactively)
-    presets = {"reconstruct": make_preset(SKIP_4, iterations=3000, reg_noise_std=0.03, backtrack=True)}
+    presets = {"reconstruct": make_preset(SKIP_4, iterations=3000, reg_noise_std=0.03, backtrack=True,
+                                                   early_stop=True)}
 
     def choose_preset(self, settings, missing_depth):
         return "reconstruct", "task default"

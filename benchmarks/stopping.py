@@ -1,0 +1,85 @@
+"""Replay the "filled image stopped changing" rule on recorded fixed runs (benchmarks/stop_traces.py).
+
+For every trace in ``benchmarks/traces/`` and every tolerance given, it finds
+the iteration where :class:`napari_dip.core.engine.stopping.ChangeStop` (the
+class itself, fed the recorded images) would have stopped, and reports the iterations and seconds it
+saves and the dB it costs against the whole fixed run. ``--write`` puts the
+table for the default tolerance into docs/benchmarks.md.
+
+    python benchmarks/stopping.py --tol 1e-3 2e-3 3e-3 5e-3
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from _common import command, machine, markdown_table, write_section
+from stop_traces import TRACES
+
+import torch
+
+from napari_dip import Settings
+from napari_dip.core.engine.stopping import ChangeStop
+
+
+def replay(trace, **rule) -> int:
+    """The iteration count at which ``ChangeStop(**rule)`` fires on ``trace`` (its last one if never)."""
+    images, region = trace["images"].astype(np.float32), trace["region"]
+    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a if a.ndim == 2 else np.moveaxis(a, -1, 0)))  # noqa
+    mask = to_t(region.astype(np.float32)).reshape(1, 1, *region.shape)
+    stop = ChangeStop(mask, **rule)
+    for n, image in zip(trace["iteration"], images):
+        x = to_t(image).reshape(1, -1, *region.shape)
+        stop.update(x, int(n) - 1)
+        if stop.should_stop(int(n) - 1):
+            return int(n)
+    return int(trace["iteration"][-1])
+
+
+def rows_for(tol: float, **rule) -> list[list]:
+    rows = []
+    for path in sorted(TRACES.glob("*.npz")):
+        tr = dict(np.load(path))
+        n = replay(tr, tol=tol, **rule)
+        i = int(np.searchsorted(tr["iteration"], n))
+        best = int(tr["psnr"].argmax())
+        cap = int(tr["iteration"][-1])
+        below = np.nonzero(tr["psnr"] < tr["psnr"][-1] - 0.2)[0]  # from `near` on it stays within 0.2 dB
+        near = int(tr["iteration"][below[-1] + 1 if len(below) else 0])
+        rows.append([path.stem, cap, float(tr["psnr"][-1]), near, f"{tr['psnr'][best]:.2f} (it {tr['iteration'][best]})",
+                     n, float(tr["psnr"][i]), float(tr["psnr"][i] - tr["psnr"][-1]), f"{cap / n:.1f}x",
+                     f"{tr['seconds'][i]:.0f} / {tr['seconds'][-1]:.0f}"])
+    return rows
+
+
+HEADER = ["trace", "fixed its", "PSNR fixed", "its until it stays within 0.2 dB of fixed", "best (clean-image oracle)", "stop it", "PSNR stop",
+          "stop - fixed (dB)", "fewer its", "seconds stop / fixed"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tol", type=float, nargs="+", default=[Settings().stop_tol])
+    parser.add_argument("--window", type=int, default=Settings().window)
+    parser.add_argument("--patience", type=int, default=Settings().patience)
+    parser.add_argument("--plateau", type=float, default=0.1)
+    parser.add_argument("--write", action="store_true", help="write the default tolerance's table to the docs")
+    args = parser.parse_args()
+    for tol in args.tol:
+        rows = rows_for(tol, window=args.window, patience=args.patience, plateau=args.plateau)
+        print(f"\ntol {tol:g}:\n" + markdown_table(HEADER, rows))
+        gains = [r[7] for r in rows]
+        print(f"mean dB {np.mean(gains):+.2f}, worst {min(gains):+.2f}")
+    if args.write:
+        rows = rows_for(Settings().stop_tol, window=args.window, patience=args.patience, plateau=args.plateau)
+        body = (f"## Automatic stop without noise (inpaint, reconstruct, super-resolution)\n\n"
+                f"The rule (`ChangeStop`): stop when the RMS change of the filled pixels between images "
+                f"{args.window} iterations apart has stayed below `stop_tol` = {Settings().stop_tol:g} of the "
+                f"range for {args.patience} iterations. Replayed exactly on fixed runs recorded by "
+                f"`benchmarks/stop_traces.py` (a fit's trajectory does not depend on its stop).\n\n"
+                f"Command: `{command()}`  \nMachine: {machine()}\n\n{markdown_table(HEADER, rows)}\n")
+        write_section("stop-change", body)
+
+
+if __name__ == "__main__":
+    main()
