@@ -1,16 +1,19 @@
 """Record long fixed runs of the tasks without noise to overfit, for choosing and checking their stopping rule.
 
 For each paper case (inpainting text and a hole, reconstruction from 50 %
-of the pixels, 4x super-resolution) it runs the default settings with the
+of the pixels, 4x super-resolution, and denoising for time_to_quality.py) it runs the default settings with the
 automatic stop *off* for ``--iterations`` and stores, every 10 iterations,
 the elapsed seconds, the PSNR against the clean image and the image itself
 (float, so the change between previews is not rounded to 8 bits) in
 ``benchmarks/traces/<case>-s<seed>.npz``. ``benchmarks/stopping.py`` replays
 the stopping rules on these traces: the trajectory of a fit does not depend
 on its stop, so where a rule would have stopped, and the PSNR there, are
-exact.
+exact. ``--notebook`` records the original notebooks' settings instead
+(width 128, the raw last output, no averaging) as ``<case>-notebook-...``
+traces, for ``benchmarks/time_to_quality.py``.
 
     python benchmarks/stop_traces.py --size 96 --iterations 3000 --seeds 0 1
+    python benchmarks/stop_traces.py --size 96 --iterations 3000 --notebook
 """
 
 from __future__ import annotations
@@ -32,15 +35,17 @@ def record(name, task, degraded, clean, kw, iterations, seed):
     deg = degraded.astype(np.float32) / 255.0
     ref = clean.astype(np.float32) / 255.0
     its, secs, scores, images = [], [], [], []
-    start = time.perf_counter()
+    start, scoring = time.perf_counter(), 0.0
     for snap in iter_restore(deg, task, iterations=iterations, seed=seed, early_stop=False,
                              preview_every=10, **kw):
         if snap.preview is None:
             continue
+        t = time.perf_counter()
         its.append(snap.iteration)
-        secs.append(time.perf_counter() - start)
+        secs.append(t - start - scoring)  # the fit's own time: the scoring below is not counted
         scores.append(psnr(ref, snap.preview, data_range=1.0))
         images.append(snap.preview.astype(np.float16))
+        scoring += time.perf_counter() - t
     missing = kw.get("mask")
     region = np.ones(ref.shape[:2], bool) if missing is None else np.asarray(missing, bool)
     return dict(iteration=np.array(its), seconds=np.array(secs), psnr=np.array(scores),
@@ -54,6 +59,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--only", nargs="*", default=None, help="case name prefixes to run")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--notebook", action="store_true", help="the notebooks' settings (width 128, last output)")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -62,10 +68,11 @@ def main() -> None:
     TRACES.mkdir(exist_ok=True)
     for seed in args.seeds:
         for name, task, degraded, clean, kw, notebook in cases(args.size, seed):
-            if task == "denoise" or (args.only and not any(name.startswith(o) for o in args.only)):
+            if args.only and not any(name.startswith(o) for o in args.only):
                 continue
-            trace = record(name, task, degraded, clean, kw, min(notebook, args.iterations), seed)
-            key = name.split()[0] + "-" + task
+            extra = dict(width=128, output="last") if args.notebook else {}
+            trace = record(name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed)
+            key = name.split()[0] + "-" + task + ("-notebook" if args.notebook else "")
             np.savez_compressed(TRACES / f"{key}-{args.size}-s{seed}.npz", task=task, **trace)
             print(f"{key} seed {seed}: {trace['iteration'][-1]} its in {trace['seconds'][-1]:.0f} s, "
                   f"final {trace['psnr'][-1]:.2f} dB, best {trace['psnr'].max():.2f} at "

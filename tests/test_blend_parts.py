@@ -350,3 +350,16 @@ def test_identical_images_are_a_zero_of_the_loss(images) -> None:
     with torch.no_grad():  # a gradient step from the perturbed image lowers the loss
         stepped = shifted - 1e-3 * shifted.grad / shifted.grad.abs().max()
     assert loss(stepped, 50).item() < value.item()
+
+
+def test_rank_methods_mean_rank_over_metrics() -> None:
+    from napari_dip.core.blending.compare import rank_methods
+
+    table = {"a": {"GFF": 0.9, "GFP": 0.9, "BSI": 9.0, "SSIM": 0.9},     # best on all four
+             "b": {"GFF": 0.5, "GFP": 0.8, "BSI": 1.0, "SSIM": 0.5},
+             "c": {"GFF": 0.5, "GFP": 0.1, "BSI": 5.0, "SSIM": 0.1}}
+    ranks = rank_methods(table)
+    assert ranks["a"] == 1.0
+    # b: GFF tie with c (2.5), GFP 2, BSI 3, SSIM 2 -> 2.375 ; c: 2.5, 3, 2, 3 -> 2.625
+    assert ranks["b"] == (2.5 + 2 + 3 + 2) / 4 and ranks["c"] == (2.5 + 3 + 2 + 3) / 4
+    assert rank_methods({}) == {}

@@ -56,7 +56,7 @@ def test_widget_has_the_contract(widget_and_viewer):
     assert widget.run_button.text == "Run" and widget.stop_button.text == "Stop"
     assert not widget.stop_button.enabled
     assert "cpu" in widget.device.choices
-    assert widget.table.column_headers == ("GFF", "GFP", "BSI", "SSIM") and widget.table.shape[0] == 0
+    assert widget.table.column_headers == ("GFF", "GFP", "BSI", "SSIM", "rank") and widget.table.shape[0] == 0
 
 
 def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_path):
@@ -92,13 +92,17 @@ def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_pa
 
     assert list(widget.table.row_headers) == ROWS
     values = np.array(widget.table.data.to_list(), dtype=float)
-    assert values.shape == (4, 4) and np.isfinite(values).all()
+    assert values.shape == (4, 5) and np.isfinite(values).all()
     assert set(meta["metrics"]) == {"GFF", "GFP", "BSI", "SSIM"}
+    # the rank column: mean rank over the four metrics (ranks 1..4 each), the best named in the status
+    ranks = values[:, 4]
+    assert np.isclose(ranks.sum(), 1 + 2 + 3 + 4) and ranks.min() >= 1 and ranks.max() <= 4
+    assert f"best mean rank: {ROWS[int(np.argmin(ranks))]}" in widget.status.value
 
     path = widget.save_csv(tmp_path / "metrics.csv")
     with open(path, newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["method", "GFF", "GFP", "BSI", "SSIM"]
+    assert rows[0] == ["method", "GFF", "GFP", "BSI", "SSIM", "rank"]
     assert [r[0] for r in rows[1:]] == ROWS
     np.testing.assert_allclose(np.array([r[1:] for r in rows[1:]], dtype=float), values, rtol=1e-3)
 
@@ -131,7 +135,7 @@ def test_rgb_float_images_and_a_subset_of_methods(widget_and_viewer, qtbot, monk
 
     widget.copy_button.clicked.emit()
     text = QApplication.clipboard().text()
-    assert text.splitlines()[0] == "method,GFF,GFP,BSI,SSIM" and len(text.splitlines()) == 3
+    assert text.splitlines()[0] == "method,GFF,GFP,BSI,SSIM,rank" and len(text.splitlines()) == 3
     assert infos
 
 

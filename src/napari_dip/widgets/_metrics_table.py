@@ -9,7 +9,7 @@ from typing import Any
 
 from napari.utils.notifications import show_error, show_info, show_warning
 
-from napari_dip.core.blending.compare import METRIC_COLUMNS
+from napari_dip.core.blending.compare import METRIC_COLUMNS, RANK_COLUMN, rank_methods
 
 
 class MetricsTable:
@@ -17,17 +17,23 @@ class MetricsTable:
 
     @staticmethod
     def _table_value(table: dict[str, dict[str, float]]) -> dict[str, Any]:
-        rows = list(table)
-        data = [[float(f"{table[r][c]:.4g}") for c in METRIC_COLUMNS] for r in rows]
-        return {"data": data, "index": rows, "columns": list(METRIC_COLUMNS)}
+        rows, ranks = list(table), rank_methods(table)
+        data = [[float(f"{table[r][c]:.4g}") for c in METRIC_COLUMNS] + [ranks[r]] for r in rows]
+        return {"data": data, "index": rows, "columns": [*METRIC_COLUMNS, RANK_COLUMN]}
+
+    def best_method(self) -> str | None:
+        """The method with the best (lowest) mean rank over the metrics, None before scoring."""
+        ranks = rank_methods(self.metrics)
+        return min(ranks, key=ranks.get) if ranks else None
 
     def csv_text(self) -> str:
-        """The metrics as CSV: a header ``method,GFF,GFP,BSI,SSIM`` and one row per method."""
+        """The metrics as CSV: a header ``method,GFF,GFP,BSI,SSIM,rank`` and one row per method."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["method", *METRIC_COLUMNS])
+        writer.writerow(["method", *METRIC_COLUMNS, RANK_COLUMN])
+        ranks = rank_methods(self.metrics)
         for method, row in self.metrics.items():
-            writer.writerow([method, *(f"{row[c]:.6g}" for c in METRIC_COLUMNS)])
+            writer.writerow([method, *(f"{row[c]:.6g}" for c in METRIC_COLUMNS), f"{ranks[method]:g}"])
         return buf.getvalue()
 
     def copy_table(self) -> None:

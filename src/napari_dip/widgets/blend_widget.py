@@ -19,14 +19,13 @@ from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label
 from napari.utils.notifications import show_error
 from qtpy.QtWidgets import QHeaderView
 
-from ._fit import FitControls
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
-from ._worker import start_call, start_fit
-from napari_dip.core.data import colour_channels
 from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
+from napari_dip.core.data import colour_channels
 
-from ._fit import compact, device_choices
+from ._fit import FitControls, compact, device_choices
+from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._metrics_table import MetricsTable
+from ._worker import start_call, start_fit
 
 DIP_LABEL = "DIP blend"
 
@@ -75,7 +74,8 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.metrics_label.tooltip = self.table.tooltip = (
             "GFF: gradient fusion factor, GFP: gradient fusion performance, BSI: boundary smoothness index, "
             "SSIM: structural similarity to the background; GFF, BSI and SSIM are averaged over the band "
-            "around the mask's edge, GFP over the whole image.")
+            "around the mask's edge, GFP over the whole image. All four: higher is better. rank: the "
+            "method's mean rank over the four (1 = best on every metric).")
         self.metrics_box = Container(widgets=[self.metrics_label, self.table, table_buttons], labels=False)
         self.native.layout().addWidget(self.metrics_box.native)
         self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -295,4 +295,6 @@ class BlendWidget(MetricsTable, FitControls, Container):
             return
         seconds = time.perf_counter() - self._run.get("started", time.perf_counter())
         stopped = "stopped by user" if self._stop.is_set() else "done"
-        self.status.value = f"{stopped}: {len(self.metrics)} result(s) scored in {seconds:.1f} s in all"
+        text = f"{stopped}: {len(self.metrics)} result(s) scored in {seconds:.1f} s in all"
+        best = self.best_method()
+        self.status.value = text + (f"; best mean rank: {best}" if best and len(self.metrics) > 1 else "")

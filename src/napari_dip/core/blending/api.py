@@ -83,7 +83,9 @@ def blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
         ``blend`` (12), ``aniso`` (18) (report 001, A3).
     **options
         :class:`BlendSettings`: the shared options in :data:`ACCEPTED` (``width``,
-        ``depth``, ``lr``, ``early_stop`` (off), ...) and the loss's own
+        ``depth``, ``lr``, ``early_stop`` (off), ``fill_input`` (``"auto"``:
+        on, the Poisson composite is fed as input channels; ``False``: the
+        report's fixed noise input only), ...) and the loss's own
         (``soft_iterations``, ``soft_sigma``, ``anneal_c``, ...).
 
     Returns

@@ -9,6 +9,8 @@ CLASSICAL = {"alpha": ("alpha blend", "alpha_blend"),
              "laplacian": ("Laplacian blend", "laplacian_blend"),
              "poisson": ("Poisson blend", "poisson_blend")}
 METRIC_COLUMNS = ("GFF", "GFP", "BSI", "SSIM")
+#: The rank column of the table: each method's mean rank over :data:`METRIC_COLUMNS` (1 = best).
+RANK_COLUMN = "rank"
 
 
 def value_range(*images: np.ndarray) -> tuple[float, float]:
@@ -72,3 +74,19 @@ def score(results: dict[str, np.ndarray], foreground: np.ndarray, background: np
         table[label] = {"GFF": gff(fused, fg, bg, mask), "GFP": gfp(fused, fg, bg, mask),
                         "BSI": bsi(fused, fg, bg, mask), "SSIM": masked_ssim(fused, bg, region)}
     return table
+
+
+def rank_methods(table: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each method's mean rank over GFF, GFP, BSI and SSIM (1 = the highest value, ties averaged).
+
+    All four metrics are higher-is-better (report 001, appendix A4), so the
+    method with the lowest mean rank is the one the metrics prefer overall;
+    the Blend widget shows this as its ``rank`` column.
+    """
+    from scipy.stats import rankdata
+
+    methods = list(table)
+    if not methods:
+        return {}
+    ranks = np.stack([rankdata([-table[m][c] for m in methods]) for c in METRIC_COLUMNS])
+    return {m: float(r) for m, r in zip(methods, ranks.mean(axis=0))}

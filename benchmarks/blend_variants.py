@@ -1,0 +1,107 @@
+"""Variants of DIP blending tried against Poisson blending at a small size (what was tried, what it gave).
+
+At ``--size`` px and ``--iterations`` iterations, on two pairs (a smooth sky and a
+textured brick wall behind the mask), side by side in one run:
+
+* ``noise``: the report's set-up (fixed noise input, ``fill_input=False``);
+* ``Poisson input``: the default (the Poisson composite as input channels);
+* ``Poisson input, skip 32``: the same with 32 skip channels per level instead of
+  the report's 4 (more of the input's detail can pass straight through);
+* ``... + mixed band target``: the blend-gradient term's target in the band is the
+  stronger of the two source gradients per pixel (as GFF scores it) instead of
+  report 001's ``alpha grad A + (1 - alpha) grad B`` (not an option of ``blend``:
+  patched here for the experiment).
+
+Prints a table and writes it between ``<!-- blend-variants:start/end -->`` in docs/blending.md.
+
+    python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+
+import numpy as np
+from _common import ROOT, command, machine, markdown_table, write_section
+
+PAIRS = ("cat_rocket", "cup_brick")
+
+
+def mixed_target(output, foreground, background, alpha_t, *, foreground_grad=None, background_grad=None):
+    """Blend-gradient term with the per-pixel stronger source gradient as the target."""
+    import torch
+
+    from napari_dip.core.blending.filters import image_gradients, l1_grad, transition_weight
+
+    fx, fy = image_gradients(output)
+    ax, ay = image_gradients(foreground) if foreground_grad is None else foreground_grad
+    bx, by = image_gradients(background) if background_grad is None else background_grad
+    pick = (ax.abs() + ay.abs()) >= (bx.abs() + by.abs())
+    tx, ty = torch.where(pick, ax, bx), torch.where(pick, ay, by)
+    return (transition_weight(alpha_t) * l1_grad(fx - tx, fy - ty)).mean()
+
+
+@contextlib.contextmanager
+def variant(skip: int | None, mixed: bool):
+    """Temporarily change the blend preset's skip channels and the band target."""
+    from napari_dip.core import tasks
+    from napari_dip.core.blending import loss
+
+    net = tasks.get("blend").presets["blend"]["network"]
+    old_skip, old_term = net["channels_skip"], loss.blend_grad_loss
+    net["channels_skip"] = skip or old_skip
+    loss.blend_grad_loss = mixed_target if mixed else old_term
+    try:
+        yield
+    finally:
+        net["channels_skip"], loss.blend_grad_loss = old_skip, old_term
+
+
+def score(x, fg, bg, region) -> list[float]:
+    from napari_dip.metrics import bsi, gff, gfp, masked_ssim
+
+    return [gff(x, fg, bg, region=region), gfp(x, fg, bg), bsi(x, region=region), masked_ssim(x, bg, region)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--iterations", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from napari_dip import blend
+    from napari_dip.baselines import poisson_blend
+    from napari_dip.metrics import transition_region
+    from napari_dip.sample_data import blend_pair
+
+    runs = {"noise": (dict(fill_input=False), None, False), "Poisson input": ({}, None, False),
+            "Poisson input, skip 32": ({}, 32, False), "Poisson input, skip 32 + mixed band target": ({}, 32, True)}
+    rows = []
+    for pair in PAIRS:
+        fg8, bg8, mask = blend_pair(pair, args.size)
+        fg, bg, region = fg8 / 255.0, bg8 / 255.0, transition_region(mask)
+        rows.append([pair, "Poisson blending", *score(poisson_blend(fg, bg, mask), fg, bg, region), "0"])
+        for name, (opts, skip, mixed) in runs.items():
+            with variant(skip, mixed):
+                start = time.perf_counter()
+                out = blend(fg8, bg8, mask, channel_axis=-1 if bg8.ndim == 3 else None,
+                            iterations=args.iterations, seed=args.seed, **opts).image / 255.0
+                rows.append([pair, name, *score(out, fg, bg, region), f"{time.perf_counter() - start:.0f}"])
+            print(rows[-1], flush=True)
+    rows = [[r[0], r[1], *(f"{v:.4f}" if i != 2 else f"{v:.1f}" for i, v in enumerate(r[2:6])), r[6]] for r in rows]
+    body = (f"Command: `{command()}`  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
+            + markdown_table(["pair", "method", "GFF", "GFP", "BSI", "SSIM_T", "seconds"], rows) + "\n")
+    print(body)
+    if not args.no_write:
+        write_section("blend-variants", body, ROOT / "docs" / "blending.md")
+
+
+if __name__ == "__main__":
+    main()
