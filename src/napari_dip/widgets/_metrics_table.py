@@ -21,10 +21,18 @@ class MetricsTable:
         data = [[float(f"{table[r][c]:.4g}") for c in METRIC_COLUMNS] + [ranks[r]] for r in rows]
         return {"data": data, "index": rows, "columns": [*METRIC_COLUMNS, RANK_COLUMN]}
 
-    def best_method(self) -> str | None:
-        """The method with the best (lowest) mean rank over the metrics, None before scoring."""
+    def best_methods(self) -> list[str]:
+        """The method(s) with the best (lowest) mean rank over the metrics; several on a tie; [] before scoring."""
         ranks = rank_methods(self.metrics)
-        return min(ranks, key=ranks.get) if ranks else None
+        low = min(ranks.values(), default=None)
+        return [m for m, r in ranks.items() if r == low]
+
+    def rank_note(self) -> str:
+        """``"; best mean rank: X"`` (or the tied methods) for the status line; "" with fewer than two results."""
+        best = self.best_methods()
+        if len(self.metrics) < 2:
+            return ""
+        return f"; best mean rank: {best[0]}" if len(best) == 1 else f"; tied best: {', '.join(best)}"
 
     def csv_text(self) -> str:
         """The metrics as CSV: a header ``method,GFF,GFP,BSI,SSIM,rank`` and one row per method."""

@@ -295,6 +295,5 @@ class BlendWidget(MetricsTable, FitControls, Container):
             return
         seconds = time.perf_counter() - self._run.get("started", time.perf_counter())
         stopped = "stopped by user" if self._stop.is_set() else "done"
-        text = f"{stopped}: {len(self.metrics)} result(s) scored in {seconds:.1f} s in all"
-        best = self.best_method()
-        self.status.value = text + (f"; best mean rank: {best}" if best and len(self.metrics) > 1 else "")
+        self.status.value = (f"{stopped}: {len(self.metrics)} result(s) scored in {seconds:.1f} s in all"
+                             + self.rank_note())
