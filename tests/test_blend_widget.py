@@ -105,7 +105,7 @@ def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_pa
         rows = list(csv.reader(fh))
     assert rows[0] == ["method", "GFF", "GFP", "BSI", "SSIM", "rank"]
     assert [r[0] for r in rows[1:]] == ROWS
-    np.testing.assert_allclose(np.array([r[1:] for r in rows[1:]], dtype=float), values, rtol=1e-3)
+    np.testing.assert_allclose(np.array([r[1:] for r in rows[1:]], dtype=float), values, rtol=5e-3)  # table: 3 digits
 
     for arr, copy in zip((fg_layer.data, bg_layer.data, mask_layer.data), copies):
         assert np.array_equal(arr, copy), "an input layer was modified"
