@@ -18,9 +18,11 @@ class MetricsTable:
     @staticmethod
     def _table_value(table: dict[str, dict[str, float]]) -> dict[str, Any]:
         rows, ranks = list(table), rank_methods(table)
-        # 3 significant digits keep the five columns readable in a narrow dock; the CSV keeps 6
-        data = [[float(f"{table[r][c]:.3g}") for c in METRIC_COLUMNS] + [ranks[r]] for r in rows]
-        return {"data": data, "index": rows, "columns": [*METRIC_COLUMNS, RANK_COLUMN]}
+        # text with 2 decimals (BSI: none) keeps five columns readable in a narrow dock; the CSV keeps 6 digits
+        cell = lambda v: f"{v:.2f}" if abs(v) < 10 else f"{v:.0f}"  # noqa: E731
+        data = [[cell(table[r][c]) for c in METRIC_COLUMNS] + [f"{ranks[r]:g}"] for r in rows]
+        index = [r.removesuffix(" blend") for r in rows]  # "Poisson blend" -> "Poisson": room for the numbers
+        return {"data": data, "index": index, "columns": [*METRIC_COLUMNS, RANK_COLUMN]}
 
     def best_methods(self) -> list[str]:
         """The method(s) with the best (lowest) mean rank over the metrics; several on a tie; [] before scoring."""

@@ -17,7 +17,7 @@ import napari
 import numpy as np
 from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, PushButton, SpinBox, Table, create_widget)
 from napari.utils.notifications import show_error
-from qtpy.QtWidgets import QHeaderView
+from qtpy.QtWidgets import QHeaderView, QStyledItemDelegate
 
 from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
 from napari_dip.core.data import colour_channels
@@ -80,6 +80,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.native.layout().addWidget(self.metrics_box.native)
         self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.native.setMinimumWidth(0)
+        self.table.native.setItemDelegate(QStyledItemDelegate(self.table.native))  # text as given, not 4 decimals
         self.table.native.setMaximumHeight(180)
         compact(self, [self.status, self.metrics_label])
         self.plot.setMaximumHeight(140)
