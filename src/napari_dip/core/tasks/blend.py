@@ -29,8 +29,8 @@ class Blend(Task):
         return variance_stop(ctx)
 
     def wants_fill_input(self, settings, preset_name, missing_depth):
-        """``fill_input="auto"``: start from the Poisson composite (measured better than noise on every
-        metric but BSI on the four test pairs, docs/blending.md)."""
+        """``fill_input="auto"``: start from the Poisson composite (measured better than the fit from noise
+        on GFF and masked SSIM on all four test pairs, docs/blending.md)."""
         return True
 
     def check_inputs(self, inputs, *, nd, channels):
