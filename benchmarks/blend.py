@@ -16,7 +16,7 @@ metrics over the transition region ``Omega_T`` of the mask
 
 It prints a markdown table, writes it between ``<!-- blend:start -->`` and
 ``<!-- blend:end -->`` in docs/benchmarks.md (the rest of that file is left
-as it is) and saves docs/images/blend_comparison.png (inputs and the four
+as it is) and saves docs/images/blend_comparison.png (inputs and the five
 results side by side).
 
     python benchmarks/blend.py                          # 128 px, 500 DIP iterations
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         "Seconds: wall time of each method (DIP: the whole fit).",
         "",
         *[s + "\n" for s in sections],
-        f"![inputs and the four results]({Path(os.path.relpath(args.image, args.doc.parent)).as_posix()})",
+        f"![inputs and the five results]({Path(os.path.relpath(args.image, args.doc.parent)).as_posix()})",
     ])
     if not args.no_write:
         comparison_image(panels, args.image, scale=max(1, 256 // args.size))
