@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import shlex
 import sys
 import time
@@ -89,14 +88,11 @@ def table(rows: dict[str, dict[str, float]]) -> str:
 
 
 def machine(device: str) -> str:
+    """:func:`_common.machine` (the CPU model, its bf16 support) plus the torch threads."""
     import torch
+    from _common import machine as common_machine
 
-    if device.startswith("cuda"):
-        hw = torch.cuda.get_device_name(torch.device(device))
-    else:
-        hw = f"{os.cpu_count()}-core CPU ({platform.processor() or platform.machine()})"
-    return (f"{hw}, torch {torch.__version__}, {torch.get_num_threads()} torch thread(s), "
-            f"Python {platform.python_version()}, {platform.system()}")
+    return f"{common_machine()}; {torch.get_num_threads()} torch thread(s)"
 
 
 def comparison_image(panels: list[list[tuple[str, np.ndarray]]], path: Path, scale: int) -> None:

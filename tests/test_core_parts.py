@@ -184,3 +184,20 @@ def test_param_noise_really_perturbs_the_weights():
     still, moved = weights_after(0.0), weights_after(0.01)
     delta = (moved - still).std().item()
     assert 0.005 < delta < 0.03  # two steps of N(0, 0.01) noise: std ~ 0.014
+
+
+def test_surround_texture_reads_the_observed_ring_only():
+    from napari_dip.core.engine.checks import surround_texture
+
+    yy, xx = np.mgrid[:64, :64] / 63.0
+    hole = np.zeros((64, 64), bool)
+    hole[24:40, 24:40] = True
+    ramp = (0.2 + 0.6 * xx)[None]
+    noise = np.random.default_rng(0).random((1, 64, 64))
+    assert surround_texture(ramp, hole, 8) < 0.05, "a smooth ramp has no fine-scale contrast"
+    assert surround_texture(noise, hole, 8) > 0.8, "pixel noise is all fine-scale"
+    assert surround_texture(np.full((1, 64, 64), 0.5), hole, 8) == 0.0, "a flat surround is smooth"
+    scribbled = ramp.copy()
+    scribbled[0, hole] = noise[0, hole]  # what is under the hole is not observed: it must not count
+    assert surround_texture(scribbled, hole, 8) == pytest.approx(surround_texture(ramp, hole, 8))
+    assert surround_texture(noise, np.zeros((64, 64), bool), 8) == 0.0

@@ -34,12 +34,23 @@ def test_inpaint_fills_better_than_mean_and_keeps_known_pixels(clean64):
     assert result.config["preset"] == "inpaint"
 
 
-def test_large_hole_picks_hole_preset(clean64):
+def test_hole_preset_only_for_a_deep_hole_in_texture(clean64):
+    """The measured rule (docs/benchmarks.md, hole rule): deep + textured surround -> hole preset."""
+    from skimage import data
+    from skimage.transform import resize
+
     mask = np.zeros(clean64.shape, np.uint8)
-    mask[20:44, 20:44] = 1
-    result = restore(clean64, "inpaint", mask=mask, iterations=2, **FAST)
-    assert result.config["preset"] == "hole" and result.config["input"] == "meshgrid"
-    assert "deep" in result.config["preset_reason"]
+    mask[20:44, 20:44] = 1  # 12 px deep
+    smooth = restore(clean64, "inpaint", mask=mask, iterations=1, **FAST).config
+    assert smooth["preset"] == "inpaint" and smooth["surround_texture"] < 0.5
+    assert "12 px deep" in smooth["preset_reason"] and "without fine texture" in smooth["preset_reason"]
+    brick = np.round(resize(data.brick() / 255.0, (64, 64), anti_aliasing=True) * 255).astype(np.uint8)
+    textured = restore(brick, "inpaint", mask=mask, iterations=1, **FAST).config
+    assert textured["preset"] == "hole" and textured["input"] == "meshgrid" and textured["surround_texture"] > 0.5
+    assert "textured" in textured["preset_reason"]
+    thin = restore(brick, "inpaint", mask=text_mask(brick.shape), iterations=1, **FAST).config
+    assert thin["preset"] == "inpaint", "thin damage in texture keeps the inpainting preset"
+    assert restore(brick, "inpaint", mask=mask, iterations=1, hole_texture=0.9, **FAST).config["preset"] == "inpaint"
 
 
 def test_reconstruct_half_pixels(clean64):
@@ -150,7 +161,7 @@ def test_fill_input_auto_follows_the_mask_geometry(clean64):
     """Classical fill as input: on for thin masks and SR, off for holes (measured in docs/benchmarks.md)."""
     thin = text_mask(clean64.shape)
     hole = np.zeros(clean64.shape, np.uint8)
-    hole[24:36, 24:36] = 1  # 6 px deep: not a "hole" preset yet, but too deep for the fill
+    hole[24:36, 24:36] = 1  # 6 px deep in a smooth image: the inpainting preset, too deep for the fill
     cfg = lambda m: restore(clean64, "inpaint", mask=m, iterations=1, **FAST).config  # noqa: E731
     assert cfg(thin)["fill_input"] and cfg(thin)["missing_depth"] <= 4
     assert not cfg(hole)["fill_input"] and cfg(hole)["preset"] == "inpaint"

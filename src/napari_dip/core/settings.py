@@ -62,7 +62,10 @@ class Settings:
                               ("mse", "multiscale", None))
     tv_weight: float = option(0.0, "weight of a total-variation term")
     keep_known: bool = option(True, "inpaint/reconstruct: return the observed pixels exactly", (True, False))
-    hole_radius: float = option(8, "inpaint: a missing region this many px deep selects the 'hole' preset")
+    hole_radius: float = option(6, "inpaint: a missing region this many px deep, in a textured surround "
+                                   "(see hole_texture), selects the 'hole' preset")
+    hole_texture: float = option(0.5, "inpaint: the surround counts as textured when this share of its contrast "
+                                      "is fine-scale (0: smooth, 1: pure texture)")
     preview_every: int = option(10, "iterations between previews (and host reads)")
     # --- stacks and microscopy ---------------------------------------------------------------
     mode: str | None = option(None, "stacks: plane (one 2D fit per plane) or volume (3D on Z, Y, X)",

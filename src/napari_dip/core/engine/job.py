@@ -16,7 +16,7 @@ import numpy as np
 
 from ..data import ImageCodec, stack_mask
 from ..devices import pick_device
-from ..tasks.base import FitData, FitSettings, Task
+from ..tasks.base import Damage, FitData, FitSettings, Task
 from . import checks, sizing
 
 
@@ -74,10 +74,10 @@ def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, it
     scale = task.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
     m = _mask(task, mask, codec)
-    run, depth = checks.planes_to_fit(image, codec, planes, m, keep=settings.keep_known and task.keeps_known,
+    run, depth, texture = checks.planes_to_fit(image, codec, planes, m, keep=settings.keep_known and task.keeps_known,
                                       measure_depth=task.needs_mask)
     dev = pick_device(device)
-    fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, missing_depth=depth)
+    fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=Damage(depth, texture))
     warm_its = int(settings.warm_iterations) if settings.warm_iterations is not None else max(1, fit.iterations // 3)
     if warm_its < 1:
         raise ValueError(f"warm_iterations must be at least 1, got {warm_its}")

@@ -111,7 +111,7 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
         "factor": job.scale if job.scale > 1 else None, "channel_axis": codec.channel_axis,
         "network": {"arch": fit.arch, **spec, "parameters": net.n_parameters, "depth_note": note},
         "input": fit.input_kind, "input_depth": input_depth, "fill_input": fit.fill_input,
-        "missing_depth": fit.missing_depth, "loss": fit.loss, "tv_weight": s.tv_weight,
+        "missing_depth": fit.missing_depth, "surround_texture": fit.surround_texture, "loss": fit.loss, "tv_weight": s.tv_weight,
         "early_stop": fit.early_stop, "window": s.window, "patience": s.patience, "stop_tol": s.stop_tol, "backtrack": fit.backtrack,
         "keep_known": fit.keep_known, "missing_pixels": int(missing.sum()),
         "shape": list(job.image.shape), "dtype": str(job.image.dtype), "value_range": [codec.lo, codec.hi],

@@ -14,18 +14,18 @@ import numpy as np
 
 from ..devices import default_width, uses_bf16
 from ..networks import architecture
-from ..tasks.base import FitSettings, Task, apply_width
+from ..tasks.base import Damage, FitSettings, Task, apply_width
 
 TILE = 256
 CPU_MAX_MEMORY = 4 * 1024**3
 
 
-def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | None, missing_depth: float = 0.0,
+def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | None, damage: Damage = Damage(),
             preset_name: str | None = None, reason: str = "") -> FitSettings:
-    """The settings every fit of the run shares (nothing here depends on the pixels)."""
+    """The settings every fit of the run shares (the pixels enter only through ``damage``)."""
     if preset_name is None:
         preset_name, reason = (settings.preset, "chosen by the user") if settings.preset else \
-            task.choose_preset(settings, missing_depth)
+            task.choose_preset(settings, damage)
     if preset_name not in task.presets:
         raise ValueError(f"task {task.name!r} has no preset {preset_name!r}; choose one of {list(task.presets)}.")
     p = task.preset(preset_name, inputs)
@@ -43,7 +43,7 @@ def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | Non
         raise ValueError(f"iterations must be at least 1, got {its}")
     fill = settings.fill_input
     if fill == "auto":
-        fill = task.wants_fill_input(settings, preset_name, missing_depth) and architecture(arch).encoder
+        fill = task.wants_fill_input(settings, preset_name, damage) and architecture(arch).encoder
     elif fill and not architecture(arch).encoder:
         raise ValueError(f"fill_input=True needs a network whose input has the image's size; {arch!r} takes a "
                          "smaller input. Use network='skip', 'unet' or 'resnet', or fill_input=False.")
@@ -56,7 +56,8 @@ def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | Non
         early_stop=bool(settings.early_stop if settings.early_stop is not None else p["early_stop"]),
         backtrack=bool(settings.backtrack if settings.backtrack is not None else p["backtrack"]),
         keep_known=bool(settings.keep_known) and task.keeps_known,
-        missing_depth=round(float(missing_depth), 1), explicit_depth=settings.depth is not None)
+        missing_depth=round(float(damage.depth), 1), surround_texture=round(float(damage.texture), 3),
+        explicit_depth=settings.depth is not None)
 
 
 def _width(arch: str, spec: dict, width: int) -> dict:

@@ -40,6 +40,19 @@ def apply_width(network: dict, width: int) -> dict:
     return net
 
 
+@dataclass(frozen=True)
+class Damage:
+    """What the engine measured of the missing pixels, for a task's preset rule.
+
+    ``depth``: px from the deepest missing pixel to an observed one (0: nothing missing);
+    ``texture``: :func:`~napari_dip.core.engine.checks.surround_texture` of the observed pixels
+    around that hole (0: smooth, about 1: fine texture).
+    """
+
+    depth: float = 0.0
+    texture: float = 0.0
+
+
 @dataclass
 class FitSettings:
     """The settings of every fit of a run, resolved from the preset and the user's options."""
@@ -59,6 +72,7 @@ class FitSettings:
     loss: str
     keep_known: bool
     missing_depth: float = 0.0
+    surround_texture: float = 0.0
     explicit_depth: bool = False
 
 
@@ -133,11 +147,11 @@ class Task:
         """The task's inputs as JSON-ready values for the run's ``config``."""
         return dict(inputs)
 
-    def choose_preset(self, settings, missing_depth: float) -> tuple[str, str]:
+    def choose_preset(self, settings, damage: Damage) -> tuple[str, str]:
         """``(preset name, reason)`` for this image; the default rule: the task's first preset."""
         return next(iter(self.presets)), "task default"
 
-    def wants_fill_input(self, settings, preset_name: str, missing_depth: float) -> bool:
+    def wants_fill_input(self, settings, preset_name: str, damage: Damage) -> bool:
         """``fill_input="auto"``: feed the classical estimate as input channels? (measured per task)."""
         return False
 

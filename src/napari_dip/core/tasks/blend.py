@@ -28,7 +28,7 @@ class Blend(Task):
     def stop_rule(self, ctx):
         return variance_stop(ctx)
 
-    def wants_fill_input(self, settings, preset_name, missing_depth):
+    def wants_fill_input(self, settings, preset_name, damage):
         """``fill_input="auto"``: start from the Poisson composite (measured better than the fit from noise
         on GFF and masked SSIM on all four test pairs, docs/blending.md)."""
         return True

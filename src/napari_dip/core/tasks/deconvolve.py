@@ -57,7 +57,7 @@ class Deconvolve(Task):
             return super().build(ctx)
         return _anscombe_loss(self.operator(ctx).to(ctx.device), ctx)
 
-    def wants_fill_input(self, settings, preset_name, missing_depth):
+    def wants_fill_input(self, settings, preset_name, damage):
         return True
 
     def initial_estimate(self, y, known, inputs):

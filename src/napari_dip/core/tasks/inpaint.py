@@ -1,12 +1,15 @@
 """Inpainting: the pixels under a mask (a napari Labels layer) were not observed.
 
-Its preset rule: a missing region at least ``hole_radius`` px deep (the
-distance from its deepest pixel to an observed one) selects the ``hole``
-preset (deep, no skip connections, meshgrid input; report 002); thinner
-damage (text, scratches) the ``inpaint`` preset. ``fill_input="auto"`` feeds
-the biharmonic fill as input channels only for masks no deeper than
-``fill_radius`` (measured: +1.5 dB on text, -2.0 dB on the library hole;
-docs/benchmarks.md).
+Its preset rule, measured on 8 holes and checked on 5 others (benchmarks/hole_rule.py,
+docs/benchmarks.md): a missing region at least ``hole_radius`` px deep (the distance from
+its deepest pixel to an observed one) in a *textured* surround (``surround_texture`` at
+least ``hole_texture``: brick, grass, gravel, text) selects the ``hole`` preset (deep, no
+skip connections, meshgrid input; report 002), which copies texture across the hole;
+every other mask (thin damage, or a hole in a smooth or edged surround, where the hole
+preset lost up to 3.7 dB) the ``inpaint`` preset. The hole's depth alone does not
+decide: the hole preset won on 12 px holes in brick and lost on 32-40 px holes in photographs.
+``fill_input="auto"`` feeds the biharmonic fill as input channels only for masks no deeper
+than ``fill_radius`` (measured: +1.5 dB on text, -2.0 dB on the library hole).
 """
 
 from __future__ import annotations
@@ -44,13 +47,18 @@ class Inpaint(Task):
                               early_stop=True),
     }
 
-    def choose_preset(self, settings, missing_depth):
-        if missing_depth >= settings.hole_radius:
-            return "hole", f"largest missing region is {missing_depth:.0f} px deep (>= hole_radius)"
+    def choose_preset(self, settings, damage):
+        deep, textured = damage.depth >= settings.hole_radius, damage.texture >= settings.hole_texture
+        if deep and textured:
+            return "hole", (f"largest missing region is {damage.depth:.0f} px deep (>= hole_radius) in a textured "
+                            f"surround (texture {damage.texture:.2f} >= hole_texture)")
+        if deep:
+            return "inpaint", (f"largest missing region is {damage.depth:.0f} px deep, in a surround "
+                               f"without fine texture (texture {damage.texture:.2f} < hole_texture)")
         return "inpaint", "task default"
 
-    def wants_fill_input(self, settings, preset_name, missing_depth):
-        return preset_name != "hole" and missing_depth <= settings.fill_radius
+    def wants_fill_input(self, settings, preset_name, damage):
+        return preset_name != "hole" and damage.depth <= settings.fill_radius
 
     def operator(self, ctx):
         from ..physics import Mask

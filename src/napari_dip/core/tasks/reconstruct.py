@@ -13,7 +13,7 @@ class Reconstruct(Inpaint):
     presets = {"reconstruct": make_preset(SKIP_4, iterations=3000, reg_noise_std=0.03, backtrack=True,
                                                    early_stop=True)}
 
-    def choose_preset(self, settings, missing_depth):
+    def choose_preset(self, settings, damage):
         return "reconstruct", "task default"
 
     def operator(self, ctx):

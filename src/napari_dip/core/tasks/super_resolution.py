@@ -36,7 +36,7 @@ class SuperResolution(Task):
             p.update(iterations=2 * p["iterations"], reg_noise_std=0.05)
         return p
 
-    def wants_fill_input(self, settings, preset_name, missing_depth):
+    def wants_fill_input(self, settings, preset_name, damage):
         return True
 
     def operator(self, ctx):
