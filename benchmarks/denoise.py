@@ -16,15 +16,22 @@ peak 30). Per image and seed (the seed draws the noise and the network):
 All in one run, side by side; the table gives the mean and the min-max over seeds.
 
     python benchmarks/denoise.py --size 128 --iterations 1500 --seeds 0 1 2 --threads 1
+
+or split over two processes (their rows are kept in ``benchmarks/traces/``), then the table:
+
+    python benchmarks/denoise.py --only F16 camera & python benchmarks/denoise.py --only cell cell-poisson
+    python benchmarks/denoise.py --report
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
 from _common import PAPER_DATA, command, machine, markdown_table, write_section
+from stop_traces import TRACES
 from skimage.io import imread
 
 
@@ -78,39 +85,31 @@ def methods(obs: np.ndarray, noise: str, seed: int, iterations: int) -> dict[str
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", type=int, default=128)
-    ap.add_argument("--iterations", type=int, default=1500)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-    import torch
-
-    torch.set_num_threads(args.threads)
+def case_rows(name: str, noise: str, clean: np.ndarray, seeds: list[int], iterations: int) -> list[list[str]]:
+    """The table's rows for one image and noise: every method, mean and spread over ``seeds``."""
     from napari_dip.metrics import psnr
 
-    cases = [(name, "gaussian", img) for name, img in images(args.size).items()]
-    cases.append(("cell", "poisson", images(args.size)["cell"]))
+    scores: dict[str, list] = {}
+    for seed in seeds:
+        ref, obs = degrade(clean, noise, seed)
+        obs = obs.astype(np.float32) if noise == "poisson" else obs  # counts: no rounding of the results
+        rng = float(ref.max() - ref.min())
+        scores.setdefault("noisy", []).append((psnr(ref, obs.astype(float), data_range=rng), 0.0, 0))
+        for method, (image, secs, its) in methods(obs, noise, seed, iterations).items():
+            scores.setdefault(method, []).append((psnr(ref, image, data_range=rng), secs, its))
+    classical = max(np.mean([s[0] for s in scores[m]]) for m in ("TV", "NLM"))
     rows = []
-    for name, noise, clean in cases:
-        scores: dict[str, list] = {}
-        for seed in args.seeds:
-            ref, obs = degrade(clean, noise, seed)
-            obs = obs.astype(np.float32) if noise == "poisson" else obs  # counts: no rounding of the results
-            rng = float(ref.max() - ref.min())
-            scores.setdefault("noisy", []).append((psnr(ref, obs.astype(float), data_range=rng), 0.0, 0))
-            for method, (image, secs, its) in methods(obs, noise, seed, args.iterations).items():
-                scores.setdefault(method, []).append((psnr(ref, image, data_range=rng), secs, its))
-        classical = max(np.mean([s[0] for s in scores[m]]) for m in ("TV", "NLM"))
-        for method, vals in scores.items():
-            p = np.array([v[0] for v in vals])
-            rows.append([f"{name} ({noise})", method, f"{p.mean():.2f} ({p.min():.2f}-{p.max():.2f})",
-                         "" if method in ("noisy", "TV", "NLM") else f"{p.mean() - classical:+.2f}",
-                         "/".join(str(v[2]) for v in vals) if vals[0][2] else "",
-                         f"{np.mean([v[1] for v in vals]):.1f}"])
-            print(" | ".join(rows[-1]), flush=True)
+    for method, vals in scores.items():
+        p = np.array([v[0] for v in vals])
+        rows.append([f"{name} ({noise})", method, f"{p.mean():.2f} ({p.min():.2f}-{p.max():.2f})",
+                     "" if method in ("noisy", "TV", "NLM") else f"{p.mean() - classical:+.2f}",
+                     "/".join(str(v[2]) for v in vals) if vals[0][2] else "",
+                     f"{np.mean([v[1] for v in vals]):.1f}"])
+        print(" | ".join(rows[-1]), flush=True)
+    return rows
+
+
+def report(args, rows: list[list[str]]) -> None:
     header = ["image (noise)", "method", f"PSNR mean (min-max, seeds {','.join(map(str, args.seeds))})",
               "- best classical (dB)", "iterations (per seed)", "seconds (mean)"]
     body = ("## Denoising against TV and non-local means\n\n"
@@ -124,6 +123,39 @@ def main() -> None:
     print(body)
     if not args.no_write:
         write_section("denoise", body)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--iterations", type=int, default=1500)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", nargs="*", default=None, help="run these cases only (e.g. F16 cell-poisson) and "
+                    "keep their rows in benchmarks/traces/denoise-<case>.json; --report writes the table")
+    ap.add_argument("--report", action="store_true", help="write the table from the kept rows")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    cases = [(name, "gaussian", img) for name, img in images(args.size).items()]
+    cases.append(("cell", "poisson", images(args.size)["cell"]))
+    keys = [name if noise == "gaussian" else f"{name}-{noise}" for name, noise, _ in cases]
+    rows = []
+    for key, (name, noise, clean) in zip(keys, cases):
+        kept = TRACES / f"denoise-{key}.json"
+        if args.report:
+            saved = json.loads(kept.read_text()) if kept.exists() else {"rows": [], "run": {}}
+            rows += saved["rows"]
+            vars(args).update(saved["run"])  # the table's header describes the runs, not this call
+        elif args.only is None or key in args.only:
+            rows += case_rows(name, noise, clean, args.seeds, args.iterations)
+            if args.only is not None:
+                run = dict(size=args.size, iterations=args.iterations, seeds=args.seeds, threads=args.threads)
+                kept.write_text(json.dumps({"run": run, "rows": [r for r in rows if r[0] == f"{name} ({noise})"]}))
+    if args.only is None or args.report:
+        report(args, rows)
 
 
 if __name__ == "__main__":
