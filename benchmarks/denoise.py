@@ -101,7 +101,8 @@ def case_rows(name: str, noise: str, clean: np.ndarray, seeds: list[int], iterat
     rows = []
     for method, vals in scores.items():
         p = np.array([v[0] for v in vals])
-        rows.append([f"{name} ({noise})", method, f"{p.mean():.2f} ({p.min():.2f}-{p.max():.2f})",
+        rows.append([f"{name} ({noise})", method, ",".join(map(str, seeds)),
+                     f"{p.mean():.2f} ({p.min():.2f}-{p.max():.2f})",
                      "" if method in ("noisy", "TV", "NLM") else f"{p.mean() - classical:+.2f}",
                      "/".join(str(v[2]) for v in vals) if vals[0][2] else "",
                      f"{np.mean([v[1] for v in vals]):.1f}"])
@@ -110,7 +111,7 @@ def case_rows(name: str, noise: str, clean: np.ndarray, seeds: list[int], iterat
 
 
 def report(args, rows: list[list[str]]) -> None:
-    header = ["image (noise)", "method", f"PSNR mean (min-max, seeds {','.join(map(str, args.seeds))})",
+    header = ["image (noise)", "method", "seeds", "PSNR mean (min-max over the seeds)",
               "- best classical (dB)", "iterations (per seed)", "seconds (mean)"]
     body = ("## Denoising against TV and non-local means\n\n"
             f"Grey {args.size} px images, Gaussian noise sigma 25 of 255 (Poisson row: photon counts, peak 30). "
@@ -118,7 +119,10 @@ def report(args, rows: list[list[str]]) -> None:
             f"defaults with the automatic stop, capped at {args.iterations} iterations. `DIP + TV`: a TV term "
             "of weight 0.5 x the estimated sigma; `DIP x2`: the mean of two default runs (seeds s and s + 1000); "
             "`DIP poisson`: `noise=\"poisson\"`. A margin under 0.4 dB is a tie.\n\n"
-            f"Command: `{command()}`  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
+            f"Command: `{command()}`" + ("" if not args.report else f" (after `--only` runs with `--size {args.size} "
+                                          f"--iterations {args.iterations} --threads {args.threads}` and the "
+                                          "seeds of each row, two processes sharing the 2 cores)") +
+            f"  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
             + markdown_table(header, rows) + "\n")
     print(body)
     if not args.no_write:
