@@ -23,6 +23,19 @@ def test_denoise_gains_psnr(clean64):
     assert result.config["task"] == "denoise" and result.config["seed"] == 0
 
 
+def test_denoise_tv_term_follows_the_estimated_noise_level(clean64):
+    """tv_weight=None: 0.5 x estimate_sigma for Gaussian denoising (docs/benchmarks.md), 0 otherwise."""
+    cfg = lambda image, **kw: restore(image, "denoise", iterations=1, **FAST, **kw).config  # noqa: E731
+    low, high = (cfg(add_gaussian_noise(clean64, s, seed=1))["tv_weight"] for s in (10, 30))
+    assert 0.5 * 6 / 255 < low < 0.5 * 14 / 255 and 0.5 * 24 / 255 < high < 0.5 * 36 / 255, (low, high)
+    assert cfg(clean64, tv_weight=0.02)["tv_weight"] == 0.02
+    assert cfg(clean64, tv_weight=0)["tv_weight"] == 0
+    assert cfg(clean64.astype(np.float32), noise="poisson")["tv_weight"] == 0
+    mask = np.zeros(clean64.shape, np.uint8)
+    mask[30:34, 30:34] = 1
+    assert restore(clean64, "inpaint", mask=mask, iterations=1, **FAST).config["tv_weight"] == 0
+
+
 def test_inpaint_fills_better_than_mean_and_keeps_known_pixels(clean64):
     mask = text_mask(clean64.shape)
     damaged = np.where(mask.astype(bool), 255, clean64).astype(np.uint8)

@@ -60,7 +60,9 @@ class Settings:
     # --- loss --------------------------------------------------------------------------------
     loss: str | None = option(None, "data loss: mse or multiscale (report 001's 1/0.5/0.25)",
                               ("mse", "multiscale", None))
-    tv_weight: float = option(0.0, "weight of a total-variation term")
+    tv_weight: float | None = option(None, "weight of a total-variation term (None: the task's: for denoise "
+                                           "with Gaussian noise 0.5 x the noise level that scikit-image's "
+                                           "estimate_sigma finds in the image, 0 elsewhere)")
     keep_known: bool = option(True, "inpaint/reconstruct: return the observed pixels exactly", (True, False))
     hole_radius: float = option(6, "inpaint: a missing region this many px deep, in a textured surround "
                                    "(see hole_texture), selects the 'hole' preset")

@@ -56,6 +56,7 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     if warm is None:
         net = net.to(dev)
     config = _config(job, net, spec, note, input_depth, missing, iterations)
+    config["tv_weight"] = getattr(loss_fn, "tv_weight", job.settings.tv_weight)
     return Plan(net, z, loss_fn, finalize, _loop_kwargs(job, ctx, iterations), config, spec)
 
 

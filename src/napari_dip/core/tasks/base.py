@@ -166,14 +166,19 @@ class Task:
 
         op = self.operator(ctx).to(ctx.device)
         base = data_loss(ctx.fit.loss)
-        tv = float(getattr(ctx.settings, "tv_weight", 0.0))
+        tv = self.tv_weight(ctx)
         y, weight = ctx.y, op.weight
 
         def loss_fn(out, t):
             value = base(op(out), y, weight)
             return value + tv * total_variation(out) if tv else value
 
+        loss_fn.tv_weight = tv  # what the run's config records
         return loss_fn
+
+    def tv_weight(self, ctx: FitContext) -> float:
+        """Weight of the total-variation term of one fit: the user's ``tv_weight``, else 0."""
+        return float(ctx.settings.tv_weight or 0.0)
 
     def initial_estimate(self, y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
         """The classical estimate fed as input channels (``fill_input``), ``(C, *out_spatial)`` in [0, 1]."""
