@@ -13,13 +13,14 @@ FAST = dict(width=32, preview_every=10)
 def test_denoise_gains_psnr(clean64):
     noisy = add_gaussian_noise(clean64, 25, seed=1)
     before = noisy.copy()
-    result = restore(noisy, "denoise", iterations=150, reference=clean64, early_stop=False, **FAST)
+    # 250 iterations: the default TV term slows the start (gain 4.8-5.3 dB at 1 and 2 threads, 2.8-3.3 at 150)
+    result = restore(noisy, "denoise", iterations=250, reference=clean64, early_stop=False, **FAST)
     assert np.array_equal(noisy, before), "input was modified"
     assert result.image.shape == noisy.shape and result.image.dtype == np.uint8
     gain = psnr(clean64, result.image) - psnr(clean64, noisy)
     assert gain > 3.0, gain
-    assert result.stopped_at.iteration == 150 and result.stopped_at.reason == "iterations"
-    assert len(result.history) == 150 and "psnr" in result.history[-1]
+    assert result.stopped_at.iteration == 250 and result.stopped_at.reason == "iterations"
+    assert len(result.history) == 250 and "psnr" in result.history[-1]
     assert result.config["task"] == "denoise" and result.config["seed"] == 0
 
 
