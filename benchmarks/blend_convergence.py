@@ -10,9 +10,12 @@ blends' constant values. The annealing schedule runs over the whole budget
 
 Writes ``docs/images/blend_convergence.png`` and the table of the last and
 best values between ``<!-- blend-convergence:start/end -->`` in
-docs/blending.md.
+docs/blending.md (for another ``--size`` than 128: ``blend_convergence_<size>.png``
+and ``blend-convergence-<size>``). ``--variants`` runs some of the two (the
+default, the Poisson input, alone: ``--variants poisson``).
 
     python benchmarks/blend_convergence.py --pair cat_rocket --size 128 --iterations 3000 --threads 1
+    python benchmarks/blend_convergence.py --pair cat_rocket --size 256 --iterations 3000 --every 200 --variants poisson
 """
 
 from __future__ import annotations
@@ -35,12 +38,12 @@ def score(image, fg, bg, mask, region) -> dict[str, float]:
             "SSIM": masked_ssim(x, bg, region)}
 
 
-def curves(fg_u8, bg_u8, mask, region, iterations: int, every: int, seed: int) -> dict:
+def curves(fg_u8, bg_u8, mask, region, iterations: int, every: int, seed: int, variants: dict) -> dict:
     from napari_dip import iter_blend
 
     fg, bg = fg_u8 / 255.0, bg_u8 / 255.0
     out = {}
-    for name, opts in VARIANTS.items():  # fill_input given explicitly: the curves do not follow the default
+    for name, opts in variants.items():  # fill_input given explicitly: the curves do not follow the default
         its, rows, start = [], [], time.perf_counter()
         for snap in iter_blend(fg_u8, bg_u8, mask, channel_axis=-1 if bg_u8.ndim == 3 else None,
                                iterations=iterations, seed=seed, preview_every=every, **opts):
@@ -81,6 +84,7 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--variants", nargs="+", choices=("noise", "poisson"), default=["noise", "poisson"])
     args = ap.parse_args()
     import torch
 
@@ -94,8 +98,11 @@ def main() -> None:
     fg, bg = fg_u8 / 255.0, bg_u8 / 255.0
     classical = {name: score(np.round(np.clip(f(fg, bg, mask), 0, 1) * 255), fg, bg, mask, region)
                  for name, f in (("Alpha", alpha_blend), ("Poisson", poisson_blend))}
-    data = curves(fg_u8, bg_u8, mask, region, args.iterations, args.every, args.seed)
-    image = ROOT / "docs" / "images" / "blend_convergence.png"
+    variants = {name: opts for name, opts in VARIANTS.items()
+                if ("poisson" if opts["fill_input"] else "noise") in args.variants}
+    data = curves(fg_u8, bg_u8, mask, region, args.iterations, args.every, args.seed, variants)
+    suffix = "" if args.size == 128 else f"_{args.size}"
+    image = ROOT / "docs" / "images" / f"blend_convergence{suffix}.png"
     figure(data, classical, image, f"{args.pair}, {args.size} px: metrics against iterations (dashed: classical)")
     rows = [[name, *(f"{v[m]:.4f}" for m in METRICS), "-", "-"] for name, v in classical.items()]
     for name, d in data.items():
@@ -103,9 +110,9 @@ def main() -> None:
         rows.append([f"{name}, at {d['iteration'][-1]}", *(f"{d[m][-1]:.4f}" for m in METRICS),
                      ", ".join(f"{m} {best[m]}" for m in METRICS), f"{d['seconds']:.0f}"])
     body = (f"Command: `{command()}`  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
-            f"![metrics against iterations](images/blend_convergence.png)\n\n"
+            f"![metrics against iterations](images/{image.name})\n\n"
             + markdown_table(["method", *METRICS, "best value at iteration", "seconds"], rows) + "\n")
-    write_section("blend-convergence", body, ROOT / "docs" / "blending.md")
+    write_section("blend-convergence" + suffix.replace("_", "-"), body, ROOT / "docs" / "blending.md")
     print(body)
 
 

@@ -10,10 +10,13 @@ the stopping rules on these traces: the trajectory of a fit does not depend
 on its stop, so where a rule would have stopped, and the PSNR there, are
 exact. ``--notebook`` records the original notebooks' settings instead
 (width 128, the raw last output, no averaging) as ``<case>-notebook-...``
-traces, for ``benchmarks/time_to_quality.py``.
+traces, for ``benchmarks/time_to_quality.py``. ``--lr`` records the defaults at
+another learning rate as ``<case>-lr<lr>-...`` traces (the learning-rate table
+of ``time_to_quality.py``).
 
     python benchmarks/stop_traces.py --size 96 --iterations 3000 --seeds 0 1
     python benchmarks/stop_traces.py --size 96 --iterations 3000 --notebook
+    python benchmarks/stop_traces.py --size 96 --iterations 2000 --lr 0.02
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="case name prefixes to run")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--notebook", action="store_true", help="the notebooks' settings (width 128, last output)")
+    parser.add_argument("--lr", type=float, default=None, help="the defaults at this learning rate")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -71,8 +75,10 @@ def main() -> None:
             if args.only and not any(name.startswith(o) for o in args.only):
                 continue
             extra = dict(width=128, output="last") if args.notebook else {}
+            extra.update({} if args.lr is None else {"lr": args.lr})
             trace = record(name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed)
             key = name.split()[0] + "-" + task + ("-notebook" if args.notebook else "")
+            key += "" if args.lr is None else f"-lr{args.lr:g}"
             np.savez_compressed(TRACES / f"{key}-{args.size}-s{seed}.npz", task=task, **trace)
             print(f"{key} seed {seed}: {trace['iteration'][-1]} its in {trace['seconds'][-1]:.0f} s, "
                   f"final {trace['psnr'][-1]:.2f} dB, best {trace['psnr'].max():.2f} at "

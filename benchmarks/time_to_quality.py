@@ -14,11 +14,18 @@ Three ways to run each paper case of ``benchmarks/paper.py`` at a CPU size:
 For a trace, *time to quality* is the elapsed fit time (scoring excluded) from
 which the PSNR stays within 0.2 dB of that run's final PSNR; for the defaults
 it is the whole run (the user waits for it to stop). The speed-up columns
-divide the notebook's time to its quality by the defaults' time.
+divide the notebook's time to its quality by the defaults' time. A case
+without a notebook trace gets "-" in those columns.
+
+``--lr-table LR`` instead compares, from fixed-count traces alone (no run),
+the defaults at their learning rate with the traces recorded by
+``stop_traces.py --lr LR``: final and best PSNR and the time to within 0.2 dB
+of the final, per case with both traces.
 
     python benchmarks/stop_traces.py --size 96 --iterations 2000
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --notebook
     python benchmarks/time_to_quality.py --size 96 --iterations 2000
+    python benchmarks/time_to_quality.py --size 96 --lr-table 0.02
 """
 
 from __future__ import annotations
@@ -48,14 +55,45 @@ def load(key: str, size: int, seed: int) -> dict | None:
     return dict(np.load(path)) if path.exists() else None
 
 
+def quality_cells(trace: dict | None) -> list[str]:
+    if trace is None:
+        return ["-", "-"]
+    q, secs, it = to_quality(trace)
+    return [f"{q:.2f}", f"{secs:.0f} (it {it})"]
+
+
+def lr_table(size: int, seed: int, lr: float) -> str:
+    """Defaults against ``lr``, from the fixed-count traces: final/best PSNR and time to quality."""
+    rows = []
+    for name, task, *_ in cases(size, seed):
+        key = name.split()[0] + "-" + task
+        base, other = load(key, size, seed), load(f"{key}-lr{lr:g}", size, seed)
+        if base is None or other is None:
+            continue
+        rows.append([name, *(c for t in (base, other) for c in (*quality_cells(t), f"{t['psnr'].max():.2f}")),
+                     f"{to_quality(base)[1] / max(to_quality(other)[1], 1e-9):.1f}x"])
+    header = ["case", "lr 0.01: final PSNR", "s to within 0.2 dB", "best PSNR", f"lr {lr:g}: final PSNR",
+              "s to within 0.2 dB", "best PSNR", f"speed-up of lr {lr:g}"]
+    return markdown_table(header, rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=96)
     ap.add_argument("--iterations", type=int, default=2000, help="cap (as given to stop_traces.py)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--lr-table", type=float, default=None, metavar="LR",
+                    help="compare the fixed-count traces at the default and this learning rate (no run)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
+    if args.lr_table is not None:
+        body = (f"Command: `{command()}` (after `stop_traces.py --size {args.size} --lr {args.lr_table:g}`)\n\n"
+                + lr_table(args.size, args.seed, args.lr_table) + "\n")
+        print(body)
+        if not args.no_write:
+            write_section("learning-rate", body)
+        return
     if args.threads:
         import torch
 
@@ -64,19 +102,18 @@ def main() -> None:
     for name, task, degraded, clean, kw, notebook in cases(args.size, args.seed):
         key = name.split()[0] + "-" + task
         nb, fixed = load(key + "-notebook", args.size, args.seed), load(key, args.size, args.seed)
-        if nb is None or fixed is None:
-            print(f"{name}: no traces (run stop_traces.py with and without --notebook first); skipped")
+        if fixed is None:
+            print(f"{name}: no fixed-count trace (run stop_traces.py first); skipped")
             continue
         start = time.perf_counter()
         res = restore(degraded.astype(np.float32) / 255.0, task, iterations=min(notebook, args.iterations),
                       seed=args.seed, **kw)
         secs = time.perf_counter() - start
         now = psnr(clean.astype(np.float32) / 255.0, res.image, data_range=1.0)
-        nb_q, nb_s, nb_it = to_quality(nb)
-        fx_q, fx_s, fx_it = to_quality(fixed)
-        rows.append([name, f"{nb_q:.2f}", f"{nb_s:.0f} (it {nb_it})", f"{fx_q:.2f}", f"{fx_s:.0f} (it {fx_it})",
+        nb_s = to_quality(nb)[1] if nb is not None else None
+        rows.append([name, *quality_cells(nb), *quality_cells(fixed),
                      f"{now:.2f}", f"{secs:.0f} (it {res.config['iterations_run']})",
-                     f"{nb_s / secs:.1f}x", f"{fx_s / secs:.1f}x"])
+                     "-" if nb_s is None else f"{nb_s / secs:.1f}x", f"{to_quality(fixed)[1] / secs:.1f}x"])
         print(" | ".join(rows[-1]), flush=True)
     header = ["case", "notebook PSNR", "notebook s to within 0.2 dB", "defaults, fixed: PSNR",
               "fixed: s to within 0.2 dB", "defaults (auto stop): PSNR", "defaults: s to the stop",
