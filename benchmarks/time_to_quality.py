@@ -26,11 +26,13 @@ of the final, per case with both traces.
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --notebook
     python benchmarks/time_to_quality.py --size 96 --iterations 2000
     python benchmarks/time_to_quality.py --size 96 --lr-table 0.02
+    python benchmarks/time_to_quality.py --size 96 --report   # the table again, from the kept results
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -85,6 +87,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--lr-table", type=float, default=None, metavar="LR",
                     help="compare the fixed-count traces at the default and this learning rate (no run)")
+    ap.add_argument("--report", action="store_true",
+                    help="no runs: the table from the kept results (benchmarks/traces/time-to-quality-*.json)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     if args.lr_table is not None:
@@ -94,39 +98,75 @@ def main() -> None:
         if not args.no_write:
             write_section("learning-rate", body)
         return
+    results = load_results(args) if args.report else run_defaults(args)
+    body = ("## Time to quality (benchmarks/time_to_quality.py)\n\n"
+            f"Paper cases at {args.size} px (as in the paper table), iteration caps at min(notebook, "
+            f"{args.iterations}), seed {args.seed}. Seconds of fit time; a trace's time to quality is where its PSNR "
+            "stays within 0.2 dB of its own final value; the defaults' is the whole run up to the automatic stop. "
+            "*To the same quality*: the seconds a trace takes to first come within 0.2 dB of the defaults' PSNR "
+            "(never: it does not), over the defaults' seconds.\n\n"
+            f"Command: `{command()}` (after the two `stop_traces.py` runs in its docstring)  \n"
+            f"Machine: {machine()}\n\n" + markdown_table(HEADER, table_rows(args, results)) + "\n")
+    print(body)
+    if not args.no_write:
+        write_section("time-to-quality", body)
+
+
+HEADER = ["case", "notebook PSNR", "notebook s to within 0.2 dB", "defaults, fixed: PSNR",
+          "fixed: s to within 0.2 dB", "defaults (auto stop): PSNR", "defaults: s to the stop",
+          "speed-up vs notebook", "speed-up vs fixed count", "to the same quality: vs notebook, vs fixed"]
+
+
+def results_path(args):
+    return TRACES / f"time-to-quality-{args.size}-s{args.seed}.json"
+
+
+def run_defaults(args) -> dict:
+    """Run ``restore`` with the defaults on every case with a fixed-count trace; keep PSNR, seconds, iterations."""
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    rows = []
+    results = {}
     for name, task, degraded, clean, kw, notebook in cases(args.size, args.seed):
-        key = name.split()[0] + "-" + task
-        nb, fixed = load(key + "-notebook", args.size, args.seed), load(key, args.size, args.seed)
-        if fixed is None:
+        if load(name.split()[0] + "-" + task, args.size, args.seed) is None:
             print(f"{name}: no fixed-count trace (run stop_traces.py first); skipped")
             continue
         start = time.perf_counter()
         res = restore(degraded.astype(np.float32) / 255.0, task, iterations=min(notebook, args.iterations),
                       seed=args.seed, **kw)
-        secs = time.perf_counter() - start
-        now = psnr(clean.astype(np.float32) / 255.0, res.image, data_range=1.0)
-        nb_s = to_quality(nb)[1] if nb is not None else None
-        rows.append([name, *quality_cells(nb), *quality_cells(fixed),
-                     f"{now:.2f}", f"{secs:.0f} (it {res.config['iterations_run']})",
-                     "-" if nb_s is None else f"{nb_s / secs:.1f}x", f"{to_quality(fixed)[1] / secs:.1f}x"])
-        print(" | ".join(rows[-1]), flush=True)
-    header = ["case", "notebook PSNR", "notebook s to within 0.2 dB", "defaults, fixed: PSNR",
-              "fixed: s to within 0.2 dB", "defaults (auto stop): PSNR", "defaults: s to the stop",
-              "speed-up vs notebook", "speed-up vs fixed count"]
-    body = ("## Time to quality (benchmarks/time_to_quality.py)\n\n"
-            f"Paper cases at {args.size} px (as in the paper table), iteration caps at min(notebook, "
-            f"{args.iterations}), seed {args.seed}. Seconds of fit time; a trace's time to quality is where its PSNR "
-            "stays within 0.2 dB of its own final value; the defaults' is the whole run up to the automatic stop.\n\n"
-            f"Command: `{command()}` (after the two `stop_traces.py` runs in its docstring)  \n"
-            f"Machine: {machine()}\n\n" + markdown_table(header, rows) + "\n")
-    print(body)
-    if not args.no_write:
-        write_section("time-to-quality", body)
+        results[name] = dict(psnr=psnr(clean.astype(np.float32) / 255.0, res.image, data_range=1.0),
+                             seconds=time.perf_counter() - start, iterations=res.config["iterations_run"])
+        print(name, results[name], flush=True)
+    results_path(args).write_text(json.dumps(results, indent=1))
+    return results
+
+
+def load_results(args) -> dict:
+    return json.loads(results_path(args).read_text())
+
+
+def same_quality(trace: dict | None, target: float, secs: float) -> str:
+    if trace is None:
+        return "-"
+    reached = np.nonzero(trace["psnr"] >= target - 0.2)[0]
+    return f"{trace['seconds'][reached[0]] / secs:.1f}x" if len(reached) else "never"
+
+
+def table_rows(args, results: dict) -> list[list[str]]:
+    rows = []
+    for name, task, *_ in cases(args.size, args.seed):
+        if name not in results:
+            continue
+        key = name.split()[0] + "-" + task
+        nb, fixed = load(key + "-notebook", args.size, args.seed), load(key, args.size, args.seed)
+        r = results[name]
+        secs = r["seconds"]
+        rows.append([name, *quality_cells(nb), *quality_cells(fixed), f"{r['psnr']:.2f}",
+                     f"{secs:.0f} (it {r['iterations']})",
+                     "-" if nb is None else f"{to_quality(nb)[1] / secs:.1f}x", f"{to_quality(fixed)[1] / secs:.1f}x",
+                     f"{same_quality(nb, r['psnr'], secs)}, {same_quality(fixed, r['psnr'], secs)}"])
+    return rows
 
 
 if __name__ == "__main__":
