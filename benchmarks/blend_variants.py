@@ -23,12 +23,15 @@ Prints a table and writes it between ``<!-- blend-variants:start/end -->`` in do
 0.005 and 0.02 for 0.01) and input-noise level (``reg_noise_std`` 0 and 0.1 for
 1/30), into ``<!-- blend-optimisation:start/end -->``; ``--group input-noise`` the
 default beside ``reg_noise_std=0`` on ``--pairs`` (e.g. all four bundled pairs at the
-default size and budget), into ``<!-- blend-input-noise:start/end -->``.
+default size and budget), into ``<!-- blend-input-noise:start/end -->``; ``--group output``
+the default (the moving average of outputs, weight 0.99) beside the raw last output and a
+shorter average (weight 0.9), into ``<!-- blend-output:start/end -->``.
 
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1 --group optimisation
     python benchmarks/blend_variants.py --size 128 --iterations 1000 --group input-noise \
         --pairs cat_rocket cup_brick cat_grass face_tissue
+    python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1 --group output
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--group", choices=("structure", "optimisation", "input-noise"), default="structure")
+    ap.add_argument("--group", choices=("structure", "optimisation", "input-noise", "output"), default="structure")
     ap.add_argument("--pairs", nargs="+", default=list(PAIRS))
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
@@ -144,6 +147,9 @@ def main() -> None:
                 "Poisson input, input noise 0.1": (dict(reg_noise_std=0.1), {})}
     elif args.group == "input-noise":
         runs = {"Poisson input": ({}, {}), "Poisson input, no input noise": (dict(reg_noise_std=0.0), {})}
+    elif args.group == "output":
+        runs = {"default (moving average 0.99)": ({}, {}), "last output": (dict(output="last"), {}),
+                "moving average 0.9": (dict(ema=0.9), {})}
     rows = []
     for pair in args.pairs:
         fg8, bg8, mask = blend_pair(pair, args.size)
