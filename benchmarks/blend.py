@@ -80,10 +80,15 @@ def score(fused: np.ndarray, fg: np.ndarray, bg: np.ndarray, region: np.ndarray)
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
-    lines = ["| Method | GFF | GFP | BSI | SSIM_T | seconds |", "|---|---:|---:|---:|---:|---:|"]
+    """The pair's markdown table, with the Blend widget's rank column (mean rank over the four metrics, 1 = best)."""
+    from napari_dip.core.blending.compare import rank_methods
+
+    ranks = rank_methods({name: {"GFF": r["GFF"], "GFP": r["GFP"], "BSI": r["BSI"], "SSIM": r["SSIM_T"]}
+                          for name, r in rows.items()})
+    lines = ["| Method | GFF | GFP | BSI | SSIM_T | mean rank | seconds |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name, r in rows.items():
         lines.append(f"| {name} | {r['GFF']:.4f} | {r['GFP']:.4f} | {r['BSI']:.2f} | {r['SSIM_T']:.4f} "
-                     f"| {r['seconds']:.2f} |")
+                     f"| {ranks[name]:.2f} | {r['seconds']:.2f} |")
     return "\n".join(lines)
 
 
@@ -206,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         "GFF: at most 1, higher is better. GFP: about 1 when the stronger source gradient is kept, "
         "> 1 where gradient is added, < 1 where it is smoothed. BSI: higher is a smoother transition. "
         "SSIM_T: agreement with the background in the band, higher is better. "
-        "Seconds: wall time of each method (DIP: the whole fit).",
+        "Mean rank: the method's mean rank over GFF, GFP, BSI and SSIM_T (1 = best on all four; the "
+        "Blend widget's rank column). Seconds: wall time of each method (DIP: the whole fit).",
         "",
         *[s + "\n" for s in sections],
         f"![inputs and the five results]({Path(os.path.relpath(args.image, args.doc.parent)).as_posix()})",

@@ -20,7 +20,8 @@ without a notebook trace gets "-" in those columns.
 ``--lr-table LR`` instead compares, from fixed-count traces alone (no run),
 the defaults at their learning rate with the traces recorded by
 ``stop_traces.py --lr LR``: final and best PSNR and the time to within 0.2 dB
-of the final, per case with both traces.
+of the final, per case with both traces, and how soon each first comes within 0.2 dB
+of the default learning rate's final PSNR.
 
     python benchmarks/stop_traces.py --size 96 --iterations 2000
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --notebook
@@ -64,18 +65,28 @@ def quality_cells(trace: dict | None) -> list[str]:
     return [f"{q:.2f}", f"{secs:.0f} (it {it})"]
 
 
+def first_within(trace: dict, target: float, margin: float = 0.2) -> str:
+    """Seconds (and iteration) at which ``trace`` first comes within ``margin`` dB of ``target``."""
+    reached = np.nonzero(trace["psnr"] >= target - margin)[0]
+    return f"{trace['seconds'][reached[0]]:.0f} (it {trace['iteration'][reached[0]]})" if len(reached) else "never"
+
+
 def lr_table(size: int, seed: int, lr: float) -> str:
-    """Defaults against ``lr``, from the fixed-count traces: final/best PSNR and time to quality."""
+    """Defaults against ``lr``, from the fixed-count traces: final/best PSNR, time to quality, and the
+    time each first comes within 0.2 dB of the default learning rate's final PSNR (the same quality)."""
     rows = []
     for name, task, *_ in cases(size, seed):
         key = name.split()[0] + "-" + task
         base, other = load(key, size, seed), load(f"{key}-lr{lr:g}", size, seed)
         if base is None or other is None:
             continue
+        target = float(base["psnr"][-1])
         rows.append([name, *(c for t in (base, other) for c in (*quality_cells(t), f"{t['psnr'].max():.2f}")),
-                     f"{to_quality(base)[1] / max(to_quality(other)[1], 1e-9):.1f}x"])
+                     f"{to_quality(base)[1] / max(to_quality(other)[1], 1e-9):.1f}x",
+                     f"{first_within(base, target)}; {first_within(other, target)}"])
     header = ["case", "lr 0.01: final PSNR", "s to within 0.2 dB", "best PSNR", f"lr {lr:g}: final PSNR",
-              "s to within 0.2 dB", "best PSNR", f"speed-up of lr {lr:g}"]
+              "s to within 0.2 dB", "best PSNR", f"speed-up of lr {lr:g}",
+              f"s to first within 0.2 dB of lr 0.01's final: lr 0.01; lr {lr:g}"]
     return markdown_table(header, rows)
 
 
