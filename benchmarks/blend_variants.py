@@ -25,13 +25,17 @@ Prints a table and writes it between ``<!-- blend-variants:start/end -->`` in do
 default beside ``reg_noise_std=0`` on ``--pairs`` (e.g. all four bundled pairs at the
 default size and budget), into ``<!-- blend-input-noise:start/end -->``; ``--group output``
 the default (the moving average of outputs, weight 0.99) beside the raw last output and a
-shorter average (weight 0.9), into ``<!-- blend-output:start/end -->``.
+shorter average (weight 0.9), into ``<!-- blend-output:start/end -->``; ``--group schedule``
+the default beside a fit that ends at two thirds of the annealing schedule (the schedule spread
+over 1.5 times the iterations: where the convergence curves have both band metrics above Poisson),
+into ``<!-- blend-schedule:start/end -->``.
 
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1 --group optimisation
     python benchmarks/blend_variants.py --size 128 --iterations 1000 --group input-noise \
         --pairs cat_rocket cup_brick cat_grass face_tissue
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1 --group output
+    python benchmarks/blend_variants.py --size 128 --iterations 1000 --group schedule --pairs cat_rocket face_tissue
 """
 
 from __future__ import annotations
@@ -79,22 +83,30 @@ def composite_phase(build, phase: int):
 
 
 @contextlib.contextmanager
-def variant(skip: int | None = None, mixed: bool = False, phase: int = 0):
-    """Temporarily change the blend preset's skip channels, the band target and the first phase."""
+def variant(skip: int | None = None, mixed: bool = False, phase: int = 0, span: float = 1.0):
+    """Temporarily change the blend preset's skip channels, the band target, the first phase and the
+    annealing span (``span`` times the iterations: the fit ends at ``1 / span`` of the schedule)."""
     from napari_dip.core import tasks
     from napari_dip.core.blending import loss
 
     task = tasks.get("blend")
     net = task.presets["blend"]["network"]
-    old_skip, old_term = net["channels_skip"], loss.blend_grad_loss
+    old_skip, old_term, old_init = net["channels_skip"], loss.blend_grad_loss, loss.BlendLoss.__init__
     net["channels_skip"] = skip or old_skip
     loss.blend_grad_loss = mixed_target if mixed else old_term
     if phase:
         task.build = composite_phase(type(task).build.__get__(task), phase)
+    if span != 1.0:
+        def spanned_init(self, *a, **k):
+            old_init(self, *a, **k)
+            self.iterations = round(self.iterations * span)
+
+        loss.BlendLoss.__init__ = spanned_init
     try:
         yield
     finally:
         net["channels_skip"], loss.blend_grad_loss = old_skip, old_term
+        loss.BlendLoss.__init__ = old_init
         task.__dict__.pop("build", None)
 
 
@@ -124,7 +136,7 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--group", choices=("structure", "optimisation", "input-noise", "output"), default="structure")
+    ap.add_argument("--group", choices=("structure", "optimisation", "input-noise", "output", "schedule"), default="structure")
     ap.add_argument("--pairs", nargs="+", default=list(PAIRS))
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
@@ -150,6 +162,8 @@ def main() -> None:
     elif args.group == "output":
         runs = {"default (moving average 0.99)": ({}, {}), "last output": (dict(output="last"), {}),
                 "moving average 0.9": (dict(ema=0.9), {})}
+    elif args.group == "schedule":
+        runs = {"default (the whole schedule)": ({}, {}), "ends at 2/3 of the schedule": ({}, dict(span=1.5))}
     rows = []
     for pair in args.pairs:
         fg8, bg8, mask = blend_pair(pair, args.size)

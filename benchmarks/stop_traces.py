@@ -12,16 +12,20 @@ exact. ``--notebook`` records the original notebooks' settings instead
 (width 128, the raw last output, no averaging) as ``<case>-notebook-...``
 traces, for ``benchmarks/time_to_quality.py``. ``--lr`` records the defaults at
 another learning rate as ``<case>-lr<lr>-...`` traces (the learning-rate table
-of ``time_to_quality.py``).
+of ``time_to_quality.py``); with ``--halve-every N`` that rate is halved every N
+iterations down to ``--lr-floor`` (a step decay, patched into the engine's Adam
+here, not an option of ``restore``), as ``<case>-lr<lr>-halve<N>-...`` traces.
 
     python benchmarks/stop_traces.py --size 96 --iterations 3000 --seeds 0 1
     python benchmarks/stop_traces.py --size 96 --iterations 3000 --notebook
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --lr 0.02
+    python benchmarks/stop_traces.py --size 96 --iterations 2000 --lr 0.02 --halve-every 300
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 import numpy as np
@@ -55,6 +59,33 @@ def record(name, task, degraded, clean, kw, iterations, seed):
                 images=np.stack(images), region=region)
 
 
+@contextlib.contextmanager
+def step_decay(every: int, floor: float):
+    """The engine's Adam with its learning rate halved every ``every`` steps, never below ``floor``."""
+    from napari_dip.core.engine import loop
+
+    original = loop._adam
+
+    def decaying(params, lr, state):
+        optimizer = original(params, lr, state)
+        step, count = optimizer.step, [0]
+
+        def stepped(*a, **k):
+            count[0] += 1
+            for group in optimizer.param_groups:
+                group["lr"] = max(floor, lr * 0.5 ** (count[0] // every))
+            return step(*a, **k)
+
+        optimizer.step = stepped
+        return optimizer
+
+    loop._adam = decaying
+    try:
+        yield
+    finally:
+        loop._adam = original
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=96)
@@ -64,6 +95,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--notebook", action="store_true", help="the notebooks' settings (width 128, last output)")
     parser.add_argument("--lr", type=float, default=None, help="the defaults at this learning rate")
+    parser.add_argument("--halve-every", type=int, default=None, help="with --lr: halve it every N iterations")
+    parser.add_argument("--lr-floor", type=float, default=0.0025, help="the decayed rate's floor (default 0.0025)")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -76,9 +109,11 @@ def main() -> None:
                 continue
             extra = dict(width=128, output="last") if args.notebook else {}
             extra.update({} if args.lr is None else {"lr": args.lr})
-            trace = record(name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed)
+            with step_decay(args.halve_every, args.lr_floor) if args.halve_every else contextlib.nullcontext():
+                trace = record(name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed)
             key = name.split()[0] + "-" + task + ("-notebook" if args.notebook else "")
             key += "" if args.lr is None else f"-lr{args.lr:g}"
+            key += f"-halve{args.halve_every}" if args.halve_every else ""
             np.savez_compressed(TRACES / f"{key}-{args.size}-s{seed}.npz", task=task, **trace)
             print(f"{key} seed {seed}: {trace['iteration'][-1]} its in {trace['seconds'][-1]:.0f} s, "
                   f"final {trace['psnr'][-1]:.2f} dB, best {trace['psnr'].max():.2f} at "
