@@ -129,6 +129,8 @@ def test_same_seed_same_output() -> None:
         (dict(iterations=0), "iterations must be a positive integer"),
         (dict(foreground=np.zeros((48, 48, 3), bool)), "foreground has dtype bool"),
         (dict(output="median"), "output must be one of"),
+        (dict(anneal_end=0.0), r"anneal_end must be in \(0, 1\]"),
+        (dict(anneal_end=1.5), r"anneal_end must be in \(0, 1\]"),
     ],
 )
 def test_invalid_inputs_raise(change: dict, message: str) -> None:
@@ -140,6 +142,25 @@ def test_invalid_inputs_raise(change: dict, message: str) -> None:
     gen = iter_blend(**args)  # a generator: validation happens at the first next()
     with pytest.raises(ValueError, match=message):
         next(gen)
+
+
+def test_anneal_end_stretches_the_schedule(monkeypatch) -> None:
+    """``anneal_end`` = f: the loss's annealing clock spans iterations / f, so the fit ends at f of it."""
+    from napari_dip.core.blending import loss
+
+    spans, init = [], loss.BlendLoss.__init__
+
+    def recording(self, *a, **k):
+        init(self, *a, **k)
+        spans.append(self.iterations)
+
+    monkeypatch.setattr(loss.BlendLoss, "__init__", recording)
+    fg, bg, mask = triple(32)
+    res = blend(fg, bg, mask, channel_axis=-1, iterations=6, anneal_end=0.5, **FAST)
+    default = blend(fg, bg, mask, channel_axis=-1, iterations=6, **FAST)
+    assert spans == [12, 6]
+    assert res.config["loss"]["anneal_end"] == 0.5 and default.config["loss"]["anneal_end"] == 1.0
+    assert not np.array_equal(res.image, default.image)
 
 
 def test_nan_is_rejected() -> None:

@@ -39,6 +39,8 @@ class BlendSettings(Settings):
     soft_sigma: float | None = option(None, "soft map: per-pass Gaussian sigma (None: max(1, min(H, W) / 64))")
     soft_lowpass: str = option("gaussian", "soft map: gaussian or box low-pass", ("gaussian", "box"))
     anneal_c: float = option(2.0, "shape c of gamma(t) = 1 + 4 (1 - t/T)**c")
+    anneal_end: float = option(1.0, "fraction of the annealing schedule reached at the last iteration "
+                                    "(1: the report's, gamma ends at 1; below 1 the map stops short of the soft mask)")
     low_freq_kernel: int | None = option(None, "window of G (None: round(min(H, W) / 8) | 1, at least 3)")
     illum_sigma: float | None = option(None, "blur of J (None: max(2, min(H, W) / 32))")
     grad_scales: tuple = option((1, 2, 4), "scales of the foreground-gradient term")
@@ -130,7 +132,7 @@ def _blend_config(job, foreground, mask) -> dict:
         "weights": {**DEFAULT_WEIGHTS, **(s.weights or {})},
         "soft_map": {"iterations": int(s.soft_iterations), "lowpass": s.soft_lowpass,
                      "sigma": float(default_sigma(job.codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma)},
-        "loss": {"anneal_c": s.anneal_c, "low_freq_kernel": s.low_freq_kernel, "illum_sigma": s.illum_sigma,
+        "loss": {"anneal_c": s.anneal_c, "anneal_end": s.anneal_end, "low_freq_kernel": s.low_freq_kernel, "illum_sigma": s.illum_sigma,
                  "grad_scales": list(s.grad_scales), "structure_sigma": s.structure_sigma, "dir_eps": s.dir_eps},
         "mask_pixels": int((np.asarray(mask) != 0).sum()), "foreground_dtype": str(np.asarray(foreground).dtype),
     }
@@ -149,6 +151,9 @@ def _settings(options: dict, weights) -> BlendSettings:
         if unknown:
             raise ValueError(f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}.")
     s = BlendSettings.from_options({**options, "weights": weights}, extra=("channel_axis", "iterations", "seed"))
+    if not 0.0 < float(s.anneal_end) <= 1.0:
+        raise ValueError(f"anneal_end must be in (0, 1] (the fraction of the annealing schedule the fit reaches); "
+                         f"got {s.anneal_end!r}.")
     return replace(s, tile=False, keep_known=False)
 
 
