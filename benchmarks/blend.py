@@ -150,6 +150,34 @@ def write_section(doc: Path, section: str) -> None:
     doc.write_text(text)
 
 
+def intro(command: str, device: str, dip_config: dict, iterations: int, seed: int) -> list[str]:
+    """The section's heading, command, machine and what was compared (the lines above the tables)."""
+    net = dip_config.get("network", {})
+    return [
+        "## Image blending (report 001, Tables 5-6)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine(device)}, DIP device `{device}`; "
+        f"{datetime.date.today().isoformat()}.",
+        "",
+        "Alpha, Laplacian-pyramid and Poisson blending "
+        "(`napari_dip.baselines`, default settings) against multi-scale DIP blending "
+        f"(`napari_dip.blend`: skip net {net.get('channels_down')}/{net.get('channels_up')}/"
+        f"{net.get('channels_skip')}, depth {net.get('depth')}, {iterations} iterations, "
+        f"lr {dip_config.get('lr')}, reg_noise_std {dip_config.get('reg_noise_std', 0):.4f}, EMA "
+        f"{dip_config.get('ema')}, report weights {tuple(dip_config.get('weights', {}).values())}, seed {seed}). "
+        "Images from scikit-image (`napari_dip.sample_data.blend_pair`). Metrics of appendix A4 "
+        "(`napari_dip.metrics`) on float images in [0, 1]: GFF, BSI and SSIM_T over the "
+        "transition region Omega_T (default `transition_region(mask)`), GFP over the whole image. "
+        "GFF: at most 1, higher is better. GFP: about 1 when the stronger source gradient is kept, "
+        "> 1 where gradient is added, < 1 where it is smoothed. BSI: higher is a smoother transition. "
+        "SSIM_T: agreement with the background in the band, higher is better. "
+        "Mean rank: the method's mean rank over GFF, GFP, BSI and SSIM_T (1 = best on all four; the "
+        "Blend widget's rank column). Seconds: wall time of each method (DIP: the whole fit).",
+        "",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=128, help="side of the square images (default 128)")
@@ -191,29 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                       + [(name, results[name][0]) for name in METHODS])
         print(sections[-1] + "\n", flush=True)
 
-    net = dip_config.get("network", {})
     section = "\n".join([
-        "## Image blending (report 001, Tables 5-6)",
-        "",
-        f"Command: `{command}`  ",
-        f"Machine: {machine(device)}, DIP device `{device}`; "
-        f"{datetime.date.today().isoformat()}.",
-        "",
-        "Alpha, Laplacian-pyramid and Poisson blending "
-        "(`napari_dip.baselines`, default settings) against multi-scale DIP blending "
-        f"(`napari_dip.blend`: skip net {net.get('channels_down')}/{net.get('channels_up')}/"
-        f"{net.get('channels_skip')}, depth {net.get('depth')}, {args.iterations} iterations, "
-        f"lr {dip_config.get('lr')}, reg_noise_std {dip_config.get('reg_noise_std', 0):.4f}, EMA "
-        f"{dip_config.get('ema')}, report weights {tuple(dip_config.get('weights', {}).values())}, seed {args.seed}). "
-        "Images from scikit-image (`napari_dip.sample_data.blend_pair`). Metrics of appendix A4 "
-        "(`napari_dip.metrics`) on float images in [0, 1]: GFF, BSI and SSIM_T over the "
-        "transition region Omega_T (default `transition_region(mask)`), GFP over the whole image. "
-        "GFF: at most 1, higher is better. GFP: about 1 when the stronger source gradient is kept, "
-        "> 1 where gradient is added, < 1 where it is smoothed. BSI: higher is a smoother transition. "
-        "SSIM_T: agreement with the background in the band, higher is better. "
-        "Mean rank: the method's mean rank over GFF, GFP, BSI and SSIM_T (1 = best on all four; the "
-        "Blend widget's rank column). Seconds: wall time of each method (DIP: the whole fit).",
-        "",
+        *intro(command, device, dip_config, args.iterations, args.seed),
         *[s + "\n" for s in sections],
         f"![inputs and the five results]({Path(os.path.relpath(args.image, args.doc.parent)).as_posix()})",
     ])
