@@ -26,8 +26,8 @@ default beside ``reg_noise_std=0`` on ``--pairs`` (e.g. all four bundled pairs a
 default size and budget), into ``<!-- blend-input-noise:start/end -->``; ``--group output``
 the default (the moving average of outputs, weight 0.99) beside the raw last output and a
 shorter average (weight 0.9), into ``<!-- blend-output:start/end -->``; ``--group schedule``
-the default beside a fit that ends at two thirds of the annealing schedule (the schedule spread
-over 1.5 times the iterations: where the convergence curves have both band metrics above Poisson),
+the default beside a fit that ends at two thirds of the annealing schedule (``anneal_end=2/3``: the
+schedule spread over 1.5 times the iterations, where the convergence curves have both band metrics above Poisson),
 into ``<!-- blend-schedule:start/end -->``.
 
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1
@@ -83,30 +83,22 @@ def composite_phase(build, phase: int):
 
 
 @contextlib.contextmanager
-def variant(skip: int | None = None, mixed: bool = False, phase: int = 0, span: float = 1.0):
-    """Temporarily change the blend preset's skip channels, the band target, the first phase and the
-    annealing span (``span`` times the iterations: the fit ends at ``1 / span`` of the schedule)."""
+def variant(skip: int | None = None, mixed: bool = False, phase: int = 0):
+    """Temporarily change the blend preset's skip channels, the band target and the first phase."""
     from napari_dip.core import tasks
     from napari_dip.core.blending import loss
 
     task = tasks.get("blend")
     net = task.presets["blend"]["network"]
-    old_skip, old_term, old_init = net["channels_skip"], loss.blend_grad_loss, loss.BlendLoss.__init__
+    old_skip, old_term = net["channels_skip"], loss.blend_grad_loss
     net["channels_skip"] = skip or old_skip
     loss.blend_grad_loss = mixed_target if mixed else old_term
     if phase:
         task.build = composite_phase(type(task).build.__get__(task), phase)
-    if span != 1.0:
-        def spanned_init(self, *a, **k):
-            old_init(self, *a, **k)
-            self.iterations = round(self.iterations * span)
-
-        loss.BlendLoss.__init__ = spanned_init
     try:
         yield
     finally:
         net["channels_skip"], loss.blend_grad_loss = old_skip, old_term
-        loss.BlendLoss.__init__ = old_init
         task.__dict__.pop("build", None)
 
 
@@ -165,7 +157,7 @@ def main() -> None:
         runs = {"default (moving average 0.99)": ({}, {}), "last output": (dict(output="last"), {}),
                 "moving average 0.9": (dict(ema=0.9), {})}
     elif args.group == "schedule":
-        runs = {"default (the whole schedule)": ({}, {}), "ends at 2/3 of the schedule": ({}, dict(span=1.5))}
+        runs = {"default (the whole schedule)": ({}, {}), "ends at 2/3 of the schedule": (dict(anneal_end=2 / 3), {})}
     rows = []
     for pair in args.pairs:
         fg8, bg8, mask = blend_pair(pair, args.size)

@@ -132,8 +132,8 @@ def _blend_config(job, foreground, mask) -> dict:
         "weights": {**DEFAULT_WEIGHTS, **(s.weights or {})},
         "soft_map": {"iterations": int(s.soft_iterations), "lowpass": s.soft_lowpass,
                      "sigma": float(default_sigma(job.codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma)},
-        "loss": {"anneal_c": s.anneal_c, "anneal_end": s.anneal_end, "low_freq_kernel": s.low_freq_kernel, "illum_sigma": s.illum_sigma,
-                 "grad_scales": list(s.grad_scales), "structure_sigma": s.structure_sigma, "dir_eps": s.dir_eps},
+        "loss": {"anneal_c": s.anneal_c, "anneal_end": s.anneal_end, "low_freq_kernel": s.low_freq_kernel,
+                 "illum_sigma": s.illum_sigma, "grad_scales": list(s.grad_scales), "structure_sigma": s.structure_sigma, "dir_eps": s.dir_eps},
         "mask_pixels": int((np.asarray(mask) != 0).sum()), "foreground_dtype": str(np.asarray(foreground).dtype),
     }
 
