@@ -15,11 +15,15 @@ another learning rate as ``<case>-lr<lr>-...`` traces (the learning-rate table
 of ``time_to_quality.py``); with ``--halve-every N`` that rate is halved every N
 iterations down to ``--lr-floor`` (a step decay, patched into the engine's Adam
 here, not an option of ``restore``), as ``<case>-lr<lr>-halve<N>-...`` traces.
+``--width W`` records the defaults with the network's channels capped at W
+(the CPU default is 64) as ``<case>-width<W>-...`` traces (the network-width
+table of ``time_to_quality.py``).
 
     python benchmarks/stop_traces.py --size 96 --iterations 3000 --seeds 0 1
     python benchmarks/stop_traces.py --size 96 --iterations 3000 --notebook
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --lr 0.02
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --lr 0.02 --halve-every 300
+    python benchmarks/stop_traces.py --size 96 --iterations 2000 --width 32
 """
 
 from __future__ import annotations
@@ -96,6 +100,7 @@ def main() -> None:
     parser.add_argument("--notebook", action="store_true", help="the notebooks' settings (width 128, last output)")
     parser.add_argument("--lr", type=float, default=None, help="the defaults at this learning rate")
     parser.add_argument("--halve-every", type=int, default=None, help="with --lr: halve it every N iterations")
+    parser.add_argument("--width", type=int, default=None, help="the defaults with this channel cap")
     parser.add_argument("--lr-floor", type=float, default=0.0025, help="the decayed rate's floor (default 0.0025)")
     args = parser.parse_args()
     if args.threads:
@@ -109,11 +114,13 @@ def main() -> None:
                 continue
             extra = dict(width=128, output="last") if args.notebook else {}
             extra.update({} if args.lr is None else {"lr": args.lr})
+            extra.update({} if args.width is None else {"width": args.width})
             with step_decay(args.halve_every, args.lr_floor) if args.halve_every else contextlib.nullcontext():
                 trace = record(name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed)
             key = name.split()[0] + "-" + task + ("-notebook" if args.notebook else "")
             key += "" if args.lr is None else f"-lr{args.lr:g}"
             key += f"-halve{args.halve_every}" if args.halve_every else ""
+            key += "" if args.width is None else f"-width{args.width}"
             np.savez_compressed(TRACES / f"{key}-{args.size}-s{seed}.npz", task=task, **trace)
             print(f"{key} seed {seed}: {trace['iteration'][-1]} its in {trace['seconds'][-1]:.0f} s, "
                   f"final {trace['psnr'][-1]:.2f} dB, best {trace['psnr'].max():.2f} at "
