@@ -78,7 +78,9 @@ def test_super_resolution_beats_nearest(clean64):
     from napari_dip.baselines import upscale
 
     low = downsample(clean64, 2)
-    result = restore(low, "super_resolution", factor=2, iterations=80, **FAST)
+    # 80 iterations gave +0.85 to +1.29 dB over nearest depending on threads and precision (too close to the
+    # 1 dB bar on a bf16 CPU with 1 thread); 150 give +2.5 to +2.7 dB on 1 and 2 threads, bf16 and fp32
+    result = restore(low, "super_resolution", factor=2, iterations=150, **FAST)
     assert result.image.shape == clean64.shape
     nearest = upscale(low, 2, order=0)
     assert psnr(clean64, result.image) > psnr(clean64, nearest) + 1.0
