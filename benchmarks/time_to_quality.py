@@ -5,9 +5,10 @@ Three ways to run each paper case of ``benchmarks/paper.py`` at a CPU size:
 * **notebook**: the original notebooks' settings (width 128, raw last output,
   the notebook's iteration count capped at ``--iterations``, no stop), from a
   trace recorded by ``stop_traces.py --notebook``;
-* **defaults, fixed count**: napari-dip's defaults with the automatic stop
-  off (the behaviour before every task stopped by itself), from a trace
-  recorded by ``stop_traces.py``;
+* **width 64, fixed count**: napari-dip's defaults as they were before the
+  narrower CPU network (64 channels) with the automatic stop off (the behaviour
+  before every task stopped by itself), from a trace recorded by
+  ``stop_traces.py --width 64``;
 * **defaults**: ``restore(...)`` as a user calls it (automatic stop on), run
   here, timed end to end.
 
@@ -18,14 +19,14 @@ divide the notebook's time to its quality by the defaults' time. A case
 without a notebook trace gets "-" in those columns.
 
 ``--lr-table TAG ...`` instead compares, from fixed-count traces alone (no run),
-the defaults at their learning rate with the traces recorded by
-``stop_traces.py --lr LR [--halve-every N]`` (tags ``LR`` or ``LR-halveN``): final
+the width-64 defaults at their learning rate with the traces recorded by
+``stop_traces.py --width 64 --lr LR [--halve-every N]`` (tags ``LR`` or ``LR-halveN``): final
 and best PSNR and the time to within 0.2 dB of the final, per case, and how soon
 each first comes within 0.2 dB of the default learning rate's final PSNR.
 
-    python benchmarks/stop_traces.py --size 96 --iterations 2000
+    python benchmarks/stop_traces.py --size 96 --iterations 2000 --width 64
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --notebook
-    python benchmarks/stop_traces.py --size 96 --iterations 2000 --only kate zebra barbara --lr 0.02 [--halve-every 300]
+    python benchmarks/stop_traces.py --size 96 --iterations 2000 --width 64 --lr 0.02 [--halve-every 300]
     python benchmarks/time_to_quality.py --size 96 --iterations 2000
     python benchmarks/time_to_quality.py --size 96 --lr-table 0.02 0.02-halve300
     python benchmarks/time_to_quality.py --size 96 --report   # the table again, from the kept results
@@ -73,15 +74,15 @@ def first_within(trace: dict, target: float, margin: float = 0.2) -> str:
 
 
 def lr_table(size: int, seed: int, tags: list[str]) -> str:
-    """The defaults (lr 0.01) against the traces ``<case>-lr<tag>``, from fixed-count traces: final and
+    """The width-64 defaults (lr 0.01) against the traces ``<case>-lr<tag>-width64``, from fixed-count traces: final and
     best PSNR, the time to within 0.2 dB of the own final, and how soon each first comes within 0.2 dB
     of the default rate's final PSNR (the same quality). The ratio is of iterations: an iteration costs
     the same at every rate, and traces recorded at different times shared the cores with other loads."""
     rows = []
     for name, task, *_ in cases(size, seed):
         key = name.split()[0] + "-" + task
-        base = load(key, size, seed)
-        others = {tag: load(f"{key}-lr{tag}", size, seed) for tag in tags}
+        base = load(key + "-width64", size, seed)
+        others = {tag: load(f"{key}-lr{tag}-width64", size, seed) for tag in tags}
         if base is None or not any(t is not None for t in others.values()):
             continue
         target, base_it = float(base["psnr"][-1]), to_quality(base)[2]
@@ -102,7 +103,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--lr-table", nargs="+", default=None, metavar="TAG",
-                    help="compare the fixed-count traces at the default rate with <case>-lr<TAG> traces "
+                    help="compare the width-64 fixed-count traces at the default rate with "
+                         "<case>-lr<TAG>-width64 traces "
                          "(e.g. 0.02, 0.02-halve300; no run)")
     ap.add_argument("--report", action="store_true",
                     help="no runs: the table from the kept results (benchmarks/traces/time-to-quality-*.json)")
@@ -120,6 +122,7 @@ def main() -> None:
             f"Paper cases at {args.size} px (as in the paper table), iteration caps at min(notebook, "
             f"{args.iterations}), seed {args.seed}. Seconds of fit time; a trace's time to quality is where its PSNR "
             "stays within 0.2 dB of its own final value; the defaults' is the whole run up to the automatic stop. "
+            "*Width 64, fixed*: the defaults before the narrower CPU network, automatic stop off (2000 iterations). "
             "*To the same quality*: the seconds a trace takes to first come within 0.2 dB of the defaults' PSNR "
             "(never: it does not), over the defaults' seconds.\n\n"
             f"Command: `{command()}` (after the two `stop_traces.py` runs in its docstring)  \n"
@@ -129,7 +132,7 @@ def main() -> None:
         write_section("time-to-quality", body)
 
 
-HEADER = ["case", "notebook PSNR", "notebook s to within 0.2 dB", "defaults, fixed: PSNR",
+HEADER = ["case", "notebook PSNR", "notebook s to within 0.2 dB", "width 64, fixed: PSNR",
           "fixed: s to within 0.2 dB", "defaults (auto stop): PSNR", "defaults: s to the stop",
           "speed-up vs notebook", "speed-up vs fixed count", "to the same quality: vs notebook, vs fixed"]
 
@@ -146,7 +149,7 @@ def run_defaults(args) -> dict:
         torch.set_num_threads(args.threads)
     results = {}
     for name, task, degraded, clean, kw, notebook in cases(args.size, args.seed):
-        if load(name.split()[0] + "-" + task, args.size, args.seed) is None:
+        if load(name.split()[0] + "-" + task + "-width64", args.size, args.seed) is None:
             print(f"{name}: no fixed-count trace (run stop_traces.py first); skipped")
             continue
         start = time.perf_counter()
@@ -176,7 +179,7 @@ def table_rows(args, results: dict) -> list[list[str]]:
         if name not in results:
             continue
         key = name.split()[0] + "-" + task
-        nb, fixed = load(key + "-notebook", args.size, args.seed), load(key, args.size, args.seed)
+        nb, fixed = load(key + "-notebook", args.size, args.seed), load(key + "-width64", args.size, args.seed)
         r = results[name]
         secs = r["seconds"]
         rows.append([name, *quality_cells(nb), *quality_cells(fixed), f"{r['psnr']:.2f}",

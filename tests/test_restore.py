@@ -67,6 +67,27 @@ def test_hole_preset_only_for_a_deep_hole_in_texture(clean64):
     assert restore(brick, "inpaint", mask=mask, iterations=1, hole_texture=0.9, **FAST).config["preset"] == "inpaint"
 
 
+def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
+    """Measured (docs/benchmarks.md, network size): 32 channels tie 64 on a CPU for super-resolution, dropped
+    pixels and thin masks at about half the time; denoising and a hole deeper than ``fill_radius`` keep 64."""
+    def width(image, task, **kw):
+        return restore(image, task, iterations=1, device="cpu", preview_every=1, **kw).config["network"]
+
+    hole = np.zeros(clean64.shape, np.uint8)
+    hole[24:36, 24:36] = 1  # 6 px deep: too deep for the narrow network
+    assert width(clean64, "denoise")["channels_down"] == 64
+    assert width(downsample(clean64, 2), "super_resolution", factor=2)["channels_down"] == 32
+    assert width(clean64, "reconstruct", mask=random_pixel_mask(clean64.shape, 0.5, 0))["channels_down"] == 32
+    assert width(clean64, "inpaint", mask=text_mask(clean64.shape))["channels_down"] == 32
+    assert width(clean64, "inpaint", mask=hole)["channels_down"] == 64
+    assert width(clean64, "inpaint", mask=hole, width=48)["channels_down"] == 48, "the user's width wins"
+    from napari_dip import estimate_memory
+
+    assert estimate_memory((64, 64), "inpaint", device="cpu") == estimate_memory((64, 64), "inpaint", width=64,
+                                                                                device="cpu"), \
+        "without a mask the memory estimate assumes the wider network of a deep hole"
+
+
 def test_reconstruct_half_pixels(clean64):
     mask = random_pixel_mask(clean64.shape, 0.5, seed=3)
     damaged = np.where(mask.astype(bool), 0, clean64).astype(np.uint8)

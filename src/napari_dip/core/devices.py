@@ -2,7 +2,7 @@
 
 - :func:`pick_device`: the device a fit runs on;
 - :func:`default_width`: the channel cap when ``width=None`` (128 on a GPU as in the
-  paper, 64 elsewhere, measured as good per iteration at half the cost);
+  paper; elsewhere the task's ``cpu_width``, 64 unless a task measured 32 as a tie);
 - :func:`uses_bf16` / :func:`autocast_for`: when bf16 autocast is used.
 """
 
@@ -47,9 +47,10 @@ def pick_device(device=None):
     return torch.device("cpu")
 
 
-def default_width(device) -> int:
-    """Channel cap when the user gives none: 128 on CUDA (the paper's), 64 elsewhere."""
-    return 128 if device.type == "cuda" else 64
+def default_width(device, cpu: int = 64) -> int:
+    """Channel cap when the user gives none: 128 on CUDA (the paper's), ``cpu`` elsewhere (a task's
+    :attr:`~napari_dip.core.tasks.base.Task.cpu_width`)."""
+    return 128 if device.type == "cuda" else int(cpu)
 
 
 @functools.lru_cache(maxsize=1)

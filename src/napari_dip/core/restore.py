@@ -140,11 +140,13 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     this shape, task and ``options`` (``width``, ``network``, ``precision``,
     ...) and applies the model of :mod:`napari_dip.core.memory`. It is what
     ``max_memory`` is compared with to decide on tiling. Inpainting is
-    estimated with the task's default preset.
+    estimated with the task's default preset and, since no mask is given, the
+    network of a deep hole (on a CPU the wider one of thin masks and holes).
     """
     from .data import colour_channels
     from .devices import pick_device
     from .engine import checks, sizing
+    from .tasks.base import Damage
 
     t = _task(task)
     settings, inputs = _split(t, options, factor)
@@ -157,7 +159,8 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     spatial = [s for i, s in enumerate(shape) if i != axis][-nd:]
     out_spatial = tuple(s if i < nd - 2 else s * scale for i, s in enumerate(spatial))
     dev = pick_device(device)
-    fit = sizing.resolve(t, settings, dev, cleaned, iterations=1)
+    deep = Damage(depth=float("inf"))  # no mask here: the larger network of the two inpainting widths
+    fit = sizing.resolve(t, settings, dev, cleaned, iterations=1, damage=deep)
     return sizing.estimate(fit, C, out_spatial, nd, dev, settings.precision)
 
 

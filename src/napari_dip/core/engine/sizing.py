@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..devices import default_width, uses_bf16
+from ..devices import uses_bf16
 from ..networks import architecture
 from ..tasks.base import Damage, FitSettings, Task, apply_width
 
@@ -35,7 +35,8 @@ def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | Non
     arch = net_spec.pop("arch")
     if settings.depth is not None:
         net_spec["depth"] = int(settings.depth)
-    net_spec = _width(arch, net_spec, int(settings.width or default_width(device)))
+    width = settings.width or task.default_width(settings, device, preset_name, damage)
+    net_spec = _width(arch, net_spec, int(width))
     architecture(arch).check(net_spec)
     input_kind = settings.input or p["input"]
     its = int(iterations if iterations is not None else p["iterations"])

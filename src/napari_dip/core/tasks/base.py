@@ -125,6 +125,7 @@ class Task:
     volume: bool = True              # mode="volume" is possible
     codec_transform: bool = True     # noise="poisson" may Anscombe-transform the data (else the loss handles it)
     fill_rule: str = "never"         # when fill_input="auto" feeds the classical estimate
+    cpu_width: int = 64              # channel cap off CUDA when the user gives no width (measured per task)
 
     # --- inputs ---------------------------------------------------------------------------
     def check_inputs(self, inputs: dict[str, Any], *, nd: int, channels: int) -> dict[str, Any]:
@@ -150,6 +151,16 @@ class Task:
     def choose_preset(self, settings, damage: Damage) -> tuple[str, str]:
         """``(preset name, reason)`` for this image; the default rule: the task's first preset."""
         return next(iter(self.presets)), "task default"
+
+    def default_width(self, settings, device, preset_name: str, damage: Damage) -> int:
+        """Channels per level when the user gives no ``width``: 128 on CUDA (the paper's), else :attr:`cpu_width`.
+
+        The narrower network is measured per task against 64 (benchmarks/network_size.py): where it ties,
+        an iteration costs about half as much on a CPU.
+        """
+        from ..devices import default_width
+
+        return default_width(device, cpu=self.cpu_width)
 
     def wants_fill_input(self, settings, preset_name: str, damage: Damage) -> bool:
         """``fill_input="auto"``: feed the classical estimate as input channels? (measured per task)."""

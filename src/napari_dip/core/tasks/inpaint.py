@@ -9,7 +9,10 @@ every other mask (thin damage, or a hole in a smooth or edged surround, where th
 preset lost up to 3.7 dB) the ``inpaint`` preset. The hole's depth alone does not
 decide: the hole preset won on 12 px holes in brick and lost on 32-40 px holes in photographs.
 ``fill_input="auto"`` feeds the biharmonic fill as input channels only for masks no deeper
-than ``fill_radius`` (measured: +1.5 dB on text, -2.0 dB on the library hole).
+than ``fill_radius`` (measured: +1.5 dB on text, -2.0 dB on the library hole). The same
+thin masks get the narrower CPU network (32 channels: a tie on text and dropped pixels at
+about half the time); deeper holes keep 64 (32 lost 0.65 dB on the library hole,
+benchmarks/network_size.py).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Inpaint(Task):
     needs_mask = True
     inputs = ("mask",)
     keeps_known = True
+    cpu_width = 32  # thin masks; holes deeper than fill_radius, or the hole preset: Task.cpu_width
     presets = {
         # kate text inpainting: 128/128/128 nearest, noise(32), lr 0.01, 6001 its, reg 0.03
         "inpaint": make_preset(dict(SKIP_4, channels_skip=128, upsample_mode="nearest"), iterations=6000,
@@ -58,7 +62,17 @@ class Inpaint(Task):
         return "inpaint", "task default"
 
     def wants_fill_input(self, settings, preset_name, damage):
+        return self.thin(settings, preset_name, damage)
+
+    def thin(self, settings, preset_name, damage) -> bool:
+        """Thin damage (text, scratches, dropped pixels): at most ``fill_radius`` deep, not the hole preset."""
         return preset_name != "hole" and damage.depth <= settings.fill_radius
+
+    def default_width(self, settings, device, preset_name, damage):
+        from ..devices import default_width
+
+        thin = self.thin(settings, preset_name, damage)
+        return default_width(device, cpu=self.cpu_width if thin else Task.cpu_width)
 
     def operator(self, ctx):
         from ..physics import Mask
