@@ -7,7 +7,7 @@ For each paper case of ``benchmarks/paper.py`` at a CPU size and each seed
 
 * ``width=64``: the defaults on a CPU (channels per level capped at 64);
 * ``width=48``, ``width=32``: narrower networks (an iteration costs less);
-* ``depth=4``: one level fewer.
+* ``width=64,depth=4``: one level fewer.
 
 Each variant is a ``key=value[,key=value]`` string of ``restore`` options.
 ``--denoise`` adds the grey camera and cell images of ``benchmarks/denoise.py``
@@ -21,7 +21,8 @@ can run as separate processes; ``--report`` makes the table from them.
     python benchmarks/network_size.py --size 96 --iterations 2000 --seeds 1 --threads 1
     python benchmarks/network_size.py --size 96 --iterations 2000 --seeds 2 --threads 1
     python benchmarks/network_size.py --report
-    python benchmarks/network_size.py --size 128 --seeds 0 1 2 --only camera cell --denoise --variants width=64 width=32 --threads 1
+    python benchmarks/network_size.py --per-iteration 96 256 --variants width=64 width=32 --threads 1
+    python benchmarks/network_size.py --size 128 --only camera cell --denoise --variants width=64 width=32 --threads 1
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from _common import command, machine, markdown_table, write_section
 from paper import cases
 from stop_traces import TRACES
 
-VARIANTS = ["width=64", "width=48", "width=32", "depth=4"]
+VARIANTS = ["width=64", "width=48", "width=32", "width=64,depth=4"]
 
 
 def parse(variant: str) -> dict:
@@ -88,6 +89,28 @@ def run(size: int, iterations: int, seed: int, variants: list[str], only: list[s
     return results
 
 
+def per_iteration(sizes: list[int], variants: list[str], iterations: int = 20) -> str:
+    """Seconds per iteration of each paper case and variant (automatic stop off, after 3 warm-up iterations)."""
+    from napari_dip import iter_restore
+
+    rows = []
+    for size in sizes:
+        for name, task, degraded, _, kw, _ in cases(size, 0):
+            cost = {}
+            for variant in variants:
+                gen = iter_restore(degraded.astype(np.float32) / 255.0, task, iterations=iterations + 3,
+                                   early_stop=False, preview_every=iterations + 3, **kw, **parse(variant))
+                next(gen), next(gen), next(gen)
+                start = time.perf_counter()
+                for _ in gen:
+                    pass
+                cost[variant] = (time.perf_counter() - start) / iterations
+            base = cost[variants[0]]
+            rows += [[size, name, v, f"{c * 1000:.0f}", f"{c / base:.2f}"] for v, c in cost.items()]
+            print(rows[-1], flush=True)
+    return markdown_table(["px", "case", "variant", "ms per iteration", f"/ {variants[0]}"], rows)
+
+
 def table(size: int, seeds: list[int], variants: list[str], denoise: bool = False) -> str:
     per_seed = {s: json.loads(results_path(size, s).read_text()) for s in seeds if results_path(size, s).exists()}
     rows = []
@@ -120,23 +143,34 @@ def main() -> None:
     ap.add_argument("--denoise", action="store_true", help="also camera and cell with Gaussian noise")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     ap.add_argument("--report", action="store_true", help="no runs: the table from the kept rows")
+    ap.add_argument("--per-iteration", type=int, nargs="+", default=None, metavar="PX",
+                    help="instead: seconds per iteration of every case and variant at these sizes")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
+    if args.per_iteration:
+        body = (f"Command: `{command()}`  \nMachine: {machine()}\n\n"
+                + per_iteration(args.per_iteration, args.variants) + "\n")
+        print(body)
+        if not args.no_write:
+            write_section("network-size-speed", body)
+        return
     if not args.report:
         for seed in args.seeds:
             run(args.size, args.iterations, seed, args.variants, args.only, args.denoise)
-    body = (f"Paper cases at {args.size} px, `restore` with the automatic stop (capped at {args.iterations} "
+    extra = (", and grey camera and cell with Gaussian noise of sigma 25 of 255 (as in `benchmarks/denoise.py`)"
+             if args.denoise else "")
+    body = (f"Paper cases{extra} at {args.size} px, `restore` with the automatic stop (capped at {args.iterations} "
             "iterations or the notebook's count if lower), each variant one after the other in one process per "
             "seed; the seed draws the noise, the dropped pixels and the network. A margin under 0.4 dB is a tie.\n\n"
             f"Command: `{command()}` (after the per-seed runs in its docstring)  \n"
             f"Machine: {machine()}\n\n" + table(args.size, args.seeds, args.variants, args.denoise) + "\n")
     print(body)
     if not args.no_write:
-        write_section("network-size", body)
+        write_section(f"network-size-{args.size}", body)
 
 
 if __name__ == "__main__":
