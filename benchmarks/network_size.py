@@ -11,7 +11,9 @@ For each paper case of ``benchmarks/paper.py`` at a CPU size and each seed
 
 Each variant is a ``key=value[,key=value]`` string of ``restore`` options.
 ``--denoise`` adds the grey camera and cell images of ``benchmarks/denoise.py``
-with Gaussian noise (sigma 25 of 255), the denoising cases beyond F16.
+with Gaussian noise (sigma 25 of 255), the denoising cases beyond F16;
+``--deconvolve`` camera and cell blurred by a Gaussian PSF (sigma 2.5 px) plus
+noise of sigma 5, as in ``benchmarks/deconvolve.py``.
 The table gives per case and variant the PSNR (mean and min-max over the
 seeds), the iterations to the stop, the seconds (mean) and the ratios to the
 first variant. Rows are kept per seed in ``benchmarks/traces/``, so the seeds
@@ -23,6 +25,7 @@ can run as separate processes; ``--report`` makes the table from them.
     python benchmarks/network_size.py --report
     python benchmarks/network_size.py --per-iteration 96 256 --variants width=64 width=32 --threads 1
     python benchmarks/network_size.py --size 128 --only camera cell --denoise --variants width=64 width=32 --threads 1
+    python benchmarks/network_size.py --size 96 --only camera cell --deconvolve --variants width=64 width=32 --threads 1
 """
 
 from __future__ import annotations
@@ -48,9 +51,18 @@ def parse(variant: str) -> dict:
     return out
 
 
-def all_cases(size: int, seed: int, denoise: bool) -> list:
-    """The paper cases, and with ``denoise`` camera and cell with Gaussian noise (as in denoise.py)."""
+def all_cases(size: int, seed: int, denoise: bool, deconvolve: bool = False) -> list:
+    """The paper cases; with ``denoise`` camera and cell with Gaussian noise (as in denoise.py); with
+    ``deconvolve`` camera and cell blurred by a Gaussian PSF of sigma 2.5 px plus noise of sigma 5 (deconvolve.py)."""
     out = list(cases(size, seed))
+    if deconvolve:
+        import deconvolve as dec
+
+        from napari_dip import sample_data
+
+        for name in ("camera", "cell"):
+            ref, obs = dec.degrade(getattr(sample_data, name)(size), 2.5, "gaussian", np.random.default_rng(seed))
+            out.append((f"{name} deconvolution (PSF 2.5 px)", "deconvolve", obs, ref, dict(psf_sigma=2.5), 3000))
     if denoise:
         from denoise import degrade, images
 
@@ -66,14 +78,14 @@ def results_path(size: int, seed: int):
 
 
 def run(size: int, iterations: int, seed: int, variants: list[str], only: list[str] | None,
-        denoise: bool = False) -> dict:
+        denoise: bool = False, deconvolve: bool = False) -> dict:
     """{case: {variant: {psnr, seconds, iterations}}} for one seed, each variant run in turn."""
     from napari_dip import restore
     from napari_dip.metrics import psnr
 
     path = results_path(size, seed)
     results = json.loads(path.read_text()) if path.exists() else {}
-    for name, task, degraded, clean, kw, notebook in all_cases(size, seed, denoise):
+    for name, task, degraded, clean, kw, notebook in all_cases(size, seed, denoise, deconvolve):
         if only and not any(name.startswith(o) for o in only):
             continue
         ref = clean.astype(np.float32) / 255.0
@@ -111,10 +123,13 @@ def per_iteration(sizes: list[int], variants: list[str], iterations: int = 20) -
     return markdown_table(["px", "case", "variant", "ms per iteration", f"/ {variants[0]}"], rows)
 
 
-def table(size: int, seeds: list[int], variants: list[str], denoise: bool = False) -> str:
+def table(size: int, seeds: list[int], variants: list[str], denoise: bool = False, deconvolve: bool = False,
+          only: list[str] | None = None) -> str:
     per_seed = {s: json.loads(results_path(size, s).read_text()) for s in seeds if results_path(size, s).exists()}
     rows = []
-    for name, *_ in all_cases(size, 0, denoise):
+    for name, *_ in all_cases(size, 0, denoise, deconvolve):
+        if only and not any(name.startswith(o) for o in only):
+            continue
         runs = {v: [per_seed[s][name][v] for s in per_seed if v in per_seed[s].get(name, {})] for v in variants}
         base = runs[variants[0]]
         if not base:
@@ -141,6 +156,7 @@ def main() -> None:
     ap.add_argument("--variants", nargs="+", default=VARIANTS, help="restore options, key=value[,key=value]")
     ap.add_argument("--only", nargs="*", default=None, help="case name prefixes to run")
     ap.add_argument("--denoise", action="store_true", help="also camera and cell with Gaussian noise")
+    ap.add_argument("--deconvolve", action="store_true", help="also camera and cell blurred (PSF sigma 2.5)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     ap.add_argument("--report", action="store_true", help="no runs: the table from the kept rows")
     ap.add_argument("--per-iteration", type=int, nargs="+", default=None, metavar="PX",
@@ -160,17 +176,20 @@ def main() -> None:
         return
     if not args.report:
         for seed in args.seeds:
-            run(args.size, args.iterations, seed, args.variants, args.only, args.denoise)
+            run(args.size, args.iterations, seed, args.variants, args.only, args.denoise, args.deconvolve)
     extra = (", and grey camera and cell with Gaussian noise of sigma 25 of 255 (as in `benchmarks/denoise.py`)"
-             if args.denoise else "")
+             if args.denoise else "") + (", and camera and cell blurred by a Gaussian PSF of sigma 2.5 px plus noise "
+                                         "of sigma 5 (as in `benchmarks/deconvolve.py`)" if args.deconvolve else "")
     body = (f"Paper cases{extra} at {args.size} px, `restore` with the automatic stop (capped at {args.iterations} "
             "iterations or the notebook's count if lower), each variant one after the other in one process per "
             "seed; the seed draws the noise, the dropped pixels and the network. A margin under 0.4 dB is a tie.\n\n"
             f"Command: `{command()}` (after the per-seed runs in its docstring)  \n"
-            f"Machine: {machine()}\n\n" + table(args.size, args.seeds, args.variants, args.denoise) + "\n")
+            f"Machine: {machine()}\n\n"
+            + table(args.size, args.seeds, args.variants, args.denoise, args.deconvolve, args.only) + "\n")
     print(body)
     if not args.no_write:
-        write_section(f"network-size-{args.size}", body)
+        key = f"network-size-{args.size}" + "-denoise" * args.denoise + "-deconvolve" * args.deconvolve
+        write_section(key, body)
 
 
 if __name__ == "__main__":
