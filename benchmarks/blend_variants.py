@@ -28,7 +28,8 @@ the default (the moving average of outputs, weight 0.99) beside the raw last out
 shorter average (weight 0.9), into ``<!-- blend-output:start/end -->``; ``--group schedule``
 the default beside a fit that ends at two thirds of the annealing schedule (``anneal_end=2/3``: the
 schedule spread over 1.5 times the iterations, where the convergence curves have both band metrics above Poisson),
-into ``<!-- blend-schedule:start/end -->``.
+into ``<!-- blend-schedule:start/end -->``; ``--group width`` the default (64 channels on a CPU)
+beside 32 channels, into ``<!-- blend-width:start/end -->``.
 
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1 --group optimisation
@@ -36,6 +37,8 @@ into ``<!-- blend-schedule:start/end -->``.
         --pairs cat_rocket cup_brick cat_grass face_tissue
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1 --group output
     python benchmarks/blend_variants.py --size 128 --iterations 1000 --group schedule --pairs cat_rocket face_tissue
+    python benchmarks/blend_variants.py --size 128 --iterations 1000 --threads 1 --group width \
+        --pairs cat_rocket cup_brick cat_grass face_tissue
 """
 
 from __future__ import annotations
@@ -128,7 +131,8 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--group", choices=("structure", "optimisation", "input-noise", "output", "schedule"), default="structure")
+    ap.add_argument("--group", choices=("structure", "optimisation", "input-noise", "output", "schedule", "width"),
+                    default="structure")
     ap.add_argument("--pairs", nargs="+", default=list(PAIRS))
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--skip-first", action="store_true",
@@ -158,6 +162,8 @@ def main() -> None:
                 "moving average 0.9": (dict(ema=0.9), {})}
     elif args.group == "schedule":
         runs = {"default (the whole schedule)": ({}, {}), "ends at 2/3 of the schedule": (dict(anneal_end=2 / 3), {})}
+    elif args.group == "width":
+        runs = {"default (64 channels on a CPU)": ({}, {}), "32 channels": (dict(width=32), {})}
     rows = []
     for pair in args.pairs:
         fg8, bg8, mask = blend_pair(pair, args.size)

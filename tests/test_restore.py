@@ -69,7 +69,8 @@ def test_hole_preset_only_for_a_deep_hole_in_texture(clean64):
 
 def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
     """Measured (docs/benchmarks.md, network size): 32 channels tie 64 on a CPU for super-resolution, dropped
-    pixels and thin masks at about half the time; denoising and a hole deeper than ``fill_radius`` keep 64."""
+    pixels, thin masks and blending at about half the time; denoising and a hole deeper than ``fill_radius``
+    keep 64."""
     def width(image, task, **kw):
         return restore(image, task, iterations=1, device="cpu", preview_every=1, **kw).config["network"]
 
@@ -81,6 +82,11 @@ def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
     assert width(clean64, "inpaint", mask=text_mask(clean64.shape))["channels_down"] == 32
     assert width(clean64, "inpaint", mask=hole)["channels_down"] == 64
     assert width(clean64, "inpaint", mask=hole, width=48)["channels_down"] == 48, "the user's width wins"
+    from napari_dip import blend
+
+    fg = np.roll(clean64, 16, axis=1)
+    blended = blend(fg, clean64, hole.astype(bool), iterations=1, device="cpu").config["network"]
+    assert blended["channels_down"] == 32, "blending ties at 32 channels on a CPU (docs/blending.md)"
     from napari_dip import estimate_memory
 
     assert estimate_memory((64, 64), "inpaint", device="cpu") == estimate_memory((64, 64), "inpaint", width=64,

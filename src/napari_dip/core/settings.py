@@ -27,7 +27,7 @@ class Settings:
     network: str | None = option(None, "architecture: skip, unet, resnet or decoder (None: the preset's)",
                                  ("skip", "unet", "resnet", "decoder", None))
     width: int | None = option(None, "cap on channels per layer (None: 128 on a GPU; elsewhere the task's: "
-                                     "32 for super-resolution, reconstruction and thin masks, else 64)")
+                                     "32 for super-resolution, reconstruction, thin masks and blending, else 64)")
     depth: int | None = option(None, "hourglass depth (None: the preset's, shrunk to fit small images)")
     input: str | None = option(None, "network input: noise or meshgrid (None: the preset's)",
                                ("noise", "meshgrid", None))
