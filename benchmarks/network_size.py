@@ -103,20 +103,13 @@ def run(size: int, iterations: int, seed: int, variants: list[str], only: list[s
 
 def per_iteration(sizes: list[int], variants: list[str], iterations: int = 20) -> str:
     """Seconds per iteration of each paper case and variant (automatic stop off, after 3 warm-up iterations)."""
-    from napari_dip import iter_restore
+    from speed import seconds_per_iteration
 
     rows = []
     for size in sizes:
         for name, task, degraded, _, kw, _ in cases(size, 0):
-            cost = {}
-            for variant in variants:
-                gen = iter_restore(degraded.astype(np.float32) / 255.0, task, iterations=iterations + 3,
-                                   early_stop=False, preview_every=iterations + 3, **kw, **parse(variant))
-                next(gen), next(gen), next(gen)
-                start = time.perf_counter()
-                for _ in gen:
-                    pass
-                cost[variant] = (time.perf_counter() - start) / iterations
+            image = degraded.astype(np.float32) / 255.0
+            cost = {v: seconds_per_iteration(image, iterations, task, **kw, **parse(v)) for v in variants}
             base = cost[variants[0]]
             rows += [[size, name, v, f"{c * 1000:.0f}", f"{c / base:.2f}"] for v, c in cost.items()]
             print(rows[-1], flush=True)

@@ -17,9 +17,9 @@ from _common import command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 
 
-def seconds_per_iteration(image, iterations: int, **kw) -> float:
-    """Wall time per iteration of a denoising fit, after 3 warm-up iterations."""
-    gen = iter_restore(image, "denoise", iterations=iterations + 3, early_stop=False,
+def seconds_per_iteration(image, iterations: int, task: str = "denoise", **kw) -> float:
+    """Wall time per iteration of a fit (denoising by default), after 3 warm-up iterations."""
+    gen = iter_restore(image, task, iterations=iterations + 3, early_stop=False,
                        preview_every=iterations + 3, **kw)
     next(gen), next(gen), next(gen)  # warm-up (allocation, first autocast)
     t0 = time.perf_counter()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from napari_dip import iter_restore, restore
+from napari_dip import blend, estimate_memory, iter_restore, restore
 from napari_dip.metrics import masked_psnr, psnr
 from napari_dip.sample_data import add_gaussian_noise, downsample, random_pixel_mask, text_mask
 
@@ -82,13 +82,9 @@ def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
     assert width(clean64, "inpaint", mask=text_mask(clean64.shape))["channels_down"] == 32
     assert width(clean64, "inpaint", mask=hole)["channels_down"] == 64
     assert width(clean64, "inpaint", mask=hole, width=48)["channels_down"] == 48, "the user's width wins"
-    from napari_dip import blend
-
     fg = np.roll(clean64, 16, axis=1)
     blended = blend(fg, clean64, hole.astype(bool), iterations=1, device="cpu").config["network"]
     assert blended["channels_down"] == 32, "blending ties at 32 channels on a CPU (docs/blending.md)"
-    from napari_dip import estimate_memory
-
     assert estimate_memory((64, 64), "inpaint", device="cpu") == estimate_memory((64, 64), "inpaint", width=64,
                                                                                 device="cpu"), \
         "without a mask the memory estimate assumes the wider network of a deep hole"
