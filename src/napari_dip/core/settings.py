@@ -52,10 +52,18 @@ class Settings:
                                            "task's default)", (True, False, None))
     window: int = option(50, "automatic stop: window of the moving variance, or of the change (iterations)")
     patience: int = option(100, "automatic stop: iterations without a lower variance, or below stop_tol, "
-                                "before stopping")
+                                "before stopping (with holdout: twice this without a gain of stop_gain)")
     stop_tol: float = option(1e-3, "automatic stop (inpaint, reconstruct, super-resolution): RMS change of the "
                                    "filled pixels over a window, as a fraction of the range, below which they "
                                    "count as settled")
+    holdout: float = option(0.0, "automatic stop (inpaint, reconstruct, super-resolution): hold this share of the "
+                                 "observed pixels out of the fit and stop once their PSNR stops rising, instead of "
+                                 "watching the change of the filled pixels (0: off; measured, not better by default)")
+    holdout_like: str = option("damage", "the held-out pixels: damage (pieces shaped like the missing pixels, "
+                                         "shifted onto observed ones) or pixels (scattered single pixels)",
+                               ("damage", "pixels"))
+    stop_gain: float = option(0.05, "automatic stop with holdout: stop once the held-out pixels' PSNR has risen by "
+                                    "less than this (dB) over the last 2 x patience iterations")
     backtrack: bool | None = option(None, "roll back to a checkpoint when the loss jumps (None: the preset's)",
                                     (True, False, None))
     # --- loss --------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ class _RunState:
                         canvas.show(snap.preview, osl, w, snap.done)
                         snap.preview = canvas.out.copy()
                         if ref is not None:
-                            snap.metrics = _score(ref, canvas.out[canvas.ui], canvas.pca)
+                            snap.metrics = {**snap.metrics, **_score(ref, canvas.out[canvas.ui], canvas.pca)}
                         scores[snap.iteration] = snap.metrics
                     yield dataclasses.replace(snap, done=False, plane=idx, plane_number=pn, n_planes=len(job.planes),
                                               tile_number=tn, n_tiles=self.n_tiles)

@@ -92,7 +92,7 @@ def fit(
     param_noise_std: float = 0.0,
     ema: float = 0.99,
     output: str = "ema",
-    early_stop: VarianceStop | ChangeStop | None = None,
+    early_stop: VarianceStop | ChangeStop | Any = None,
     backtrack: Backtracker | None = None,
     finalize: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
     preview_every: int = 10,
@@ -156,15 +156,17 @@ def fit(
         reason = "iterations" if n == iterations else (
             early_stop.reason if early_stop is not None and early_stop.should_stop(t) else None)
         elapsed = time.perf_counter() - start
+        metrics = early_stop.metrics() if hasattr(early_stop, "metrics") else {}
         if reason is None:
-            yield Snapshot(n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed)
+            yield Snapshot(n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed, metrics=metrics)
             continue
         image, history.stopped_at = outputs.current(), n
         if reason not in (None, "iterations") and early_stop.selected is not None:
             image = early_stop.selected  # the image of the lowest-variance iteration
             history.stopped_at = int(early_stop.best_iter) + 1
         history.stop_reason, history.optimizer_state = reason, optimizer.state_dict()
-        yield Snapshot(n, iterations, chunk[-1], _preview(finalize, image), elapsed, done=True, stop_reason=reason)
+        yield Snapshot(n, iterations, chunk[-1], _preview(finalize, image), elapsed, done=True, stop_reason=reason,
+                       metrics=metrics)
         return
 
 

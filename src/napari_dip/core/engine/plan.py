@@ -28,6 +28,8 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     """Compile one fit of ``data`` (a plane, volume or tile of ``job``); ``warm``: continue that fit's network."""
     import torch
 
+    from .holdout import choose_holdout, fill_held_out
+
     fit, settings, dev, scale, nd = job.fit, job.settings, job.device, job.scale, job.nd
     x, missing = data.x, data.missing
     C, spatial = x.shape[0], x.shape[1:]
@@ -43,16 +45,22 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     obs_padded = tuple(ps // scale if i >= nd - 2 else ps for i, ps in enumerate(padded))
     pads = [(0, ps - s) for ps, s in zip(obs_padded, spatial)]
     y = np.pad(x, [(0, 0), *pads], mode="reflect" if min(spatial) > 1 else "edge")
-    known = np.pad(~missing, pads, constant_values=False).astype(np.float32)
+    observed = np.pad(~missing, pads, constant_values=False).astype(np.float32)
+    # held-out pixels (the automatic stop's quality estimate) are unobserved for the fit and its input
+    share = job.task.holdout_share(settings, fit)
+    like = np.pad(missing, pads, constant_values=False) if share and settings.holdout_like == "damage" else None
+    hold = choose_holdout(observed, share, job.seed, like=like)
+    known = observed if hold is None else observed * ~hold
+    y_in = y if hold is None else fill_held_out(y, known, hold)
     to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(dev)  # noqa: E731
-    y_t, known_t = to_t(y), to_t(known[None])
+    y_t, known_t, observed_t = to_t(y), to_t(known[None]), to_t(observed[None])
     crop = tuple(slice(0, s) for s in out_spatial)
     ctx = FitContext(y=y_t, known=known_t, weight=known_t if (known == 0).any() else None, channels=C, dims=nd,
                      scale=scale, crop=crop, inputs=job.inputs, settings=settings, fit=fit, data=data, device=dev,
-                     codec=job.codec)
+                     codec=job.codec, holdout=None if hold is None else to_t(hold[None].astype(np.float32)))
     loss_fn = job.task.build(ctx)
-    finalize = _finalizer(crop, y_t * known_t if fit.keep_known else None, known_t)
-    z = _input(job, ctx, y, known, input_depth, z_spatial, warm)
+    finalize = _finalizer(crop, y_t * observed_t if fit.keep_known else None, observed_t)
+    z = _input(job, ctx, y_in, known, input_depth, z_spatial, warm)
     if warm is None:
         net = net.to(dev)
     config = _config(job, net, spec, note, input_depth, missing, iterations)
@@ -114,7 +122,8 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
         "input": fit.input_kind, "input_depth": input_depth, "fill_input": fit.fill_input,
         "missing_depth": fit.missing_depth, "surround_texture": fit.surround_texture, "loss": fit.loss,
         "tv_weight": s.tv_weight, "early_stop": fit.early_stop, "window": s.window, "patience": s.patience,
-        "stop_tol": s.stop_tol, "backtrack": fit.backtrack,
+        "stop_tol": s.stop_tol, "holdout": job.task.holdout_share(s, fit), "stop_gain": s.stop_gain,
+        "backtrack": fit.backtrack,
         "keep_known": fit.keep_known, "missing_pixels": int(missing.sum()),
         "shape": list(job.image.shape), "dtype": str(job.image.dtype), "value_range": [codec.lo, codec.hi],
         "lr": fit.lr, "reg_noise_std": fit.reg_noise_std, "param_noise_std": s.param_noise_std, "ema": s.ema,

@@ -93,6 +93,7 @@ class FitContext:
     data: "FitData"
     device: Any
     codec: Any             # the run's ImageCodec (values <-> [0, 1])
+    holdout: Any = None    # (1, 1, *obs_grid): 1 at observed pixels held out of the fit (``known`` is 0 there)
 
 
 @dataclass
@@ -126,6 +127,7 @@ class Task:
     codec_transform: bool = True     # noise="poisson" may Anscombe-transform the data (else the loss handles it)
     fill_rule: str = "never"         # when fill_input="auto" feeds the classical estimate
     cpu_width: int = 64              # channel cap off CUDA when the user gives no width (measured per task)
+    holds_out: bool = True           # its automatic stop can watch held-out pixels (``holdout`` > 0)
 
     # --- inputs ---------------------------------------------------------------------------
     def check_inputs(self, inputs: dict[str, Any], *, nd: int, channels: int) -> dict[str, Any]:
@@ -205,7 +207,24 @@ class Task:
         from ..engine.stopping import ChangeStop
 
         s = ctx.settings
+        if ctx.holdout is not None:
+            return self.holdout_stop(ctx)
         return ChangeStop(self.fill_region(ctx), window=s.window, patience=s.patience, tol=s.stop_tol)
+
+    def holdout_share(self, settings, fit: FitSettings) -> float:
+        """The share of observed pixels held out for the automatic stop (the user's ``holdout``; 0: none)."""
+        return float(settings.holdout) if self.holds_out and fit.early_stop else 0.0
+
+    def holdout_stop(self, ctx: FitContext):
+        """The stop that watches the held-out pixels (:class:`~..engine.holdout.HoldoutStop`)."""
+        import dataclasses
+
+        from ..engine.holdout import HoldoutStop
+
+        observed = ctx.known + ctx.holdout  # the operator's view of every observed pixel
+        op = self.operator(dataclasses.replace(ctx, known=observed, weight=observed)).to(ctx.device)
+        s = ctx.settings
+        return HoldoutStop(op, ctx.y, ctx.holdout, patience=2 * s.patience, min_gain=s.stop_gain, warmup=300)
 
     def fill_region(self, ctx: FitContext):
         """Where the network invents the image, on the output grid (1) and where not (0): here the whole image."""

@@ -30,6 +30,8 @@ class Blend(Task):
     # pairs (128 px, 1000 iterations, one seed), 1.5-1.7x sooner (docs/blending.md, a narrower network)
     cpu_width = 32
 
+    holds_out = False  # the variance stop: noisy data, nothing to hold out
+
     def stop_rule(self, ctx):
         return variance_stop(ctx)
 

@@ -11,6 +11,8 @@ class Denoise(Task):
     presets = {"denoise": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
                                       early_stop=True, backtrack=True)}
 
+    holds_out = False  # the variance stop: noisy data, nothing to hold out
+
     def stop_rule(self, ctx):
         return variance_stop(ctx)
 
