@@ -24,6 +24,11 @@ table of ``time_to_quality.py``).
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --lr 0.02
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --lr 0.02 --halve-every 300
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --width 32
+    python benchmarks/stop_traces.py --size 96 --iterations 2000 --holdout 0.02
+
+``--holdout F`` records the defaults with a share F of the observed pixels held out of the fit, and
+their PSNR (the holdout stop's estimate of quality) beside the true one, as ``<case>-holdout<F>-...``
+(``--holdout-like pixels``: scattered pixels, ``<case>-holdout<F>px-...``).
 """
 
 from __future__ import annotations
@@ -45,13 +50,15 @@ TRACES = ROOT / "benchmarks" / "traces"
 def record(name, task, degraded, clean, kw, iterations, seed):
     deg = degraded.astype(np.float32) / 255.0
     ref = clean.astype(np.float32) / 255.0
-    its, secs, scores, images = [], [], [], []
+    its, secs, scores, images, held = [], [], [], [], []
     start, scoring = time.perf_counter(), 0.0
-    for snap in iter_restore(deg, task, iterations=iterations, seed=seed, early_stop=False,
-                             preview_every=10, **kw):
+    # with holdout: the stop watches the held-out pixels but never fires (its estimate is recorded)
+    stop = dict(early_stop=True, patience=10**9) if kw.get("holdout") else dict(early_stop=False)
+    for snap in iter_restore(deg, task, iterations=iterations, seed=seed, preview_every=10, **stop, **kw):
         if snap.preview is None:
             continue
         t = time.perf_counter()
+        held.append(snap.metrics.get("holdout_psnr", np.nan))
         its.append(snap.iteration)
         secs.append(t - start - scoring)  # the fit's own time: the scoring below is not counted
         scores.append(psnr(ref, snap.preview, data_range=1.0))
@@ -60,7 +67,7 @@ def record(name, task, degraded, clean, kw, iterations, seed):
     missing = kw.get("mask")
     region = np.ones(ref.shape[:2], bool) if missing is None else np.asarray(missing, bool)
     return dict(iteration=np.array(its), seconds=np.array(secs), psnr=np.array(scores),
-                images=np.stack(images), region=region)
+                images=np.stack(images), region=region, holdout_psnr=np.array(held))
 
 
 @contextlib.contextmanager
@@ -101,6 +108,11 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=None, help="the defaults at this learning rate")
     parser.add_argument("--halve-every", type=int, default=None, help="with --lr: halve it every N iterations")
     parser.add_argument("--width", type=int, default=None, help="the defaults with this channel cap")
+    parser.add_argument("--holdout", type=float, default=None,
+                        help="hold out this share of the observed pixels and record their PSNR (the holdout stop's "
+                             "estimate; the stop never fires)")
+    parser.add_argument("--holdout-like", default="damage", choices=("damage", "pixels"),
+                        help="with --holdout: pixels shaped like the damage (the default) or scattered ('px' in the name)")
     parser.add_argument("--lr-floor", type=float, default=0.0025, help="the decayed rate's floor (default 0.0025)")
     args = parser.parse_args()
     if args.threads:
@@ -115,12 +127,14 @@ def main() -> None:
             extra = dict(width=128, output="last") if args.notebook else {}
             extra.update({} if args.lr is None else {"lr": args.lr})
             extra.update({} if args.width is None else {"width": args.width})
+            extra.update({} if args.holdout is None else {"holdout": args.holdout, "holdout_like": args.holdout_like})
             with step_decay(args.halve_every, args.lr_floor) if args.halve_every else contextlib.nullcontext():
                 trace = record(name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed)
             key = name.split()[0] + "-" + task + ("-notebook" if args.notebook else "")
             key += "" if args.lr is None else f"-lr{args.lr:g}"
             key += f"-halve{args.halve_every}" if args.halve_every else ""
             key += "" if args.width is None else f"-width{args.width}"
+            key += "" if args.holdout is None else f"-holdout{args.holdout:g}{'px' if args.holdout_like == 'pixels' else ''}"
             np.savez_compressed(TRACES / f"{key}-{args.size}-s{seed}.npz", task=task, **trace)
             print(f"{key} seed {seed}: {trace['iteration'][-1]} its in {trace['seconds'][-1]:.0f} s, "
                   f"final {trace['psnr'][-1]:.2f} dB, best {trace['psnr'].max():.2f} at "
