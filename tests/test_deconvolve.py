@@ -94,3 +94,21 @@ def test_classical_baselines_beat_the_blurred_input(clean64, blurred64):
     assert list(results) == ["Richardson-Lucy", "Wiener"]
     for name, image in results.items():  # measured: RL 26.9 dB, Wiener 25.7 dB, blurred 24.5 dB
         assert image.dtype == np.uint8 and psnr(clean64, image) > psnr(clean64, blurred64) + 0.5, name
+
+
+def test_the_input_estimate_is_richardson_lucy_and_wiener_is_available(clean64):
+    """The network is fed Richardson-Lucy (also on counts, docs/benchmarks.md); the benchmark's Wiener input."""
+    from napari_dip.core.classical import deconvolve_richardson_lucy, deconvolve_wiener
+    from napari_dip.core.tasks.deconvolve import classical_estimate
+
+    ref = clean64.astype(float) / 255 * 30 + 1
+    counts = np.random.default_rng(2).poisson(convolve(ref, gaussian_psf(1.5), mode="mirror"))
+    y = (counts / counts.max())[None].astype(np.float32)
+    psf = gaussian_psf(1.5)
+    fed = tasks.get("deconvolve").initial_estimate(y, None, {"psf": psf})
+    rl = np.clip(deconvolve_richardson_lucy(y[0].astype(float), psf=psf, num_iter=30), 0, 1)
+    np.testing.assert_allclose(fed[0], rl, atol=1e-5)
+    wiener = classical_estimate(y, psf, "Wiener")
+    np.testing.assert_allclose(wiener[0], np.clip(deconvolve_wiener(y[0].astype(float), psf=psf), 0, 1), atol=1e-5)
+    truth = ref / counts.max()  # low counts, narrow PSF: here the Wiener estimate is the closer one
+    assert psnr(truth, wiener[0], data_range=1.0) > psnr(truth, fed[0], data_range=1.0) + 1.0
