@@ -126,11 +126,12 @@ class HoldoutStop:
             err = ((self.operator(image) - self.y) ** 2 * self.holdout).sum() / self.count
         self.pending.append((t + 1, err))
         if self.best_err is None:
-            self.best_err, self.best_iter, self.selected = err, torch.tensor(t), image.clone()
+            self.best_iter = torch.full((), t, dtype=torch.long, device=err.device)
+            self.best_err, self.selected = err, image.clone()
             return
         better = err < self.best_err
         self.best_err = torch.where(better, err, self.best_err)
-        self.best_iter = torch.where(better, torch.tensor(t), self.best_iter)
+        self.best_iter = torch.where(better, torch.full_like(self.best_iter, t), self.best_iter)
         self.selected = torch.where(better, image, self.selected)
 
     def _read(self) -> None:
