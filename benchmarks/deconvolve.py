@@ -10,6 +10,7 @@ column: DIP fed the Wiener-Hunt estimate instead (patched in here).
 
     python benchmarks/deconvolve.py --size 96 --iterations 800 --seeds 0 1 2
     python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --other-input
+    python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --other-input --sigmas 2.0 --no-doc
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def main() -> None:
     p.add_argument("--iterations", type=int, default=800, help="cap per DIP fit (the automatic stop is on)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--sigmas", type=float, nargs="+", default=[1.5, 2.5], help="PSF sigmas (px)")
     p.add_argument("--other-input", action="store_true", help="add DIP fed the Wiener-Hunt estimate instead")
     p.add_argument("--no-doc", action="store_true", help="print the table, do not write docs/benchmarks.md")
     args = p.parse_args()
@@ -103,7 +105,7 @@ def main() -> None:
     images = {"camera": sample_data.camera(args.size), "cell": sample_data.cell(args.size)}
     rows = []
     for name, clean in images.items():
-        for sigma in (1.5, 2.5):
+        for sigma in args.sigmas:
             for noise in ("gaussian", "poisson"):
                 ref, obs = degrade(clean, sigma, noise, np.random.default_rng(0))
                 r = run_case(ref, obs, sigma, noise, args)
