@@ -23,22 +23,15 @@ from _common import command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 
 
-def seconds_per_iteration(image, iterations: int, task: str = "denoise", **kw) -> float:
-    """Wall time per iteration of a fit (denoising by default), after 3 warm-up iterations."""
+def seconds_per_iteration(image, iterations: int, task: str = "denoise", preview_every: int | None = None,
+                          **kw) -> float:
+    """Wall time per iteration of a fit (denoising by default), after 3 warm-up iterations.
+
+    ``preview_every``: a preview (a host read) every that many iterations; None: none during the timing.
+    """
     gen = iter_restore(image, task, iterations=iterations + 3, early_stop=False,
-                       preview_every=iterations + 3, **kw)
+                       preview_every=preview_every or iterations + 3, **kw)
     next(gen), next(gen), next(gen)  # warm-up (allocation, first autocast)
-    t0 = time.perf_counter()
-    for _ in gen:
-        pass
-    return (time.perf_counter() - t0) / iterations
-
-
-def seconds_with_previews(image, iterations: int, every: int | None, task: str, **kw) -> float:
-    """Wall time per iteration of the defaults with a preview every ``every`` iterations (None: none)."""
-    gen = iter_restore(image, task, iterations=iterations + 3, early_stop=False,
-                       preview_every=every or iterations + 3, **kw)
-    next(gen), next(gen), next(gen)
     t0 = time.perf_counter()
     for _ in gen:
         pass
@@ -57,7 +50,7 @@ def preview_cost(sizes: list[int], iterations: int) -> None:
         for name, (task, image, kw) in cases.items():
             t = {}
             for e in (None, 100, 10, 1, 1, 10, 100, None):  # twice, in both orders; the faster of the two
-                t[e] = min(t.get(e, np.inf), seconds_with_previews(image, iterations, e, task, **kw))
+                t[e] = min(t.get(e, np.inf), seconds_per_iteration(image, iterations, task, e, **kw))
             rows.append([f"{size}x{size}", name, *(f"{1000 * t[e]:.1f}" for e in (None, 100, 10, 1)),
                          f"{100 * (t[10] / t[None] - 1):+.1f} %"])
             print(rows[-1], flush=True)

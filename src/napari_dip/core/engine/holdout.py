@@ -106,7 +106,7 @@ class HoldoutStop:
     reason = "converged"
 
     def __init__(self, operator, y: torch.Tensor, holdout: torch.Tensor, *, every: int = 10,
-                 patience: int = 200, min_gain: float = 0.05, warmup: int = 200):
+                 patience: int = 200, min_gain: float = 0.05, warmup: int = 300):
         if min_gain < 0:
             raise ValueError(f"stop_gain must be at least 0, got {min_gain}")
         self.operator, self.y, self.holdout = operator, y, holdout

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 import torch
 
 from ..devices import autocast_for
 from .stopping import EMA, Backtracker, ChangeStop, VarianceStop
+
+if TYPE_CHECKING:
+    from .holdout import HoldoutStop
 
 OUTPUTS = ("ema", "last", "best")
 
@@ -92,7 +95,7 @@ def fit(
     param_noise_std: float = 0.0,
     ema: float = 0.99,
     output: str = "ema",
-    early_stop: VarianceStop | ChangeStop | Any = None,
+    early_stop: VarianceStop | ChangeStop | HoldoutStop | None = None,
     backtrack: Backtracker | None = None,
     finalize: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
     preview_every: int = 10,

@@ -224,7 +224,7 @@ class Task:
         observed = ctx.known + ctx.holdout  # the operator's view of every observed pixel
         op = self.operator(dataclasses.replace(ctx, known=observed, weight=observed)).to(ctx.device)
         s = ctx.settings
-        return HoldoutStop(op, ctx.y, ctx.holdout, patience=2 * s.patience, min_gain=s.stop_gain, warmup=300)
+        return HoldoutStop(op, ctx.y, ctx.holdout, patience=2 * s.patience, min_gain=s.stop_gain)
 
     def fill_region(self, ctx: FitContext):
         """Where the network invents the image, on the output grid (1) and where not (0): here the whole image."""
