@@ -118,3 +118,21 @@ def test_restore_with_holdout_keeps_the_held_out_pixels_and_records_the_estimate
     assert restore(image, "denoise", iterations=2, width=8, holdout=0.05).config["holdout"] == 0.0  # its stop: none
     with pytest.raises(ValueError, match="holdout"):
         restore(image, "inpaint", mask=mask, holdout=0.6, width=8, iterations=2)
+
+
+def test_holdout_like_and_stop_gain_options_reach_the_fit(clean64):
+    """``holdout_like`` picks strokes or scattered pixels in the fit itself; a negative ``stop_gain`` is refused."""
+    mask = text_mask(clean64.shape)
+    image = np.where(mask.astype(bool), 0, clean64).astype(np.uint8)
+
+    def held(like):
+        settings = Settings.from_options(dict(holdout=0.05, holdout_like=like, width=8))
+        job = prepare(image, get_task("inpaint"), settings, mask=mask, inputs={}, channel_axis=None,
+                      iterations=5, seed=0, device="cpu")
+        return plan_fit(job, job.data(()), iterations=5).fit_kwargs["early_stop"].holdout[0, 0].numpy() > 0
+
+    assert _neighboured(held("damage")) > 0.8 > 0.3 > _neighboured(held("pixels"))
+    with pytest.raises(ValueError, match="holdout_like"):
+        restore(image, "inpaint", mask=mask, holdout=0.05, holdout_like="blocks", iterations=2)
+    with pytest.raises(ValueError, match="stop_gain"):
+        restore(image, "inpaint", mask=mask, holdout=0.05, stop_gain=-0.1, width=8, iterations=2)
