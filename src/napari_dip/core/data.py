@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .noise import PHOTON_COUNTS, CameraNoise
+
 SUPPORTED_KINDS = "uint8, uint16, int, float32 or float64"
 
 
@@ -44,15 +46,15 @@ NORMALIZE = ("minmax", "percentile")
 PERCENTILES = (0.1, 99.9)
 PERCENTILE_WINDOW = (0.1, 0.9)
 TRANSFORMS = (None, "anscombe")
-_ANSCOMBE_ZERO = 2.0 * np.sqrt(3.0 / 8.0)
 
 
 def anscombe(x: np.ndarray) -> np.ndarray:
     """Variance-stabilising Anscombe transform ``2 sqrt(x + 3/8)`` of counts (negative values -> 0).
 
-    Poisson counts of any mean become approximately Gaussian with unit variance.
+    Poisson counts of any mean become approximately Gaussian with unit variance (the camera
+    model of :mod:`.noise` with gain 1, no offset and no read noise).
     """
-    return 2.0 * np.sqrt(np.maximum(x, 0.0) + 3.0 / 8.0)
+    return PHOTON_COUNTS.forward(np.maximum(x, 0.0))
 
 
 def inverse_anscombe(d: np.ndarray) -> np.ndarray:
@@ -62,9 +64,7 @@ def inverse_anscombe(d: np.ndarray) -> np.ndarray:
     Anscombe transform has expectation ``D`` (the naive algebraic inverse ``D**2/4 - 3/8`` is biased
     low at small counts). ``D`` below ``A(0) = 2 sqrt(3/8)`` (where ``I`` is 0) maps to 0.
     """
-    d = np.maximum(np.asarray(d, dtype=np.float64), _ANSCOMBE_ZERO)
-    s = np.sqrt(1.5)
-    return np.maximum(0.25 * d**2 + 0.25 * s / d - 1.375 / d**2 + 0.625 * s / d**3 - 0.125, 0.0)
+    return PHOTON_COUNTS.inverse(d)
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,9 @@ class ImageCodec:
     alpha : the alpha channel of an RGBA image, kept aside and re-attached.
     window : where ``lo`` and ``hi`` land inside [0, 1].
     vmin, vmax : decoded values are clipped to this range (None: ``lo`` and ``hi``).
-    transform : None, or ``"anscombe"`` (Poisson counts; applied before the normalisation and
-        inverted exactly-unbiased after it).
+    transform : None, or the :class:`~.noise.CameraNoise` model whose generalised Anscombe
+        transform is applied before the normalisation and inverted exactly-unbiased after it
+        (``"anscombe"`` in :meth:`fit`: raw photon counts).
     spatial_ndim : for stacks, how many trailing non-channel axes are spatial (2: planes,
         3: volumes); the others are leading (stack) axes indexed by ``index=`` in
         :meth:`encode` / :meth:`decode`. None: every non-channel axis is spatial.
@@ -96,12 +97,12 @@ class ImageCodec:
     window: tuple[float, float] = (0.0, 1.0)
     vmin: float | None = None
     vmax: float | None = None
-    transform: str | None = None
+    transform: CameraNoise | None = None
     spatial_ndim: int | None = None
 
     @classmethod
     def fit(cls, image: np.ndarray, channel_axis: int | None = None, *, normalize: str = "minmax",
-            transform: str | None = None, spatial_ndim: int | None = None) -> "ImageCodec":
+            transform: CameraNoise | str | None = None, spatial_ndim: int | None = None) -> "ImageCodec":
         """Fit the value mapping to ``image`` (the whole stack: every plane shares it).
 
         ``normalize="minmax"`` maps the finite minimum and maximum to 0 and 1 (exact);
@@ -113,8 +114,10 @@ class ImageCodec:
         check_dtype(image)
         if normalize not in NORMALIZE:
             raise ValueError(f"normalize must be one of {NORMALIZE}, got {normalize!r}")
-        if transform not in TRANSFORMS:
-            raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+        if transform == "anscombe":
+            transform = PHOTON_COUNTS
+        elif not (transform is None or isinstance(transform, CameraNoise)):
+            raise ValueError(f"transform must be one of {TRANSFORMS} or a CameraNoise, got {transform!r}")
         axis = normalize_axis(channel_axis, image.ndim)
         alpha = None
         if is_rgba(image.shape, axis):
@@ -135,8 +138,8 @@ class ImageCodec:
             raise ValueError(f"image values span [{vmin:g}, {vmax:g}], too wide a range to normalise; "
                              "rescale the image first.")
         t = finite.astype(np.float64)
-        if transform == "anscombe":
-            t = anscombe(t)
+        if transform is not None:
+            t = transform.forward(t)
         lo, hi = float(t.min()), float(t.max())
         window = (0.0, 1.0)
         if normalize == "percentile":
@@ -202,8 +205,8 @@ class ImageCodec:
             x = np.moveaxis(x, axis, 0)
             if self.alpha is not None:
                 x = x[:3]
-        if self.transform == "anscombe":
-            x = anscombe(x)  # NaN stays NaN
+        if self.transform is not None:
+            x = self.transform.forward(x)  # NaN stays NaN
         span = self.hi - self.lo
         a, b = self.window
         x = (x - self.lo) / span * (b - a) + a if span > 0 else x - self.lo + a
@@ -220,8 +223,8 @@ class ImageCodec:
         x = np.clip(np.asarray(chw, dtype=np.float64), 0.0, 1.0)
         a, b = self.window
         x = (x - a) / (b - a) * (self.hi - self.lo) + self.lo
-        if self.transform == "anscombe":
-            x = inverse_anscombe(x)
+        if self.transform is not None:
+            x = self.transform.inverse(x)
         if self.vmin is not None:
             x = np.clip(x, self.vmin, self.vmax)
         axis = self.plane_channel_axis(index)

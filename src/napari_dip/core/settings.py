@@ -87,7 +87,15 @@ class Settings:
     warm_iterations: int | None = option(None, "iterations of a warm-started plane (None: iterations // 3)")
     normalize: str = option("minmax", "minmax (exact) or percentile (0.1/99.9 -> 0.1/0.9)",
                             ("minmax", "percentile"))
-    noise: str = option("gaussian", "noise model: gaussian, or poisson (photon counts)", ("gaussian", "poisson"))
+    noise: str = option("gaussian", "noise model: gaussian, or poisson (photon counts from a camera: "
+                                    "ADU = gain x photons + offset + read noise, variance-stabilised by the "
+                                    "generalised Anscombe transform)", ("gaussian", "poisson"))
+    gain: float | None = option(None, "noise='poisson': ADU per photon (None: estimated from the image by a "
+                                      "mean-variance fit; raw photon counts: 1)")
+    offset: float | None = option(None, "noise='poisson': the camera's offset in ADU (None: estimated, or 0 when "
+                                        "the gain is given)")
+    read_noise: float | None = option(None, "noise='poisson': std of the camera's read noise in ADU (None: "
+                                            "estimated, or 0 when the gain is given)")
     max_memory: int | None = option(None, "bytes one fit may use (None: 4 GiB on CPU, 90% of free GPU memory)")
     tile: Any = option("auto", "auto (tiles when a fit exceeds max_memory), False (refuse) or a tile size (px)")
     tile_overlap: int = option(32, "pixels shared by neighbouring tiles (cosine-blended)")

@@ -169,6 +169,7 @@ def run_config(job, n_tiles: int) -> dict:
     return {
         "mode": job.mode, "stack_shape": list(codec.lead_shape), "n_planes": len(job.planes),
         "normalize": s.normalize, "noise": s.noise,
+        "camera": job.camera.to_dict() if getattr(job, "camera", None) is not None else None,
         "data_range": [codec.vmin if codec.vmin is not None else codec.lo,
                        codec.vmax if codec.vmax is not None else codec.hi],
         "warm_start": bool(s.warm_start), "warm_iterations": job.warm_iterations,

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data import ImageCodec, stack_mask
 from ..devices import pick_device
+from ..noise import CameraNoise, camera_noise
 from ..tasks.base import Damage, FitData, FitSettings, Task
 from . import checks, sizing
 
@@ -45,6 +46,7 @@ class Job:
     memory: int                   # estimated bytes of one untiled fit
     max_memory: int
     extras: dict | None = None    # task data beside the image, ``(C, *spatial)`` or spatial arrays
+    camera: CameraNoise | None = None  # noise="poisson": the photon-count model of the image's values
 
     def data(self, idx: tuple) -> FitData:
         """Plane ``idx`` encoded ``(C, *plane)`` (non-finite pixels set to 0) and its missing pixels."""
@@ -64,12 +66,9 @@ def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, it
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
+    camera = photon_model(image, settings, channel_axis)
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
-                           transform="anscombe" if settings.noise == "poisson" and task.codec_transform else None)
-    if settings.noise == "poisson" and codec.vmax is not None and image.dtype.kind == "f" and codec.vmax <= 1.0:
-        warnings.warn("noise='poisson' treats values as photon counts, but this image's maximum is "
-                      f"{codec.vmax:g}; rescale it to counts (divide by the camera gain) for the model to hold.",
-                      stacklevel=4)
+                           transform=camera if task.codec_transform else None)
     cleaned = task.check_inputs(inputs, nd=nd, channels=codec.n_channels)
     scale = task.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
@@ -95,7 +94,25 @@ def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, it
 
     tile = sizing.choose_tile(settings.tile, memory, max_memory, overlap, plane_in, need_for_tile)
     return Job(image, task, cleaned, codec, nd, mode, planes, run, m, scale, settings, fit, dev, seed, warm_its,
-               output_shape(codec, scale), tile, overlap, memory, max_memory)
+               output_shape(codec, scale), tile, overlap, memory, max_memory, camera=camera)
+
+
+def photon_model(image: np.ndarray, settings, channel_axis) -> CameraNoise | None:
+    """``noise="poisson"``: the camera model (given, or estimated from the image); None for Gaussian noise."""
+    if settings.noise != "poisson":
+        given = [n for n in ("gain", "offset", "read_noise") if getattr(settings, n) is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} describe photon counts: pass noise='poisson' with them.")
+        return None
+    model = camera_noise(image, gain=settings.gain, offset=settings.offset, read_noise=settings.read_noise,
+                         channel_axis=channel_axis)
+    finite = np.asarray(image)[np.isfinite(image)] if np.asarray(image).dtype.kind == "f" else np.asarray(image)
+    photons = (float(finite.max()) - model.offset) / model.gain if finite.size else 0.0
+    if photons < 1:
+        warnings.warn(f"noise='poisson': with gain {model.gain:.3g} and offset {model.offset:.3g} the brightest "
+                      f"pixel holds {photons:.2g} photons; check gain= and offset= (or leave them to the estimate).",
+                      stacklevel=4)
+    return model
 
 
 def _mask(task: Task, mask, codec: ImageCodec) -> np.ndarray | None:

@@ -57,7 +57,8 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     crop = tuple(slice(0, s) for s in out_spatial)
     ctx = FitContext(y=y_t, known=known_t, weight=known_t if (known == 0).any() else None, channels=C, dims=nd,
                      scale=scale, crop=crop, inputs=job.inputs, settings=settings, fit=fit, data=data, device=dev,
-                     codec=job.codec, holdout=None if hold is None else to_t(hold[None].astype(np.float32)))
+                     codec=job.codec, holdout=None if hold is None else to_t(hold[None].astype(np.float32)),
+                     camera=job.camera)
     loss_fn = job.task.build(ctx)
     finalize = _finalizer(crop, y_t * observed_t if fit.keep_known else None, observed_t)
     z = _input(job, ctx, y_in, known, input_depth, z_spatial, warm)

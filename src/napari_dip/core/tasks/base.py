@@ -94,6 +94,7 @@ class FitContext:
     device: Any
     codec: Any             # the run's ImageCodec (values <-> [0, 1])
     holdout: Any = None    # (1, 1, *obs_grid): 1 at observed pixels held out of the fit (``known`` is 0 there)
+    camera: Any = None     # noise="poisson": the CameraNoise model of the user's values (``core/noise.py``)
 
 
 @dataclass
@@ -124,7 +125,7 @@ class Task:
     keeps_known: bool = False        # observed pixels are returned exactly (keep_known=True)
     scales: bool = False             # the output grid is finer than the input (factor)
     volume: bool = True              # mode="volume" is possible
-    codec_transform: bool = True     # noise="poisson" may Anscombe-transform the data (else the loss handles it)
+    codec_transform: bool = True     # noise="poisson" variance-stabilises the data (else the loss handles it)
     fill_rule: str = "never"         # when fill_input="auto" feeds the classical estimate
     cpu_width: int = 64              # channel cap off CUDA when the user gives no width (measured per task)
     holds_out: bool = True           # its automatic stop can watch held-out pixels (``holdout`` > 0)

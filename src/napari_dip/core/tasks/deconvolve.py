@@ -4,9 +4,10 @@ Inputs: ``psf`` (an array: 2D, or 3D for ``mode="volume"``; normalised to sum
 1) or ``psf_sigma`` (a Gaussian PSF: one sigma in pixels, or one per spatial
 axis). The forward operator convolves the network output with the PSF
 (:class:`~napari_dip.core.physics.Blur`, reflect-padded). Noise: Gaussian
-(MSE) or, with ``noise="poisson"``, photon counts: the loss then compares the
-Anscombe transforms of the blurred output and of the observation (the blur
-acts on counts, so the data themselves are not transformed). The automatic
+(MSE) or, with ``noise="poisson"``, photon counts from a camera: the loss then
+compares the generalised Anscombe transforms (``core/noise.py``) of the blurred
+output and of the observation (the blur acts on the camera's values, so the
+data themselves are not transformed). The automatic
 stop is on by default, as for denoising.
 """
 
@@ -57,7 +58,7 @@ class Deconvolve(Task):
     def build(self, ctx):
         if getattr(ctx.settings, "noise", "gaussian") != "poisson":
             return super().build(ctx)
-        return _anscombe_loss(self.operator(ctx).to(ctx.device), ctx)
+        return _stabilised_loss(self.operator(ctx).to(ctx.device), ctx)
 
     def wants_fill_input(self, settings, preset_name, damage):
         return True
@@ -93,21 +94,22 @@ def classical_estimate(y: np.ndarray, psf: np.ndarray, method: str) -> np.ndarra
     return np.clip(np.moveaxis(guess, -1, 0), 0, 1).astype(np.float32)
 
 
-def _anscombe_loss(op, ctx):
-    """MSE between the Anscombe transforms of ``A(x)`` and ``y``, both mapped back to counts."""
+def _stabilised_loss(op, ctx):
+    """MSE between the generalised Anscombe transforms of ``A(x)`` and ``y``, both mapped back to ADU.
+
+    The blur acts on the camera's values, so the transform comes after the operator; the camera model
+    (``ctx.camera``: gain, offset, read noise) is the one the data's codec would have applied.
+    """
     import torch
 
     from ..engine.losses import mse
 
-    codec = ctx.codec
+    codec, camera = ctx.codec, ctx.camera
     a, b = codec.window
-    gain = (codec.hi - codec.lo) / (b - a)
-
-    def counts(v):
-        return torch.clamp((v - a) * gain + codec.lo, min=0.0)
+    scale = (codec.hi - codec.lo) / (b - a)
 
     def stabilised(v):
-        return 2.0 * torch.sqrt(counts(v) + 0.375)
+        return camera.forward((v - a) * scale + codec.lo)
 
     target = stabilised(ctx.y)
     norm = float(stabilised(torch.tensor(1.0)) - stabilised(torch.tensor(0.0))) ** 2

@@ -20,10 +20,11 @@ class Denoise(Task):
         """``tv_weight=None``: 0.5 x the noise level of the observation (``estimate_sigma``, on [0, 1]).
 
         Measured against the defaults without it (benchmarks/denoise.py, docs/benchmarks.md): +0.9 dB on F16
-        and +0.8 dB on cell (3 seeds each, Gaussian sigma 25), at about 1.7x the iterations.
-        Not for ``noise="poisson"`` (unmeasured there).
+        and +0.8 dB on cell (3 seeds each, Gaussian sigma 25), at about 1.7x the iterations. With
+        ``noise="poisson"`` the data are variance-stabilised first (``core/noise.py``), so the same rule
+        applies to their now Gaussian noise (benchmarks/peers.py).
         """
-        if ctx.settings.tv_weight is not None or getattr(ctx.settings, "noise", "gaussian") == "poisson":
+        if ctx.settings.tv_weight is not None:
             return super().tv_weight(ctx)
         from skimage.restoration import estimate_sigma
 

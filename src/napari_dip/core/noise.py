@@ -1,0 +1,155 @@
+"""Photon-count noise: the Poisson-Gaussian camera model, its variance-stabilising transform and its estimate.
+
+A camera records ``ADU = gain x photons + offset + read noise``: Poisson photon
+counts, scaled by the gain (ADU per photon), shifted by the offset and blurred
+by Gaussian read noise (std ``read_noise`` ADU). The generalised Anscombe
+transform (GAT) makes such data approximately Gaussian with unit variance,
+whatever the brightness, so that a Gaussian loss (and BM3D, and the variance
+stop) fits them; its exact unbiased inverse maps a restored estimate back to
+ADU without the low-count bias of the algebraic inverse (Makitalo and Foi,
+"Optimal inversion of the generalized Anscombe transformation for
+Poisson-Gaussian noise", IEEE TIP 2013; closed-form approximation).
+
+Raw photon counts are ``CameraNoise(gain=1, offset=0, read_noise=0)``, the
+classical Anscombe transform; counts stored as floats in [0, 1] (counts /
+peak) are ``gain=1/peak``. :func:`estimate_camera_noise` fits the model to one
+image by the usual mean-variance regression (Foi et al., "Practical
+Poissonian-Gaussian noise modeling and fitting for single-image raw-data",
+IEEE TIP 2008, simplified): the noise variance of smooth blocks grows linearly
+with their mean, ``var = gain x mean + (read_noise**2 - gain x offset)``.
+Only ``gain`` and that intercept enter the transform and its inverse; the
+split of the intercept into offset and read noise assumes that the darkest
+blocks hold (almost) no photons and is reported, not used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.ndimage import convolve
+
+#: Immerkaer's noise kernel: zero on locally linear signal, output variance = the noise variance.
+_NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64) / 6.0
+_SQRT_3_2 = float(np.sqrt(1.5))
+#: The 25th percentile of the mean squared residual over 8 x 8 blocks of pure noise, over its mean.
+_QUIET_QUANTILE = 0.773
+
+
+@dataclass(frozen=True)
+class CameraNoise:
+    """The Poisson-Gaussian model of one image: ``ADU = gain x Poisson(photons) + offset + N(0, read_noise**2)``."""
+
+    gain: float = 1.0
+    offset: float = 0.0
+    read_noise: float = 0.0
+    estimated: bool = False
+
+    @property
+    def intercept(self) -> float:
+        """The noise variance at zero ADU: ``read_noise**2 - gain x offset`` (what the transform needs)."""
+        return self.read_noise**2 - self.gain * self.offset
+
+    def forward(self, x):
+        """The generalised Anscombe transform of ADU values (numpy arrays or torch tensors).
+
+        ``(2 / gain) sqrt(gain x + 3/8 gain**2 + intercept)``, clipped at 0 under the root; on photon
+        counts (gain 1, no offset or read noise) it is Anscombe's ``2 sqrt(x + 3/8)``.
+        """
+        a = self.gain
+        inner = a * x + 0.375 * a * a + self.intercept
+        if isinstance(x, np.ndarray) or np.isscalar(x):
+            return (2.0 / a) * np.sqrt(np.maximum(inner, 0.0))
+        return (2.0 / a) * (inner.clamp(min=0.0)).sqrt()  # a torch tensor (the deconvolution loss)
+
+    def inverse(self, d) -> np.ndarray:
+        """The exact unbiased inverse (closed form): the ADU value whose transform has expectation ``d``."""
+        d = np.maximum(np.asarray(d, dtype=np.float64), 2.0 * np.sqrt(0.375))
+        unbiased = 0.25 * d**2 + 0.25 * _SQRT_3_2 / d - 1.375 / d**2 + 0.625 * _SQRT_3_2 / d**3 - 0.125
+        photons_shifted = unbiased - self.intercept / self.gain**2
+        return np.maximum(photons_shifted, -self.intercept / self.gain**2) * self.gain
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+#: Photon counts as they come off a photon-counting detector: the classical Anscombe transform.
+PHOTON_COUNTS = CameraNoise()
+
+
+def estimate_camera_noise(image: np.ndarray, *, channel_axis: int | None = None, block: int = 8) -> CameraNoise:
+    """Fit the Poisson-Gaussian model to ``image`` (any layout; every 2D plane of the last two axes counts).
+
+    Raises ``ValueError`` when the noise does not grow with the brightness (no photon counts to model:
+    use ``noise="gaussian"``) or when there are not enough pixels to fit.
+    """
+    x = np.asarray(image, dtype=np.float64)
+    if channel_axis is not None:
+        x = np.moveaxis(x, channel_axis, 0)
+    planes = x.reshape(-1, *x.shape[-2:])
+    block = int(max(4, min(block, min(planes.shape[-2:]) // 3)))
+    means, variances = _block_statistics(planes, block)
+    if means.size < 4:
+        raise ValueError(f"an image of {planes.shape[-2:]} pixels is too small to estimate the camera's gain; "
+                         "give gain= and offset= (or read_noise=) for noise='poisson'.")
+    levels, noise = _binned(means, variances)
+    spread = levels.max() - levels.min()  # against the standard error of one block's mean
+    if levels.size >= 3 and spread > 3 * np.sqrt(max(np.median(noise), 1e-12)) / block:
+        gain, intercept = np.polyfit(levels, noise, 1, w=1.0 / np.maximum(noise, 1e-12))
+    else:  # one brightness only: pure (scaled) Poisson noise, var = gain x mean
+        gain, intercept = float(np.median(noise / np.maximum(levels, 1e-12))), 0.0
+    if not gain > 0:
+        raise ValueError("noise='poisson': this image's noise does not grow with its brightness "
+                         f"(estimated gain {gain:.3g}), so it does not look like photon counts; use "
+                         "noise='gaussian', or give the camera's gain= and offset= if you know them.")
+    offset = float(np.percentile(means, 1))  # the darkest blocks: taken to hold (almost) no photons
+    read_var = max(float(intercept) + gain * offset, 0.0)
+    return CameraNoise(gain=float(gain), offset=offset, read_noise=float(np.sqrt(read_var)), estimated=True)
+
+
+def camera_noise(image: np.ndarray, *, gain: float | None = None, offset: float | None = None,
+                 read_noise: float | None = None, channel_axis: int | None = None) -> CameraNoise:
+    """The model of ``image``: what the user gave, the rest estimated (offset and read noise default to 0
+    when the gain is given)."""
+    if gain is None:
+        fitted = estimate_camera_noise(image, channel_axis=channel_axis)
+        if offset is None and read_noise is None:
+            return fitted
+        return CameraNoise(fitted.gain, fitted.offset if offset is None else float(offset),
+                           fitted.read_noise if read_noise is None else float(read_noise), estimated=True)
+    if not gain > 0:
+        raise ValueError(f"gain must be positive (ADU per photon), got {gain}.")
+    return CameraNoise(float(gain), float(offset or 0.0), float(read_noise or 0.0))
+
+
+def _block_statistics(planes: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and noise variance (Immerkaer's residual) of every ``block`` x ``block`` block of every plane."""
+    means, variances = [], []
+    for plane in planes:
+        finite = np.isfinite(plane)
+        p = np.where(finite, plane, np.nanmean(plane) if finite.any() else 0.0)
+        r2 = convolve(p, _NOISE_KERNEL, mode="reflect") ** 2
+        ny, nx = (s // block for s in p.shape)
+        if ny == 0 or nx == 0:
+            continue
+        cut = (slice(0, ny * block), slice(0, nx * block))
+        shape = (ny, block, nx, block)
+        means.append(p[cut].reshape(shape).mean(axis=(1, 3)).ravel())
+        variances.append(r2[cut].reshape(shape).mean(axis=(1, 3)).ravel())
+    if not means:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(means), np.concatenate(variances)
+
+
+def _binned(means: np.ndarray, variances: np.ndarray, bins: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Brightness levels and their noise variance over blocks of similar mean.
+
+    Texture only adds to a block's residual, so the noise is read from the quieter blocks: the 25th
+    percentile of the level's block variances, divided by what that percentile is for pure noise in
+    8 x 8 blocks (0.773 of the mean, simulated).
+    """
+    order = np.argsort(means)
+    groups = [g for g in np.array_split(order, min(bins, max(1, means.size // 4))) if g.size]
+    levels = np.array([np.median(means[g]) for g in groups])
+    noise = np.array([np.percentile(variances[g], 25) for g in groups]) / _QUIET_QUANTILE
+    return levels, noise
