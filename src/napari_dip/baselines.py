@@ -1,9 +1,12 @@
 """Classical methods to compare DIP with (``napari_dip.baselines``).
 
 Restoration: :func:`classical_restore` (the task's standard method),
-:func:`classical_methods` (every method the task lists), and the methods
+:func:`classical_methods` (every method the task lists), :func:`unavailable_methods`
+(those whose package is missing, with the install command), and the methods
 themselves: :func:`denoise_nl_means`, :func:`denoise_tv`, :func:`inpaint_biharmonic`,
-:func:`upscale`, :func:`deconvolve_richardson_lucy`, :func:`deconvolve_wiener`.
+:func:`upscale`, :func:`deconvolve_richardson_lucy`, :func:`deconvolve_wiener`, and the
+peers a user would pick instead: :func:`denoise_bm3d` (BM3D/BM4D),
+:func:`denoise_noise2void` (careamics), :func:`deconvolve_richardson_lucy_tv`.
 Blending: :func:`alpha_blend`, :func:`laplacian_blend`, :func:`poisson_blend`
 (each ``(foreground, background, mask, **options) -> image``) and the soft
 transition map :func:`soft_mask` they share.
@@ -16,40 +19,52 @@ import numpy as np
 from .core.blending.poisson import poisson_blend
 from .core.blending.pyramid import alpha_blend, laplacian_blend
 from .core.blending.regions import soft_mask
+from .core import tasks
 from .core.classical import (deconvolve_richardson_lucy, deconvolve_wiener, denoise_nl_means, denoise_tv,
                              inpaint_biharmonic, upscale)
+from .core.noise import camera_noise
+from .core.peers import deconvolve_richardson_lucy_tv, denoise_bm3d, denoise_noise2void, missing
 
-__all__ = ["classical_restore", "classical_methods", "denoise_nl_means", "denoise_tv", "inpaint_biharmonic",
-           "upscale", "deconvolve_richardson_lucy", "deconvolve_wiener", "alpha_blend", "laplacian_blend",
+__all__ = ["classical_restore", "classical_methods", "unavailable_methods", "denoise_nl_means", "denoise_tv",
+           "denoise_bm3d", "denoise_noise2void", "inpaint_biharmonic", "upscale", "deconvolve_richardson_lucy",
+           "deconvolve_wiener", "deconvolve_richardson_lucy_tv", "alpha_blend", "laplacian_blend",
            "poisson_blend", "soft_mask"]
 
 
 def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None = None,
                       channel_axis: int | None = None, methods: tuple[str, ...] | None = None,
-                      **inputs) -> dict[str, np.ndarray]:
-    """Every classical method of ``task`` (or those named in ``methods``): ``{name: image}``.
+                      noise: str = "gaussian", gain: float | None = None, offset: float | None = None,
+                      read_noise: float | None = None, **inputs) -> dict[str, np.ndarray]:
+    """Every classical method and peer of ``task`` (or those named in ``methods``): ``{name: image}``.
 
     ``inputs`` are the task's own (``factor`` for super-resolution, ``psf`` or
     ``psf_sigma`` for deconvolution); ``mask`` as for :func:`napari_dip.restore`.
+    ``noise="poisson"`` (with ``gain``, ``offset``, ``read_noise`` or their
+    estimates) runs BM3D on the variance-stabilised counts. Methods whose
+    package is not installed are left out (:func:`unavailable_methods` lists
+    them with the install command).
     """
-    from .core import tasks
-
     t = tasks.get(task)
     if t.needs_mask and mask is None:
         raise ValueError(f"task {task!r} needs a mask (non-zero = missing pixels).")
     nd = 3 if np.ndim(inputs.get("psf")) == 3 else 2  # a 3D PSF: the classical methods run on the volume
     cleaned = t.check_inputs({k: inputs.get(k) for k in t.inputs if k != "mask"}, nd=nd, channels=1)
-    chosen = t.baselines()
+    cleaned["camera"] = (camera_noise(image, gain=gain, offset=offset, read_noise=read_noise,
+                                      channel_axis=channel_axis) if noise == "poisson" else None)
+    chosen = {k: v for k, v in t.baselines().items() if missing(k) is None}
     if methods is not None:
         chosen = {k: v for k, v in chosen.items() if k in methods}
     return {name: f(image, channel_axis, mask, cleaned) for name, f in chosen.items()}
 
 
+def unavailable_methods(task: str) -> dict[str, str]:
+    """The methods of ``task`` that cannot run here: ``{name: the command that installs them}``."""
+    return {name: missing(name) for name in tasks.get(task).baselines() if missing(name)}
+
+
 def classical_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, factor: int | None = None,
                       channel_axis: int | None = None, **inputs) -> tuple[str, np.ndarray]:
     """The standard classical method for ``task``; returns ``(method name, image)``."""
-    from .core import tasks
-
     first = next(iter(tasks.get(task).baselines()), None)
     if first is None:
         raise ValueError(f"no classical method for task {task!r}")

@@ -15,11 +15,11 @@ classical Anscombe transform; counts stored as floats in [0, 1] (counts /
 peak) are ``gain=1/peak``. :func:`estimate_camera_noise` fits the model to one
 image by the usual mean-variance regression (Foi et al., "Practical
 Poissonian-Gaussian noise modeling and fitting for single-image raw-data",
-IEEE TIP 2008, simplified): the noise variance of smooth blocks grows linearly
-with their mean, ``var = gain x mean + (read_noise**2 - gain x offset)``.
-Only ``gain`` and that intercept enter the transform and its inverse; the
-split of the intercept into offset and read noise assumes that the darkest
-blocks hold (almost) no photons and is reported, not used.
+IEEE TIP 2008, simplified): the noise variance grows linearly with the local
+mean, ``var = gain x mean + (read_noise**2 - gain x offset)``. Only ``gain``
+and that intercept enter the transform and its inverse; the split of the
+intercept into offset and read noise assumes that the darkest pixels hold
+(almost) no photons and is reported, not used.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.ndimage import convolve
+from scipy.ndimage import convolve, uniform_filter
 
 #: Immerkaer's noise kernel: zero on locally linear signal, output variance = the noise variance.
 _NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64) / 6.0
 _SQRT_3_2 = float(np.sqrt(1.5))
-#: The 25th percentile of the mean squared residual over 8 x 8 blocks of pure noise, over its mean.
-_QUIET_QUANTILE = 0.773
+#: The median of a chi-square variable with one degree of freedom, over its mean (a squared Gaussian residual).
+_CHI2_1_MEDIAN = 0.4549
 
 
 @dataclass(frozen=True)
@@ -77,24 +77,30 @@ class CameraNoise:
 PHOTON_COUNTS = CameraNoise()
 
 
-def estimate_camera_noise(image: np.ndarray, *, channel_axis: int | None = None, block: int = 8) -> CameraNoise:
+def estimate_camera_noise(image: np.ndarray, *, channel_axis: int | None = None, bins: int = 16) -> CameraNoise:
     """Fit the Poisson-Gaussian model to ``image`` (any layout; every 2D plane of the last two axes counts).
 
-    Raises ``ValueError`` when the noise does not grow with the brightness (no photon counts to model:
-    use ``noise="gaussian"``) or when there are not enough pixels to fit.
+    Every pixel gives a local mean (5 x 5) and a squared noise residual (Immerkaer's kernel); pixels are
+    grouped into ``bins`` brightness levels, each level's noise variance is the median residual (robust to
+    the edges and texture that inflate some residuals) and a weighted line through the levels gives the
+    gain (slope) and ``read_noise**2 - gain x offset`` (intercept). Raises ``ValueError`` when the noise does
+    not grow with the brightness (no photon counts to model: use ``noise="gaussian"``) or when the image is
+    too small to fit.
     """
     x = np.asarray(image, dtype=np.float64)
     if channel_axis is not None:
         x = np.moveaxis(x, channel_axis, 0)
     planes = x.reshape(-1, *x.shape[-2:])
-    block = int(max(4, min(block, min(planes.shape[-2:]) // 3)))
-    means, variances = _block_statistics(planes, block)
-    if means.size < 4:
+    if min(planes.shape[-2:]) < 12:
         raise ValueError(f"an image of {planes.shape[-2:]} pixels is too small to estimate the camera's gain; "
                          "give gain= and offset= (or read_noise=) for noise='poisson'.")
-    levels, noise = _binned(means, variances)
-    spread = levels.max() - levels.min()  # against the standard error of one block's mean
-    if levels.size >= 3 and spread > 3 * np.sqrt(max(np.median(noise), 1e-12)) / block:
+    means, residuals = _pixel_statistics(planes)
+    order = np.argsort(means)
+    groups = np.array_split(order, bins)
+    levels = np.array([np.median(means[g]) for g in groups])
+    noise = np.array([np.median(residuals[g]) for g in groups]) / _CHI2_1_MEDIAN
+    spread = levels.max() - levels.min()  # against the noise of a 5 x 5 local mean
+    if spread > 3 * np.sqrt(max(np.median(noise), 1e-12)) / 5:
         gain, intercept = np.polyfit(levels, noise, 1, w=1.0 / np.maximum(noise, 1e-12))
     else:  # one brightness only: pure (scaled) Poisson noise, var = gain x mean
         gain, intercept = float(np.median(noise / np.maximum(levels, 1e-12))), 0.0
@@ -102,7 +108,7 @@ def estimate_camera_noise(image: np.ndarray, *, channel_axis: int | None = None,
         raise ValueError("noise='poisson': this image's noise does not grow with its brightness "
                          f"(estimated gain {gain:.3g}), so it does not look like photon counts; use "
                          "noise='gaussian', or give the camera's gain= and offset= if you know them.")
-    offset = float(np.percentile(means, 1))  # the darkest blocks: taken to hold (almost) no photons
+    offset = float(np.percentile(means, 1))  # the darkest pixels: taken to hold (almost) no photons
     read_var = max(float(intercept) + gain * offset, 0.0)
     return CameraNoise(gain=float(gain), offset=offset, read_noise=float(np.sqrt(read_var)), estimated=True)
 
@@ -122,34 +128,13 @@ def camera_noise(image: np.ndarray, *, gain: float | None = None, offset: float 
     return CameraNoise(float(gain), float(offset or 0.0), float(read_noise or 0.0))
 
 
-def _block_statistics(planes: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and noise variance (Immerkaer's residual) of every ``block`` x ``block`` block of every plane."""
-    means, variances = [], []
+def _pixel_statistics(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The local mean (5 x 5) and the squared noise residual of every pixel away from the plane's border."""
+    means, residuals = [], []
     for plane in planes:
         finite = np.isfinite(plane)
         p = np.where(finite, plane, np.nanmean(plane) if finite.any() else 0.0)
-        r2 = convolve(p, _NOISE_KERNEL, mode="reflect") ** 2
-        ny, nx = (s // block for s in p.shape)
-        if ny == 0 or nx == 0:
-            continue
-        cut = (slice(0, ny * block), slice(0, nx * block))
-        shape = (ny, block, nx, block)
-        means.append(p[cut].reshape(shape).mean(axis=(1, 3)).ravel())
-        variances.append(r2[cut].reshape(shape).mean(axis=(1, 3)).ravel())
-    if not means:
-        return np.zeros(0), np.zeros(0)
-    return np.concatenate(means), np.concatenate(variances)
-
-
-def _binned(means: np.ndarray, variances: np.ndarray, bins: int = 12) -> tuple[np.ndarray, np.ndarray]:
-    """Brightness levels and their noise variance over blocks of similar mean.
-
-    Texture only adds to a block's residual, so the noise is read from the quieter blocks: the 25th
-    percentile of the level's block variances, divided by what that percentile is for pure noise in
-    8 x 8 blocks (0.773 of the mean, simulated).
-    """
-    order = np.argsort(means)
-    groups = [g for g in np.array_split(order, min(bins, max(1, means.size // 4))) if g.size]
-    levels = np.array([np.median(means[g]) for g in groups])
-    noise = np.array([np.percentile(variances[g], 25) for g in groups]) / _QUIET_QUANTILE
-    return levels, noise
+        inner = (slice(2, -2), slice(2, -2))
+        means.append(uniform_filter(p, 5, mode="reflect")[inner].ravel())
+        residuals.append((convolve(p, _NOISE_KERNEL, mode="reflect")[inner] ** 2).ravel())
+    return np.concatenate(means), np.concatenate(residuals)

@@ -72,6 +72,11 @@ class Settings:
     tv_weight: float | None = option(None, "weight of a total-variation term (None: the task's: for denoise "
                                            "with Gaussian noise 0.5 x the noise level that scikit-image's "
                                            "estimate_sigma finds in the image, 0 elsewhere)")
+    denoiser_weight: float = option(0.0, "weight of an explicit-denoiser prior (DeepRED-style RED term): the "
+                                         "output is also pulled towards the denoiser's estimate of it (0: off)")
+    denoiser: str = option("bm3d", "the denoiser of denoiser_weight: bm3d (the peers extra) or nlm "
+                                   "(scikit-image's non-local means)", ("bm3d", "nlm"))
+    denoiser_every: int = option(50, "iterations between two runs of the denoiser (denoiser_weight > 0)")
     keep_known: bool = option(True, "inpaint/reconstruct: return the observed pixels exactly", (True, False))
     hole_radius: float = option(6, "inpaint: a missing region this many px deep, in a textured surround "
                                    "(see hole_texture), selects the 'hole' preset")

@@ -176,16 +176,26 @@ class Task:
 
     def build(self, ctx: FitContext) -> Callable:
         """The loss ``loss_fn(output, t)`` of one fit (default: the data loss through :meth:`operator`)."""
-        from ..engine.losses import data_loss, total_variation
+        from ..engine.losses import data_loss
 
         op = self.operator(ctx).to(ctx.device)
         base = data_loss(ctx.fit.loss)
-        tv = self.tv_weight(ctx)
         y, weight = ctx.y, op.weight
+        return self.regularised(lambda out: base(op(out), y, weight), ctx)
+
+    def regularised(self, data_term: Callable, ctx: FitContext) -> Callable:
+        """``loss_fn(out, t)``: ``data_term(out)`` plus the total-variation and explicit-denoiser terms."""
+        from ..engine.losses import total_variation
+        from ..engine.red import denoiser_prior
+
+        tv = self.tv_weight(ctx)
+        prior = denoiser_prior(ctx)
 
         def loss_fn(out, t):
-            value = base(op(out), y, weight)
-            return value + tv * total_variation(out) if tv else value
+            value = data_term(out)
+            if tv:
+                value = value + tv * total_variation(out)
+            return value if prior is None else value + prior(out, t)
 
         loss_fn.tv_weight = tv  # what the run's config records
         return loss_fn

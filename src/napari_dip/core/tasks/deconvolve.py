@@ -74,11 +74,14 @@ class Deconvolve(Task):
 
     def baselines(self):
         from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
+        from ..peers import deconvolve_richardson_lucy_tv
 
         return {
             "Richardson-Lucy": lambda image, axis, mask, inputs: deconvolve_richardson_lucy(
                 image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS),
             "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(image, psf=inputs["psf"], channel_axis=axis),
+            "Richardson-Lucy-TV": lambda image, axis, mask, inputs: deconvolve_richardson_lucy_tv(
+                image, psf=inputs["psf"], channel_axis=axis),
         }
 
 
@@ -113,11 +116,7 @@ def _stabilised_loss(op, ctx):
 
     target = stabilised(ctx.y)
     norm = float(stabilised(torch.tensor(1.0)) - stabilised(torch.tensor(0.0))) ** 2
-
-    def loss_fn(out, t):
-        return mse(stabilised(op(out)), target, op.weight) / max(norm, 1e-12)
-
-    return loss_fn
+    return TASK.regularised(lambda out: mse(stabilised(op(out)), target, op.weight) / max(norm, 1e-12), ctx)
 
 
 TASK = Deconvolve()

@@ -38,9 +38,13 @@ class Denoise(Task):
 
     def baselines(self):
         from ..classical import denoise_nl_means, denoise_tv
+        from ..peers import denoise_bm3d, denoise_noise2void
 
         return {"non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
-                "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis)}
+                "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis),
+                "BM3D": lambda image, axis, mask, inputs: denoise_bm3d(image, channel_axis=axis,
+                                                                       camera=inputs.get("camera")),
+                "Noise2Void": lambda image, axis, mask, inputs: denoise_noise2void(image, channel_axis=axis)}
 
 
 TASK = Denoise()

@@ -1,0 +1,69 @@
+"""The photon-count model: the generalised Anscombe transform, its unbiased inverse, the camera estimate."""
+
+import numpy as np
+import pytest
+
+from napari_dip import restore
+from napari_dip.core.noise import PHOTON_COUNTS, CameraNoise, camera_noise, estimate_camera_noise
+from napari_dip.metrics import psnr
+from napari_dip.sample_data import camera
+
+FAST = dict(width=16, preview_every=5)
+
+
+def simulated_camera(image, *, peak=30.0, gain=2.5, offset=100.0, read_noise=3.0, seed=0):
+    rng = np.random.default_rng(seed)
+    photons = peak * image.astype(float) / image.max()
+    adu = gain * rng.poisson(photons) + offset + rng.normal(0, read_noise, photons.shape)
+    return adu, gain * photons + offset
+
+
+@pytest.mark.parametrize("gain, offset, read_noise", [(2.5, 100.0, 3.0), (4.0, 500.0, 5.0), (1.0, 0.0, 0.0)])
+def test_gain_and_offset_are_estimated_within_ten_percent(gain, offset, read_noise):
+    adu, _ = simulated_camera(camera(256), gain=gain, offset=offset, read_noise=read_noise)
+    model = estimate_camera_noise(adu)
+    assert model.gain == pytest.approx(gain, rel=0.1), model
+    assert model.offset == pytest.approx(offset, rel=0.1, abs=2.0), model  # abs: the zero offset
+    assert model.estimated
+
+
+def test_the_transform_stabilises_the_noise_and_its_inverse_is_unbiased():
+    model = CameraNoise(gain=2.5, offset=100.0, read_noise=3.0)
+    rng = np.random.default_rng(1)
+    for photons in (2.0, 10.0, 60.0):
+        adu = 2.5 * rng.poisson(photons, 200_000) + 100 + rng.normal(0, 3, 200_000)
+        d = model.forward(adu)
+        assert d.std() == pytest.approx(1.0, abs=0.08), photons
+        assert model.inverse(d.mean()) == pytest.approx(2.5 * photons + 100, rel=0.01), photons
+    # photon counts: the classical Anscombe transform
+    assert PHOTON_COUNTS.forward(np.array([0.0]))[0] == pytest.approx(2 * np.sqrt(3 / 8))
+
+
+def test_a_given_gain_is_used_and_a_bad_one_refused():
+    image = np.random.default_rng(0).poisson(20, (32, 32)).astype(float)
+    assert camera_noise(image, gain=2.0, offset=5.0) == CameraNoise(2.0, 5.0, 0.0)
+    with pytest.raises(ValueError, match="gain must be positive"):
+        camera_noise(image, gain=0.0)
+    with pytest.raises(ValueError, match="noise='poisson'"):
+        restore(image, "denoise", gain=2.0, iterations=1)
+
+
+def test_data_whose_noise_does_not_grow_with_brightness_are_refused():
+    ramp = np.linspace(0, 200, 128)[None].repeat(128, 0)
+    noisy = ramp + np.random.default_rng(0).normal(0, 10, ramp.shape)  # Gaussian: the same at every level
+    try:
+        assert estimate_camera_noise(noisy).gain < 0.1  # no photon noise to speak of ...
+    except ValueError as error:  # ... or refused
+        assert "does not look like photon counts" in str(error)
+    decreasing = ramp + np.random.default_rng(0).normal(0, 1, ramp.shape) * (12 - ramp / 20)
+    with pytest.raises(ValueError, match="does not look like photon counts"):
+        estimate_camera_noise(decreasing)
+
+
+def test_counts_scaled_to_one_are_restored_not_returned_unchanged():
+    clean = camera(64).astype(float) / 255 * 30
+    noisy = np.random.default_rng(0).poisson(clean) / 30.0  # counts / peak, as many pipelines store them
+    result = restore(noisy, "denoise", noise="poisson", iterations=300, seed=0, **FAST)
+    before, after = psnr(clean / 30, noisy, data_range=1.0), psnr(clean / 30, result.image, data_range=1.0)
+    assert after > before + 5, (before, after)
+    assert result.config["camera"]["gain"] == pytest.approx(1 / 30, rel=0.2)
