@@ -82,6 +82,9 @@ def test_mkdocs_build_strict(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "site" / "decision-guide" / "index.html").exists()
+    for page in (tmp_path / "site").rglob("*.html"):  # markup no extension turned into HTML
+        html = page.read_text()
+        assert "=== &quot;" not in html and "!!! note" not in html and "--8&lt;--" not in html, page
 
 
 def test_the_tutorial_python_block_runs(monkeypatch, capsys):
