@@ -84,7 +84,7 @@ def test_mkdocs_build_strict(tmp_path):
     assert (tmp_path / "site" / "decision-guide" / "index.html").exists()
     for page in (tmp_path / "site").rglob("*.html"):  # markup no extension turned into HTML
         html = page.read_text()
-        assert "=== &quot;" not in html and "!!! note" not in html and "--8&lt;--" not in html, page
+        assert "=== &quot;" not in html and "=== \"" not in html and "!!! note" not in html and "--8&lt;--" not in html, page
 
 
 def test_the_tutorial_python_block_runs(monkeypatch, capsys):
