@@ -6,7 +6,8 @@ One real napari viewer per dock, each after a real (short) run on a sample of *F
 napari-dip*, at the dock's natural width:
 
 * ``restore_widget.png``: Restore, inpainting the text sample (ITERATIONS, default 150), then
-  ``compare_grid.png``: the Compare grid (input, DIP, biharmonic, reference);
+  ``compare_grid.png``: the Compare grid (input, DIP, biharmonic, reference), then
+  ``restore_advanced.png``: the advanced options unfolded;
 * ``blend_widget.png``: Blend on the blend sample (ITERATIONS), the classical blends beside it, the
   metrics table;
 * ``experiments_widget.png``: Experiments, a 2 x 2 sweep (depth x learning rate) on the text sample
@@ -87,6 +88,10 @@ def restore(iterations: int) -> None:
         time.sleep(0.05)
     settle(app)
     shot(viewer, "compare_grid.png")
+    viewer.grid.enabled = False
+    widget.show_advanced.value = True
+    settle(app)
+    shot(viewer, "restore_advanced.png")
     viewer.close()
 
 
