@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
+DOC = ROOT / "docs" / "notes" / "benchmarks.md"  # the measurement diary (not in the site nav)
 PAPER_DATA = ROOT.parent / "shared" / "data" / "dip-paper"
 
 
@@ -37,7 +37,7 @@ def command() -> str:
 
 
 def write_section(key: str, body: str, doc: Path = DOC) -> None:
-    """Replace the text between ``<!-- key:start -->`` and ``<!-- key:end -->`` in docs/benchmarks.md."""
+    """Replace the text between ``<!-- key:start -->`` and ``<!-- key:end -->`` in docs/notes/benchmarks.md."""
     start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
     text = doc.read_text() if doc.exists() else "# Benchmarks\n"
     block = f"{start}\n{body.rstrip()}\n{end}"

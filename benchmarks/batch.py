@@ -11,7 +11,7 @@ as torch threads). Automatic stop off, so every fit runs ``--iterations`` iterat
 Ends with a projection (not a measurement) of a GPU cluster's throughput from the per-fit time
 measured here and the 1 -> 2 worker efficiency.
 
-    python benchmarks/batch.py --size 128 --iterations 300 --width 32       # writes docs/benchmarks.md
+    python benchmarks/batch.py --size 128 --iterations 300 --width 32       # writes docs/notes/benchmarks.md
     python benchmarks/batch.py --tiny                                        # a check that it runs (no write)
 """
 

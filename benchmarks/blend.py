@@ -15,7 +15,7 @@ metrics over the transition region ``Omega_T`` of the mask
 * SSIM_T (SSIM with the background averaged over ``Omega_T``, higher is better).
 
 It prints a markdown table, writes it between ``<!-- blend:start -->`` and
-``<!-- blend:end -->`` in docs/benchmarks.md (the rest of that file is left
+``<!-- blend:end -->`` in docs/notes/benchmarks.md (the rest of that file is left
 as it is) and saves docs/images/blend_comparison.png (inputs and the five
 results side by side).
 

@@ -10,7 +10,7 @@ blends' constant values. The annealing schedule runs over the whole budget
 
 Writes ``docs/images/blend_convergence.png`` and the table of the last and
 best values between ``<!-- blend-convergence:start/end -->`` in
-docs/blending.md (for another ``--size`` than 128: ``blend_convergence_<size>.png``
+docs/notes/blending.md (for another ``--size`` than 128: ``blend_convergence_<size>.png``
 and ``blend-convergence-<size>``). ``--variants`` runs some of the two (the
 default, the Poisson input, alone: ``--variants poisson``).
 
@@ -112,7 +112,7 @@ def main() -> None:
     body = (f"Command: `{command()}`  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
             f"![metrics against iterations](images/{image.name})\n\n"
             + markdown_table(["method", *METRICS, "best value at iteration", "seconds"], rows) + "\n")
-    write_section("blend-convergence" + suffix.replace("_", "-"), body, ROOT / "docs" / "blending.md")
+    write_section("blend-convergence" + suffix.replace("_", "-"), body, ROOT / "docs" / "notes" / "blending.md")
     print(body)
 
 

@@ -18,7 +18,7 @@ textured brick wall behind the mask), side by side in one run:
   transition band, Poisson blending elsewhere, with a linear fade over half a band
   width outside it (post-processing of the default run: no extra fit).
 
-Prints a table and writes it between ``<!-- blend-variants:start/end -->`` in docs/blending.md.
+Prints a table and writes it between ``<!-- blend-variants:start/end -->`` in docs/notes/blending.md.
 ``--group optimisation`` runs instead the default beside its learning rate (``lr``
 0.005 and 0.02 for 0.01) and input-noise level (``reg_noise_std`` 0 and 0.1 for
 1/30), into ``<!-- blend-optimisation:start/end -->``; ``--group input-noise`` the
@@ -187,7 +187,7 @@ def main() -> None:
     print(body)
     if not args.no_write:
         key = "blend-variants" if args.group == "structure" else f"blend-{args.group}"
-        write_section(key, body, ROOT / "docs" / "blending.md")
+        write_section(key, body, ROOT / "docs" / "notes" / "blending.md")
 
 
 if __name__ == "__main__":

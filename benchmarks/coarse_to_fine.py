@@ -13,7 +13,7 @@ For each paper case of ``benchmarks/paper.py`` (``--only`` picks some) at
   ``plan_fit``, ``fit``), not an option of ``restore``.
 
 Writes PSNR, iterations and seconds of both (1 torch thread by default)
-between ``<!-- coarse-to-fine:start/end -->`` in docs/benchmarks.md.
+between ``<!-- coarse-to-fine:start/end -->`` in docs/notes/benchmarks.md.
 
     python benchmarks/coarse_to_fine.py --size 96 --coarse 300 --only F16 zebra barbara
 """

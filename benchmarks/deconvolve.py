@@ -99,7 +99,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sigmas", type=float, nargs="+", default=[1.5, 2.5], help="PSF sigmas (px)")
     p.add_argument("--other-input", action="store_true", help="add DIP fed the Wiener-Hunt estimate instead")
-    p.add_argument("--no-doc", action="store_true", help="print the table, do not write docs/benchmarks.md")
+    p.add_argument("--no-doc", action="store_true", help="print the table, do not write docs/notes/benchmarks.md")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     images = {"camera": sample_data.camera(args.size), "cell": sample_data.cell(args.size)}

@@ -18,7 +18,7 @@ the long run.
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --seeds 0 1 --threads 1
     python benchmarks/stop_traces.py --size 96 --iterations 2000 --seeds 0 1 --threads 1 --holdout 0.02
     python benchmarks/holdout_stop.py --grid            # rule settings by their worst loss
-    python benchmarks/holdout_stop.py --write           # the defaults' table into docs/benchmarks.md
+    python benchmarks/holdout_stop.py --write           # the defaults' table into docs/notes/benchmarks.md
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--gain", type=float, default=s.stop_gain)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--grid", action="store_true")
-    parser.add_argument("--write", action="store_true", help="write the table to docs/benchmarks.md")
+    parser.add_argument("--write", action="store_true", help="write the table to docs/notes/benchmarks.md")
     args = parser.parse_args()
     if args.grid:
         return grid(args.share)

@@ -12,7 +12,7 @@ and by scikit-image's biharmonic inpainting. Scored by PSNR inside the hole. The
 on these eight; ``--held-out`` runs five more holes (two DIP paper images) with the two presets,
 as a check. The work can be split over processes (``--part 0/2`` and ``--part 1/2``, one torch
 thread each; they write ``benchmarks/traces/hole-<i>.json``); ``--report`` assembles the tables
-into docs/benchmarks.md, with what today's rule picks for each hole.
+into docs/notes/benchmarks.md, with what today's rule picks for each hole.
 
     python benchmarks/hole_rule.py --part 0/2 --iterations 1500 --threads 1 &
     python benchmarks/hole_rule.py --part 1/2 --iterations 1500 --threads 1

@@ -2,7 +2,7 @@
 
 For each task it runs DIP three ways (raw last output, moving-average output,
 automatic stop) plus scikit-image's classical method, and writes a PSNR table
-into docs/benchmarks.md. ``--size`` crops a window of that many pixels from
+into docs/notes/benchmarks.md. ``--size`` crops a window of that many pixels from
 each image (around the mask for inpainting), so masks keep their geometry;
 ``--size 0`` uses the whole image (a GPU job). ``--iterations`` caps every
 task (default: the notebook's count).

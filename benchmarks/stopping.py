@@ -4,7 +4,7 @@ For every trace in ``benchmarks/traces/`` and every tolerance given, it finds
 the iteration where :class:`napari_dip.core.engine.stopping.ChangeStop` (the
 class itself, fed the recorded images) would have stopped, and reports the iterations and seconds it
 saves and the dB it costs against the whole fixed run. ``--write`` puts the
-table for the default tolerance into docs/benchmarks.md.
+table for the default tolerance into docs/notes/benchmarks.md.
 
     python benchmarks/stopping.py --tol 1e-3 2e-3 3e-3 5e-3
 """

@@ -97,7 +97,7 @@ def test_classical_baselines_beat_the_blurred_input(clean64, blurred64):
 
 
 def test_the_input_estimate_is_richardson_lucy_and_wiener_is_available(clean64):
-    """The network is fed Richardson-Lucy (also on counts, docs/benchmarks.md); the benchmark's Wiener input."""
+    """The network is fed Richardson-Lucy (also on counts, docs/notes/benchmarks.md); the benchmark's Wiener input."""
     from napari_dip.core.classical import deconvolve_richardson_lucy, deconvolve_wiener
     from napari_dip.core.tasks.deconvolve import classical_estimate
 

@@ -25,7 +25,7 @@ def test_denoise_gains_psnr(clean64):
 
 
 def test_denoise_tv_term_follows_the_estimated_noise_level(clean64):
-    """tv_weight=None: 0.5 x estimate_sigma for Gaussian denoising (docs/benchmarks.md), 0 otherwise."""
+    """tv_weight=None: 0.5 x estimate_sigma for Gaussian denoising (docs/notes/benchmarks.md), 0 otherwise."""
     cfg = lambda image, **kw: restore(image, "denoise", iterations=1, **FAST, **kw).config  # noqa: E731
     low, high = (cfg(add_gaussian_noise(clean64, s, seed=1))["tv_weight"] for s in (10, 30))
     assert 0.5 * 6 / 255 < low < 0.5 * 14 / 255 and 0.5 * 24 / 255 < high < 0.5 * 36 / 255, (low, high)
@@ -52,7 +52,7 @@ def test_inpaint_fills_better_than_mean_and_keeps_known_pixels(clean64):
 
 
 def test_hole_preset_only_for_a_deep_hole_in_texture(clean64):
-    """The measured rule (docs/benchmarks.md, hole rule): deep + textured surround -> hole preset."""
+    """The measured rule (docs/notes/benchmarks.md, hole rule): deep + textured surround -> hole preset."""
     from skimage import data
     from skimage.transform import resize
 
@@ -71,7 +71,7 @@ def test_hole_preset_only_for_a_deep_hole_in_texture(clean64):
 
 
 def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
-    """Measured (docs/benchmarks.md, network size): 32 channels tie 64 on a CPU for super-resolution, dropped
+    """Measured (docs/notes/benchmarks.md, network size): 32 channels tie 64 on a CPU for super-resolution, dropped
     pixels, thin masks and blending at about half the time; denoising and a hole deeper than ``fill_radius``
     keep 64."""
     def width(image, task, **kw):
@@ -87,7 +87,7 @@ def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
     assert width(clean64, "inpaint", mask=hole, width=48)["channels_down"] == 48, "the user's width wins"
     fg = np.roll(clean64, 16, axis=1)
     blended = blend(fg, clean64, hole.astype(bool), iterations=1, device="cpu").config["network"]
-    assert blended["channels_down"] == 32, "blending ties at 32 channels on a CPU (docs/blending.md)"
+    assert blended["channels_down"] == 32, "blending ties at 32 channels on a CPU (docs/notes/blending.md)"
     assert estimate_memory((64, 64), "inpaint", device="cpu") == estimate_memory((64, 64), "inpaint", width=64,
                                                                                 device="cpu"), \
         "without a mask the memory estimate assumes the wider network of a deep hole"
@@ -200,7 +200,7 @@ def test_small_images_get_a_shallower_network():
 
 
 def test_fill_input_auto_follows_the_mask_geometry(clean64):
-    """Classical fill as input: on for thin masks and SR, off for holes (measured in docs/benchmarks.md)."""
+    """Classical fill as input: on for thin masks and SR, off for holes (measured in docs/notes/benchmarks.md)."""
     thin = text_mask(clean64.shape)
     hole = np.zeros(clean64.shape, np.uint8)
     hole[24:36, 24:36] = 1  # 6 px deep in a smooth image: the inpainting preset, too deep for the fill
@@ -214,7 +214,7 @@ def test_inpaint_stops_by_itself_once_the_fill_settles_close_to_a_long_run(one_t
     """The 'converged' stop (on by default for inpainting) ends well before the cap, at a measured cost.
 
     Measured on this 48 px case (seeds 0-2, 1 and 2 threads): it stops at 400-550 iterations and its
-    masked PSNR is 0.6-0.9 dB below a fixed 1500-iteration run (docs/benchmarks.md has the paper images).
+    masked PSNR is 0.6-0.9 dB below a fixed 1500-iteration run (docs/notes/benchmarks.md has the paper images).
     """
     from napari_dip.sample_data import camera
 

@@ -273,6 +273,25 @@ def test_docks_leave_the_canvas_room(make_napari_viewer):
         assert widget.native.minimumSizeHint().width() <= 310, name
 
 
+def test_a_long_status_is_not_cut_off_in_a_narrow_dock(make_napari_viewer, qtbot):
+    """At the dock's 255 px a status of three or more lines gets the height it needs (it was cut at two)."""
+    from qtpy.QtCore import QRect, Qt
+
+    viewer = make_napari_viewer(show=True)
+    dock, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
+    dock.setFixedWidth(255)
+    label = widget.status.native
+    long = "done: image from iteration 300 (iterations) in 26.0 s; stopped by user: showing iteration 1234 of 2000"
+    for text in ("ready", long, "stopped by user: showing iteration 120"):
+        widget.status.value = text
+        qtbot.wait(100)
+        need = label.fontMetrics().boundingRect(QRect(0, 0, label.width(), 10_000),
+                                                int(Qt.TextFlag.TextWordWrap), text).height()
+        assert label.height() >= need, (text, label.height(), need)
+        if text == long:
+            assert need > 2 * label.fontMetrics().height()  # really three lines or more at this width
+
+
 def test_microscopy_options_reach_iter_restore(widget_and_viewer, qtbot, monkeypatch):
     import napari_dip
 

@@ -1,7 +1,7 @@
 """Image quality metrics (``napari_dip.metrics``).
 
 Restoration: :func:`psnr`, :func:`ssim`, :func:`masked_psnr`, :func:`coarse_psnr`.
-Blending (report 001, appendix A4): :func:`gff`, :func:`gfp`, :func:`bsi`,
+Blending (Wang, Liu & Lan's multi-scale DIP blending report, appendix A4; see the docs' references): :func:`gff`, :func:`gfp`, :func:`bsi`,
 :func:`masked_ssim`, over the band returned by :func:`transition_region`.
 """
 

@@ -72,7 +72,7 @@ def cpu_has_bf16() -> bool:
 def uses_bf16(device, precision: str, dims: int = 2) -> bool:
     """bf16 autocast where it pays off: CUDA GPUs with bf16, and 2D fits on CPUs with native bf16.
 
-    Measured (docs/benchmarks.md, speed): on a CPU without native bf16 (AVX2 only) 2D fits
+    Measured (docs/notes/benchmarks.md, speed): on a CPU without native bf16 (AVX2 only) 2D fits
     ran 7 to 15 times slower in bf16 than in fp32, and a 3D fit 25 times slower; on
     an earlier development CPU bf16 was 1.1 to 1.9 times faster. So ``precision="auto"``
     uses bf16 on CPUs with native bf16 for 2D fits only; ``"bf16"`` forces it.

@@ -1,4 +1,4 @@
-"""Image quality metrics: PSNR and SSIM (scikit-image's), masked and coarse PSNR (report 001).
+"""Image quality metrics: PSNR and SSIM (scikit-image's), masked and coarse PSNR (as in Wang, Liu & Lan's DIP blending report).
 
 ``data_range``: ``None`` uses 255 for uint8 references and the reference's
 own max - min otherwise (so a 16-bit image using 0..4000 is not scored
@@ -64,7 +64,7 @@ def masked_psnr(reference: np.ndarray, image: np.ndarray, mask: np.ndarray, *,
 
 def coarse_psnr(reference: np.ndarray, image: np.ndarray, *, factor: int = 4,
                 channel_axis: int | None = None, data_range: float | None = None) -> float:
-    """PSNR after ``factor`` x down-sampling by block averaging (report 001's psnr_coarse)."""
+    """PSNR after ``factor`` x down-sampling by block averaging (the blending report's psnr_coarse)."""
     from skimage.measure import block_reduce
 
     reference, image = _pair(reference, image)

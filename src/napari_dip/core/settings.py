@@ -67,7 +67,7 @@ class Settings:
     backtrack: bool | None = option(None, "roll back to a checkpoint when the loss jumps (None: the preset's)",
                                     (True, False, None))
     # --- loss --------------------------------------------------------------------------------
-    loss: str | None = option(None, "data loss: mse or multiscale (report 001's 1/0.5/0.25)",
+    loss: str | None = option(None, "data loss: mse or multiscale (weights 1/0.5/0.25 over three scales)",
                               ("mse", "multiscale", None))
     tv_weight: float | None = option(None, "weight of a total-variation term (None: the task's: for denoise "
                                            "with Gaussian noise 0.5 x the noise level that scikit-image's "

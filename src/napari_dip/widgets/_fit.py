@@ -119,4 +119,29 @@ def compact(container, labels=()) -> None:
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(6)
     for label in labels:
-        label.native.setWordWrap(True)
+        wrap(label)
+
+
+def wrap(label: Label) -> None:
+    """Word-wrap ``label`` and keep it as tall as its text needs at its width, on every new text and resize.
+
+    A wrapped QLabel reports the height it needs only through ``heightForWidth``, which the dock's
+    nested layouts do not ask for, so a status that grows to three lines in a narrow dock was cut off.
+    """
+    from qtpy.QtCore import QEvent, QObject
+
+    native = label.native
+    native.setWordWrap(True)
+
+    def fit(*_) -> None:
+        if native.width() > 0:
+            native.setMinimumHeight(native.heightForWidth(native.width()))
+
+    class _OnResize(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Resize:
+                fit()
+            return False
+
+    native.installEventFilter(_OnResize(native))  # parented to the label: lives as long as it
+    label.changed.connect(fit)

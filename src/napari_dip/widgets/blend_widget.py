@@ -75,7 +75,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
             "GFF: gradient fusion factor, GFP: gradient fusion performance, BSI: boundary smoothness index, SSIM: "
             "structural similarity to the background; GFF, BSI and SSIM over the band around the mask's edge, GFP "
             "over the whole image. All four: higher is better. rank: the method's mean rank over the four (1 = best "
-            "on every metric). On the test pairs of docs/blending.md DIP beats Poisson on GFF and SSIM on 2 of 4.")
+            "on every metric). On the test pairs of docs/notes/blending.md DIP beats Poisson on GFF and SSIM on 2 of 4.")
         self.metrics_box = Container(widgets=[self.metrics_label, self.table, table_buttons], labels=False)
         self.native.layout().addWidget(self.metrics_box.native)
         self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

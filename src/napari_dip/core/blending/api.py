@@ -34,7 +34,7 @@ class BlendResult(FitResult):
 class BlendSettings(Settings):
     """The options of :func:`blend`: the shared ones of :data:`ACCEPTED` plus the blending loss's own."""
 
-    weights: Any = option(None, "overrides of the seven term weights by name (report 001, A3)")
+    weights: Any = option(None, "overrides of the seven term weights by name (the blending report's appendix A3)")
     soft_iterations: int = option(3, "soft map: low-pass passes of the mask")
     soft_sigma: float | None = option(None, "soft map: per-pass Gaussian sigma (None: max(1, min(H, W) / 64))")
     soft_lowpass: str = option("gaussian", "soft map: gaussian or box low-pass", ("gaussian", "box"))
@@ -82,7 +82,7 @@ def blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
     weights : dict, optional
         Overrides of the seven term weights by name: ``pixel`` (50),
         ``low_freq`` (25), ``illum`` (20), ``grad`` (6), ``dir`` (4),
-        ``blend`` (12), ``aniso`` (18) (report 001, A3).
+        ``blend`` (12), ``aniso`` (18) (Wang, Liu & Lan's blending report, appendix A3).
     **options
         :class:`BlendSettings`: the shared options in :data:`ACCEPTED` (``width``,
         ``depth``, ``lr``, ``early_stop`` (off), ``fill_input`` (``"auto"``:

@@ -58,7 +58,7 @@ class VarianceStop:
     copy of the image shown then (``keep``, e.g. the moving average of
     outputs) on the device, and fires when no lower variance was seen for
     ``patience`` iterations; :attr:`selected` is the image to return.
-    Measured (docs/benchmarks.md, benchmarks/early_stop.py): with window 50
+    Measured (docs/notes/benchmarks.md, benchmarks/early_stop.py): with window 50
     and patience 100 the kept image was within about 0.8 dB of the best
     averaged output on a smooth microscopy image (which overfits after ~200
     iterations) and on a textured photograph (still improving at 900); the

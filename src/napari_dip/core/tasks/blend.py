@@ -24,10 +24,10 @@ class Blend(Task):
     volume = False
     # the paper's blending network: 128/128/4 skip hourglass, bilinear (channels capped by ``width``).
     # No noise on the input: against 1/30, GFF up on all four test pairs (+0.03 to +0.06) and masked
-    # SSIM up on three (down 0.03 on the smooth sky) at 128 px, 1000 iterations (docs/blending.md).
+    # SSIM up on three (down 0.03 on the smooth sky) at 128 px, 1000 iterations (docs/notes/blending.md).
     presets = {"blend": make_preset(SKIP_4, iterations=DEFAULT_ITERATIONS, reg_noise_std=0.0)}
     # 32 channels on a CPU: GFF -0.003 to +0.009 and masked SSIM +0.001 to +0.011 against 64 on the four
-    # pairs (128 px, 1000 iterations, one seed), 1.5-1.7x sooner (docs/blending.md, a narrower network)
+    # pairs (128 px, 1000 iterations, one seed), 1.5-1.7x sooner (docs/notes/blending.md, a narrower network)
     cpu_width = 32
 
     holds_out = False  # the variance stop: noisy data, nothing to hold out
@@ -38,7 +38,7 @@ class Blend(Task):
     def wants_fill_input(self, settings, preset_name, damage):
         """``fill_input="auto"``: start from the Poisson composite. Without input noise it ties the fit from
         noise on the two grey test pairs and is ahead on the other two (the smooth sky's masked SSIM, both
-        metrics on stained tissue); with the old 1/30 it was ahead on all four (docs/blending.md)."""
+        metrics on stained tissue); with the old 1/30 it was ahead on all four (docs/notes/blending.md)."""
         return True
 
     def check_inputs(self, inputs, *, nd, channels):

@@ -68,7 +68,7 @@ class Deconvolve(Task):
 
         Also on photon counts, where neither classical method is reliably the better input: Wiener-Hunt
         fed instead gained about 3 dB under a 1.5 px PSF and lost about 2.3 dB under 2.5 px on camera
-        (benchmarks/deconvolve.py --other-input, docs/benchmarks.md).
+        (benchmarks/deconvolve.py --other-input, docs/notes/benchmarks.md).
         """
         return classical_estimate(y, inputs["psf"], "Richardson-Lucy")
 

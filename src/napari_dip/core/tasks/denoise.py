@@ -19,8 +19,8 @@ class Denoise(Task):
     def tv_weight(self, ctx):
         """``tv_weight=None``: 0.5 x the noise level of the observation (``estimate_sigma``, on [0, 1]).
 
-        Measured against the defaults without it (benchmarks/denoise.py, docs/benchmarks.md): +0.9 dB on F16
-        and +0.8 dB on cell (3 seeds each, Gaussian sigma 25), at about 1.7x the iterations. With
+        Measured against the defaults without it (benchmarks/denoise.py, docs/notes/benchmarks.md): +0.9 dB on
+        F16 and +0.8 dB on cell (3 seeds each, Gaussian sigma 25), at about 1.7x the iterations. With
         ``noise="poisson"`` the data are variance-stabilised first (``core/noise.py``), so the same rule
         applies to their now Gaussian noise (benchmarks/peers.py).
         """

@@ -1,7 +1,7 @@
 """Inpainting: the pixels under a mask (a napari Labels layer) were not observed.
 
 Its preset rule, measured on 8 holes and checked on 5 others (benchmarks/hole_rule.py,
-docs/benchmarks.md): a missing region at least ``hole_radius`` px deep (the distance from
+docs/notes/benchmarks.md): a missing region at least ``hole_radius`` px deep (the distance from
 its deepest pixel to an observed one) in a *textured* surround (``surround_texture`` at
 least ``hole_texture``: brick, grass, gravel, text) selects the ``hole`` preset (deep, no
 skip connections, meshgrid input; report 002), which copies texture across the hole;

@@ -15,7 +15,7 @@ class SuperResolution(Task):
     inputs = ("factor",)
     scales = True
     volume = False
-    cpu_width = 32  # ties 64 on a CPU at about half the time (docs/benchmarks.md, network size)
+    cpu_width = 32  # ties 64 on a CPU at about half the time (docs/notes/benchmarks.md, network size)
     # zebra 4x: 128/128/4 bilinear, noise(32), lr 0.01, 2000 its (8x: 4000), reg 0.03 (8x: 0.05)
     presets = {"super_resolution": make_preset(SKIP_4, iterations=2000, reg_noise_std=0.03,
                                                        early_stop=True)}
