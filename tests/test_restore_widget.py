@@ -191,13 +191,34 @@ def test_ui_stays_responsive_during_a_run(widget_and_viewer, qtbot, clean64):
 
 
 def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
+    """Compare after a run: a layer per available method (the peers included) and a residual per method and
+    per DIP result, all at the input's geometry; the residuals diverge around 0."""
+    from napari_dip.baselines import unavailable_methods
+    from napari_dip.core.tasks import get
+
     widget, viewer = widget_and_viewer
     noisy = add_gaussian_noise(clean64, 25)
-    widget.image.value = viewer.add_image(noisy, name="n")
+    widget.image.value = src = viewer.add_image(noisy, name="n", scale=(0.5, 0.25), translate=(3, 4))
+    widget.iterations.value = 10
+    widget.early_stop.value = False
+    widget.show_advanced.value = True
+    widget.net_width.value = 16
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
     widget.compare_button.clicked.emit()
-    qtbot.waitUntil(lambda: "n [non-local means]" in viewer.layers, timeout=30_000)
+    methods = [m for m in get("denoise").baselines() if m not in unavailable_methods("denoise")]
+    assert "BM3D" in methods
+    qtbot.waitUntil(lambda: all(f"n [residual: {m}]" in viewer.layers for m in methods), timeout=60_000)
     assert viewer.canvas.grid.enabled
-    assert viewer.layers["n [non-local means]"].data.shape == noisy.shape
+    for name in [*(f"n [{m}]" for m in methods), *(f"n [residual: {m}]" for m in methods),
+                 "n [residual: n [DIP denoise]]"]:
+        layer = viewer.layers[name]
+        assert layer.data.shape == noisy.shape and tuple(layer.scale) == tuple(src.scale), name
+        assert tuple(layer.translate) == tuple(src.translate), name
+    residual = viewer.layers["n [residual: BM3D]"]
+    assert residual.contrast_limits[0] == -residual.contrast_limits[1] < 0 and residual.colormap.name == "PiYG"
+    # what BM3D removed is the noise: its residual is about the noise added (sigma 25)
+    assert 15 < float(np.std(residual.data)) < 30
 
 
 def test_closing_the_viewer_stops_the_fit(make_napari_viewer, qtbot, clean64):

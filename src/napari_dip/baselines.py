@@ -2,7 +2,8 @@
 
 Restoration: :func:`classical_restore` (the task's standard method),
 :func:`classical_methods` (every method the task lists), :func:`unavailable_methods`
-(those whose package is missing, with the install command), and the methods
+(those whose package is missing, with the install command), :func:`compare` (all of
+them with the :func:`residual` of each result), and the methods
 themselves: :func:`denoise_nl_means`, :func:`denoise_tv`, :func:`inpaint_biharmonic`,
 :func:`upscale`, :func:`deconvolve_richardson_lucy`, :func:`deconvolve_wiener`, and the
 peers a user would pick instead: :func:`denoise_bm3d` (BM3D/BM4D),
@@ -24,8 +25,9 @@ from .core.classical import (deconvolve_richardson_lucy, deconvolve_wiener, deno
                              inpaint_biharmonic, upscale)
 from .core.noise import camera_noise
 from .core.peers import deconvolve_richardson_lucy_tv, denoise_bm3d, denoise_noise2void, missing
+from .core.residual import residual
 
-__all__ = ["classical_restore", "classical_methods", "unavailable_methods", "denoise_nl_means", "denoise_tv",
+__all__ = ["classical_restore", "classical_methods", "compare", "residual", "unavailable_methods", "denoise_nl_means", "denoise_tv",
            "denoise_bm3d", "denoise_noise2void", "inpaint_biharmonic", "upscale", "deconvolve_richardson_lucy",
            "deconvolve_wiener", "deconvolve_richardson_lucy_tv", "alpha_blend", "laplacian_blend",
            "poisson_blend", "soft_mask"]
@@ -55,6 +57,22 @@ def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None =
     if methods is not None:
         chosen = {k: v for k, v in chosen.items() if k in methods}
     return {name: f(image, channel_axis, mask, cleaned) for name, f in chosen.items()}
+
+
+def compare(image: np.ndarray, task: str, restored: dict[str, np.ndarray] | None = None, *,
+            mask: np.ndarray | None = None, channel_axis: int | None = None,
+            **options) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every available method of ``task`` on ``image``, and the residual of each result and of ``restored``.
+
+    ``restored``: results made elsewhere (the DIP's), ``{name: image}``. ``options``: the task's inputs and
+    the noise model, as for :func:`classical_methods`. Returns ``(results, residuals)``, the residuals
+    (:func:`residual`: observation minus the forward model of the result) keyed by method name.
+    """
+    results = classical_methods(image, task, mask=mask, channel_axis=channel_axis, **options)
+    inputs = {k: v for k, v in options.items() if k in tasks.get(task).inputs}
+    residuals = {name: residual(image, out, task, mask=mask, channel_axis=channel_axis, **inputs)
+                 for name, out in {**(restored or {}), **results}.items()}
+    return results, residuals
 
 
 def unavailable_methods(task: str) -> dict[str, str]:

@@ -1,46 +1,93 @@
-"""The Compare button: classical results beside the DIP result(s), laid out in grid view (main thread)."""
+"""The Compare button: the task's other methods beside the DIP result(s), each with its residual, in grid view
+(layers are added on the main thread; the methods and residuals run on a worker)."""
 
 from __future__ import annotations
 
+import numpy as np
 from napari.utils.notifications import show_error, show_info
+
+from napari_dip.baselines import compare, unavailable_methods
 
 from ._grid import show_grid as show_layers_in_grid
 from ._layers import META_KEY, output_kwargs
 from ._worker import start_call
 
+#: The options of a run that the comparison shares: the task's inputs and the photon-count model.
+SHARED = ("factor", "psf", "psf_sigma", "noise", "gain", "offset", "read_noise")
+
 
 def run_classical(widget, kwargs: dict) -> None:
-    """Run every classical method of the task on a worker; add each result as a layer and show the grid."""
-    from napari_dip.baselines import classical_methods
-
+    """Run every available method of the task on a worker; add each result and residual as a layer, show the grid."""
     src = widget.image.value
     task, factor = kwargs["task"], kwargs.get("factor") or 1
-    inputs = {k: kwargs[k] for k in ("factor", "psf", "psf_sigma") if kwargs.get(k) is not None}
-    widget.status.value = "running the classical methods…"
+    options = {k: kwargs[k] for k in SHARED if kwargs.get(k) is not None}
+    dip = dip_results(widget.viewer, src, kwargs)
+    missing = unavailable_methods(task)
+    widget.status.value = "running the other methods…"
 
-    def added(results: dict):
-        layers = []
-        for method, image in results.items():
-            layers.append(widget.viewer.add_image(image, **output_kwargs(
-                src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task},
-                ndim=image.ndim - (1 if src.rgb else 0))))
-        show_grid(widget.viewer, src, layers, widget.reference.value)
-        widget.status.value = f"compare: {', '.join(results)} beside DIP"
+    def added(out):
+        results, residuals = out
+        layers = [widget.viewer.add_image(image, **output_kwargs(
+            src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task},
+            ndim=image.ndim - (1 if src.rgb else 0))) for method, image in results.items()]
+        shown = [add_residual(widget.viewer, src, name, r, task) for name, r in residuals.items()]
+        show_grid(widget.viewer, src, layers, widget.reference.value, residuals=shown)
+        widget.status.value = f"compare: {', '.join(results)} beside DIP, with residuals"
+        if missing:
+            show_info("napari-dip: not installed, so not compared: "
+                      + "; ".join(f"{m} ({cmd})" for m, cmd in missing.items()))
 
-    widget._classical = start_call(classical_methods, kwargs["image"], task, mask=kwargs.get("mask"),
-                                   channel_axis=kwargs["channel_axis"], **inputs,
+    widget._classical = start_call(compare, kwargs["image"], task, dip, mask=kwargs.get("mask"),
+                                   channel_axis=kwargs["channel_axis"], **options,
                                    on_result=added, on_error=lambda e: show_error(f"napari-dip: {e}"))
 
 
-def show_grid(viewer, src, classical_layers: list, reference=None) -> None:
-    """Grid view of the input, its DIP result(s), the classical results and the reference, in that order."""
+def dip_results(viewer, src, kwargs: dict) -> dict:
+    """The DIP result layers of ``src`` whose data match the compared image (the same plane of a stack)."""
+    image, index = kwargs["image"], kwargs.get("index") or ()
+    factor = kwargs.get("factor") or 1
+    expected = tuple(s * factor if i in _spatial(image.ndim, kwargs["channel_axis"]) else s
+                     for i, s in enumerate(image.shape))
+    out = {}
+    for ly in viewer.layers:
+        if ly.metadata.get(META_KEY, {}).get("source") != src.name or "method" in ly.metadata.get(META_KEY, {}):
+            continue
+        data = np.asarray(ly.data)
+        if index and data.ndim > image.ndim:
+            data = data[index]
+        if data.shape == expected:
+            out[ly.name] = data
+    return out
+
+
+def _spatial(ndim: int, channel_axis) -> tuple[int, ...]:
+    axes = [i for i in range(ndim) if channel_axis is None or i != channel_axis % ndim]
+    return tuple(axes[-2:])
+
+
+def add_residual(viewer, src, name: str, r: np.ndarray, task: str):
+    """A residual layer at the input's geometry, diverging colormap centred on 0 (grey channels summed for RGB)."""
+    grey = r.sum(axis=-1) if src.rgb else r
+    limit = float(np.percentile(np.abs(grey), 99.5)) or 1.0
+    kw = output_kwargs(src, f"{src.name} [residual: {name}]", metadata={"residual_of": name, "task": task},
+                       ndim=grey.ndim)
+    kw.update(rgb=False, colormap="PiYG", contrast_limits=(-limit, limit))
+    return viewer.add_image(grey, **kw)
+
+
+def show_grid(viewer, src, classical_layers: list, reference=None, residuals: list | None = None) -> None:
+    """Grid view of the input, its DIP result(s), the other methods, the reference and the residuals, in that order."""
     keep = [src]
     keep += [ly for ly in viewer.layers
              if ly.metadata.get(META_KEY, {}).get("source") == src.name and ly.ndim == src.ndim]
     keep += classical_layers
     if reference is not None:
         keep.append(reference)
+    keep += residuals or []
+    limits = {ly.name: ly.contrast_limits for ly in residuals or []}
     show_layers_in_grid(viewer, keep, src.contrast_limits)
+    for ly in residuals or []:  # residuals keep their own, symmetric contrast
+        ly.contrast_limits = limits[ly.name]
     order = ", ".join(ly.name for ly in keep)
     show_info(f"napari-dip: grid view, left to right and top to bottom: {order} "
               "(View > Toggle grid mode to leave).")
