@@ -17,7 +17,7 @@ from .cluster import connect
 #: The report written into the output folder.
 REPORT = "batch-report.json"
 #: ``restore()`` arguments that batch options may set besides the task's inputs and the Settings.
-_NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None}
+_NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None, "scene": None, "channel": None}
 
 
 def run(inputs, out, *, task: str, client=None, workers: int | None = None, threads_per_worker: int | None = None,
@@ -29,7 +29,8 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
     Parameters
     ----------
     inputs : str, path or list of them
-        Image files (TIFF, OME-TIFF, PNG, JPEG; stacks included), folders (their
+        Image files (TIFF, OME-TIFF, PNG, JPEG; stacks included; with
+        ``napari-dip[formats]`` also OME-Zarr folders, CZI, ND2, LIF), folders (their
         images, not recursive) and glob patterns (``"plate/**/*.tif"``).
     out : str or path
         Output folder (created). Each input ``NAME.ext`` gives ``NAME_dip_TASK.ext``
@@ -68,7 +69,8 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
         Dask resources each fit holds. Default: ``{"GPU": 1}`` when the workers
         advertise a ``GPU`` resource (``dask worker --resources GPU=1``), else none.
     **settings
-        ``iterations``, ``seed``, ``device``, ``factor``, the task's inputs
+        ``iterations``, ``seed``, ``device``, ``factor``, ``scene`` and ``channel`` (which
+        image and channel of each file, by index or name), the task's inputs
         (``psf``: an array or an image file; ``psf_sigma``) and any option of
         :class:`napari_dip.Settings` (``width``, ``mode``, ``warm_start``, ...).
 

@@ -18,6 +18,8 @@ import numpy as np
 
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)
+#: Options that say what to read (``read_image``), not how to restore.
+READ = ("scene", "channel")
 
 
 def record(spec: dict, status: str, seconds: float = 0.0, error: str | None = None) -> dict:
@@ -44,17 +46,21 @@ def _read(spec: dict):
     from napari_dip._outputs import read_mask
     from napari_dip.io import read_image
 
-    img = read_image(spec["input"])
+    img = read_image(spec["input"], **_selection(spec))
     mask = spec.get("mask")
     if mask is not None and not isinstance(mask, np.ndarray):
         mask = read_mask(mask)
     return img, mask
 
 
+def _selection(spec: dict) -> dict:
+    return {k: spec["kwargs"][k] for k in READ if spec["kwargs"].get(k) is not None}
+
+
 def _restore(spec: dict, img, mask, **extra):
     from napari_dip import restore
 
-    kwargs = {**spec["kwargs"], **extra}
+    kwargs = {k: v for k, v in {**spec["kwargs"], **extra}.items() if k not in READ}
     return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **kwargs)
 
 
@@ -134,7 +140,7 @@ def write_planes(spec: dict, parts: list[dict]) -> dict:
     try:
         from napari_dip.io import read_image
 
-        img = read_image(spec["input"])
+        img = read_image(spec["input"], **_selection(spec))
         out = parts[0]["image"]
         for part in parts[1:]:
             out[plane_index(out.ndim, img.channel_axis, part["index"])] = part["image"]
