@@ -109,7 +109,7 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
     try:
         if todo:
             with connect(client, scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker,
-                         device=options.get("device"), n_fits=sum(units[i].n_fits for i in todo),
+                         device=options.get("device"), n_fits=max(1, sum(units[i].n_fits for i in todo)),
                          torch_threads=torch_threads, resources=resources, retries=retries,
                          verbose=progress) as session:
                 _compute(session, units, todo, records, task, options, retries, progress)
@@ -183,8 +183,11 @@ def _spec(unit, task: str, options: dict, session) -> dict:
     if session.device is not None:
         kwargs["device"] = session.device
     mask = unit.mask if unit.mask is None or isinstance(unit.mask, np.ndarray) else str(unit.mask)
-    return {"input": str(unit.input), "output": str(unit.output), "mask": mask, "task": task, "kwargs": kwargs,
+    spec = {"input": str(unit.input), "output": str(unit.output), "mask": mask, "task": task, "kwargs": kwargs,
             "fingerprint": unit.fingerprint, "torch_threads": session.torch_threads}
+    if unit.tiles:
+        spec["tiles"] = {"dir": str(unit.tile_dir), "count": unit.tiles}
+    return spec
 
 
 def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
@@ -193,7 +196,11 @@ def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
     opts = dict(pure=False, retries=int(retries))
     for i in todo:
         spec = _spec(units[i], task, options, session)
-        if units[i].planes:
+        if units[i].tiles:
+            parts = [client.submit(work.fit_tile, spec, k, resources=session.resources, **opts)
+                     for k in units[i].tile_todo]
+            final = client.submit(work.write_tiles, spec, parts, **opts)
+        elif units[i].planes:
             parts = [client.submit(work.fit_plane, spec, idx, n == 0, resources=session.resources, **opts)
                      for n, idx in enumerate(units[i].planes)]
             final = client.submit(work.write_planes, spec, parts, **opts)

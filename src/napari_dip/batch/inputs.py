@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from napari_dip._choose import check_fit, select_shape
+from napari_dip.core.memory import tile_boxes
+
+from .work import tile_path
 from napari_dip.io import describe
 
 #: Extensions read as images (``.ome.tif`` is a ``.tif``; an OME-Zarr is a ``.zarr`` folder; ``.zarr``,
@@ -32,8 +35,10 @@ class Unit:
 
     ``planes`` is None for one fit of the whole file (an image, a volume, or a
     warm-started chain of planes), else the plane indices fitted as separate
-    Dask tasks. ``error`` is set when the file failed before any fit
-    (unreadable, no mask, a mask of the wrong shape).
+    Dask tasks. ``tiles`` is the number of tiles of a single 2D image fitted as
+    separate Dask tasks (``tile=N``), ``tile_todo`` those not yet kept in
+    ``tile_dir`` by an earlier run. ``error`` is set when the file failed before
+    any fit (unreadable, no mask, a mask of the wrong shape).
     """
 
     input: Path
@@ -43,9 +48,14 @@ class Unit:
     fingerprint: dict = field(default_factory=dict)
     error: str | None = None
     done: bool = False
+    tiles: int | None = None
+    tile_todo: list[int] = field(default_factory=list)
+    tile_dir: Path | None = None
 
     @property
     def n_fits(self) -> int:
+        if self.tiles:
+            return len(self.tile_todo)
         return len(self.planes) if self.planes else 1
 
 
@@ -265,9 +275,33 @@ def _unit(path, output, task, options, mask, mask_suffix, overwrite) -> Unit:
         if lead and not options.get("warm_start"):
             planes = plane_list(options.get("planes"), lead)
             unit.planes = planes if len(planes) > 1 else None
+        if not lead and options.get("mode") != "volume" and not unit.done:
+            _plan_tiles(unit, shape, axes, options)
     except (ValueError, OSError) as err:
         unit.error = str(err)
     return unit
+
+
+def tile_total(shape: tuple, axes: str, options: dict) -> int:
+    """How many tiles a 2D image is fitted in with ``options["tile"]`` a size (the driver's rule)."""
+    tile = options.get("tile")
+    if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)):
+        return 1
+    c = channel_axis(axes)
+    plane = tuple(s for i, s in enumerate(shape) if i != c)[-2:]
+    if tile >= max(plane):
+        return 1
+    return len(tile_boxes(plane, int(tile), int(options.get("tile_overlap", 32))))
+
+
+def _plan_tiles(unit: Unit, shape: tuple, axes: str, options: dict) -> None:
+    """A 2D image in more than one tile: one task per tile not yet kept from an earlier run."""
+    n = tile_total(shape, axes, options)
+    if n < 2:
+        return
+    unit.tiles = n
+    unit.tile_dir = unit.output.with_name(f".{unit.output.name}.tiles") / unit.fingerprint["hash"][:16]
+    unit.tile_todo = [k for k in range(n) if not tile_path(unit.tile_dir, k).is_file()]
 
 
 def _check_mask(mask, shape: tuple, axes: str) -> str | None:

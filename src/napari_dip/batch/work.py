@@ -12,9 +12,16 @@ imported here, on the worker, never on the client.
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+import shutil
 import time
+from pathlib import Path
 
 import numpy as np
+
+from napari_dip._io_formats import json_default
 
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)
@@ -57,11 +64,14 @@ def _selection(spec: dict) -> dict:
     return {k: spec["kwargs"][k] for k in READ if spec["kwargs"].get(k) is not None}
 
 
+def _restore_kwargs(spec: dict, **extra) -> dict:
+    return {k: v for k, v in {**spec["kwargs"], **extra}.items() if k not in READ}
+
+
 def _restore(spec: dict, img, mask, **extra):
     from napari_dip import restore
 
-    kwargs = {k: v for k, v in {**spec["kwargs"], **extra}.items() if k not in READ}
-    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **kwargs)
+    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **_restore_kwargs(spec, **extra))
 
 
 def _write(spec: dict, img, image: np.ndarray, config: dict) -> None:
@@ -155,3 +165,72 @@ def write_planes(spec: dict, parts: list[dict]) -> dict:
     except BAD_INPUT as err:
         return record(spec, "failed", seconds + time.perf_counter() - t0, message(err))
     return record(spec, "done", seconds + time.perf_counter() - t0)
+
+
+# ---- one image in tiles, each tile its own task (``--tile N`` on a single 2D image) ----------------
+
+def tile_path(folder, k: int) -> Path:
+    """Where tile ``k``'s fitted image is kept until the whole image is written."""
+    return Path(folder) / f"tile_{k:04d}.npz"
+
+
+def _tile_job(spec: dict, img, mask):
+    from napari_dip.core.tiled import prepare_tiles  # torch: imported on the worker, never on the client
+
+    return prepare_tiles(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **_restore_kwargs(spec))
+
+
+def fit_tile(spec: dict, k: int) -> dict:
+    """Fit tile ``k`` of the input and keep it on disk (a temporary name renamed when complete), so that
+    a re-run fits only the tiles that are missing. Returns ``{"tile", "seconds"}`` or ``{"tile", "error"}``."""
+    from napari_dip.core.tiled import fit_tile as fit_one  # torch: imported on the worker only
+
+    t0 = time.perf_counter()
+    try:
+        _threads(spec)
+        img, mask = _read(spec)
+        part = fit_one(_tile_job(spec, img, mask), int(k))
+        folder = Path(spec["tiles"]["dir"])
+        folder.mkdir(parents=True, exist_ok=True)
+        path = tile_path(folder, k)
+        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.part.npz")
+        meta = json.dumps({"config": part["config"], "record": part["record"]}, default=json_default)
+        try:
+            np.savez(tmp, image=part["image"], meta=np.array(meta))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except BAD_INPUT as err:
+        return {"tile": int(k), "error": message(err)}
+    return {"tile": int(k), "seconds": time.perf_counter() - t0}
+
+
+def _load_tile(path: Path, k: int) -> dict:
+    with np.load(path) as f:
+        meta = json.loads(str(f["meta"]))
+        return {"tile": k, "image": f["image"], "config": meta["config"], "record": meta["record"]}
+
+
+def write_tiles(spec: dict, parts: list[dict]) -> dict:
+    """Blend every tile kept on disk into the image, write it with the input's metadata, drop the tiles."""
+    from napari_dip.core.tiled import blend_tiles  # torch: imported on the worker only
+
+    t0 = time.perf_counter()
+    seconds = sum(p.get("seconds", 0.0) for p in parts)
+    failed = [p["error"] for p in parts if "error" in p]
+    if failed:
+        return record(spec, "failed", seconds, failed[0])
+    try:
+        img, mask = _read(spec)
+        job = _tile_job(spec, img, mask)
+        info = spec["tiles"]
+        tiles = [_load_tile(tile_path(info["dir"], k), k) for k in range(info["count"])]
+        result = blend_tiles(job, tiles)
+        _write(spec, img, result.image, {**result.config, "stopped_at": dict(result.stopped_at.__dict__)})
+    except BAD_INPUT as err:
+        return record(spec, "failed", seconds + time.perf_counter() - t0, message(err))
+    shutil.rmtree(Path(info["dir"]).parent, ignore_errors=True)
+    rec = record(spec, "done", seconds + time.perf_counter() - t0)
+    rec["tiles"] = {"count": info["count"], "fitted": sorted(p["tile"] for p in parts),
+                    "reused": sorted(set(range(info["count"])) - {p["tile"] for p in parts})}
+    return rec
