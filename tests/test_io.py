@@ -182,3 +182,23 @@ def test_viewer_saves_with_the_plugin(make_napari_viewer, tmp_path):
     assert img.axes == "YX" and np.array_equal(img.data, data)
     assert img.scale == pytest.approx((0.1, 0.1)) and img.units == ("µm", "µm")
     assert img.metadata["napari_dip"] == EXPECTED and read_settings(tmp_path / "saved.json") == EXPECTED
+
+
+def test_ome_tiff_channel_names_scene_and_channel_without_bioio(tmp_path):
+    from napari_dip.io import describe
+
+    data = np.random.default_rng(4).integers(0, 4000, (2, 3, 12, 10)).astype(np.uint16)
+    path = write_image(tmp_path / "c.ome.tif", data, axes="CZYX", scale=(1, 0.5, 0.1, 0.1),
+                       units=("", "µm", "µm", "µm"), channel_names=["DAPI", "GFP"])
+    img = read_image(path)
+    assert img.channel_names == ("DAPI", "GFP") and img.channel_axis == -4
+    assert describe(path) == ((2, 3, 12, 10), "CZYX", ("DAPI", "GFP"))
+    gfp = read_image(path, channel="GFP")
+    assert gfp.axes == "ZYX" and np.array_equal(gfp.data, data[1]) and gfp.channel_names == ("GFP",)
+    assert gfp.scale == pytest.approx((0.5, 0.1, 0.1))
+    out = write_image(tmp_path / "gfp.ome.tif", gfp.data, axes=gfp.axes, like=gfp)
+    assert read_image(out).channel_names == ("GFP",)  # the one channel keeps its name
+    with pytest.raises(ValueError, match=r"--scene 1: c.ome.tif has 1 scene"):
+        read_image(path, scene=1)
+    with pytest.raises(ValueError, match=r"channel_names has 3 names but axes 'CZYX' have 2"):
+        write_image(tmp_path / "bad.ome.tif", data, axes="CZYX", channel_names=["a", "b", "c"])
