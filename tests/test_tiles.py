@@ -13,6 +13,7 @@ import tifffile
 from napari_dip import restore
 from napari_dip.batch import inputs as batch_inputs
 from napari_dip.batch import run
+from napari_dip.batch.tiles import tile_total
 from napari_dip.cli import main
 from napari_dip.core.memory import tile_boxes
 from napari_dip.core.tiled import blend_tiles, fit_tile, prepare_tiles, tile_count
@@ -91,7 +92,7 @@ def test_only_a_single_2d_image_is_split_into_tile_tasks(tmp_path):
     assert plane.tiles == 6 and plane.tile_todo == list(range(6)) and plane.n_fits == 6
     assert stack.tiles is None and stack.planes == [(0,), (1,), (2,)]  # planes are the tasks, tiled inside
     job = prepare_tiles(_smooth(), "denoise", **TILES)  # the client's count is the worker's
-    assert tile_count(job) == batch_inputs.tile_total((100, 120), "YX", TILES)
+    assert tile_count(job) == tile_total((100, 120), "YX", TILES)
     small, = batch_inputs.plan([tmp_path / "plane.tif"], tmp_path / "out", task="denoise", options={"tile": 256})
     assert small.tiles is None  # smaller than a tile: one fit
     with pytest.raises(ValueError, match="stack or volume"):

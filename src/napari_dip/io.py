@@ -298,11 +298,14 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     with _f.atomic(path) as tmp:
         writer(tmp, data, axes, dict(zip(axes, scale)), dict(zip(axes, units)), payload, names=names)
     if sidecar:
-        doc = {"napari_dip": None if payload is None else json.loads(payload),
-               "image": {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
-                         "dtype": str(data.dtype), "scale": scale, "units": units,
-                         "channel_names": list(names)},
-               "written_by": _f.versions()}
-        with _f.atomic(sidecar_path(path)) as tmp:
-            tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_sidecar(path, payload, {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
+                                       "dtype": str(data.dtype), "scale": scale, "units": units,
+                                       "channel_names": list(names)})
     return path
+
+
+def _write_sidecar(path: Path, payload: str | None, image: dict) -> None:
+    doc = {"napari_dip": None if payload is None else json.loads(payload), "image": image,
+           "written_by": _f.versions()}
+    with _f.atomic(sidecar_path(path)) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import inputs as _inputs
-from . import work
+from . import tiles, work
 from .cluster import connect
 
 #: The report written into the output folder.
@@ -197,9 +197,9 @@ def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
     for i in todo:
         spec = _spec(units[i], task, options, session)
         if units[i].tiles:
-            parts = [client.submit(work.fit_tile, spec, k, resources=session.resources, **opts)
+            parts = [client.submit(tiles.fit_tile, spec, k, resources=session.resources, **opts)
                      for k in units[i].tile_todo]
-            final = client.submit(work.write_tiles, spec, parts, **opts)
+            final = client.submit(tiles.write_tiles, spec, parts, **opts)
         elif units[i].planes:
             parts = [client.submit(work.fit_plane, spec, idx, n == 0, resources=session.resources, **opts)
                      for n, idx in enumerate(units[i].planes)]

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from napari_dip._choose import check_fit, select_shape
-from napari_dip.core.memory import tile_boxes
 
-from .work import tile_path
+from .tiles import plan_tiles
 from napari_dip.io import describe
 
 #: Extensions read as images (``.ome.tif`` is a ``.tif``; an OME-Zarr is a ``.zarr`` folder; ``.zarr``,
@@ -276,32 +275,10 @@ def _unit(path, output, task, options, mask, mask_suffix, overwrite) -> Unit:
             planes = plane_list(options.get("planes"), lead)
             unit.planes = planes if len(planes) > 1 else None
         if not lead and options.get("mode") != "volume" and not unit.done:
-            _plan_tiles(unit, shape, axes, options)
+            plan_tiles(unit, shape, axes, options)
     except (ValueError, OSError) as err:
         unit.error = str(err)
     return unit
-
-
-def tile_total(shape: tuple, axes: str, options: dict) -> int:
-    """How many tiles a 2D image is fitted in with ``options["tile"]`` a size (the driver's rule)."""
-    tile = options.get("tile")
-    if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)):
-        return 1
-    c = channel_axis(axes)
-    plane = tuple(s for i, s in enumerate(shape) if i != c)[-2:]
-    if tile >= max(plane):
-        return 1
-    return len(tile_boxes(plane, int(tile), int(options.get("tile_overlap", 32))))
-
-
-def _plan_tiles(unit: Unit, shape: tuple, axes: str, options: dict) -> None:
-    """A 2D image in more than one tile: one task per tile not yet kept from an earlier run."""
-    n = tile_total(shape, axes, options)
-    if n < 2:
-        return
-    unit.tiles = n
-    unit.tile_dir = unit.output.with_name(f".{unit.output.name}.tiles") / unit.fingerprint["hash"][:16]
-    unit.tile_todo = [k for k in range(n) if not tile_path(unit.tile_dir, k).is_file()]
 
 
 def _check_mask(mask, shape: tuple, axes: str) -> str | None:

@@ -12,16 +12,9 @@ imported here, on the worker, never on the client.
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
-import shutil
 import time
-from pathlib import Path
 
 import numpy as np
-
-from napari_dip._io_formats import json_default
 
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)
@@ -39,7 +32,7 @@ def message(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _threads(spec: dict) -> None:
+def pin_threads(spec: dict) -> None:
     """Pin torch's intra-op threads of this worker (the embedded cluster splits the cores)."""
     n = spec.get("torch_threads")
     if n:
@@ -49,7 +42,7 @@ def _threads(spec: dict) -> None:
             torch.set_num_threads(int(n))
 
 
-def _read(spec: dict):
+def read_input(spec: dict):
     from napari_dip._outputs import read_mask
     from napari_dip.io import read_image
 
@@ -64,17 +57,17 @@ def _selection(spec: dict) -> dict:
     return {k: spec["kwargs"][k] for k in READ if spec["kwargs"].get(k) is not None}
 
 
-def _restore_kwargs(spec: dict, **extra) -> dict:
+def restore_kwargs(spec: dict, **extra) -> dict:
     return {k: v for k, v in {**spec["kwargs"], **extra}.items() if k not in READ}
 
 
 def _restore(spec: dict, img, mask, **extra):
     from napari_dip import restore
 
-    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **_restore_kwargs(spec, **extra))
+    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra))
 
 
-def _write(spec: dict, img, image: np.ndarray, config: dict) -> None:
+def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:
     from napari_dip._outputs import output_geometry
     from napari_dip.io import write_image
 
@@ -87,11 +80,11 @@ def fit_file(spec: dict) -> dict:
     """Restore a whole file (an image, a volume, or a warm-started chain of planes) and write it."""
     t0 = time.perf_counter()
     try:
-        _threads(spec)
-        img, mask = _read(spec)
+        pin_threads(spec)
+        img, mask = read_input(spec)
         result = _restore(spec, img, mask)
         config = {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
-        _write(spec, img, result.image, config)
+        write_output(spec, img, result.image, config)
     except BAD_INPUT as err:
         return record(spec, "failed", time.perf_counter() - t0, message(err))
     return record(spec, "done", time.perf_counter() - t0)
@@ -118,8 +111,8 @@ def fit_plane(spec: dict, idx: tuple, first: bool) -> dict:
     t0 = time.perf_counter()
     idx = tuple(idx)
     try:
-        _threads(spec)
-        img, mask = _read(spec)
+        pin_threads(spec)
+        img, mask = read_input(spec)
         if _nothing_missing(mask, idx, spec["kwargs"].get("mode")):
             image, config, stop = img.data, None, None
             rec = {"plane": list(idx), "skipped": "nothing missing: copied from the input"}
@@ -161,76 +154,7 @@ def write_planes(spec: dict, parts: list[dict]) -> dict:
         config.update(planes=[p["record"] for p in parts], n_planes=len(parts), seconds=round(seconds, 3),
                       iterations_run=sum(p["record"].get("iterations_run", 0) for p in parts),
                       stopped_at=fitted[-1]["stopped_at"], plane_parallel=True)
-        _write(spec, img, out, config)
+        write_output(spec, img, out, config)
     except BAD_INPUT as err:
         return record(spec, "failed", seconds + time.perf_counter() - t0, message(err))
     return record(spec, "done", seconds + time.perf_counter() - t0)
-
-
-# ---- one image in tiles, each tile its own task (``--tile N`` on a single 2D image) ----------------
-
-def tile_path(folder, k: int) -> Path:
-    """Where tile ``k``'s fitted image is kept until the whole image is written."""
-    return Path(folder) / f"tile_{k:04d}.npz"
-
-
-def _tile_job(spec: dict, img, mask):
-    from napari_dip.core.tiled import prepare_tiles  # torch: imported on the worker, never on the client
-
-    return prepare_tiles(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **_restore_kwargs(spec))
-
-
-def fit_tile(spec: dict, k: int) -> dict:
-    """Fit tile ``k`` of the input and keep it on disk (a temporary name renamed when complete), so that
-    a re-run fits only the tiles that are missing. Returns ``{"tile", "seconds"}`` or ``{"tile", "error"}``."""
-    from napari_dip.core.tiled import fit_tile as fit_one  # torch: imported on the worker only
-
-    t0 = time.perf_counter()
-    try:
-        _threads(spec)
-        img, mask = _read(spec)
-        part = fit_one(_tile_job(spec, img, mask), int(k))
-        folder = Path(spec["tiles"]["dir"])
-        folder.mkdir(parents=True, exist_ok=True)
-        path = tile_path(folder, k)
-        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.part.npz")
-        meta = json.dumps({"config": part["config"], "record": part["record"]}, default=json_default)
-        try:
-            np.savez(tmp, image=part["image"], meta=np.array(meta))
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    except BAD_INPUT as err:
-        return {"tile": int(k), "error": message(err)}
-    return {"tile": int(k), "seconds": time.perf_counter() - t0}
-
-
-def _load_tile(path: Path, k: int) -> dict:
-    with np.load(path) as f:
-        meta = json.loads(str(f["meta"]))
-        return {"tile": k, "image": f["image"], "config": meta["config"], "record": meta["record"]}
-
-
-def write_tiles(spec: dict, parts: list[dict]) -> dict:
-    """Blend every tile kept on disk into the image, write it with the input's metadata, drop the tiles."""
-    from napari_dip.core.tiled import blend_tiles  # torch: imported on the worker only
-
-    t0 = time.perf_counter()
-    seconds = sum(p.get("seconds", 0.0) for p in parts)
-    failed = [p["error"] for p in parts if "error" in p]
-    if failed:
-        return record(spec, "failed", seconds, failed[0])
-    try:
-        img, mask = _read(spec)
-        job = _tile_job(spec, img, mask)
-        info = spec["tiles"]
-        tiles = [_load_tile(tile_path(info["dir"], k), k) for k in range(info["count"])]
-        result = blend_tiles(job, tiles)
-        _write(spec, img, result.image, {**result.config, "stopped_at": dict(result.stopped_at.__dict__)})
-    except BAD_INPUT as err:
-        return record(spec, "failed", seconds + time.perf_counter() - t0, message(err))
-    shutil.rmtree(Path(info["dir"]).parent, ignore_errors=True)
-    rec = record(spec, "done", seconds + time.perf_counter() - t0)
-    rec["tiles"] = {"count": info["count"], "fitted": sorted(p["tile"] for p in parts),
-                    "reused": sorted(set(range(info["count"])) - {p["tile"] for p in parts})}
-    return rec
