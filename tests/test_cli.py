@@ -70,3 +70,13 @@ def test_a_bad_option_is_a_clear_error(tmp_path, capsys):
     src = write_image(tmp_path / "img.tif", np.zeros((24, 24), np.uint8), axes="YX")
     assert main(["restore", str(src), "--task", "deconvolve", *FAST]) == 2
     assert "needs the point-spread function" in capsys.readouterr().err
+
+
+def test_volume_mode_takes_a_plain_tiff_stack_whose_axis_is_unknown(tmp_path):
+    import tifffile
+
+    stack = np.random.default_rng(3).integers(0, 255, (5, 16, 16)).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "plain.tif", stack)  # no ImageJ/OME metadata: axes 'QYX'
+    assert read_image(tmp_path / "plain.tif").axes == "QYX"
+    assert main(["restore", str(tmp_path / "plain.tif"), "--task", "denoise", "--mode", "volume", *FAST]) == 0
+    assert read_settings(tmp_path / "plain_dip_denoise.tif")["mode"] == "volume"

@@ -106,7 +106,8 @@ def test_sidecar_holds_settings_and_calibration(tmp_path, stack):
     doc = json.loads(side.read_text(encoding="utf-8"))
     assert doc["napari_dip"] == EXPECTED
     assert doc["image"] == {"file": "out.tif", "format": "imagej-tiff", "axes": "ZYX", "shape": [3, 12, 10],
-                            "dtype": "uint16", "scale": [0.5, 0.1, 0.1], "units": ["µm"] * 3}
+                            "dtype": "uint16", "scale": [0.5, 0.1, 0.1], "units": ["µm"] * 3,
+                            "channel_names": []}
     assert doc["written_by"]["napari_dip"]
     side.unlink()
     assert read_settings(out) == EXPECTED  # embedded in the TIFF too
@@ -118,7 +119,7 @@ def test_sidecar_holds_settings_and_calibration(tmp_path, stack):
     ("rgba.jpg", np.zeros((8, 8, 4), np.uint8), "YXS", "grey or RGB"),
     ("a.tif", np.zeros((8, 8), np.uint8), "ZYX", "one letter per dimension"),
     ("a.tif", np.zeros((8, 8), np.uint8), "XY", "ending in 'YX'"),
-    ("a.czi", np.zeros((8, 8), np.uint8), "YX", "reader plugin"),
+    ("a.czi", np.zeros((8, 8), np.uint8), "YX", r"writes .*\.ome\.zarr.* not '\.czi'"),
 ])
 def test_clear_errors(tmp_path, name, data, axes, match):
     with pytest.raises(ValueError, match=match):
@@ -181,3 +182,23 @@ def test_viewer_saves_with_the_plugin(make_napari_viewer, tmp_path):
     assert img.axes == "YX" and np.array_equal(img.data, data)
     assert img.scale == pytest.approx((0.1, 0.1)) and img.units == ("µm", "µm")
     assert img.metadata["napari_dip"] == EXPECTED and read_settings(tmp_path / "saved.json") == EXPECTED
+
+
+def test_ome_tiff_channel_names_scene_and_channel_without_bioio(tmp_path):
+    from napari_dip.io import describe
+
+    data = np.random.default_rng(4).integers(0, 4000, (2, 3, 12, 10)).astype(np.uint16)
+    path = write_image(tmp_path / "c.ome.tif", data, axes="CZYX", scale=(1, 0.5, 0.1, 0.1),
+                       units=("", "µm", "µm", "µm"), channel_names=["DAPI", "GFP"])
+    img = read_image(path)
+    assert img.channel_names == ("DAPI", "GFP") and img.channel_axis == -4
+    assert describe(path) == ((2, 3, 12, 10), "CZYX", ("DAPI", "GFP"))
+    gfp = read_image(path, channel="GFP")
+    assert gfp.axes == "ZYX" and np.array_equal(gfp.data, data[1]) and gfp.channel_names == ("GFP",)
+    assert gfp.scale == pytest.approx((0.5, 0.1, 0.1))
+    out = write_image(tmp_path / "gfp.ome.tif", gfp.data, axes=gfp.axes, like=gfp)
+    assert read_image(out).channel_names == ("GFP",)  # the one channel keeps its name
+    with pytest.raises(ValueError, match=r"--scene 1: c.ome.tif has 1 scene"):
+        read_image(path, scene=1)
+    with pytest.raises(ValueError, match=r"channel_names has 3 names but axes 'CZYX' have 2"):
+        write_image(tmp_path / "bad.ome.tif", data, axes="CZYX", channel_names=["a", "b", "c"])

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,7 @@ import numpy as np
 PLAIN = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 TIFF = (".tif", ".tiff")
 OME_SUFFIXES = (".ome.tif", ".ome.tiff")
+NOT_OME = ("tiff", "imagej-tiff", "png", "jpeg")  # an input of any other format makes .tif outputs OME-TIFF
 LETTERS = "STZCYXAPRHEQ"  # tifffile's axis codes; S = colour samples (RGB/RGBA), Q = unknown
 UNITS = {"micron": "µm", "microns": "µm", "um": "µm", "μm": "µm", "micrometer": "µm", "\\u00b5m": "µm",
           "nanometer": "nm", "millimeter": "mm", "centimeter": "cm", "meter": "m", "angstrom": "Å",
@@ -60,9 +65,23 @@ def imagej_calibration(ij: dict, page) -> tuple[dict, dict, Any]:
     return sizes, units, settings
 
 
-def ome_calibration(xml: str) -> tuple[dict, dict, Any]:
+def _pixels(root, index: int):
+    """The ``Pixels`` element of image ``index`` (the scene), or None."""
+    found = [e for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "Pixels"]
+    return found[index] if index < len(found) else None
+
+
+def ome_channels(xml: str, index: int = 0) -> tuple[str, ...]:
+    """The channel names of image ``index``: () unless every channel has a name."""
+    pixels = _pixels(ET.fromstring(xml), index)
+    channels = [] if pixels is None else [e for e in pixels if e.tag.rsplit("}", 1)[-1] == "Channel"]
+    names = tuple(e.get("Name", "") for e in channels)
+    return names if names and all(names) else ()
+
+
+def ome_calibration(xml: str, index: int = 0) -> tuple[dict, dict, Any]:
     root = ET.fromstring(xml)
-    pixels = next((e for e in root.iter() if e.tag.endswith("}Pixels") or e.tag == "Pixels"), None)
+    pixels = _pixels(root, index)
     sizes, units = {}, {}
     attrs = pixels.attrib if pixels is not None else {}
     for ax in "XYZ":
@@ -98,14 +117,14 @@ def check_plain(path: Path, data: np.ndarray, axes: str, kind: str) -> None:
                          f"which keeps {data.dtype}.")
 
 
-def write_plain(tmp: Path, data, axes, sizes, units, payload) -> None:
+def write_plain(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
     import imageio.v3 as iio
 
     options = {"quality": 95} if tmp.suffix.lower() in (".jpg", ".jpeg") else {}
     iio.imwrite(tmp, data, extension=tmp.suffix.lower(), **options)
 
 
-def write_imagej(tmp: Path, data, axes, sizes, units, payload) -> None:
+def write_imagej(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
     import tifffile
 
     def ij(u):  # ImageJ's own spelling
@@ -128,7 +147,7 @@ def write_imagej(tmp: Path, data, axes, sizes, units, payload) -> None:
                      photometric="rgb" if "S" in axes else "minisblack")
 
 
-def write_ome(tmp: Path, data, axes, sizes, units, payload) -> None:
+def write_ome(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
     import tifffile
 
     md: dict[str, Any] = {"axes": axes}
@@ -142,6 +161,8 @@ def write_ome(tmp: Path, data, axes, sizes, units, payload) -> None:
         md[key], md[f"{key}Unit"] = sizes[ax], units[ax]
     if payload is not None:
         md["MapAnnotation"] = {"napari_dip": payload}
+    if names and "S" not in axes:
+        md["Channel"] = {"Name": list(names)}
     rgb = axes.endswith("S") and data.shape[-1] == 3 and data.dtype in (np.uint8, np.uint16)
     contig = "contig" if axes.endswith("S") and not rgb else None
     tifffile.imwrite(tmp, data, ome=True, photometric="rgb" if rgb else "minisblack", planarconfig=contig,
@@ -164,3 +185,55 @@ def versions() -> dict:
     from napari_dip import __version__
 
     return {"napari_dip": __version__, "tifffile": tifffile.__version__, "numpy": np.__version__}
+
+
+def check_axes(axes: str, data: np.ndarray) -> str:
+    axes = str(axes).upper()
+    if len(axes) != data.ndim:
+        raise ValueError(f"axes {axes!r} has {len(axes)} letters but the data has {data.ndim} dimensions "
+                         f"(shape {data.shape}): give one letter per dimension, e.g. 'ZYX' or 'YXS'.")
+    if len(set(axes)) != len(axes) or not set(axes) <= set(LETTERS) or not axes.endswith(("YX", "YXS")):
+        raise ValueError(f"axes {axes!r} must be distinct letters of {LETTERS!r} ending in 'YX' (or 'YXS' "
+                         "for RGB/RGBA colour last), e.g. 'TZCYX'. Move axes with np.moveaxis first.")
+    return axes
+
+
+def calibration(axes: str, scale, units, like) -> tuple[list, list]:
+    known_scale = dict(zip(like.axes, like.scale)) if like is not None else {}
+    known_units = dict(zip(like.axes, like.units)) if like is not None else {}
+    scale = [known_scale.get(a, 1.0) for a in axes] if scale is None else [float(s) for s in scale]
+    units = [known_units.get(a, default_unit(a)) for a in axes] if units is None else list(units)
+    for name, values in (("scale", scale), ("units", units)):
+        if len(values) != len(axes):
+            raise ValueError(f"{name} has {len(values)} values but axes {axes!r} has {len(axes)}: give one "
+                             "per axis (1.0 / '' for colour or channel axes).")
+    if not all(np.isfinite(s) and s > 0 for s in scale):
+        raise ValueError(f"pixel sizes must be positive and finite, got scale={scale}")
+    return scale, [unit_name(u) if a not in "SC" else str(u) for a, u in zip(axes, units)]
+
+
+@contextmanager
+def atomic(path: Path):
+    """Yield a temporary name next to ``path``; rename it to ``path`` only if the block succeeds."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part{path.suffix}")
+    try:
+        yield tmp
+        if tmp.is_dir():  # a folder (OME-Zarr) replaces an older one only once it is complete
+            _replace_folder(tmp, path)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+        raise
+
+
+def _replace_folder(tmp: Path, path: Path) -> None:
+    if not path.exists():
+        os.replace(tmp, path)
+        return
+    if not path.is_dir():
+        raise ValueError(f"{path} exists and is not a folder: remove it, or choose another output name.")
+    old = path.with_name(f".{path.name}.{secrets.token_hex(4)}.old")
+    os.replace(path, old)
+    os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)

@@ -25,12 +25,20 @@ def read_mask(path, known_white: bool = False) -> np.ndarray:
     return (data == 0) if known_white else (data != 0)
 
 
+#: Suffixes napari-dip writes; other inputs (CZI, ND2, LIF, ...) give OME-TIFF outputs.
+WRITTEN = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".zarr")
+
+
 def default_output(path: Path, task: str) -> Path:
-    """``INPUT_dip_TASK`` with the input's suffix (``.ome.tif`` kept whole)."""
+    """``INPUT_dip_TASK`` with the input's suffix (``.ome.tif``, ``.ome.zarr`` kept whole); ``.ome.tif``
+    for an input whose format napari-dip does not write (CZI, ND2, LIF, ...)."""
     path = Path(path)
     name = path.name
-    suffix = ".ome.tif" if name.lower().endswith(".ome.tif") else path.suffix
-    return path.with_name(name[: len(name) - len(suffix)] + f"_dip_{task}{suffix}")
+    whole = next((s for s in (".ome.tif", ".ome.tiff", ".ome.zarr") if name.lower().endswith(s)), None)
+    suffix = whole or path.suffix
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    out = suffix if suffix.lower() in (*WRITTEN, ".ome.tif", ".ome.tiff", ".ome.zarr") else ".ome.tif"
+    return path.with_name(stem + f"_dip_{task}{out}")
 
 
 def output_geometry(img, result_shape: tuple, factor: int) -> tuple[tuple, tuple]:

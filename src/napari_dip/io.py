@@ -1,7 +1,8 @@
 """Image files in and out, keeping axes, pixel sizes, units and the napari-dip settings.
 
-Reads TIFF (ImageJ hyperstacks, OME-TIFF, plain), PNG and JPEG; writes the same
-formats. Needs tifffile and imageio (a dependency of scikit-image); no napari, no torch.
+Reads TIFF (ImageJ hyperstacks, OME-TIFF, plain), PNG and JPEG itself (tifffile, imageio), and
+OME-Zarr, CZI, ND2, LIF through bioio when the ``formats`` extra is installed; writes TIFF, OME-TIFF,
+PNG, JPEG and (``formats``) OME-Zarr. No napari, no torch.
 
 >>> img = read_image("cells.tif")                                  # doctest: +SKIP
 >>> img.axes, img.scale, img.units                                 # doctest: +SKIP
@@ -21,16 +22,18 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import tifffile
 
+from . import _choose
+from . import _io_bioio as _bio
 from . import _io_formats as _f
+from . import _io_zarr as _zarr
 
-__all__ = ["ImageFile", "read_image", "write_image", "read_settings", "sidecar_path"]
+__all__ = ["ImageFile", "read_image", "describe", "write_image", "read_settings", "sidecar_path"]
 
 
 @dataclass
@@ -51,10 +54,14 @@ class ImageFile:
     units : tuple of str
         Unit of each ``scale`` entry, e.g. ``"µm"``, ``"s"``; ``"pixel"`` where unknown.
     format : str
-        ``"tiff"``, ``"ome-tiff"``, ``"imagej-tiff"``, ``"png"`` or ``"jpeg"``.
+        ``"tiff"``, ``"ome-tiff"``, ``"imagej-tiff"``, ``"png"``, ``"jpeg"``, ``"ome-zarr"``, or the
+        bioio reader's name (``"bioio_czi"``, ...).
     metadata : dict
         Everything else: ``"imagej"`` (the ImageJ dict), ``"ome"`` (the OME-XML as a dict),
-        ``"napari_dip"`` (embedded settings, when the file has them).
+        ``"bioio"`` (reader, scene), ``"napari_dip"`` (embedded settings, when the file has them).
+    channel_names : tuple of str
+        One name per channel (``C``) where the file names them, else ``()``; one name and no
+        ``C`` axis: the name of the one channel.
     """
 
     data: np.ndarray = field(repr=False)
@@ -64,10 +71,12 @@ class ImageFile:
     units: tuple[str, ...] = ()
     format: str = "tiff"
     metadata: dict = field(default_factory=dict, repr=False)
+    channel_names: tuple[str, ...] = ()
 
     def __post_init__(self):
         self.scale = tuple(float(s) for s in self.scale) or (1.0,) * len(self.axes)
         self.units = tuple(self.units) or tuple(_f.default_unit(a) for a in self.axes)
+        self.channel_names = tuple(str(n) for n in self.channel_names)
 
 
 def sidecar_path(path: str | os.PathLike) -> Path:
@@ -75,25 +84,33 @@ def sidecar_path(path: str | os.PathLike) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def _kind(path: Path) -> str:
+def _kind(path: Path, write: bool = False) -> str:
+    """tiff, png, jpeg, ome-zarr (``.zarr``); reading anything else goes to bioio."""
     suffix = path.suffix.lower()
     if suffix in _f.TIFF:
         return "tiff"
     if suffix in _f.PLAIN:
         return _f.PLAIN[suffix]
-    raise ValueError(f"{path.name}: napari-dip reads and writes .tif/.tiff (ImageJ, OME), .png and "
-                     f".jpg/.jpeg, not {suffix or 'files without an extension'!r}. For CZI, ND2, LIF or "
-                     "OME-Zarr, open the file in napari with a reader plugin (see docs/files.md) "
-                     "or convert it to OME-TIFF.")
+    if suffix == ".zarr":
+        return "ome-zarr"
+    if not write:
+        return "bioio"
+    raise ValueError(f"{path.name}: napari-dip writes .tif/.tiff (ImageJ, OME), .ome.tif, .ome.zarr "
+                     f"({_bio.INSTALL}), .png and .jpg/.jpeg, not {suffix or 'files without an extension'!r}.")
 
 
-def read_image(path: str | os.PathLike) -> ImageFile:
-    """Read a TIFF, OME-TIFF, ImageJ TIFF, PNG or JPEG file with its axes and pixel size.
+def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFile:
+    """Read an image file with its axes, pixel sizes, units and channel names.
 
     Parameters
     ----------
     path : str or path-like
-        The file. Its extension selects the reader.
+        The file (an OME-Zarr: its folder). Its extension selects the reader: TIFF, PNG and JPEG
+        are read by napari-dip itself; anything else through bioio (``napari-dip[formats]``).
+    scene : int or str, optional
+        The image (scene, series) of a multi-image file, by index or name. Default: the first.
+    channel : int or str, optional
+        Keep this one channel (index or name) of the ``C`` (or ``S``) axis, which is dropped.
 
     Returns
     -------
@@ -104,14 +121,40 @@ def read_image(path: str | os.PathLike) -> ImageFile:
     Raises
     ------
     ValueError
-        For an extension napari-dip cannot read.
+        For a file napari-dip cannot read (naming the extra to install), a scene or channel
+        the file does not have (naming its scenes, axes and channels).
     """
     path = Path(path)
     kind = _kind(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
-    if kind == "tiff":
-        return _read_tiff(path)
+    if kind in ("ome-zarr", "bioio"):
+        img = ImageFile(**_bio.read(path, scene))
+    elif kind == "tiff":
+        img = _read_tiff(path, scene)
+    else:
+        _choose.check_scene(path, scene, 1)
+        img = _read_plain(path, kind)
+    return img if channel is None else _choose.select_channel(img, channel, path.name)
+
+
+def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
+    """``(shape, axes, channel names)`` of an image file, from its header alone where it can."""
+    path = Path(path)
+    kind = _kind(path)
+    if kind in ("ome-zarr", "bioio"):
+        return _bio.describe(path, scene)
+    if kind != "tiff":
+        img = read_image(path, scene=scene)
+        return img.data.shape, img.axes, img.channel_names
+    with tifffile.TiffFile(path) as tif:
+        index = _choose.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
+        series = tif.series[index]
+        names = _f.ome_channels(tif.ome_metadata, index) if tif.is_ome and tif.ome_metadata else ()
+        return tuple(series.shape), series.axes.replace("I", "Z" if tif.is_imagej else "Q"), names
+
+
+def _read_plain(path: Path, kind: str) -> ImageFile:
     import imageio.v3 as iio
 
     data = iio.imread(path)
@@ -128,15 +171,16 @@ def read_image(path: str | os.PathLike) -> ImageFile:
     return ImageFile(data, axes, -1 if axes == "YXS" else None, scale, units, kind, meta)
 
 
-def _read_tiff(path: Path) -> ImageFile:
-    import tifffile
-
+def _read_tiff(path: Path, scene=None) -> ImageFile:
+    names: tuple[str, ...] = ()
     with tifffile.TiffFile(path) as tif:
-        series = tif.series[0]
-        data, axes, page = series.asarray(), series.axes, tif.pages[0]
+        index = _choose.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
+        series = tif.series[index]
+        data, axes, page = series.asarray(), series.axes, series.keyframe
         if tif.is_ome and tif.ome_metadata:
             fmt, meta = "ome-tiff", {"ome": tifffile.xml2dict(tif.ome_metadata)}
-            sizes, units, settings = _f.ome_calibration(tif.ome_metadata)
+            sizes, units, settings = _f.ome_calibration(tif.ome_metadata, index)
+            names = _f.ome_channels(tif.ome_metadata, index)
         elif tif.is_imagej:
             fmt, meta = "imagej-tiff", {"imagej": dict(tif.imagej_metadata or {})}
             axes = axes.replace("I", "Z")  # ImageJ reads a plain stack as slices
@@ -149,7 +193,7 @@ def _read_tiff(path: Path) -> ImageFile:
         meta["napari_dip"] = settings
     channel = next((axes.index(a) - len(axes) for a in "SC" if a in axes), None)
     return ImageFile(data, axes, channel, [sizes.get(a, 1.0) for a in axes],
-                     [units.get(a, _f.default_unit(a)) for a in axes], fmt, meta)
+                     [units.get(a, _f.default_unit(a)) for a in axes], fmt, meta, names)
 
 
 def _load_sidecar(path: Path) -> dict:
@@ -174,9 +218,11 @@ def read_settings(path: str | os.PathLike) -> dict | None:
     p = Path(path)
     if p.suffix.lower() == ".json":
         return json.loads(p.read_text(encoding="utf-8")).get("napari_dip")
+    if p.suffix.lower() == ".zarr":
+        settings = _bio.zarr_settings(p)
+        if settings is not None:
+            return settings
     if p.suffix.lower() in _f.TIFF and p.is_file():
-        import tifffile
-
         with tifffile.TiffFile(p) as tif:
             if tif.is_ome and tif.ome_metadata:
                 settings = _f.ome_calibration(tif.ome_metadata)[2]
@@ -190,7 +236,8 @@ def read_settings(path: str | os.PathLike) -> dict | None:
 
 
 def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=None, units=None,
-                like: ImageFile | None = None, settings: dict | None = None, sidecar: bool = True) -> Path:
+                like: ImageFile | None = None, settings: dict | None = None, sidecar: bool = True,
+                channel_names=None) -> Path:
     """Write an image with its axes, pixel sizes and the napari-dip settings.
 
     Parameters
@@ -200,6 +247,7 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         when ``axes`` follow ImageJ's TZCYXS order and the dtype is uint8, uint16, int16 or
         float32 (RGB: uint8), else OME-TIFF; ``.ome.tif``/``.ome.tiff``: always OME-TIFF.
         ``.png`` (grey uint8/uint16, RGB(A) uint8) and ``.jpg``/``.jpeg`` (grey or RGB uint8).
+        ``.zarr`` (``.ome.zarr``): an OME-Zarr multiscale pyramid (``napari-dip[formats]``).
     data : ndarray
         The pixels, written with their dtype (no conversion).
     axes : str
@@ -208,13 +256,16 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         Pixel size and unit per axis. Default: taken from ``like`` for the axes it shares,
         else 1.0 and ``"pixel"``. napari's unit names (``"micrometer"``) are accepted.
     like : ImageFile, optional
-        The input image: supplies default pixel sizes and units, and an OME-TIFF input makes
-        a ``.tif`` output OME-TIFF too.
+        The input image: supplies default pixel sizes, units and channel names, and an OME-TIFF
+        (or OME-Zarr, CZI, ...) input makes a ``.tif`` output OME-TIFF too.
     settings : dict, optional
         JSON-able napari-dip settings (every option, versions, stop reason): embedded in
         TIFF files and written to the sidecar. numpy values are converted.
     sidecar : bool, default True
         Write the JSON sidecar (:func:`sidecar_path`), replacing an existing one.
+    channel_names : sequence of str, optional
+        One per channel (``C``; one name without a ``C`` axis). Default: ``like``'s when they
+        fit. Written into OME-TIFF, OME-Zarr and the sidecar.
 
     Returns
     -------
@@ -228,62 +279,33 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         If ``axes`` do not match ``data``, or the format cannot hold the data.
     """
     path, data = Path(path), np.asarray(data)
-    kind, axes = _kind(path), _check_axes(axes, data)
-    scale, units = _calibration(axes, scale, units, like)
+    kind, axes = _kind(path, write=True), _f.check_axes(axes, data)
+    scale, units = _f.calibration(axes, scale, units, like)
+    names = _choose.channel_names(data, axes, channel_names, like)
     if settings is not None and not isinstance(settings, dict):
         raise ValueError(f"settings must be a dict of JSON-able values, not {type(settings).__name__}")
     payload = None if settings is None else json.dumps(settings, default=_f.json_default)
     if kind == "tiff":
-        ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (like is not None and like.format == "ome-tiff")
+        ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (like is not None and like.format not in _f.NOT_OME)
         fmt = "ome-tiff" if ome or not _f.fits_imagej(data, axes) else "imagej-tiff"
         writer = _f.write_ome if fmt == "ome-tiff" else _f.write_imagej
+    elif kind == "ome-zarr":
+        fmt, writer = kind, _zarr.write_zarr
+        _zarr.ngff_axes(axes, names)  # refuse axes OME-Zarr cannot hold before writing anything
     else:
         fmt, writer = kind, _f.write_plain
         _f.check_plain(path, data, axes, kind)
-    with _atomic(path) as tmp:
-        writer(tmp, data, axes, dict(zip(axes, scale)), dict(zip(axes, units)), payload)
+    with _f.atomic(path) as tmp:
+        writer(tmp, data, axes, dict(zip(axes, scale)), dict(zip(axes, units)), payload, names=names)
     if sidecar:
-        doc = {"napari_dip": None if payload is None else json.loads(payload),
-               "image": {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
-                         "dtype": str(data.dtype), "scale": scale, "units": units},
-               "written_by": _f.versions()}
-        with _atomic(sidecar_path(path)) as tmp:
-            tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_sidecar(path, payload, {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
+                                       "dtype": str(data.dtype), "scale": scale, "units": units,
+                                       "channel_names": list(names)})
     return path
 
 
-def _check_axes(axes: str, data: np.ndarray) -> str:
-    axes = str(axes).upper()
-    if len(axes) != data.ndim:
-        raise ValueError(f"axes {axes!r} has {len(axes)} letters but the data has {data.ndim} dimensions "
-                         f"(shape {data.shape}): give one letter per dimension, e.g. 'ZYX' or 'YXS'.")
-    if len(set(axes)) != len(axes) or not set(axes) <= set(_f.LETTERS) or not axes.endswith(("YX", "YXS")):
-        raise ValueError(f"axes {axes!r} must be distinct letters of {_f.LETTERS!r} ending in 'YX' (or 'YXS' "
-                         "for RGB/RGBA colour last), e.g. 'TZCYX'. Move axes with np.moveaxis first.")
-    return axes
-
-
-def _calibration(axes: str, scale, units, like: ImageFile | None) -> tuple[list, list]:
-    known_scale = dict(zip(like.axes, like.scale)) if like is not None else {}
-    known_units = dict(zip(like.axes, like.units)) if like is not None else {}
-    scale = [known_scale.get(a, 1.0) for a in axes] if scale is None else [float(s) for s in scale]
-    units = [known_units.get(a, _f.default_unit(a)) for a in axes] if units is None else list(units)
-    for name, values in (("scale", scale), ("units", units)):
-        if len(values) != len(axes):
-            raise ValueError(f"{name} has {len(values)} values but axes {axes!r} has {len(axes)}: give one "
-                             "per axis (1.0 / '' for colour or channel axes).")
-    if not all(np.isfinite(s) and s > 0 for s in scale):
-        raise ValueError(f"pixel sizes must be positive and finite, got scale={scale}")
-    return scale, [_f.unit_name(u) if a not in "SC" else str(u) for a, u in zip(axes, units)]
-
-
-@contextmanager
-def _atomic(path: Path):
-    """Yield a temporary name next to ``path``; rename it to ``path`` only if the block succeeds."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _write_sidecar(path: Path, payload: str | None, image: dict) -> None:
+    doc = {"napari_dip": None if payload is None else json.loads(payload), "image": image,
+           "written_by": _f.versions()}
+    with _f.atomic(sidecar_path(path)) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

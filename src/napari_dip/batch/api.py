@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from . import inputs as _inputs
-from . import work
+from . import tiles, work
 from .cluster import connect
 
 #: The report written into the output folder.
 REPORT = "batch-report.json"
 #: ``restore()`` arguments that batch options may set besides the task's inputs and the Settings.
-_NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None}
+_NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None, "scene": None, "channel": None}
 
 
 def run(inputs, out, *, task: str, client=None, workers: int | None = None, threads_per_worker: int | None = None,
@@ -29,7 +29,8 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
     Parameters
     ----------
     inputs : str, path or list of them
-        Image files (TIFF, OME-TIFF, PNG, JPEG; stacks included), folders (their
+        Image files (TIFF, OME-TIFF, PNG, JPEG; stacks included; with
+        ``napari-dip[formats]`` also OME-Zarr folders, CZI, ND2, LIF), folders (their
         images, not recursive) and glob patterns (``"plate/**/*.tif"``).
     out : str or path
         Output folder (created). Each input ``NAME.ext`` gives ``NAME_dip_TASK.ext``
@@ -68,7 +69,8 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
         Dask resources each fit holds. Default: ``{"GPU": 1}`` when the workers
         advertise a ``GPU`` resource (``dask worker --resources GPU=1``), else none.
     **settings
-        ``iterations``, ``seed``, ``device``, ``factor``, the task's inputs
+        ``iterations``, ``seed``, ``device``, ``factor``, ``scene`` and ``channel`` (which
+        image and channel of each file, by index or name), the task's inputs
         (``psf``: an array or an image file; ``psf_sigma``) and any option of
         :class:`napari_dip.Settings` (``width``, ``mode``, ``warm_start``, ...).
 
@@ -107,7 +109,7 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
     try:
         if todo:
             with connect(client, scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker,
-                         device=options.get("device"), n_fits=sum(units[i].n_fits for i in todo),
+                         device=options.get("device"), n_fits=max(1, sum(units[i].n_fits for i in todo)),
                          torch_threads=torch_threads, resources=resources, retries=retries,
                          verbose=progress) as session:
                 _compute(session, units, todo, records, task, options, retries, progress)
@@ -181,8 +183,11 @@ def _spec(unit, task: str, options: dict, session) -> dict:
     if session.device is not None:
         kwargs["device"] = session.device
     mask = unit.mask if unit.mask is None or isinstance(unit.mask, np.ndarray) else str(unit.mask)
-    return {"input": str(unit.input), "output": str(unit.output), "mask": mask, "task": task, "kwargs": kwargs,
+    spec = {"input": str(unit.input), "output": str(unit.output), "mask": mask, "task": task, "kwargs": kwargs,
             "fingerprint": unit.fingerprint, "torch_threads": session.torch_threads}
+    if unit.tiles:
+        spec["tiles"] = {"dir": str(unit.tile_dir), "count": unit.tiles}
+    return spec
 
 
 def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
@@ -191,7 +196,11 @@ def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
     opts = dict(pure=False, retries=int(retries))
     for i in todo:
         spec = _spec(units[i], task, options, session)
-        if units[i].planes:
+        if units[i].tiles:
+            parts = [client.submit(tiles.fit_tile, spec, k, resources=session.resources, **opts)
+                     for k in units[i].tile_todo]
+            final = client.submit(tiles.write_tiles, spec, parts, **opts)
+        elif units[i].planes:
             parts = [client.submit(work.fit_plane, spec, idx, n == 0, resources=session.resources, **opts)
                      for n, idx in enumerate(units[i].planes)]
             final = client.submit(work.write_planes, spec, parts, **opts)

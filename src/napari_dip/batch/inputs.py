@@ -16,8 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-#: Extensions read as images (``.ome.tif`` is a ``.tif``).
-SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
+from napari_dip._choose import check_fit, select_shape
+
+from .tiles import plan_tiles
+from napari_dip.io import describe
+
+#: Extensions read as images (``.ome.tif`` is a ``.tif``; an OME-Zarr is a ``.zarr`` folder; ``.zarr``,
+#: ``.czi``, ``.nd2``, ``.lif`` need ``napari-dip[formats]``, else they fail with the install line).
+SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".zarr", ".czi", ".nd2", ".lif")
 #: Bumped when the meaning of a fingerprint changes (older outputs are then redone).
 FINGERPRINT_VERSION = 1
 
@@ -28,8 +34,10 @@ class Unit:
 
     ``planes`` is None for one fit of the whole file (an image, a volume, or a
     warm-started chain of planes), else the plane indices fitted as separate
-    Dask tasks. ``error`` is set when the file failed before any fit
-    (unreadable, no mask, a mask of the wrong shape).
+    Dask tasks. ``tiles`` is the number of tiles of a single 2D image fitted as
+    separate Dask tasks (``tile=N``), ``tile_todo`` those not yet kept in
+    ``tile_dir`` by an earlier run. ``error`` is set when the file failed before
+    any fit (unreadable, no mask, a mask of the wrong shape).
     """
 
     input: Path
@@ -39,9 +47,14 @@ class Unit:
     fingerprint: dict = field(default_factory=dict)
     error: str | None = None
     done: bool = False
+    tiles: int | None = None
+    tile_todo: list[int] = field(default_factory=list)
+    tile_dir: Path | None = None
 
     @property
     def n_fits(self) -> int:
+        if self.tiles:
+            return len(self.tile_todo)
         return len(self.planes) if self.planes else 1
 
 
@@ -60,7 +73,7 @@ def collect(inputs, *, exclude: tuple = (), mask_suffix: str | None = None) -> l
     found: dict[Path, Path] = {}
     for item in items:
         path = Path(item)
-        if path.is_file():
+        if path.is_file() or _is_zarr(path):
             found.setdefault(path.resolve(), path)
             continue
         if path.is_dir():
@@ -78,7 +91,7 @@ def collect(inputs, *, exclude: tuple = (), mask_suffix: str | None = None) -> l
 
 
 def _is_input(p: Path, skip: list[Path], mask_suffix: str | None) -> bool:
-    if not p.is_file() or p.name.startswith(".") or p.suffix.lower() not in SUFFIXES:
+    if not (p.is_file() or _is_zarr(p)) or p.name.startswith(".") or p.suffix.lower() not in SUFFIXES:
         return False
     real = p.resolve()
     if any(real == s or s in real.parents for s in skip):
@@ -86,10 +99,15 @@ def _is_input(p: Path, skip: list[Path], mask_suffix: str | None) -> bool:
     return not (mask_suffix and _base(p).endswith(mask_suffix))
 
 
+def _is_zarr(p: Path) -> bool:
+    """An OME-Zarr image: a folder named ``*.zarr`` (an input, not a folder of inputs)."""
+    return p.is_dir() and p.suffix.lower() == ".zarr"
+
+
 def _base(path: Path) -> str:
     """The name without its image extension (``a.ome.tif`` -> ``a``)."""
     name = path.name
-    for ext in (".ome.tiff", ".ome.tif", *SUFFIXES):
+    for ext in (".ome.tiff", ".ome.tif", ".ome.zarr", *SUFFIXES):
         if name.lower().endswith(ext):
             return name[: len(name) - len(ext)]
     return path.stem
@@ -106,19 +124,13 @@ def find_mask(path: Path, suffix: str) -> Path | None:
     return None
 
 
-def header(path) -> tuple[tuple[int, ...], str]:
-    """``(shape, axes)`` of an image file, from the header alone for TIFFs."""
-    path = Path(path)
-    if path.suffix.lower() in (".tif", ".tiff"):
-        import tifffile
-
-        with tifffile.TiffFile(path) as tif:
-            series = tif.series[0]
-            return tuple(series.shape), series.axes.replace("I", "Z")
-    from napari_dip.io import read_image
-
-    img = read_image(path)
-    return img.data.shape, img.axes
+def header(path, scene=None, channel=None) -> tuple[tuple[int, ...], str]:
+    """``(shape, axes)`` of an image file (its ``scene``, only ``channel`` when given), from the header
+    alone for TIFFs and bioio's formats."""
+    shape, axes, names = describe(path, scene=scene)
+    if channel is None:
+        return shape, axes
+    return select_shape(shape, axes, names, channel, Path(path).name)[:2]
 
 
 def channel_axis(axes: str) -> int | None:
@@ -206,7 +218,7 @@ def is_done(output: Path, fp: dict) -> bool:
     from napari_dip.io import sidecar_path
 
     side = sidecar_path(output)
-    if not (output.is_file() and side.is_file()):
+    if not (output.exists() and side.is_file()):
         return False
     try:
         doc = json.loads(side.read_text(encoding="utf-8"))
@@ -244,11 +256,15 @@ def _unit(path, output, task, options, mask, mask_suffix, overwrite) -> Unit:
             unit.error = f"no mask file {_base(unit.input)}{mask_suffix}.tif (or .png, ...) next to it"
             return unit
     try:
-        shape, axes = header(unit.input)
+        shape, axes = header(unit.input, options.get("scene"), options.get("channel"))
+    except ValueError as err:  # a scene or channel the file lacks, a format without its reader
+        unit.error = str(err)
+        return unit
     except Exception as err:  # noqa: BLE001 - any failure to read a header is a bad input
         unit.error = f"cannot read {unit.input.name}: {type(err).__name__}: {err}"
         return unit
     try:
+        check_fit(axes, shape, mode=options.get("mode"), planes=options.get("planes"), source=unit.input.name)
         unit.error = _check_mask(unit.mask, shape, axes)
         if unit.error:
             return unit
@@ -258,6 +274,8 @@ def _unit(path, output, task, options, mask, mask_suffix, overwrite) -> Unit:
         if lead and not options.get("warm_start"):
             planes = plane_list(options.get("planes"), lead)
             unit.planes = planes if len(planes) > 1 else None
+        if not lead and options.get("mode") != "volume" and not unit.done:
+            plan_tiles(unit, shape, axes, options)
     except (ValueError, OSError) as err:
         unit.error = str(err)
     return unit

@@ -18,6 +18,8 @@ import numpy as np
 
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)
+#: Options that say what to read (``read_image``), not how to restore.
+READ = ("scene", "channel")
 
 
 def record(spec: dict, status: str, seconds: float = 0.0, error: str | None = None) -> dict:
@@ -30,7 +32,7 @@ def message(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _threads(spec: dict) -> None:
+def pin_threads(spec: dict) -> None:
     """Pin torch's intra-op threads of this worker (the embedded cluster splits the cores)."""
     n = spec.get("torch_threads")
     if n:
@@ -40,25 +42,32 @@ def _threads(spec: dict) -> None:
             torch.set_num_threads(int(n))
 
 
-def _read(spec: dict):
+def read_input(spec: dict):
     from napari_dip._outputs import read_mask
     from napari_dip.io import read_image
 
-    img = read_image(spec["input"])
+    img = read_image(spec["input"], **_selection(spec))
     mask = spec.get("mask")
     if mask is not None and not isinstance(mask, np.ndarray):
         mask = read_mask(mask)
     return img, mask
 
 
+def _selection(spec: dict) -> dict:
+    return {k: spec["kwargs"][k] for k in READ if spec["kwargs"].get(k) is not None}
+
+
+def restore_kwargs(spec: dict, **extra) -> dict:
+    return {k: v for k, v in {**spec["kwargs"], **extra}.items() if k not in READ}
+
+
 def _restore(spec: dict, img, mask, **extra):
     from napari_dip import restore
 
-    kwargs = {**spec["kwargs"], **extra}
-    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **kwargs)
+    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra))
 
 
-def _write(spec: dict, img, image: np.ndarray, config: dict) -> None:
+def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:
     from napari_dip._outputs import output_geometry
     from napari_dip.io import write_image
 
@@ -71,11 +80,11 @@ def fit_file(spec: dict) -> dict:
     """Restore a whole file (an image, a volume, or a warm-started chain of planes) and write it."""
     t0 = time.perf_counter()
     try:
-        _threads(spec)
-        img, mask = _read(spec)
+        pin_threads(spec)
+        img, mask = read_input(spec)
         result = _restore(spec, img, mask)
         config = {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
-        _write(spec, img, result.image, config)
+        write_output(spec, img, result.image, config)
     except BAD_INPUT as err:
         return record(spec, "failed", time.perf_counter() - t0, message(err))
     return record(spec, "done", time.perf_counter() - t0)
@@ -102,8 +111,8 @@ def fit_plane(spec: dict, idx: tuple, first: bool) -> dict:
     t0 = time.perf_counter()
     idx = tuple(idx)
     try:
-        _threads(spec)
-        img, mask = _read(spec)
+        pin_threads(spec)
+        img, mask = read_input(spec)
         if _nothing_missing(mask, idx, spec["kwargs"].get("mode")):
             image, config, stop = img.data, None, None
             rec = {"plane": list(idx), "skipped": "nothing missing: copied from the input"}
@@ -134,7 +143,7 @@ def write_planes(spec: dict, parts: list[dict]) -> dict:
     try:
         from napari_dip.io import read_image
 
-        img = read_image(spec["input"])
+        img = read_image(spec["input"], **_selection(spec))
         out = parts[0]["image"]
         for part in parts[1:]:
             out[plane_index(out.ndim, img.channel_axis, part["index"])] = part["image"]
@@ -145,7 +154,7 @@ def write_planes(spec: dict, parts: list[dict]) -> dict:
         config.update(planes=[p["record"] for p in parts], n_planes=len(parts), seconds=round(seconds, 3),
                       iterations_run=sum(p["record"].get("iterations_run", 0) for p in parts),
                       stopped_at=fitted[-1]["stopped_at"], plane_parallel=True)
-        _write(spec, img, out, config)
+        write_output(spec, img, out, config)
     except BAD_INPUT as err:
         return record(spec, "failed", seconds + time.perf_counter() - t0, message(err))
     return record(spec, "done", seconds + time.perf_counter() - t0)

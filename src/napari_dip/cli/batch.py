@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from .options import add_settings, settings_from
+from .restore_file import add_selection
 
 
 def register(sub) -> None:
@@ -22,7 +23,9 @@ def register(sub) -> None:
                                    "batch-report.json; a re-run skips what is done.",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or glob patterns "
-                                                               "(TIFF, OME-TIFF, PNG, JPEG)")
+                                                               "(TIFF, OME-TIFF, PNG, JPEG; with "
+                                                               "napari-dip[formats]: OME-Zarr, CZI, ND2, LIF)")
+    add_selection(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--task", choices=tasks.names(), required=True)
     masks = p.add_mutually_exclusive_group()
@@ -54,7 +57,7 @@ def batch(args: argparse.Namespace) -> int:
     from napari_dip.batch import REPORT, run
 
     options = settings_from(args)
-    for name in ("factor", "iterations", "device", "psf"):
+    for name in ("factor", "iterations", "device", "psf", "scene", "channel"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     if args.psf_sigma:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .._choose import check_fit
 from .._outputs import default_output, output_geometry
 from .._outputs import read_mask as _mask
 from .options import add_settings, settings_from
@@ -15,9 +16,11 @@ from .progress import run_with_progress
 def register(sub) -> None:
     from napari_dip.core import tasks
 
-    p = sub.add_parser("restore", help="restore an image file (TIFF, OME-TIFF, PNG, JPEG)",
+    p = sub.add_parser("restore", help="restore an image file (TIFF, OME-TIFF, PNG, JPEG; with "
+                                       "napari-dip[formats]: OME-Zarr, CZI, ND2, LIF)",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("input", help="image file")
+    p.add_argument("input", help="image file (an OME-Zarr: its folder)")
+    add_selection(p)
     p.add_argument("--task", choices=tasks.names(), required=True)
     p.add_argument("--mask", help="mask file for inpaint/reconstruct: non-zero = missing (napari convention)")
     p.add_argument("--mask-known-white", action="store_true",
@@ -32,17 +35,29 @@ def register(sub) -> None:
     p.add_argument("--iterations", type=int, help="maximum iterations per fit (default: the preset's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
-    p.add_argument("-o", "--output", help="output file; its suffix picks the format "
-                                          "(default: INPUT_dip_TASK with the input's format)")
+    p.add_argument("-o", "--output", help="output file; its suffix picks the format: .tif, .ome.tif, .ome.zarr, "
+                                          ".png, .jpg (default: INPUT_dip_TASK with the input's format; "
+                                          ".ome.tif for formats napari-dip does not write)")
     add_settings(p)
     p.set_defaults(func=restore_file)
+
+
+def add_selection(p: argparse.ArgumentParser) -> None:
+    """``--scene`` and ``--channel``: which image of a file, and which of its channels (restore, batch)."""
+    p.add_argument("--scene", help="the image (scene, series) of a multi-image file, by index or name "
+                                   "(default: the first)")
+    p.add_argument("--channel", help="restore only this channel (index or name) of the file's C axis; the "
+                                     "output has that channel alone (default: every channel)")
 
 
 def restore_file(args: argparse.Namespace) -> int:
     from napari_dip.io import read_image, write_image
 
     try:
-        img = read_image(args.input)
+        img = read_image(args.input, scene=args.scene, channel=args.channel)
+        options = settings_from(args)
+        check_fit(img.axes, img.data.shape, mode=options.get("mode"), planes=options.get("planes"),
+                  source=Path(args.input).name)
         inputs = {}
         if args.psf:
             inputs["psf"] = read_image(args.psf).data.astype(float)
@@ -53,13 +68,19 @@ def restore_file(args: argparse.Namespace) -> int:
         channel_axis = args.channel_axis if args.channel_axis is not None else img.channel_axis
         result = run_with_progress(img.data, args.task, desc=args.task, mask=mask, factor=args.factor,
                                    channel_axis=channel_axis, iterations=args.iterations, seed=args.seed,
-                                   device=args.device, reference=reference, **inputs, **settings_from(args))
+                                   device=args.device, reference=reference, **inputs, **options)
         output = Path(args.output) if args.output else default_output(Path(args.input), args.task)
         scale, units = output_geometry(img, result.image.shape, args.factor or 1)
-        settings = {**result.config, "stopped_at": result.stopped_at.__dict__, "input": str(args.input)}
+        settings = {**result.config, "stopped_at": result.stopped_at.__dict__, "input": str(args.input),
+                    **_selection(args)}
         write_image(output, result.image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"wrote {output} (stopped at iteration {result.stopped_at.iteration}: {result.stopped_at.reason})")
     return 0
+
+
+def _selection(args: argparse.Namespace) -> dict:
+    """The scene and channel given, for the output's settings."""
+    return {k: getattr(args, k) for k in ("scene", "channel") if getattr(args, k, None) is not None}

@@ -99,12 +99,9 @@ def iter_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
     ``ValueError`` at the first ``next()``.
     """
     from .engine.driver import run
-    from .engine.job import prepare
 
-    t = _task(task)
-    settings, inputs = _split(t, options, factor)
-    job = prepare(image, t, settings, mask=mask, inputs=inputs, channel_axis=channel_axis,
-                  iterations=iterations, seed=seed, device=device)
+    job = prepare_job(image, task, mask=mask, factor=factor, channel_axis=channel_axis, iterations=iterations,
+                      seed=seed, device=device, **options)
     if reference is not None:
         reference = np.asarray(reference)
         if reference.shape != job.out_shape:
@@ -123,13 +120,21 @@ def estimate_run(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
     4 min on cpu (1000 its)".
     """
     from .engine.estimate import estimate
+
+    job = prepare_job(image, task, mask=mask, factor=factor, channel_axis=channel_axis, iterations=iterations,
+                      seed=seed, device=device, **options)
+    return estimate(job, probe_iterations)
+
+
+def prepare_job(image: np.ndarray, task: str, *, mask=None, factor: int | None = None, channel_axis=None,
+                iterations: int | None = None, seed: int = 0, device: str | None = None, **options):
+    """The validated :class:`~.engine.job.Job` of ``restore(image, task, ...)`` (its fits, tiles, settings)."""
     from .engine.job import prepare
 
     t = _task(task)
     settings, inputs = _split(t, options, factor)
-    job = prepare(image, t, settings, mask=mask, inputs=inputs, channel_axis=channel_axis,
-                  iterations=iterations, seed=seed, device=device)
-    return estimate(job, probe_iterations)
+    return prepare(image, t, settings, mask=mask, inputs=inputs, channel_axis=channel_axis,
+                   iterations=iterations, seed=seed, device=device)
 
 
 def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_axis: int | None = None,

@@ -68,7 +68,7 @@ def initial_output(job) -> np.ndarray:
     return out
 
 
-def _tiles(job, data):
+def tiles_of(job, data):
     """``(data of the tile, output slice, weight)`` per tile; one untiled fit when ``job.tile`` is None."""
     if not job.tile:
         yield data, None, None
@@ -122,7 +122,7 @@ class _RunState:
         its = job.warm_iterations if warm else job.fit.iterations
         ref = self.reference[canvas.ui] if self.reference is not None else None
         runs = []
-        for tn, (part, osl, w) in enumerate(_tiles(job, data), start=1):
+        for tn, (part, osl, w) in enumerate(tiles_of(job, data), start=1):
             plan = plan_fit(job, part, iterations=its, warm=self.prev if warm and osl is None else None)
             if warm and osl is None:
                 plan.fit_kwargs["optimizer_state"] = self.prev_state
