@@ -64,13 +64,8 @@ class Deconvolve(Task):
         return True
 
     def initial_estimate(self, y, known, inputs):
-        """Richardson-Lucy of the observation (per channel, reflect-padded), in [0, 1].
-
-        Also on photon counts, where neither classical method is reliably the better input: Wiener-Hunt
-        fed instead gained about 3 dB under a 1.5 px PSF and lost about 2.3 dB under 2.5 px on camera
-        (benchmarks/deconvolve.py --other-input, docs/notes/benchmarks.md).
-        """
-        return classical_estimate(y, inputs["psf"], "Richardson-Lucy")
+        """The classical estimate fed as input channels, chosen by the PSF's width (:func:`input_method`)."""
+        return classical_estimate(y, inputs["psf"], input_method(inputs["psf"]))
 
     def baselines(self):
         from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
@@ -83,6 +78,30 @@ class Deconvolve(Task):
             "Richardson-Lucy-TV": lambda image, axis, mask, inputs: deconvolve_richardson_lucy_tv(
                 image, psf=inputs["psf"], channel_axis=axis),
         }
+
+
+#: Below this PSF width (sigma, px) the network is fed Wiener-Hunt, above it Richardson-Lucy.
+WIENER_INPUT_BELOW = 2.0
+
+
+def psf_width(psf: np.ndarray) -> float:
+    """The PSF's width as a Gaussian sigma (px): the root of its mean second central moment over the axes."""
+    p = np.clip(np.asarray(psf, dtype=np.float64), 0, None)
+    p = p / p.sum()
+    grids = np.indices(p.shape, dtype=np.float64)
+    moments = [float((p * (g - (p * g).sum()) ** 2).sum()) for g in grids]
+    return round(float(np.sqrt(np.mean(moments))), 6)
+
+
+def input_method(psf: np.ndarray) -> str:
+    """Which classical estimate the network starts from: Wiener-Hunt under a narrow PSF, Richardson-Lucy else.
+
+    Measured (benchmarks/deconvolve.py --other-input, 64 px, camera and cell, Gaussian noise and photon
+    counts, 3 seeds; docs/notes/benchmarks.md): at sigma 1.5 the Wiener-Hunt input gained 3.1-3.3 dB on
+    photon counts and tied or won on Gaussian noise; at 2.5 it lost 0.5-3.2 dB; at 2.0 the two came within
+    0.9 dB of each other.
+    """
+    return "Wiener" if psf_width(psf) < WIENER_INPUT_BELOW else "Richardson-Lucy"
 
 
 def classical_estimate(y: np.ndarray, psf: np.ndarray, method: str) -> np.ndarray:

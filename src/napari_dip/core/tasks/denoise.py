@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .base import SKIP_4, Task, make_preset, variance_stop
 
 
@@ -30,6 +32,15 @@ class Denoise(Task):
 
         y = ctx.y[(0, slice(None), *ctx.crop)].float().cpu().numpy()
         return 0.5 * float(estimate_sigma(y, channel_axis=0, average_sigmas=True))
+
+    def initial_estimate(self, y, known, inputs):
+        """``fill_input=True``: BM3D of the observation (non-local means without the bm3d package), in [0, 1]."""
+        from ..classical import denoise_nl_means
+        from ..peers import denoise_bm3d, missing
+
+        if missing("BM3D"):
+            return np.clip(denoise_nl_means(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
+        return np.clip(denoise_bm3d(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
 
     def operator(self, ctx):
         from ..physics import Identity
