@@ -80,3 +80,23 @@ def test_volume_mode_takes_a_plain_tiff_stack_whose_axis_is_unknown(tmp_path):
     assert read_image(tmp_path / "plain.tif").axes == "QYX"
     assert main(["restore", str(tmp_path / "plain.tif"), "--task", "denoise", "--mode", "volume", *FAST]) == 0
     assert read_settings(tmp_path / "plain_dip_denoise.tif")["mode"] == "volume"
+
+
+def test_compare_writes_every_method_its_residual_and_scores(tmp_path, clean64):
+    from napari_dip.baselines import unavailable_methods
+    from napari_dip.core.tasks import get
+    from napari_dip.sample_data import add_gaussian_noise
+
+    src = write_image(tmp_path / "cells.tif", add_gaussian_noise(clean64, 25, seed=0), axes="YX",
+                      scale=(0.2, 0.2), units=("µm", "µm"))
+    ref = write_image(tmp_path / "clean.tif", clean64, axes="YX")
+    assert main(["restore", str(src), "--task", "denoise", "--reference", str(ref), "--compare", *FAST]) == 0
+    summary = json.loads((tmp_path / "cells_dip_denoise_compare.json").read_text())
+    methods = [m for m in get("denoise").baselines() if m not in unavailable_methods("denoise")]
+    assert list(summary["methods"]) == ["DIP", *methods] and "BM3D" in methods
+    bm3d = read_image(tmp_path / "cells_dip_denoise_bm3d.tif")
+    assert bm3d.scale == pytest.approx((0.2, 0.2)) and bm3d.units == ("µm", "µm")
+    residual = read_image(tmp_path / "cells_dip_denoise_residual_bm3d.tif").data
+    assert residual.shape == clean64.shape and 15 < residual.std() < 30  # about the noise removed (sigma 25)
+    # two DIP iterations are far from done: BM3D scores higher, and the table says so
+    assert summary["methods"]["BM3D"]["psnr"] > summary["methods"]["DIP"]["psnr"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from .._choose import check_fit
 from .._outputs import default_output, output_geometry
 from .._outputs import read_mask as _mask
+from .compare_file import compare_file
 from .options import add_settings, settings_from
 from .progress import run_with_progress
 
@@ -38,6 +40,9 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", help="output file; its suffix picks the format: .tif, .ome.tif, .ome.zarr, "
                                           ".png, .jpg (default: INPUT_dip_TASK with the input's format; "
                                           ".ome.tif for formats napari-dip does not write)")
+    p.add_argument("--compare", action="store_true",
+                   help="also run every other method of the task (classical and peers such as BM3D) and write "
+                        "each result, each residual and OUT_compare.json (with --reference: PSNR/SSIM)")
     add_settings(p)
     p.set_defaults(func=restore_file)
 
@@ -66,6 +71,7 @@ def restore_file(args: argparse.Namespace) -> int:
         mask = _mask(args.mask, args.mask_known_white) if args.mask else None
         reference = read_image(args.reference).data if args.reference else None
         channel_axis = args.channel_axis if args.channel_axis is not None else img.channel_axis
+        t0 = time.perf_counter()
         result = run_with_progress(img.data, args.task, desc=args.task, mask=mask, factor=args.factor,
                                    channel_axis=channel_axis, iterations=args.iterations, seed=args.seed,
                                    device=args.device, reference=reference, **inputs, **options)
@@ -74,6 +80,14 @@ def restore_file(args: argparse.Namespace) -> int:
         settings = {**result.config, "stopped_at": result.stopped_at.__dict__, "input": str(args.input),
                     **_selection(args)}
         write_image(output, result.image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
+        if args.compare:
+            noise = {k: options[k] for k in ("noise", "gain", "offset", "read_noise") if options.get(k) is not None}
+            summary = compare_file(output, img.data, result.image, args.task, mask=mask, channel_axis=channel_axis,
+                                   reference=reference, seconds=time.perf_counter() - t0,
+                                   geometry=dict(axes=img.axes, scale=scale, units=units, like=img,
+                                                 input_scale=img.scale),
+                                   factor=args.factor, **inputs, **noise)
+            print(f"wrote the comparison: {summary}")
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
