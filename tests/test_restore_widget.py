@@ -211,7 +211,7 @@ def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
     qtbot.waitUntil(lambda: all(f"n [residual: {m}]" in viewer.layers for m in methods), timeout=60_000)
     assert viewer.canvas.grid.enabled
     for name in [*(f"n [{m}]" for m in methods), *(f"n [residual: {m}]" for m in methods),
-                 "n [residual: n [DIP denoise]]"]:
+                 "n [residual: DIP denoise]"]:
         layer = viewer.layers[name]
         assert layer.data.shape == noisy.shape and tuple(layer.scale) == tuple(src.scale), name
         assert tuple(layer.translate) == tuple(src.translate), name

@@ -55,8 +55,8 @@ def dip_results(viewer, src, kwargs: dict) -> dict:
         data = np.asarray(ly.data)
         if index and data.ndim > image.ndim:
             data = data[index]
-        if data.shape == expected:
-            out[ly.name] = data
+        if data.shape == expected:  # named by what it adds to the source's name: "DIP denoise"
+            out[ly.name.removeprefix(src.name).strip(" []") or ly.name] = data
     return out
 
 
