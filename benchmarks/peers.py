@@ -16,7 +16,8 @@ counts with the generalised Anscombe transform and the estimated camera model; R
 PSNR over the whole image against the clean one; seconds of each method on this machine.
 
     python benchmarks/peers.py --size 96 --seeds 0 1 2 --threads 1
-    python benchmarks/peers.py --report     # the table again, from benchmarks/traces/peers-*.json
+    python benchmarks/peers.py --size 96 --seeds 0 --threads 1 --red --only camera, cell,   # + RED
+    python docs/scripts/tables.py             # the table (docs/tables/peers.md) from benchmarks/traces/peers-*.json
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import json
 import time
 
 import numpy as np
-from _common import ROOT, command, machine, markdown_table
+from _common import ROOT, machine
 from deconvolve import degrade
 
 from napari_dip import restore
@@ -36,7 +37,6 @@ from napari_dip.metrics import psnr
 from napari_dip.sample_data import add_gaussian_noise, camera, cell
 
 RESULTS = ROOT / "benchmarks" / "traces"
-TABLE = ROOT / "docs" / "tables" / "peers.md"
 DIP = "DIP (defaults)"
 
 
@@ -78,10 +78,12 @@ def variants(task: str, kw: dict, red: bool) -> list[tuple[str, dict]]:
     return out
 
 
-def run(size: int, seed: int, red: bool = False) -> dict:
-    """``{case: {method: [psnr, seconds]}}`` for one seed."""
+def run(size: int, seed: int, red: bool = False, only: list[str] | None = None) -> dict:
+    """``{case: {method: [psnr, seconds]}}`` for one seed (``only``: the cases whose names start so)."""
     out = {}
     for name, task, degraded, clean, kw in cases(size, seed):
+        if only and not any(name.startswith(o) for o in only):
+            continue
         t0 = time.perf_counter()
         result = restore(degraded, task, seed=seed, **kw)
         row = {DIP: [score(clean, result.image), time.perf_counter() - t0]}
@@ -106,61 +108,25 @@ def _methods(task: str) -> list[str]:
     return [m for m in get_task(task).baselines() if m not in unavailable_methods(task)]
 
 
-def table(results: dict[int, dict]) -> tuple[str, list[str]]:
-    """One row per case: DIP, the best other method, the gap over seeds, every method's mean and seconds."""
-    rows, notes = [], []
-    seeds = sorted(results)
-    for name in dict.fromkeys(n for s in seeds for n in results[s]):
-        runs = [results[s][name] for s in seeds if name in results[s]]
-        methods = [m for m in runs[0] if all(m in r for r in runs)]
-        mean = {m: float(np.mean([r[m][0] for r in runs])) for m in methods}
-        secs = {m: float(np.mean([r[m][1] for r in runs])) for m in methods}
-        best = max((m for m in methods if not m.startswith("DIP")), key=mean.get)
-        gaps = [r[DIP][0] - r[best][0] for r in runs]
-        gap = float(np.mean(gaps))
-        verdict = "tie" if abs(gap) < 0.4 else ("DIP" if gap > 0 else best)
-        each = "; ".join(f"{m} {mean[m]:.2f} dB, {secs[m]:.1f} s" for m in methods)
-        rows.append([name, len(runs), f"{mean[DIP]:.2f}", f"{best} {mean[best]:.2f}",
-                     f"{gap:+.2f} ({min(gaps):+.2f} to {max(gaps):+.2f})", verdict,
-                     f"{secs[DIP] / max(secs[best], 1e-3):.0f}x", each])
-        if gap <= -0.4:
-            notes.append(f"{name}: {gap:+.2f} dB against {best}")
-    header = ["case", "seeds", "DIP defaults (dB)", "best other method (dB)", "DIP - best (mean, range)",
-              "winner (0.4 dB: tie)", "DIP time / its time", "every method: mean PSNR, mean seconds"]
-    return markdown_table(header, rows), notes
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--report", action="store_true", help="rebuild the table from the kept results")
-    parser.add_argument("--red", action="store_true", help="also the explicit-denoiser prior (RED) on denoising")
+    parser.add_argument("--red", action="store_true", help="also the explicit-denoiser prior (RED) on denoising "
+                                                           "(results in peers-red-SIZE-sSEED.json)")
+    parser.add_argument("--only", nargs="*", default=None, help="case name prefixes to run")
     args = parser.parse_args()
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    results = {}
     for seed in args.seeds:
-        path = RESULTS / f"peers-{args.size}-s{seed}.json"
-        if not args.report:
-            path.write_text(json.dumps({"machine": machine(), "results": run(args.size, seed, args.red)}, indent=1))
-        if path.exists():
-            results[seed] = json.loads(path.read_text())["results"]
-    text, losses = table(results)
-    kept = json.loads((RESULTS / f"peers-{args.size}-s{min(results)}.json").read_text())
-    unavailable = {m: i for t in ("denoise", "deconvolve") for m, i in unavailable_methods(t).items()}
-    body = (f"Command: `python benchmarks/peers.py --size {args.size} --seeds {' '.join(map(str, sorted(results)))} "
-            f"--threads 1`  \nMachine: {kept['machine']}\n\n{text}\n\n"
-            + (f"Where DIP loses by more than 0.4 dB: {'; '.join(losses)}.\n" if losses else "")
-            + (f"Not installed on this machine, so not in the table: {', '.join(unavailable)}.\n"
-               if unavailable else ""))
-    print(body)
-    TABLE.parent.mkdir(parents=True, exist_ok=True)
-    TABLE.write_text(body)
-    print("wrote", TABLE.relative_to(ROOT), command())
+        path = RESULTS / f"peers{'-red' if args.red else ''}-{args.size}-s{seed}.json"
+        path.write_text(json.dumps({"machine": f"{machine()}, {args.threads or 'default'} torch thread(s)",
+                                    "results": run(args.size, seed, args.red, args.only)}, indent=1))
+        print("wrote", path.relative_to(ROOT))
+    print("the table: python docs/scripts/tables.py (docs/tables/peers.md)")
 
 
 if __name__ == "__main__":

@@ -125,3 +125,4 @@ def test_the_network_input_follows_the_psf_width():
     assert input_method(gaussian_psf(1.5)) == "Wiener" and input_method(gaussian_psf(2.5)) == "Richardson-Lucy"
     bead = np.pad(gaussian_psf(1.2), 4) + 1e-4  # a measured PSF: padded, with a little background
     assert input_method(bead) == "Wiener"
+    assert input_method(gaussian_psf(1.0, 3)) == "Richardson-Lucy"  # volumes: the rule was measured in 2D

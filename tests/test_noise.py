@@ -67,3 +67,13 @@ def test_counts_scaled_to_one_are_restored_not_returned_unchanged():
     before, after = psnr(clean / 30, noisy, data_range=1.0), psnr(clean / 30, result.image, data_range=1.0)
     assert after > before + 5, (before, after)
     assert result.config["camera"]["gain"] == pytest.approx(1 / 30, rel=0.2)
+
+
+def test_data_without_a_photon_signature_fall_back_to_raw_counts_with_a_warning_if_they_can_be_counts():
+    flat = np.random.default_rng(0).integers(100, 4000, (24, 20)).astype(np.uint16)  # uniform, not Poisson
+    with pytest.warns(UserWarning, match="raw photon counts"):
+        assert camera_noise(flat) == CameraNoise()
+    with pytest.raises(ValueError, match="does not look like photon counts"):
+        camera_noise(flat.astype(np.float64) - 2000.0)  # far below 0: not raw counts
+    with pytest.raises(ValueError, match="does not look like photon counts"):
+        camera_noise(flat / 4000.0)  # scaled to [0, 1]: the gain must be estimated or given

@@ -24,6 +24,7 @@ intercept into offset and read noise assumes that the darkest pixels hold
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -116,9 +117,16 @@ def estimate_camera_noise(image: np.ndarray, *, channel_axis: int | None = None,
 def camera_noise(image: np.ndarray, *, gain: float | None = None, offset: float | None = None,
                  read_noise: float | None = None, channel_axis: int | None = None) -> CameraNoise:
     """The model of ``image``: what the user gave, the rest estimated (offset and read noise default to 0
-    when the gain is given)."""
+    when the gain is given). Where the estimate fails on non-negative values above 1, raw photon counts
+    are assumed, with a warning; on other data the estimate's ``ValueError`` is raised."""
     if gain is None:
-        fitted = estimate_camera_noise(image, channel_axis=channel_axis)
+        try:
+            fitted = estimate_camera_noise(image, channel_axis=channel_axis)
+        except ValueError as error:
+            if not _could_be_counts(image):
+                raise
+            warnings.warn(f"{error} Treating the values as raw photon counts (gain 1, offset 0).", stacklevel=3)
+            fitted = PHOTON_COUNTS
         if offset is None and read_noise is None:
             return fitted
         return CameraNoise(fitted.gain, fitted.offset if offset is None else float(offset),
@@ -126,6 +134,14 @@ def camera_noise(image: np.ndarray, *, gain: float | None = None, offset: float 
     if not gain > 0:
         raise ValueError(f"gain must be positive (ADU per photon), got {gain}.")
     return CameraNoise(float(gain), float(offset or 0.0), float(read_noise or 0.0))
+
+
+def _could_be_counts(image: np.ndarray) -> bool:
+    """Non-negative values above 1: raw photon counts are possible (the estimate's fallback); values in
+    [0, 1] or below 0 are scaled or offset data, whose model must be estimated or given."""
+    x = np.asarray(image)
+    finite = x[np.isfinite(x)] if x.dtype.kind == "f" else x.ravel()
+    return finite.size > 0 and float(finite.min()) >= 0 and float(finite.max()) > 1
 
 
 def _pixel_statistics(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

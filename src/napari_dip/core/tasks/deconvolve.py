@@ -94,13 +94,15 @@ def psf_width(psf: np.ndarray) -> float:
 
 
 def input_method(psf: np.ndarray) -> str:
-    """Which classical estimate the network starts from: Wiener-Hunt under a narrow PSF, Richardson-Lucy else.
+    """Which classical estimate the network starts from: Wiener-Hunt under a narrow 2D PSF, Richardson-Lucy else.
 
     Measured (benchmarks/deconvolve.py --other-input, 64 px, camera and cell, Gaussian noise and photon
     counts, 3 seeds; docs/notes/benchmarks.md): at sigma 1.5 the Wiener-Hunt input gained 3.1-3.3 dB on
     photon counts and tied or won on Gaussian noise; at 2.5 it lost 0.5-3.2 dB; at 2.0 the two came within
     0.9 dB of each other.
     """
+    if np.ndim(psf) != 2:  # measured on 2D images only (and scikit-image's Wiener-Hunt fails on some volumes)
+        return "Richardson-Lucy"
     return "Wiener" if psf_width(psf) < WIENER_INPUT_BELOW else "Richardson-Lucy"
 
 
