@@ -87,6 +87,12 @@ def test_a_shapes_rectangle_over_a_pyramid_is_restored_at_full_resolution_in_pla
         assert np.array_equal(np.asarray(level), copy)
     assert np.allclose(src.translate, TRANSLATE) and np.allclose(src.scale, SCALE)
     assert len(shapes.data) == 2 and np.array_equal(labels.data, mask)
+    widget.compare_button.clicked.emit()  # the other methods and the residuals land on the region too
+    qtbot.waitUntil(lambda: "slide [residual: slide [DIP inpaint]]" in viewer.layers, timeout=60_000)
+    compared = [ly for ly in viewer.layers if ly.name.startswith("slide [") and ly is not out]
+    assert len(compared) >= 3  # a method, its residual, the DIP result's residual
+    for ly in compared:
+        assert ly.data.shape == (64, 48) and np.allclose(ly.translate, out.translate), ly.name
 
 
 def test_the_current_view_of_a_stack_plane_gives_a_region_inside_the_image(widget_and_viewer, qtbot, clean64,
