@@ -166,3 +166,17 @@ def test_only_the_region_of_a_level_is_read():
     viewer = SimpleNamespace(dims=SimpleNamespace(current_step=(2, 0, 0), ndim=3))
     image, index = plane_of(layer, viewer, 0, Region(offset=(100, 200), shape=(10, 20)))
     assert keys == [(2, slice(100, 110), slice(200, 220))] and index == (2,) and image.shape == (10, 20)
+
+
+def test_a_region_of_every_plane(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    stack = np.stack([clean64, clean64[::-1], clean64[:, ::-1]])
+    src = viewer.add_image(stack, name="zs", scale=(2.0, *SCALE), translate=(0.0, *TRANSLATE))
+    shapes = viewer.add_shapes(_world_rectangle([9.5, 41.5], [19.5, 43.5]), shape_type="rectangle", name="roi")
+    widget.image.value, widget.region.value, widget.stack.value = src, shapes, "all planes"
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    out = viewer.layers["zs [DIP denoise]"]
+    assert out.data.shape == (3, 32, 24) and np.allclose(out.scale, (2.0, *SCALE))
+    assert np.allclose(out.translate, (0.0, TRANSLATE[0] + 10 * SCALE[0], TRANSLATE[1] + 20 * SCALE[1]))
+    assert out.metadata["napari_dip"]["region"]["offset"] == [10, 20]
