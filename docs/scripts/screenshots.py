@@ -18,7 +18,7 @@ napari-dip*, at the dock's natural width:
 
 The runs are far shorter than the defaults (1000-3000 iterations with the automatic stop), so the
 results are less converged than a real run: the pictures show the docks, not the quality. It uses
-one torch thread. About two minutes on a 2-core CPU.
+one torch thread. About three minutes on a 2-core CPU.
 """
 
 from __future__ import annotations
