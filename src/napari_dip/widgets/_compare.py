@@ -22,6 +22,7 @@ def run_classical(widget, kwargs: dict) -> None:
     task, factor = kwargs["task"], kwargs.get("factor") or 1
     options = {k: kwargs[k] for k in SHARED if kwargs.get(k) is not None}
     dip = dip_results(widget.viewer, src, kwargs)
+    offset = kwargs["region"].offset if kwargs.get("region") is not None else None  # a region: its origin
     missing = unavailable_methods(task)
     widget.status.value = "running the other methods…"
 
@@ -29,8 +30,8 @@ def run_classical(widget, kwargs: dict) -> None:
         results, residuals = out
         layers = [widget.viewer.add_image(image, **output_kwargs(
             src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task},
-            ndim=image.ndim - (1 if src.rgb else 0))) for method, image in results.items()]
-        shown = [add_residual(widget.viewer, src, name, r, task) for name, r in residuals.items()]
+            ndim=image.ndim - (1 if src.rgb else 0), offset=offset)) for method, image in results.items()]
+        shown = [add_residual(widget.viewer, src, name, r, task, offset) for name, r in residuals.items()]
         show_grid(widget.viewer, src, layers, widget.reference.value, residuals=shown)
         widget.status.value = f"compare: {', '.join(results)} beside DIP, with residuals"
         if missing:
@@ -43,14 +44,19 @@ def run_classical(widget, kwargs: dict) -> None:
 
 
 def dip_results(viewer, src, kwargs: dict) -> dict:
-    """The DIP result layers of ``src`` whose data match the compared image (the same plane of a stack)."""
+    """The DIP result layers of ``src`` whose data match the compared image (the same plane of a stack, the same
+    region)."""
     image, index = kwargs["image"], kwargs.get("index") or ()
+    region = kwargs.get("region")
     factor = kwargs.get("factor") or 1
     expected = tuple(s * factor if i in _spatial(image.ndim, kwargs["channel_axis"]) else s
                      for i, s in enumerate(image.shape))
     out = {}
     for ly in viewer.layers:
-        if ly.metadata.get(META_KEY, {}).get("source") != src.name or "method" in ly.metadata.get(META_KEY, {}):
+        meta = ly.metadata.get(META_KEY, {})
+        if meta.get("source") != src.name or "method" in meta:
+            continue
+        if (meta.get("region") or {}).get("offset") != (None if region is None else list(region.offset)):
             continue
         data = np.asarray(ly.data)
         if index and data.ndim > image.ndim:
@@ -65,12 +71,12 @@ def _spatial(ndim: int, channel_axis) -> tuple[int, ...]:
     return tuple(axes[-2:])
 
 
-def add_residual(viewer, src, name: str, r: np.ndarray, task: str):
+def add_residual(viewer, src, name: str, r: np.ndarray, task: str, offset: tuple[int, int] | None = None):
     """A residual layer at the input's geometry, diverging colormap centred on 0 (grey channels summed for RGB)."""
     grey = r.sum(axis=-1) if src.rgb else r
     limit = float(np.percentile(np.abs(grey), 99.5)) or 1.0
     kw = output_kwargs(src, f"{src.name} [residual: {name}]", metadata={"residual_of": name, "task": task},
-                       ndim=grey.ndim)
+                       ndim=grey.ndim, offset=offset)
     kw.update(rgb=False, colormap="PiYG", contrast_limits=(-limit, limit))
     return viewer.add_image(grey, **kw)
 

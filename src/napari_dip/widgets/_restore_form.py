@@ -14,6 +14,7 @@ import napari
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, create_widget
 
 from ._fit import device_choices
+from ._layers import VIEW
 
 STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
 TILES = {"auto": "auto", "off": False, "128 px": 128, "256 px": 256, "512 px": 512}
@@ -41,10 +42,19 @@ def level_choices(layer) -> list[str]:
     return [f"{i}: {'x'.join(map(str, d.shape[-k:][:2]))}" for i, d in enumerate(layer.data)]
 
 
+def region_choices(viewer) -> list[tuple[str, Any]]:
+    """``none``, ``current view`` and every Shapes layer of the viewer (its rectangle)."""
+    shapes = [(ly.name, ly) for ly in viewer.layers if isinstance(ly, napari.layers.Shapes)]
+    return [("none", None), (VIEW, VIEW), *shapes]
+
+
 def main_fields(w, tasks: dict) -> list:
     """The always-visible fields, set as attributes of ``w``; returns them in form order."""
     w.task = ComboBox(name="task", label="task", choices=list(tasks), value=next(iter(tasks)))
     w.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
+    w.region = ComboBox(name="region", label="region", choices=lambda _: region_choices(w.viewer), value=None,
+                        tooltip="Restore only a region, at full resolution: the selected (else the first) "
+                                "rectangle of a Shapes layer, or what the canvas shows now. none: the whole image.")
     w.level = ComboBox(name="level", label="level", choices=lambda _: level_choices(w.image.value),
                        tooltip="Multiscale image: the pyramid level to restore (0 = full resolution; large "
                                "levels are restored in tiles).")
@@ -68,8 +78,8 @@ def main_fields(w, tasks: dict) -> list:
     w.preview_every = SpinBox(name="preview_every", label="preview", min=1, max=10_000, value=10,
                               tooltip="Update the layer every this many iterations.")
     w.show_advanced = CheckBox(text="advanced options", value=False)
-    return [w.task, w.image, w.level, w.stack, w.mask, w.factor, w.psf_sigma, w.psf, w.reference, w.iterations,
-            w.early_stop, w.seed, w.device, w.preview_every, w.show_advanced]
+    return [w.task, w.image, w.region, w.level, w.stack, w.mask, w.factor, w.psf_sigma, w.psf, w.reference,
+            w.iterations, w.early_stop, w.seed, w.device, w.preview_every, w.show_advanced]
 
 
 def advanced_fields(w) -> Container:

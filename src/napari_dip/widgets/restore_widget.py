@@ -17,7 +17,7 @@ from qtpy.QtCore import QTimer
 
 from ._compare import run_classical
 from ._fit import FitControls, compact
-from ._layers import META_KEY, level_data, mask_plane, output_kwargs, plane_of
+from ._layers import META_KEY, crop, layer_region, level_data, mask_plane, output_kwargs, plane_of, spatial_shape
 from ._restore_form import STACK_MODES, advanced_fields, main_fields, option_kwargs
 from ._worker import start_call, start_fit
 
@@ -55,10 +55,11 @@ class RestoreWidget(FitControls, Container):
 
         self.task.changed.connect(self._on_task)
         self.image.changed.connect(self._on_image)
+        self.region.changed.connect(self._on_region)
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
         self.compare_button.changed.connect(self.compare)
-        for field in (self.task, self.image, self.level, self.stack, self.iterations, self.device, self.net_width,
-                      self.tile, self.max_memory, self.early_stop):
+        for field in (self.task, self.image, self.region, self.level, self.stack, self.iterations, self.device,
+                      self.net_width, self.tile, self.max_memory, self.early_stop):
             field.changed.connect(self.schedule_estimate)
         self._on_task(self.task.value)
         self._on_image(self.image.value)
@@ -82,10 +83,14 @@ class RestoreWidget(FitControls, Container):
         lead = 0 if layer is None else layer.ndim - 2
         self.stack.visible = lead > 0
         multiscale = bool(getattr(layer, "multiscale", False))
-        self.level.visible = multiscale
+        self._on_region()
         self.level.reset_choices()
         if multiscale:
             self.level.value = self.level.choices[0]  # the finest; tiled when it exceeds the memory cap
+
+    def _on_region(self, *_) -> None:
+        """A region is read at full resolution: no level to choose."""
+        self.level.visible = bool(getattr(self.image.value, "multiscale", False)) and self.region.value is None
 
     def _level(self) -> int:
         layer = self.image.value
@@ -97,21 +102,25 @@ class RestoreWidget(FitControls, Container):
         layer = self.image.value
         if layer is None:
             raise ValueError("choose an Image layer to restore (add one with File > Open or File > Open Sample).")
-        level = self._level()
+        region = layer_region(layer, self.region.value, self.viewer)  # full-resolution pixels, or None
+        level = 0 if region is not None else self._level()
         mode = STACK_MODES[self.stack.value] if layer.ndim > 2 else None
         if mode is None:
-            image, index = plane_of(layer, self.viewer, level)
+            image, index = plane_of(layer, self.viewer, level, region)
         else:
-            image, index = np.asarray(level_data(layer, level)), ()
+            image, index = np.asarray(crop(level_data(layer, level), region, rgb=layer.rgb)), ()
         kwargs: dict[str, Any] = dict(task=task.name, channel_axis=-1 if layer.rgb else None,
                                       iterations=int(self.iterations.value), seed=int(self.seed.value),
                                       device=self.device.value, **option_kwargs(self, stack_mode=mode))
         kwargs.update(self._task_inputs(task, image, index, mode))
-        if self.reference.value is not None:
-            ref = (plane_of(self.reference.value, self.viewer)[0] if mode is None
-                   else np.asarray(self.reference.value.data))
-            kwargs["reference"] = ref
-        return dict(image=np.array(image, copy=True), index=index, level=level, **kwargs)
+        full = spatial_shape(layer)
+        if "mask" in kwargs:
+            kwargs["mask"] = crop(kwargs["mask"], region, full=full, what=f"mask {self.mask.value.name!r}")
+        if (ref_layer := self.reference.value) is not None:
+            ref = plane_of(ref_layer, self.viewer)[0] if mode is None else np.asarray(ref_layer.data)
+            kwargs["reference"] = crop(ref, region, rgb=ref_layer.rgb, full=full,
+                                       what=f"reference {ref_layer.name!r}")
+        return dict(image=np.array(image, copy=True), index=index, level=level, region=region, **kwargs)
 
     def _task_inputs(self, task, image, index, mode) -> dict[str, Any]:
         """The task's own inputs from the form: mask, factor, PSF."""
@@ -148,7 +157,7 @@ class RestoreWidget(FitControls, Container):
         from napari_dip import estimate_run
 
         image, task = kwargs.pop("image"), kwargs.pop("task")
-        for key in ("index", "level", "reference", "preview_every"):
+        for key in ("index", "level", "region", "reference", "preview_every"):
             kwargs.pop(key, None)
         self.estimate.value = "estimating memory and time…"
         token = object()
@@ -171,11 +180,12 @@ class RestoreWidget(FitControls, Container):
             show_error(f"napari-dip: {err}")
             return
         src = self.image.value
+        image, index, level, region = (kwargs.pop(k) for k in ("image", "index", "level", "region"))
+        offset = None if region is None else region.offset
         if not self._begin_run(kwargs["device"], PROGRESS_STEPS, src=src, snapshots=[],
-                               keep=bool(self.keep_snapshots.value)):
+                               keep=bool(self.keep_snapshots.value), offset=offset):
             return
         self._estimate_timer.stop()
-        image, index, level = kwargs.pop("image"), kwargs.pop("index"), kwargs.pop("level")
         task = kwargs["task"]
         factor = kwargs.get("factor", 1)
         placeholder = image
@@ -186,11 +196,14 @@ class RestoreWidget(FitControls, Container):
         name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
         params.update(source=src.name, plane=list(index), level=level, mask_layer=getattr(self.mask.value, "name", None),
-                      psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None)
+                      psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None,
+                      region=None if region is None else dict(region.as_dict(), of=self.region.current_choice))
         self.output_layer = self.viewer.add_image(
-            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params, level=level,
+            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params, level=level, offset=offset,
                                          ndim=placeholder.ndim - (1 if src.rgb else 0)))
-        if getattr(src, "multiscale", False):
+        if region is not None:
+            self.estimate.value = f"restoring a region of {region}, full resolution"
+        elif getattr(src, "multiscale", False):
             self.estimate.value = f"restoring pyramid level {level} ({'x'.join(map(str, image.shape))})"
         self._run["params"] = params
 
@@ -247,7 +260,7 @@ class RestoreWidget(FitControls, Container):
             stack = np.stack([p for _, p in shots])
             kw = output_kwargs(src, f"{self.output_layer.name} snapshots",
                                scale_factor=self._run["params"].get("factor", 1) or 1,
-                               metadata={"iterations": [i for i, _ in shots]},
+                               metadata={"iterations": [i for i, _ in shots]}, offset=self._run.get("offset"),
                                ndim=stack.ndim - 1 - (1 if src.rgb else 0))
             kw["scale"], kw["translate"] = (1.0, *kw["scale"]), (0.0, *kw["translate"])
             kw.pop("units", None)
