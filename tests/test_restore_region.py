@@ -88,7 +88,7 @@ def test_a_shapes_rectangle_over_a_pyramid_is_restored_at_full_resolution_in_pla
     assert np.allclose(src.translate, TRANSLATE) and np.allclose(src.scale, SCALE)
     assert len(shapes.data) == 2 and np.array_equal(labels.data, mask)
     widget.compare_button.clicked.emit()  # the other methods and the residuals land on the region too
-    qtbot.waitUntil(lambda: "slide [residual: slide [DIP inpaint]]" in viewer.layers, timeout=60_000)
+    qtbot.waitUntil(lambda: "slide [residual: DIP inpaint]" in viewer.layers, timeout=60_000)
     compared = [ly for ly in viewer.layers if ly.name.startswith("slide [") and ly is not out]
     assert len(compared) >= 3  # a method, its residual, the DIP result's residual
     for ly in compared:
