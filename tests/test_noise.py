@@ -77,3 +77,18 @@ def test_data_without_a_photon_signature_fall_back_to_raw_counts_with_a_warning_
         camera_noise(flat.astype(np.float64) - 2000.0)  # far below 0: not raw counts
     with pytest.raises(ValueError, match="does not look like photon counts"):
         camera_noise(flat / 4000.0)  # scaled to [0, 1]: the gain must be estimated or given
+
+
+def test_the_camera_model_restores_dim_camera_data_better_than_the_gaussian_one(one_thread):
+    """Dim ADU (peak about 8 photons, gain 3, offset 100): the noise grows with the signal, which the Gaussian
+    model ignores; at a fixed 400 iterations the camera model scored +0.93 and +0.71 dB more (seeds 0, 1)."""
+    clean = camera(64).astype(float) / 255 * 8 + 0.2
+    rng = np.random.default_rng(0)
+    adu = (3.0 * rng.poisson(clean) + 100 + rng.normal(0, 2, clean.shape)).round().astype(np.uint16)
+    ref = 3.0 * clean + 100
+    scores = {}
+    for noise in ("poisson", "gaussian"):
+        out = restore(adu, "denoise", noise=noise, iterations=400, early_stop=False, width=16, seed=0,
+                      preview_every=50).image
+        scores[noise] = psnr(ref, out.astype(float), data_range=float(np.ptp(ref)))
+    assert scores["poisson"] > scores["gaussian"] + 0.3, scores
