@@ -17,7 +17,7 @@ import numpy as np
 from ..data import ImageCodec, stack_mask
 from ..devices import pick_device
 from ..noise import CameraNoise, camera_noise
-from ..tasks.base import Damage, FitData, FitSettings, Task
+from .types import Damage, FitData, FitSettings, TaskLike
 from . import checks, sizing
 
 
@@ -26,7 +26,7 @@ class Job:
     """Everything the driver needs to run the fits of one call."""
 
     image: np.ndarray
-    task: Task
+    task: TaskLike
     inputs: dict                  # the task's validated inputs (mask excluded)
     codec: ImageCodec
     nd: int                       # spatial axes per fit: 2 (planes) or 3 (volumes)
@@ -62,7 +62,7 @@ class Job:
         return self.fit.keep_known
 
 
-def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, iterations, seed, device) -> Job:
+def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis, iterations, seed, device) -> Job:
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
@@ -115,7 +115,7 @@ def photon_model(image: np.ndarray, settings, channel_axis) -> CameraNoise | Non
     return model
 
 
-def _mask(task: Task, mask, codec: ImageCodec) -> np.ndarray | None:
+def _mask(task: TaskLike, mask, codec: ImageCodec) -> np.ndarray | None:
     if task.needs_mask:
         if mask is None:
             raise ValueError(f"task {task.name!r} needs a mask: a boolean or Labels array with the image's "

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..tasks.base import FitContext, FitData
+from .types import FitContext, FitData
 from .sizing import make_network, padded_grid
 
 

@@ -14,13 +14,13 @@ import numpy as np
 
 from ..devices import uses_bf16
 from ..networks import architecture
-from ..tasks.base import Damage, FitSettings, Task, apply_width
+from .types import Damage, FitSettings, TaskLike, apply_width
 
 TILE = 256
 CPU_MAX_MEMORY = 4 * 1024**3
 
 
-def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | None, damage: Damage = Damage(),
+def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int | None, damage: Damage = Damage(),
             preset_name: str | None = None, reason: str = "") -> FitSettings:
     """The settings every fit of the run shares (the pixels enter only through ``damage``)."""
     if preset_name is None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
+from ..peers import deconvolve_richardson_lucy_tv
 from .base import SKIP_4, Task, make_preset, variance_stop
 
 #: Richardson-Lucy iterations of the classical baseline (scikit-image's default is 50; 30 keeps noise down).
@@ -34,7 +36,7 @@ class Deconvolve(Task):
         return variance_stop(ctx)
 
     def check_inputs(self, inputs, *, nd, channels):
-        from ..physics import gaussian_psf, normalized_psf
+        from ..physics import gaussian_psf, normalized_psf  # torch: task metadata loads without it
 
         psf, sigma = inputs.get("psf"), inputs.get("psf_sigma")
         if (psf is None) == (sigma is None):
@@ -51,7 +53,7 @@ class Deconvolve(Task):
         return {"psf_shape": list(inputs["psf"].shape), "psf_sigma": inputs["psf_sigma"]}
 
     def operator(self, ctx):
-        from ..physics import Blur
+        from ..physics import Blur  # torch: task metadata loads without it
 
         return Blur(ctx.inputs["psf"], ctx.channels, weight=ctx.weight)
 
@@ -68,9 +70,6 @@ class Deconvolve(Task):
         return classical_estimate(y, inputs["psf"], input_method(inputs["psf"]))
 
     def baselines(self):
-        from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
-        from ..peers import deconvolve_richardson_lucy_tv
-
         return {
             "Richardson-Lucy": lambda image, axis, mask, inputs: deconvolve_richardson_lucy(
                 image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS),
@@ -106,8 +105,6 @@ def input_method(psf: np.ndarray) -> str:
 
 def classical_estimate(y: np.ndarray, psf: np.ndarray, method: str) -> np.ndarray:
     """``method`` (Richardson-Lucy or Wiener) of ``y`` ``(C, *spatial)``, per channel, reflect-padded, in [0, 1]."""
-    from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
-
     image = np.moveaxis(y, 0, -1).astype(np.float64)
     if method == "Wiener":
         guess = deconvolve_wiener(image, psf=psf, channel_axis=-1)
@@ -124,7 +121,7 @@ def _stabilised_loss(op, ctx):
     """
     import torch
 
-    from ..engine.losses import mse
+    from ..engine.losses import mse  # torch: task metadata loads without it
 
     codec, camera = ctx.codec, ctx.camera
     a, b = codec.window

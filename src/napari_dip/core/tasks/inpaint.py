@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import devices
+from ..classical import inpaint_biharmonic
 from .base import SKIP_4, Task, make_preset
 
 HOLE_NETWORK = dict(arch="skip", channels_down=[16, 32, 64, 128, 128, 128], channels_up=[16, 32, 64, 128, 128, 128],
@@ -28,8 +30,6 @@ HOLE_NETWORK = dict(arch="skip", channels_down=[16, 32, 64, 128, 128, 128], chan
 
 def biharmonic_fill(y: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Biharmonic inpainting of ``y`` ``(C, *spatial)`` where ``known`` is 0 (2D or 3D)."""
-    from ..classical import inpaint_biharmonic
-
     if not (known == 0).any():
         return y
     out = inpaint_biharmonic(np.moveaxis(y, 0, -1), known == 0, channel_axis=-1)
@@ -69,13 +69,11 @@ class Inpaint(Task):
         return preset_name != "hole" and damage.depth <= settings.fill_radius
 
     def default_width(self, settings, device, preset_name, damage):
-        from ..devices import default_width
-
         thin = self.thin(settings, preset_name, damage)
-        return default_width(device, cpu=self.cpu_width if thin else Task.cpu_width)
+        return devices.default_width(device, cpu=self.cpu_width if thin else Task.cpu_width)
 
     def operator(self, ctx):
-        from ..physics import Mask
+        from ..physics import Mask  # torch: task metadata loads without it
 
         return Mask(ctx.known)
 
@@ -86,8 +84,6 @@ class Inpaint(Task):
         return biharmonic_fill(y, known)
 
     def baselines(self):
-        from ..classical import inpaint_biharmonic
-
         return {"biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)}
 
 

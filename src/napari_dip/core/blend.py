@@ -1,13 +1,16 @@
 """Multi-scale DIP image blending: :func:`blend` and :func:`iter_blend`.
 
 Report 001, section 4.2 and appendix A3: a skip network maps fixed noise to
-the fused image and is fitted to a :class:`~.loss.BlendLoss` that asks for the
+the fused image and is fitted to a :class:`~.blending.loss.BlendLoss` that asks for the
 background's pixels, low frequencies and illumination outside the mask, the
 foreground's (multi-scale) gradients and gradient directions inside it, and a
 blend of both gradient fields plus the background's directional texture in the
-soft transition band (:func:`~.regions.soft_mask`, sharpened over the run by
+soft transition band (:func:`~.blending.regions.soft_mask`, sharpened over the run by
 the annealing ``alpha ** gamma(t)``). The blend task (``core/tasks/blend.py``)
 runs on the same driver and loop as restoration.
+
+This module sits beside :mod:`.restore`, above the tasks and the engine: ``core/blending/`` holds the
+blend's building blocks (loss, soft map, classical blends, metrics) and imports neither.
 """
 
 from __future__ import annotations
@@ -18,10 +21,18 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..data import ImageCodec, check_dtype
-from ..engine.loop import Snapshot
-from ..engine.results import FitResult
-from ..settings import Settings, option
+from . import tasks
+from .blending.poisson import poisson_blend
+from .blending.regions import default_sigma, soft_mask
+from .blending.terms import DEFAULT_WEIGHTS, TERM_NAMES
+from .data import ImageCodec, check_dtype
+from .devices import pick_device
+from .engine import sizing
+from .engine.driver import run
+from .engine.job import Job
+from .engine.loop import Snapshot
+from .engine.results import FitResult
+from .settings import Settings, option
 
 _MIN_SIDE = 8
 
@@ -112,8 +123,6 @@ def iter_blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray,
                device: str | None = None, weights: dict[str, float] | None = None,
                **options) -> Iterator[Snapshot]:
     """The same run as :func:`blend`, as a generator of snapshots (see :func:`napari_dip.iter_restore`)."""
-    from ..engine.driver import run
-
     job = prepare(foreground, background, mask, channel_axis=channel_axis, iterations=iterations, seed=seed,
                   device=device, weights=weights, options=options)
     for snap in run(job, None, BlendResult):
@@ -124,9 +133,6 @@ def iter_blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray,
 
 def _blend_config(job, foreground, mask) -> dict:
     """The blending settings of a run, for its ``config``."""
-    from .regions import default_sigma
-    from .terms import DEFAULT_WEIGHTS
-
     s = job.settings
     return {
         "weights": {**DEFAULT_WEIGHTS, **(s.weights or {})},
@@ -139,8 +145,6 @@ def _blend_config(job, foreground, mask) -> dict:
 
 
 def _settings(options: dict, weights) -> BlendSettings:
-    from .terms import TERM_NAMES
-
     blend_own = [n for n in BlendSettings.__dataclass_fields__ if n not in Settings.__dataclass_fields__]
     refused = sorted(set(options) & (set(Settings.__dataclass_fields__) - set(ACCEPTED)))
     if refused:
@@ -204,13 +208,7 @@ def _check_mask(mask, spatial: tuple) -> np.ndarray:
 
 
 def prepare(foreground, background, mask, *, channel_axis, iterations, seed, device, weights, options):
-    """Validate a call of :func:`blend` and make the driver's :class:`~..engine.job.Job`."""
-    from .. import tasks
-    from ..devices import pick_device
-    from ..engine import sizing
-    from ..engine.job import Job
-    from .regions import default_sigma, soft_mask
-
+    """Validate a call of :func:`blend` and make the driver's :class:`~.engine.job.Job`."""
     s = _settings(options, weights)
     fg, bg = np.asarray(foreground), np.asarray(background)
     codec = _check_images(fg, bg, channel_axis)
@@ -236,7 +234,5 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
 
 def _poisson_start(a: np.ndarray, b: np.ndarray, inside: np.ndarray) -> np.ndarray:
     """The Poisson composite of encoded ``(C, H, W)`` images: the input channels of ``fill_input``."""
-    from .poisson import poisson_blend
-
     out = poisson_blend(np.moveaxis(a, 0, -1), np.moveaxis(b, 0, -1), inside)
     return np.ascontiguousarray(np.clip(np.moveaxis(out, -1, 0), 0, 1), dtype=np.float32)
