@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from napari_dip import __version__
+
 PLAIN = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 TIFF = (".tif", ".tiff")
 OME_SUFFIXES = (".ome.tif", ".ome.tiff")
@@ -181,8 +183,6 @@ def json_default(obj: Any) -> Any:
 def versions() -> dict:
     """The versions that wrote a file (for its sidecar)."""
     import tifffile
-
-    from napari_dip import __version__
 
     return {"napari_dip": __version__, "tifffile": tifffile.__version__, "numpy": np.__version__}
 

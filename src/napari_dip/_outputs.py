@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_dip.io import read_image
+
 
 def read_mask(path, known_white: bool = False) -> np.ndarray:
     """A mask file as bools, napari's convention: True (non-zero) = missing.
@@ -16,8 +18,6 @@ def read_mask(path, known_white: bool = False) -> np.ndarray:
     An RGB mask picture is read from its first channel. ``known_white``: the
     file uses the original DIP convention (white = known, black = missing).
     """
-    from napari_dip.io import read_image
-
     mask = read_image(path)
     data = mask.data
     if mask.channel_axis is not None:  # an RGB mask picture: any channel

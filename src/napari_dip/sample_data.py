@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .masks import pixels
+from .masks import text as _text
+
 SIZE = 128
 
 
@@ -53,15 +56,11 @@ def text_mask(shape: tuple[int, int], text: str = "napari dip\nrestores\nthis te
 
     See :func:`napari_dip.masks.text` for the size and position options.
     """
-    from .masks import text as _text
-
     return _text(shape, text, seed=seed)
 
 
 def random_pixel_mask(shape: tuple[int, int], fraction: float = 0.5, seed: int = 0) -> np.ndarray:
     """A uint8 Labels mask with ``fraction`` of the pixels missing at random (:func:`napari_dip.masks.pixels`)."""
-    from .masks import pixels
-
     return pixels(shape, fraction, seed=seed)
 
 
@@ -69,7 +68,7 @@ def downsample(image: np.ndarray, factor: int, channel_axis: int | None = None) 
     """Lanczos (antialiased) down-sampling, the operator DIP's super-resolution inverts."""
     import torch
 
-    from .core.physics import Downsampler
+    from .core.physics import Downsampler  # torch: sample data loads without it
 
     x = np.asarray(image, dtype=np.float32)
     x = x[None] if channel_axis is None else np.moveaxis(x, channel_axis, 0)

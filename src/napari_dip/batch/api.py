@@ -10,6 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_dip.core import tasks
+from napari_dip.core.settings import Settings, option_help
+from napari_dip.io import read_image
+
 from . import inputs as _inputs
 from . import tiles, work
 from .cluster import connect
@@ -125,9 +129,6 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
 
 def _options(task: str, settings: dict) -> dict:
     """The options shared by every fit, checked now (not once per file on the cluster)."""
-    from napari_dip.core import tasks
-    from napari_dip.core.settings import Settings, option_help
-
     t = tasks.get(task)
     if t.kind != "restore":
         raise ValueError(f"task {task!r} is not a restoration; choose one of {tasks.names()}.")
@@ -140,8 +141,6 @@ def _options(task: str, settings: dict) -> dict:
     Settings.from_options(rest, extra=(*_NAMED, *own))  # unknown names, bad choices: ValueError
     opts = dict(settings)
     if isinstance(opts.get("psf"), (str, os.PathLike)):
-        from napari_dip.io import read_image
-
         opts["psf"] = read_image(opts["psf"]).data.astype(float)
     defaults = {**_NAMED, **{k: v[0] for k, v in option_help().items()}}
     return {k: v for k, v in opts.items()
@@ -149,8 +148,6 @@ def _options(task: str, settings: dict) -> dict:
 
 
 def _mask_argument(task: str, mask, mask_suffix):
-    from napari_dip.core import tasks
-
     if mask is not None and mask_suffix:
         raise ValueError("give either mask (one for every input) or mask_suffix (one per input), not both.")
     needs = tasks.get(task).needs_mask

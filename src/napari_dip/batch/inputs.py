@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from napari_dip._choose import check_fit, select_shape
+from napari_dip._outputs import default_output
+from napari_dip.io import describe, sidecar_path
 
 from .tiles import plan_tiles
-from napari_dip.io import describe
 
 #: Extensions read as images (``.ome.tif`` is a ``.tif``; an OME-Zarr is a ``.zarr`` folder; ``.zarr``,
 #: ``.czi``, ``.nd2``, ``.lif`` need ``napari-dip[formats]``, else they fail with the install line).
@@ -215,8 +216,6 @@ def fingerprint(path: Path, task: str, options: dict, mask) -> dict:
 
 def is_done(output: Path, fp: dict) -> bool:
     """Whether ``output`` and its sidecar exist and the sidecar records the same fingerprint."""
-    from napari_dip.io import sidecar_path
-
     side = sidecar_path(output)
     if not (output.exists() and side.is_file()):
         return False
@@ -234,8 +233,6 @@ def plan(files: list[Path], out: Path, *, task: str, options: dict, mask=None, m
     Two inputs with the same name (from different folders) would write the
     same output: that is a ``ValueError``.
     """
-    from napari_dip._outputs import default_output
-
     seen: dict[Path, Path] = {}
     units = []
     for path in files:

@@ -16,6 +16,9 @@ import time
 
 import numpy as np
 
+from napari_dip._outputs import output_geometry, read_mask
+from napari_dip.io import read_image, write_image
+
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)
 #: Options that say what to read (``read_image``), not how to restore.
@@ -43,9 +46,6 @@ def pin_threads(spec: dict) -> None:
 
 
 def read_input(spec: dict):
-    from napari_dip._outputs import read_mask
-    from napari_dip.io import read_image
-
     img = read_image(spec["input"], **_selection(spec))
     mask = spec.get("mask")
     if mask is not None and not isinstance(mask, np.ndarray):
@@ -62,15 +62,12 @@ def restore_kwargs(spec: dict, **extra) -> dict:
 
 
 def _restore(spec: dict, img, mask, **extra):
-    from napari_dip import restore
+    from napari_dip import restore  # torch: on the worker only, never on the client
 
     return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra))
 
 
 def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:
-    from napari_dip._outputs import output_geometry
-    from napari_dip.io import write_image
-
     scale, units = output_geometry(img, image.shape, spec["kwargs"].get("factor") or 1)
     settings = {**config, "input": spec["input"], "batch": spec["fingerprint"]}
     write_image(spec["output"], image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
@@ -141,8 +138,6 @@ def write_planes(spec: dict, parts: list[dict]) -> dict:
     if failed:
         return record(spec, "failed", seconds, failed[0])
     try:
-        from napari_dip.io import read_image
-
         img = read_image(spec["input"], **_selection(spec))
         out = parts[0]["image"]
         for part in parts[1:]:

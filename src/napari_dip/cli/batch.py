@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from napari_dip.batch import REPORT, run
+from napari_dip.core import tasks
+
 from .options import add_settings, settings_from
 from .restore_file import add_selection
 
 
 def register(sub) -> None:
-    from napari_dip.core import tasks
-
     p = sub.add_parser("batch", help="restore many files (folders, globs, stacks) on a Dask cluster, resumably",
                        description="Restore every image of INPUT (files, folders, glob patterns) into --out on "
                                    "Dask distributed: an embedded local cluster by default, or --scheduler. "
@@ -54,8 +55,6 @@ def register(sub) -> None:
 
 
 def batch(args: argparse.Namespace) -> int:
-    from napari_dip.batch import REPORT, run
-
     options = settings_from(args)
     for name in ("factor", "iterations", "device", "psf", "scene", "channel"):
         if getattr(args, name) is not None:

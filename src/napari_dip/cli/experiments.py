@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_dip.experiments import iter_prior_probe, iter_sweep, label, parse_vary, plot, write_csv
+from napari_dip.io import read_image as read
+
 
 def read_image(path) -> np.ndarray:
     """An image file (:func:`napari_dip.io.read_image`); RGBA loses its alpha."""
-    from napari_dip.io import read_image as read
-
     image = read(path).data
     if image.ndim == 3 and image.shape[-1] == 4:
         image = image[..., :3]
@@ -60,8 +61,6 @@ def _save(path: Path, image: np.ndarray) -> None:
 
 
 def probe(args: argparse.Namespace) -> int:
-    from napari_dip.experiments import iter_prior_probe, plot
-
     out = Path(args.out)
     image = square(read_image(args.image), args.size)
     result = None
@@ -111,8 +110,6 @@ def _sweep_inputs(args):
 
 
 def sweep(args: argparse.Namespace) -> int:
-    from napari_dip.experiments import iter_sweep, label, parse_vary, write_csv
-
     out, records, status = Path(args.out), [], 0
     try:
         grid = dict(parse_vary(v) for v in args.vary)

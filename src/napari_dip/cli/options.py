@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from napari_dip.core.settings import parse_planes
+from napari_dip.core.settings import option_help, option_names, parse_planes
 
 _SIZE = re.compile(r"^\s*([\d.]+)\s*([kmgt]?i?b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -43,8 +43,6 @@ _DEST = "setting_"
 
 def add_settings(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = ()) -> None:
     """One ``--option`` per setting; only the options given on the command line are passed on."""
-    from napari_dip.core.settings import option_help
-
     group = parser.add_argument_group("settings (see napari_dip.core.settings.Settings; default: the preset's)")
     for name, (default, help_text, choices) in option_help().items():
         if name in skip:
@@ -66,6 +64,4 @@ def add_settings(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = ())
 
 def settings_from(args: argparse.Namespace) -> dict:
     """The settings given on the command line."""
-    from napari_dip.core.settings import option_names
-
     return {name: getattr(args, _DEST + name) for name in option_names() if hasattr(args, _DEST + name)}

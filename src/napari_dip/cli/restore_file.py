@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from napari_dip.core import tasks
+from napari_dip.io import read_image, write_image
+
 from .._choose import check_fit
 from .._outputs import default_output, output_geometry
 from .._outputs import read_mask as _mask
@@ -14,8 +17,6 @@ from .progress import run_with_progress
 
 
 def register(sub) -> None:
-    from napari_dip.core import tasks
-
     p = sub.add_parser("restore", help="restore an image file (TIFF, OME-TIFF, PNG, JPEG; with "
                                        "napari-dip[formats]: OME-Zarr, CZI, ND2, LIF)",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -51,8 +52,6 @@ def add_selection(p: argparse.ArgumentParser) -> None:
 
 
 def restore_file(args: argparse.Namespace) -> int:
-    from napari_dip.io import read_image, write_image
-
     try:
         img = read_image(args.input, scene=args.scene, channel=args.channel)
         options = settings_from(args)

@@ -54,7 +54,7 @@ def activation_elements(net, in_channels: int, spatial: tuple[int, ...], ref_sid
     import torch
     from torch import nn
 
-    from .networks.layers import Concat
+    from .networks.layers import Concat  # torch: the memory model loads without it
 
     nd = len(spatial)
     mults, mins, strides = net.geometry(nd)

@@ -77,8 +77,8 @@ def build_probe_network(shape: tuple[int, int, int], *, network: str, width: int
     """
     import torch
 
-    from ..core.engine.inputs import noise_input
-    from ..core.networks import build_network
+    from ..core.engine.inputs import noise_input  # torch: the experiments package loads without it
+    from ..core.networks import build_network  # torch
 
     C, h, w = shape
     width = int(width) if width is not None else (128 if device.type == "cuda" else 64)

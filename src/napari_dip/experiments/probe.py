@@ -197,7 +197,7 @@ def iter_prior_probe(
     device : str, optional
         None picks CUDA, then MPS, then the CPU.
     """
-    from ..core.engine import FitHistory, fit, pick_device
+    from ..core.engine import FitHistory, fit, pick_device  # torch: the experiments package loads without it
 
     clean, axis = to_unit(image, channel_axis)
     names = _check(targets, iterations, noise_sigma, level, preview_every)

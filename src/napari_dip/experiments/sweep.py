@@ -149,7 +149,7 @@ def iter_sweep(image: np.ndarray, task: str, grid: dict, *, reference: np.ndarra
 
 def _one(image, task, kwargs, reference, index, n, settings) -> Iterator[SweepProgress]:
     """One restoration of the sweep, as progress steps; the last carries its record."""
-    from napari_dip import iter_restore
+    from napari_dip import iter_restore  # torch: the experiments package loads without it
 
     start = time.perf_counter()
     gen = iter_restore(image, task, reference=reference, **kwargs)
@@ -167,7 +167,7 @@ def _one(image, task, kwargs, reference, index, n, settings) -> Iterator[SweepPr
 
 
 def _record(result, settings: dict, reference, channel_axis, seconds: float) -> dict:
-    from napari_dip.metrics import psnr, ssim
+    from napari_dip.metrics import psnr, ssim  # skimage (0.7 s): only a sweep with a reference needs it
 
     image = result.image
     scores = {"psnr": None, "ssim": None}

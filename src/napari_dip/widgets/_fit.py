@@ -8,6 +8,8 @@ import time
 from magicgui.widgets import Container, Label, ProgressBar, PushButton
 from napari.utils.notifications import show_error, show_warning
 
+from napari_dip import available_devices
+
 from ._layers import META_KEY
 from ._worker import claim_device, release_device
 from .loss_plot import LossPlot
@@ -100,8 +102,6 @@ class FitControls:
 
 def device_choices() -> list[str]:
     """The devices a fit can run on, the best first."""
-    from napari_dip import available_devices
-
     names = available_devices()
     gpus = [n for n in names if n != "cpu"]
     return gpus + ["cpu"]  # the best device first

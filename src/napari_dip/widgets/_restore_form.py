@@ -13,6 +13,8 @@ from typing import Any
 import napari
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, create_widget
 
+from napari_dip.core.settings import option_help, parse_planes
+
 from ._fit import device_choices
 
 STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
@@ -22,8 +24,6 @@ MICROSCOPY = ("noise", "normalize", "warm_start", "planes", "tile", "max_memory"
 
 
 def _help(name: str) -> str:
-    from napari_dip.core.settings import option_help
-
     default, text, _ = option_help()[name]
     return f"{text} (default: {default})"
 
@@ -105,8 +105,6 @@ def advanced_fields(w) -> Container:
 
 def option_kwargs(w, *, stack_mode: str | None) -> dict[str, Any]:
     """The Settings options the form sets (only those that differ from "the preset's")."""
-    from napari_dip.core.settings import parse_planes
-
     kw: dict[str, Any] = dict(early_stop=bool(w.early_stop.value), preview_every=int(w.preview_every.value),
                               lr=float(w.lr.value), output=w.output.value, noise=w.noise.value,
                               normalize=w.normalize.value, tile=TILES[w.tile.value])

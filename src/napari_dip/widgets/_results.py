@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from qtpy.QtCore import Qt
-from qtpy.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView,
-                            QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_dip.experiments import write_csv
+from napari_dip.experiments.sweep import table
 
 
 class ResultsTable(QWidget):
@@ -43,8 +56,6 @@ class ResultsTable(QWidget):
         self._fill()
 
     def _fill(self) -> None:
-        from napari_dip.experiments.sweep import table
-
         header, rows = table(self.records)
         header = ["#", *header[:-1]]  # stop_reason goes to the tooltip
         self.table.setSortingEnabled(False)
@@ -79,8 +90,6 @@ class ResultsTable(QWidget):
 
     def save_csv(self, path=None):
         """Write the records (settings and scores) to ``path`` (asked for when None); return the path."""
-        from napari_dip.experiments import write_csv
-
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Save the sweep as CSV", "sweep.csv", "CSV (*.csv)")
             if not path:

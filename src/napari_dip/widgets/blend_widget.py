@@ -171,7 +171,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
                                          on_result=self._on_classical, on_error=self._on_classical_error)
 
         def make_generator():
-            from napari_dip import iter_blend
+            from napari_dip import iter_blend  # torch: loaded when a blend starts, not with the widget
 
             return iter_blend(fg, bg, mask, **options)
 

@@ -18,9 +18,14 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, create_widget
 from napari.utils.notifications import show_error
 
+from napari_dip import available_devices, experiments
+from napari_dip.core import tasks
+from napari_dip.experiments import label, parse_values
+from napari_dip.experiments.plotting import COLORS
+
 from ._fit import FitControls
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._grid import show_grid
+from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._results import ResultsTable
 from ._worker import start_fit
 from .curves_plot import CurvesPlot
@@ -30,8 +35,6 @@ PROGRESS_STEPS = 1000
 NONE = "(none)"
 def _tasks() -> dict:
     """The registry's restoration tasks by label (the Restore widget's list)."""
-    from napari_dip.core import tasks
-
     return {tasks.get(n).label: tasks.get(n) for n in tasks.names("restore")}
 
 
@@ -45,8 +48,6 @@ SUGGESTED = {"depth": "2,4", "lr": "0.01,0.0001", "network": "skip,unet,resnet,d
 
 def _devices() -> list[str]:
     """The devices a fit can run on, the best first."""
-    from napari_dip import available_devices
-
     names = available_devices()
     return [n for n in names if n != "cpu"] + ["cpu"]
 
@@ -136,8 +137,6 @@ class ExperimentsWidget(FitControls, Container):
 
     def sweep_kwargs(self) -> dict[str, Any]:
         """``iter_sweep`` arguments from the form; ``ValueError`` for an unusable form."""
-        from napari_dip.experiments import parse_values
-
         layer, image, index = self._source()
         grid = {self.vary1.value: parse_values(self.values1.value)}
         if self.vary2.value != NONE:
@@ -182,8 +181,6 @@ class ExperimentsWidget(FitControls, Container):
         name = "iter_prior_probe" if probe else "iter_sweep"
 
         def make_generator():
-            from napari_dip import experiments
-
             return getattr(experiments, name)(**kwargs)
 
         on_step = self._on_probe_step if probe else self._on_sweep_step
@@ -232,8 +229,6 @@ class ExperimentsWidget(FitControls, Container):
         self._progress(step, text)
         if step.record is None:
             return
-        from napari_dip.experiments import label
-
         rec, src = step.record, self._run["src"]
         meta = {k: rec[k] for k in ("settings", "psnr", "ssim", "seconds", "stopped_at", "stop_reason")}
         scale = rec["config"].get("factor") or 1
@@ -269,6 +264,4 @@ def _compact(widget: Container) -> None:
 
 
 def _probe_colors() -> dict[str, str]:
-    from napari_dip.experiments.plotting import COLORS
-
     return dict(COLORS)

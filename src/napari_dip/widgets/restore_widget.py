@@ -15,6 +15,10 @@ from magicgui.widgets import Container, Label, PushButton
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
+from napari_dip import estimate_run, iter_restore
+from napari_dip.core import tasks
+from napari_dip.core.data import repeat_pixels
+
 from ._compare import run_classical
 from ._fit import FitControls, compact
 from ._layers import META_KEY, level_data, mask_plane, output_kwargs, plane_of
@@ -26,8 +30,6 @@ PROGRESS_STEPS = 1000
 
 def _tasks():
     """The restoration tasks of the registry (its module, not torch, is imported)."""
-    from napari_dip.core import tasks
-
     return [tasks.get(n) for n in tasks.names("restore")]
 
 
@@ -145,8 +147,6 @@ class RestoreWidget(FitControls, Container):
         except ValueError as err:
             self.estimate.value = f"cannot run yet: {err}"
             return
-        from napari_dip import estimate_run
-
         image, task = kwargs.pop("image"), kwargs.pop("task")
         for key in ("index", "level", "reference", "preview_every"):
             kwargs.pop(key, None)
@@ -180,8 +180,6 @@ class RestoreWidget(FitControls, Container):
         factor = kwargs.get("factor", 1)
         placeholder = image
         if factor > 1:  # nearest-neighbour up-scaling of the (last two) spatial axes
-            from napari_dip.core.data import repeat_pixels
-
             placeholder = repeat_pixels(image, factor, (-3, -2) if src.rgb else (-2, -1))
         name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
@@ -195,8 +193,6 @@ class RestoreWidget(FitControls, Container):
         self._run["params"] = params
 
         def make_generator():
-            from napari_dip import iter_restore
-
             return iter_restore(image, **{k: v for k, v in kwargs.items() if k != "task"}, task=task)
 
         self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,

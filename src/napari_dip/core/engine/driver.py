@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data import repeat_pixels
 from ..memory import tile_boxes, tile_weights
+from ..metrics import psnr, ssim
 from .loop import FitHistory, Snapshot, fit
 from .plan import Plan, plan_fit
 from .results import FitResult, StopInfo, history_rows
@@ -179,6 +180,4 @@ def run_config(job, n_tiles: int) -> dict:
 
 
 def _score(reference: np.ndarray, image: np.ndarray, channel_axis: int | None) -> dict[str, float]:
-    from ..metrics import psnr, ssim
-
     return {"psnr": psnr(reference, image), "ssim": ssim(reference, image, channel_axis=channel_axis)}

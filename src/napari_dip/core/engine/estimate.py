@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..memory import tile_boxes
+from .driver import run
 
 
 @dataclass
@@ -42,8 +43,6 @@ class RunEstimate:
 
 def estimate(job, probe_iterations: int = 3) -> RunEstimate:
     """Time ``probe_iterations`` iterations (after one warm-up) of ``job``'s first fit."""
-    from .driver import run
-
     n_tiles = len(tile_boxes(job.codec.plane_shape[-2:], job.tile, job.overlap)) if job.tile else 1
     fits = max(1, len(job.run)) * n_tiles
     rate = 0.0

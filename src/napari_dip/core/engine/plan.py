@@ -7,8 +7,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .types import FitContext, FitData
+from .holdout import choose_holdout, fill_held_out
+from .inputs import make_input
 from .sizing import make_network, padded_grid
+from .stopping import Backtracker
+from .types import FitContext, FitData
 
 
 @dataclass
@@ -27,8 +30,6 @@ class Plan:
 def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -> Plan:
     """Compile one fit of ``data`` (a plane, volume or tile of ``job``); ``warm``: continue that fit's network."""
     import torch
-
-    from .holdout import choose_holdout, fill_held_out
 
     fit, settings, dev, scale, nd = job.fit, job.settings, job.device, job.scale, job.nd
     x, missing = data.x, data.missing
@@ -85,8 +86,6 @@ def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Pl
     """The fixed input: noise or a meshgrid, with the task's classical estimate in front when ``fill_input``."""
     import torch
 
-    from .inputs import make_input
-
     fit, C = job.fit, ctx.channels
     guess = None
     if fit.fill_input:
@@ -102,8 +101,6 @@ def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Pl
 
 
 def _loop_kwargs(job, ctx: FitContext, iterations: int) -> dict:
-    from .stopping import Backtracker
-
     fit, s = job.fit, job.settings
     return dict(iterations=iterations, lr=fit.lr, reg_noise_std=fit.reg_noise_std,
                 param_noise_std=float(s.param_noise_std), ema=s.ema, output=s.output,

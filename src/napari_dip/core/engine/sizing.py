@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..devices import uses_bf16
+from ..memory import fit_bytes
 from ..networks import architecture
 from .types import Damage, FitSettings, TaskLike, apply_width
 
@@ -98,8 +99,6 @@ def padded_grid(net, out_spatial: tuple[int, ...]) -> tuple[tuple[int, ...], tup
 
 def estimate(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, device, precision: str) -> int:
     """Bytes one fit of an output of ``out_spatial`` needs (:func:`..memory.fit_bytes`)."""
-    from ..memory import fit_bytes
-
     net, _, _, input_depth = make_network(fit, channels, out_spatial, nd, 0)
     padded, z_spatial = padded_grid(net, out_spatial)
     return fit_bytes(net, input_depth, channels, z_spatial, padded, low_precision=uses_bf16(device, precision, nd))
