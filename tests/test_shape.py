@@ -119,8 +119,10 @@ def module_cycles() -> set[tuple[str, ...]]:
     """Module-level cycles, less those only between a package and its own modules (re-exports)."""
     graph, is_pkg = import_graph()
     # drop a package's edges to its own modules and theirs back to it: "the package re-exports its children"
-    pruned = {a: {b for b in bs if not (is_pkg[a] and b.startswith(a + ".")) and not (is_pkg[b] and a.startswith(b + "."))}
-              for a, bs in graph.items()}
+    def own(a: str, b: str) -> bool:
+        return (is_pkg[a] and b.startswith(a + ".")) or (is_pkg[b] and a.startswith(b + "."))
+
+    pruned = {a: {b for b in bs if not own(a, b)} for a, bs in graph.items()}
     return {_short(c) for c in strongly_connected(pruned)}
 
 
