@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 
 

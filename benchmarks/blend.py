@@ -31,8 +31,8 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -95,6 +95,7 @@ def table(rows: dict[str, dict[str, float]]) -> str:
 def machine(device: str) -> str:
     """:func:`_common.machine` (the CPU model, its bf16 support) plus the torch threads."""
     import torch
+
     from _common import machine as common_machine
 
     return f"{common_machine()}; {torch.get_num_threads()} torch thread(s)"
@@ -195,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from napari_dip.metrics import transition_region
     from napari_dip.core.engine import pick_device
+    from napari_dip.metrics import transition_region
     from napari_dip.sample_data import blend_pair
 
     device = str(pick_device(args.device))

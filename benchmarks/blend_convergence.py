@@ -24,6 +24,7 @@ import argparse
 import time
 
 import numpy as np
+
 from _common import ROOT, command, machine, markdown_table, write_section
 
 METRICS = ("GFF", "GFP", "BSI", "SSIM")

@@ -48,6 +48,7 @@ import contextlib
 import time
 
 import numpy as np
+
 from _common import ROOT, command, machine, markdown_table, write_section
 
 PAIRS = ("cat_rocket", "cup_brick")

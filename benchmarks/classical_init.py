@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
 from skimage import data
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import restore, sample_data
 from napari_dip.baselines import classical_restore, upscale
 from napari_dip.metrics import psnr

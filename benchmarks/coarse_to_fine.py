@@ -24,11 +24,11 @@ import argparse
 import time
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from paper import cases
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.metrics import psnr
+from paper import cases
 
 
 def halve(image: np.ndarray, missing: np.ndarray | None, channel_axis: int | None):

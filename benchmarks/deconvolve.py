@@ -20,6 +20,7 @@ import contextlib
 import time
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 
 

@@ -32,9 +32,10 @@ import json
 import time
 
 import numpy as np
+from skimage.io import imread
+
 from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from stop_traces import TRACES
-from skimage.io import imread
 
 
 def images(size: int) -> dict[str, np.ndarray]:
@@ -147,7 +148,7 @@ def main() -> None:
     cases.append(("cell", "poisson", images(args.size)["cell"]))
     keys = [name if noise == "gaussian" else f"{name}-{noise}" for name, noise, _ in cases]
     rows = []
-    for key, (name, noise, clean) in zip(keys, cases):
+    for key, (name, noise, clean) in zip(keys, cases, strict=False):
         kept = TRACES / f"denoise-{key}.json"
         if args.report:
             saved = json.loads(kept.read_text()) if kept.exists() else {"rows": [], "run": {}}

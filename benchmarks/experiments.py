@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import PAPER_DATA, ROOT, command, machine, markdown_table, write_section
 from skimage.io import imread
 
+from _common import PAPER_DATA, ROOT, command, machine, markdown_table, write_section
 from napari_dip.experiments import label, plot, prior_probe, sweep
 from napari_dip.sample_data import camera
 

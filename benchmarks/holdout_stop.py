@@ -28,13 +28,13 @@ import itertools
 import re
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from stop_traces import TRACES
-from stopping import replay as replay_change
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import Settings
 from napari_dip.core.engine.holdout import plateaued
 from napari_dip.core.tasks import get as get_task
+from stop_traces import TRACES
+from stopping import replay as replay_change
 
 
 def pairs(share: str):
@@ -49,7 +49,7 @@ def pairs(share: str):
 def replay(trace, *, patience: int, min_gain: float, warmup: int, every: int = 10) -> tuple[int, int]:
     """``(iteration it stops at, index of the image it returns)`` for the holdout rule on ``trace``."""
     curve = []
-    for k, (n, p) in enumerate(zip(trace["iteration"], trace["holdout_psnr"])):
+    for k, (n, p) in enumerate(zip(trace["iteration"], trace["holdout_psnr"], strict=False)):
         curve.append((int(n), float(p)))
         if int(n) % every == 0 and plateaued(curve, int(n), patience=patience, min_gain=min_gain, warmup=warmup):
             break

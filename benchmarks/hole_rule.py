@@ -27,6 +27,7 @@ import json
 import time
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 from stop_traces import TRACES
 
@@ -47,8 +48,9 @@ def case(name: str, side: int):
     from skimage.transform import resize
 
     if name.startswith("paper:"):
-        from _common import PAPER_DATA
         from skimage.io import imread
+
+        from _common import PAPER_DATA
 
         img = imread(PAPER_DATA / name.split(":", 1)[1])
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 
 

@@ -35,6 +35,7 @@ import json
 import time
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 from paper import cases
 from stop_traces import TRACES
@@ -57,7 +58,6 @@ def all_cases(size: int, seed: int, denoise: bool, deconvolve: bool = False) -> 
     out = list(cases(size, seed))
     if deconvolve:
         import deconvolve as dec
-
         from napari_dip import sample_data
 
         for name in ("camera", "cell"):

@@ -14,10 +14,11 @@ task (default: the notebook's count).
 from __future__ import annotations
 
 import argparse
+
 import numpy as np
-from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from skimage.io import imread
 
+from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.baselines import classical_restore, upscale
 from napari_dip.metrics import psnr

@@ -26,9 +26,9 @@ import json
 import time
 
 import numpy as np
+
 from _common import ROOT, command, machine, markdown_table
 from deconvolve import degrade
-
 from napari_dip import restore
 from napari_dip.baselines import classical_methods, unavailable_methods
 from napari_dip.core.tasks import get as get_task

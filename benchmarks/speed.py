@@ -18,8 +18,8 @@ import argparse
 import time
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 
 

@@ -38,11 +38,11 @@ import contextlib
 import time
 
 import numpy as np
-from _common import ROOT
-from paper import cases
 
+from _common import ROOT
 from napari_dip import iter_restore
 from napari_dip.metrics import psnr
+from paper import cases
 
 TRACES = ROOT / "benchmarks" / "traces"
 

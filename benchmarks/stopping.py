@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from stop_traces import TRACES
-
 import torch
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import Settings
 from napari_dip.core.engine.stopping import ChangeStop
+from stop_traces import TRACES
 
 
 def replay(trace, **rule) -> int:
@@ -29,7 +28,7 @@ def replay(trace, **rule) -> int:
     to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a if a.ndim == 2 else np.moveaxis(a, -1, 0)))  # noqa
     mask = to_t(region.astype(np.float32)).reshape(1, 1, *region.shape)
     stop = ChangeStop(mask, **rule)
-    for n, image in zip(trace["iteration"], images):
+    for n, image in zip(trace["iteration"], images, strict=False):
         x = to_t(image).reshape(1, -1, *region.shape)
         stop.update(x, int(n) - 1)
         if stop.should_stop(int(n) - 1):

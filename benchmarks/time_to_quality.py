@@ -39,12 +39,12 @@ import json
 import time
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from paper import cases
-from stop_traces import TRACES
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.metrics import psnr
+from paper import cases
+from stop_traces import TRACES
 
 
 def to_quality(trace: dict, margin: float = 0.2) -> tuple[float, float, int]:

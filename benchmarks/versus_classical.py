@@ -26,15 +26,15 @@ import json
 import time
 
 import numpy as np
+
 from _common import ROOT, command, machine, markdown_table, write_section
 from deconvolve import degrade
-from paper import cases as paper_cases
-
 from napari_dip import restore
 from napari_dip.baselines import classical_methods
-from napari_dip.metrics import psnr
 from napari_dip.core.tasks import get as get_task
+from napari_dip.metrics import psnr
 from napari_dip.sample_data import add_gaussian_noise, camera, cell, random_pixel_mask
+from paper import cases as paper_cases
 
 RESULTS = ROOT / "benchmarks" / "traces"
 

@@ -30,7 +30,6 @@ def time_lapse(n: int = 4, size: int = 48, drift=(0.7, 1.0), sigma: float = 20.0
     """(clean, noisy) uint8 stacks of ``n`` frames."""
     from scipy.ndimage import shift
     from skimage import data
-
     from skimage.transform import resize
 
     cell = data.cell().astype(np.float64)

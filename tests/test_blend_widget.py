@@ -98,7 +98,7 @@ def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_pa
     # the rank column: mean rank over the four metrics (ranks 1..4 each), the best named in the status
     ranks = values[:, 4]
     assert np.isclose(ranks.sum(), 1 + 2 + 3 + 4) and ranks.min() >= 1 and ranks.max() <= 4
-    best = [row for row, r in zip(ROWS, ranks) if r == ranks.min()]
+    best = [row for row, r in zip(ROWS, ranks, strict=False) if r == ranks.min()]
     assert (f"best mean rank: {best[0]}" if len(best) == 1 else f"tied best: {', '.join(best)}") in widget.status.value
 
     path = widget.save_csv(tmp_path / "metrics.csv")
@@ -111,7 +111,7 @@ def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_pa
     np.testing.assert_allclose(values[:, :4], shown[:, :4], atol=0.0051)
     np.testing.assert_array_equal(values[:, 4], full[:, 4])
 
-    for arr, copy in zip((fg_layer.data, bg_layer.data, mask_layer.data), copies):
+    for arr, copy in zip((fg_layer.data, bg_layer.data, mask_layer.data), copies, strict=False):
         assert np.array_equal(arr, copy), "an input layer was modified"
 
 

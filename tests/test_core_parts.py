@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from napari_dip.core import physics as operators
-from napari_dip.core.engine import losses, stopping
 from napari_dip.core.data import ImageCodec
+from napari_dip.core.engine import losses, stopping
 from napari_dip.core.networks import build_network
 
 

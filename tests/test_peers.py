@@ -8,8 +8,14 @@ import pytest
 from scipy.ndimage import convolve
 
 from napari_dip import restore
-from napari_dip.baselines import (classical_methods, deconvolve_richardson_lucy, deconvolve_richardson_lucy_tv,
-                                  denoise_bm3d, denoise_noise2void, unavailable_methods)
+from napari_dip.baselines import (
+    classical_methods,
+    deconvolve_richardson_lucy,
+    deconvolve_richardson_lucy_tv,
+    denoise_bm3d,
+    denoise_noise2void,
+    unavailable_methods,
+)
 from napari_dip.core import peers
 from napari_dip.core.physics import gaussian_psf
 from napari_dip.metrics import psnr

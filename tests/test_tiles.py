@@ -113,7 +113,7 @@ def test_no_seam_on_a_smooth_image(one_thread):
     blended = blend_tiles(job, tiles).image
     boxes = tile_boxes(smooth.shape, 64, 24)
     stacked = np.full((len(boxes), *smooth.shape), np.nan)
-    for t, (y0, y1, x0, x1) in zip(tiles, boxes):
+    for t, (y0, y1, x0, x1) in zip(tiles, boxes, strict=False):
         stacked[t["tile"], y0:y1, x0:x1] = t["image"][0]
     flat = np.nanmean(stacked, axis=0)  # overlaps averaged without the cosine ramps: tile borders show
     x_edges = sorted({b[2] for b in boxes if b[2]} | {b[3] for b in boxes if b[3] < smooth.shape[1]})

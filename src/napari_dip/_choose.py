@@ -99,7 +99,7 @@ def channel_names(data: np.ndarray, axes: str, given, like) -> tuple[str, ...]:
 def check_fit(axes: str, shape: tuple, *, mode: str | None, planes, source: str) -> None:
     """Refuse a ``mode``/``planes`` choice the file's axes cannot take, naming the axes."""
     space = "".join(a for a in axes if a not in _CHANNEL_AXES)
-    sizes = [s for a, s in zip(axes, shape) if a not in _CHANNEL_AXES]
+    sizes = [s for a, s in zip(axes, shape, strict=False) if a not in _CHANNEL_AXES]
     if mode == "volume" and (len(space) < 3 or space[-3] not in "ZQ" or sizes[-3] < 2):  # Q: unknown, taken as Z
         raise ValueError(f"--mode volume fits Z, Y and X together, but {_described(source, axes, shape)}: "
                          "no Z axis of 2 or more planes just before Y and X. Drop --mode volume to fit each "

@@ -42,7 +42,7 @@ def open_image(path: Path, scene=None):
 
 
 def _axes(dims) -> str:
-    sizes = dict(zip(dims.order, dims.shape))
+    sizes = dict(zip(dims.order, dims.shape, strict=False))
     return "".join(a for a in _ORDER if a in sizes and (sizes[a] > 1 or a in "YX"))
 
 
@@ -50,7 +50,7 @@ def describe(path: Path, scene=None) -> tuple[tuple[int, ...], str, tuple[str, .
     """``(shape, axes, channel names)`` without reading the pixels."""
     img = open_image(path, scene)
     axes = _axes(img.dims)
-    sizes = dict(zip(img.dims.order, img.dims.shape))
+    sizes = dict(zip(img.dims.order, img.dims.shape, strict=False))
     return tuple(sizes[a] for a in axes), axes, _names(img)
 
 

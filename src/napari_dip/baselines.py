@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core import tasks
 from .core.blending.poisson import poisson_blend
 from .core.blending.pyramid import alpha_blend, laplacian_blend
 from .core.blending.regions import soft_mask
-from .core import tasks
-from .core.classical import (deconvolve_richardson_lucy, deconvolve_wiener, denoise_nl_means, denoise_tv,
-                             inpaint_biharmonic, upscale)
+from .core.classical import (
+    deconvolve_richardson_lucy,
+    deconvolve_wiener,
+    denoise_nl_means,
+    denoise_tv,
+    inpaint_biharmonic,
+    upscale,
+)
 from .core.noise import camera_noise
 from .core.peers import deconvolve_richardson_lucy_tv, denoise_bm3d, denoise_noise2void, missing
 from .core.residual import residual

@@ -296,7 +296,7 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         fmt, writer = kind, _f.write_plain
         _f.check_plain(path, data, axes, kind)
     with _f.atomic(path) as tmp:
-        writer(tmp, data, axes, dict(zip(axes, scale)), dict(zip(axes, units)), payload, names=names)
+        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)), payload, names=names)
     if sidecar:
         _write_sidecar(path, payload, {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
                                        "dtype": str(data.dtype), "scale": scale, "units": units,

@@ -157,9 +157,9 @@ def plane_list(selection, lead: tuple[int, ...]) -> list[tuple[int, ...]]:
     out = []
     for item in selection:
         idx = (item,) if isinstance(item, (int, np.integer)) else tuple(item)
-        if len(idx) != len(lead) or not all(-n <= int(i) < n for i, n in zip(idx, lead)):
+        if len(idx) != len(lead) or not all(-n <= int(i) < n for i, n in zip(idx, lead, strict=False)):
             raise ValueError(f"planes: {item!r} is not an index into the stack axes of shape {lead}.")
-        norm = tuple(int(i) % n for i, n in zip(idx, lead))
+        norm = tuple(int(i) % n for i, n in zip(idx, lead, strict=False))
         if norm not in out:
             out.append(norm)
     return out

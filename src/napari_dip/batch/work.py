@@ -92,7 +92,7 @@ def plane_index(ndim: int, channel_axis: int | None, idx: tuple) -> tuple:
     c = None if channel_axis is None else channel_axis % ndim
     lead = [i for i in range(ndim) if i != c][: len(idx)]
     out: list = [slice(None)] * ndim
-    for axis, i in zip(lead, idx):
+    for axis, i in zip(lead, idx, strict=False):
         out[axis] = i
     return tuple(out)
 

@@ -16,8 +16,9 @@ blend's building blocks (loss, soft map, classical blends, metrics) and imports 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -102,7 +102,7 @@ class ImageCodec:
 
     @classmethod
     def fit(cls, image: np.ndarray, channel_axis: int | None = None, *, normalize: str = "minmax",
-            transform: CameraNoise | str | None = None, spatial_ndim: int | None = None) -> "ImageCodec":
+            transform: CameraNoise | str | None = None, spatial_ndim: int | None = None) -> ImageCodec:
         """Fit the value mapping to ``image`` (the whole stack: every plane shares it).
 
         ``normalize="minmax"`` maps the finite minimum and maximum to 0 and 1 (exact);
@@ -180,7 +180,7 @@ class ImageCodec:
     def user_index(self, index: tuple[int, ...]) -> tuple:
         """Index into the user's array selecting plane ``index`` of the leading axes."""
         out: list = [slice(None)] * len(self.shape)
-        for axis, i in zip(self.lead_axes, index):
+        for axis, i in zip(self.lead_axes, index, strict=False):
             out[axis] = i
         return tuple(out)
 

@@ -22,7 +22,7 @@ line and the benchmarks list such a method as unavailable instead of failing.
 from __future__ import annotations
 
 import importlib.util
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.ndimage import convolve, correlate

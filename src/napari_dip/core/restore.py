@@ -8,7 +8,7 @@ option, :func:`.engine.job.prepare` validates the call and
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

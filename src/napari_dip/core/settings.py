@@ -106,7 +106,7 @@ class Settings:
     tile_overlap: int = option(32, "pixels shared by neighbouring tiles (cosine-blended)")
 
     @classmethod
-    def from_options(cls, options: dict[str, Any], *, extra: tuple[str, ...] = ()) -> "Settings":
+    def from_options(cls, options: dict[str, Any], *, extra: tuple[str, ...] = ()) -> Settings:
         """Settings from keyword options; unknown names and invalid choices are a ``ValueError``.
 
         ``extra``: other names the caller accepts (a task's inputs), offered as close matches too.

@@ -89,11 +89,11 @@ def build_probe_network(shape: tuple[int, int, int], *, network: str, width: int
         torch.manual_seed(seed)
         net = build_network(network, input_depth, C, dims=2, **kwargs)
     mults, mins, strides = net.geometry(2)
-    grid = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip((h, w), mults, mins))
-    if any(g > 2 * s for g, s in zip(grid, (h, w))):
+    grid = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip((h, w), mults, mins, strict=False))
+    if any(g > 2 * s for g, s in zip(grid, (h, w), strict=False)):
         raise ValueError(f"a {h}x{w} image is too small for a {network!r} network of depth {depth} (it needs "
                          f"{grid[0]}x{grid[1]} px); pass a smaller depth or a larger image.")
-    z = noise_input(input_depth, tuple(g // st for g, st in zip(grid, strides)),
+    z = noise_input(input_depth, tuple(g // st for g, st in zip(grid, strides, strict=False)),
                     generator=torch.Generator().manual_seed(seed)).to(device)
     config = {"network": {"arch": network, **kwargs, "parameters": net.n_parameters}, "input_depth": input_depth,
               "grid": list(grid)}

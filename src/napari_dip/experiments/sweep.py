@@ -15,9 +15,9 @@ import ast
 import csv
 import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -73,7 +73,7 @@ def combinations(grid: dict) -> list[dict]:
         if len(list(values)) == 0:
             raise ValueError(f"grid[{name!r}] is empty: give at least one value")
     keys = list(grid)
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(list(grid[k]) for k in keys))]
+    return [dict(zip(keys, combo, strict=False)) for combo in itertools.product(*(list(grid[k]) for k in keys))]
 
 
 def sweep(image: np.ndarray, task: str, grid: dict, **kwargs) -> list[dict]:

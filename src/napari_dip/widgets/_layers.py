@@ -22,7 +22,7 @@ def level_factors(layer, level: int) -> tuple[float, ...]:
     if not getattr(layer, "multiscale", False) or level == 0:
         return (1.0,) * layer.ndim
     full, this = layer.data[0].shape, layer.data[level].shape
-    return tuple(f / t for f, t in zip(full[: layer.ndim], this[: layer.ndim]))
+    return tuple(f / t for f, t in zip(full[: layer.ndim], this[: layer.ndim], strict=False))
 
 
 def plane_of(layer, viewer, level: int = 0) -> tuple[np.ndarray, tuple[int, ...]]:

@@ -15,7 +15,17 @@ from typing import Any
 
 import napari
 import numpy as np
-from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, PushButton, SpinBox, Table, create_widget)
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FloatSpinBox,
+    Label,
+    PushButton,
+    SpinBox,
+    Table,
+    create_widget,
+)
 from napari.utils.notifications import show_error
 from qtpy.QtWidgets import QHeaderView, QStyledItemDelegate
 

@@ -17,6 +17,7 @@ import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, create_widget
 from napari.utils.notifications import show_error
+from qtpy.QtWidgets import QComboBox, QSizePolicy
 
 from napari_dip import available_devices, experiments
 from napari_dip.core import tasks
@@ -254,8 +255,6 @@ class ExperimentsWidget(FitControls, Container):
 
 def _compact(widget: Container) -> None:
     """Keep the dock narrow: combo boxes do not grow with long layer names, the status line wraps."""
-    from qtpy.QtWidgets import QComboBox, QSizePolicy
-
     for combo in widget.native.findChildren(QComboBox):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(8)

@@ -86,4 +86,4 @@ def rank_methods(table: dict[str, dict[str, float]]) -> dict[str, float]:
     if not methods:
         return {}
     ranks = np.stack([rankdata([-table[m][c] for m in methods]) for c in METRIC_COLUMNS])
-    return {m: float(r) for m, r in zip(methods, ranks.mean(axis=0))}
+    return {m: float(r) for m, r in zip(methods, ranks.mean(axis=0), strict=False)}

@@ -8,8 +8,27 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from .filters import usable_scales, anneal_alpha, box_blur, gaussian_blur, image_gradients, luminance, scaled, structure_tangent
-from .terms import DEFAULT_WEIGHTS, TERM_NAMES, aniso_loss, blend_grad_loss, dir_loss, grad_loss, illum_loss, low_freq_loss, pixel_loss
+from .filters import (
+    anneal_alpha,
+    box_blur,
+    gaussian_blur,
+    image_gradients,
+    luminance,
+    scaled,
+    structure_tangent,
+    usable_scales,
+)
+from .terms import (
+    DEFAULT_WEIGHTS,
+    TERM_NAMES,
+    aniso_loss,
+    blend_grad_loss,
+    dir_loss,
+    grad_loss,
+    illum_loss,
+    low_freq_loss,
+    pixel_loss,
+)
 
 
 def no_autocast(device: torch.device) -> contextlib.AbstractContextManager:

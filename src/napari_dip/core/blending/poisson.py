@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.sparse.linalg import splu
 
 from .regions import channels_last3, check_pair
-
 
 _NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy import ndimage as ndi
+from scipy.ndimage import distance_transform_edt
 
 from ..data import ImageCodec, normalize_axis
 
@@ -53,7 +55,7 @@ def planes(selection, lead_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
             raise ValueError(f"planes: {item!r} is not an index over the image's leading (stack) axes of shape "
                              f"{lead_shape}; pass a list of {len(lead_shape)}-tuples of integers.")
         norm = []
-        for i, n in zip(idx, lead_shape):
+        for i, n in zip(idx, lead_shape, strict=False):
             if not -n <= i < n:
                 raise ValueError(f"planes: index {idx} is out of range for stack shape {lead_shape}.")
             norm.append(int(i) % n)
@@ -88,8 +90,6 @@ def nonfinite(image: np.ndarray, codec: ImageCodec, idx: tuple) -> np.ndarray:
 
 def largest_hole_radius(missing: np.ndarray) -> float:
     """Depth (in pixels) of the deepest missing pixel: the radius of the largest hole."""
-    from scipy.ndimage import distance_transform_edt
-
     if not missing.any():
         return 0.0
     return float(distance_transform_edt(np.pad(missing, 1, constant_values=False)).max())
@@ -105,8 +105,6 @@ def surround_texture(x: np.ndarray, missing: np.ndarray, depth: float) -> float:
     the range is smooth (0). Measured on 13 holes: brick, grass, gravel, text and stars 0.58-0.71; smooth
     photographs, faces and the paper images 0.19-0.47 (benchmarks/hole_rule.py).
     """
-    from scipy import ndimage as ndi
-
     if not missing.any() or missing.all():
         return 0.0
     _, nearest = ndi.distance_transform_edt(missing, return_indices=True)

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 import torch
+from scipy.ndimage import label, uniform_filter
 
 
 def choose_holdout(known: np.ndarray, fraction: float, seed: int, like: np.ndarray | None = None) -> np.ndarray | None:
@@ -46,8 +47,6 @@ def choose_holdout(known: np.ndarray, fraction: float, seed: int, like: np.ndarr
 
 def _pieces(candidate: np.ndarray, target: int, rng) -> np.ndarray:
     """Connected pieces of ``candidate`` in random order until ``target`` pixels (the last one cut to fit)."""
-    from scipy.ndimage import label
-
     labels, count = label(candidate)
     order = rng.permutation(count) + 1
     total = np.cumsum(np.bincount(labels.ravel(), minlength=count + 1)[order])
@@ -73,8 +72,6 @@ def fill_held_out(y: np.ndarray, train_known: np.ndarray, hold: np.ndarray) -> n
     The classical estimate fed as input channels (``fill_input``) is built from this, so that the
     held-out values do not reach the network through its input.
     """
-    from scipy.ndimage import uniform_filter
-
     out, todo = y.copy(), hold.copy()
     for size in (3, 7, 15, 31):
         num = np.stack([uniform_filter(c * train_known, size, mode="mirror") for c in y])
@@ -137,7 +134,7 @@ class HoldoutStop:
     def _read(self) -> None:
         if self.pending:
             values = torch.stack([e for _, e in self.pending]).cpu().tolist()
-            self.curve += [(n, -10 * math.log10(max(v, 1e-12))) for (n, _), v in zip(self.pending, values)]
+            self.curve += [(n, -10 * math.log10(max(v, 1e-12))) for (n, _), v in zip(self.pending, values, strict=False)]
             self.pending = []
 
     def metrics(self) -> dict[str, float]:

@@ -17,8 +17,8 @@ import numpy as np
 from ..data import ImageCodec, stack_mask
 from ..devices import pick_device
 from ..noise import CameraNoise, camera_noise
-from .types import Damage, FitData, FitSettings, TaskLike
 from . import checks, sizing
+from .types import Damage, FitData, FitSettings, TaskLike
 
 
 @dataclass

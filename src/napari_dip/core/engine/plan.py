@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+import torch
 
 from .holdout import choose_holdout, fill_held_out
 from .inputs import make_input
@@ -29,8 +31,6 @@ class Plan:
 
 def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -> Plan:
     """Compile one fit of ``data`` (a plane, volume or tile of ``job``); ``warm``: continue that fit's network."""
-    import torch
-
     fit, settings, dev, scale, nd = job.fit, job.settings, job.device, job.scale, job.nd
     x, missing = data.x, data.missing
     C, spatial = x.shape[0], x.shape[1:]
@@ -44,7 +44,7 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     # geometry: pad (reflect) the observation to the network's grid; padding is unobserved
     padded, z_spatial = padded_grid(net, out_spatial)
     obs_padded = tuple(ps // scale if i >= nd - 2 else ps for i, ps in enumerate(padded))
-    pads = [(0, ps - s) for ps, s in zip(obs_padded, spatial)]
+    pads = [(0, ps - s) for ps, s in zip(obs_padded, spatial, strict=False)]
     y = np.pad(x, [(0, 0), *pads], mode="reflect" if min(spatial) > 1 else "edge")
     observed = np.pad(~missing, pads, constant_values=False).astype(np.float32)
     # held-out pixels (the automatic stop's quality estimate) are unobserved for the fit and its input
@@ -84,8 +84,6 @@ def _finalizer(crop: tuple, y_keep, known_t) -> Callable:
 
 def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Plan | None):
     """The fixed input: noise or a meshgrid, with the task's classical estimate in front when ``fill_input``."""
-    import torch
-
     fit, C = job.fit, ctx.channels
     guess = None
     if fit.fill_input:

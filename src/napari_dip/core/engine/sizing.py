@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 from ..devices import uses_bf16
 from ..memory import fit_bytes
@@ -71,8 +72,6 @@ def _width(arch: str, spec: dict, width: int) -> dict:
 
 def make_network(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, seed: int):
     """``(net, spec, note, input_depth)`` for an output of ``out_spatial`` (seeded, on the CPU)."""
-    import torch
-
     arch = architecture(fit.arch)
     spec, note = arch.fit(fit.net_spec, min(out_spatial[-2:]), explicit=fit.explicit_depth)
     notes = [note]
@@ -93,8 +92,8 @@ def make_network(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], 
 def padded_grid(net, out_spatial: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The output grid padded to what ``net`` needs, and its input's size."""
     mults, mins, strides = net.geometry(len(out_spatial))
-    padded = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip(out_spatial, mults, mins))
-    return padded, tuple(p // st for p, st in zip(padded, strides))
+    padded = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip(out_spatial, mults, mins, strict=False))
+    return padded, tuple(p // st for p, st in zip(padded, strides, strict=False))
 
 
 def estimate(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, device, precision: str) -> int:
@@ -106,8 +105,6 @@ def estimate(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: 
 
 def default_max_memory(device) -> int:
     if device.type == "cuda":
-        import torch
-
         free, _ = torch.cuda.mem_get_info(device)
         return int(0.9 * free)
     return CPU_MAX_MEMORY

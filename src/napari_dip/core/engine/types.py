@@ -8,8 +8,9 @@ tasks: the tasks build on the engine, never the other way round (``core/tasks/ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 

@@ -19,8 +19,8 @@ Each :class:`Architecture` knows its own geometry: the smallest image it fits
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .hourglass import decoder_net, skip_net, unet
 from .layers import DIPNet

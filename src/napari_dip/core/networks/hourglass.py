@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from torch import nn
 
-from .layers import DIPNet, per_level, bn_act, Concat, first_axis_geometry, level_factors, nd_ops, upsample, conv
+from .layers import (
+    Concat,
+    DIPNet,
+    bn_act,
+    conv,
+    first_axis_geometry,
+    level_factors,
+    nd_ops,
+    per_level,
+    upsample,
+)
 
 
 def skip_net(

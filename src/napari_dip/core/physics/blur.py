@@ -61,5 +61,5 @@ class Blur(Operator):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         conv = F.conv2d if self.dims == 2 else F.conv3d
-        mode = "reflect" if all(p < s for p, s in zip(self.pads[::2], reversed(x.shape[2:]))) else "replicate"
+        mode = "reflect" if all(p < s for p, s in zip(self.pads[::2], reversed(x.shape[2:]), strict=False)) else "replicate"
         return conv(F.pad(x, self.pads, mode=mode), self.kernel.to(x.dtype), groups=self.channels)

@@ -74,7 +74,7 @@ class Blend(Task):
     def initial_estimate(self, y, known, inputs):
         """The Poisson composite (``fill_input``), reflect-padded like the background ``y``."""
         start = inputs["start"]
-        pads = [(0, 0)] + [(0, n - s) for n, s in zip(y.shape[1:], start.shape[1:])]
+        pads = [(0, 0)] + [(0, n - s) for n, s in zip(y.shape[1:], start.shape[1:], strict=False)]
         return np.pad(start, pads, mode="reflect")
 
     def baselines(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from skimage.restoration import estimate_sigma
 
 from ..classical import denoise_nl_means, denoise_tv
 from ..peers import denoise_bm3d, denoise_noise2void, missing
@@ -30,8 +31,6 @@ class Denoise(Task):
         """
         if ctx.settings.tv_weight is not None:
             return super().tv_weight(ctx)
-        from skimage.restoration import estimate_sigma
-
         y = ctx.y[(0, slice(None), *ctx.crop)].float().cpu().numpy()
         return 0.5 * float(estimate_sigma(y, channel_axis=0, average_sigmas=True))
 
