@@ -1,4 +1,5 @@
-"""Today's defaults against what a user would pick instead: BM3D, Richardson-Lucy-TV, Noise2Void (where installed).
+"""Today's defaults against what a user would pick instead: BM3D, Richardson-Lucy-TV, Noise2Void (where
+installed).
 
 Denoising and deconvolution cases at a CPU size, over seeds (the seed draws the noise and the
 network): camera and cell with Gaussian noise sigma 25; photon counts (peak 30) of cell stored as
@@ -9,7 +10,8 @@ counts (peak about 50) under a PSF of sigma 1.5 px. DIP runs as a user calls it,
 ``noise="poisson"``, its gain and offset estimated; deconvolution fed Wiener-Hunt under a PSF narrower
 than 2 px, else Richardson-Lucy), and as variants: on the photon cases with ``noise="gaussian"``, on
 denoising with BM3D's estimate as input channels (``fill_input=True``) and, with ``--red``, with the
-explicit-denoiser prior (``denoiser_weight=0.2``). The peers and classical methods are tuned without the clean image
+explicit-denoiser prior (``denoiser_weight=0.2``). The peers and classical methods are tuned without the
+clean image
 (``napari_dip.baselines.classical_methods``: BM3D with sigma from ``estimate_sigma``, on photon
 counts with the generalised Anscombe transform and the estimated camera model; RL-TV weight
 0.002). "DIP + BM3D, averaged" is the mean of the two results (measured, not an option).
@@ -45,8 +47,15 @@ def cases(size: int, seed: int):
     rng = np.random.default_rng(seed)
     out = []
     for f in (camera, cell):
-        out.append((f"{f.__name__}, Gaussian noise sigma 25", "denoise", add_gaussian_noise(f(size), 25, seed),
-                    f(size), {}))
+        out.append(
+            (
+                f"{f.__name__}, Gaussian noise sigma 25",
+                "denoise",
+                add_gaussian_noise(f(size), 25, seed),
+                f(size),
+                {},
+            )
+        )
     clean = cell(size).astype(float) / 255 * 30
     out.append(("cell, photon counts (peak 30) as floats in [0, 1]", "denoise", rng.poisson(clean) / 30.0,
                 clean / 30.0, dict(noise="poisson")))
@@ -136,7 +145,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--report", action="store_true", help="rebuild the table from the kept results")
-    parser.add_argument("--red", action="store_true", help="also the explicit-denoiser prior (RED) on denoising")
+    parser.add_argument(
+        "--red", action="store_true", help="also the explicit-denoiser prior (RED) on denoising"
+    )
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -146,17 +157,25 @@ def main() -> None:
     for seed in args.seeds:
         path = RESULTS / f"peers-{args.size}-s{seed}.json"
         if not args.report:
-            path.write_text(json.dumps({"machine": machine(), "results": run(args.size, seed, args.red)}, indent=1))
+            path.write_text(
+                json.dumps({"machine": machine(), "results": run(args.size, seed, args.red)}, indent=1)
+            )
         if path.exists():
             results[seed] = json.loads(path.read_text())["results"]
     text, losses = table(results)
     kept = json.loads((RESULTS / f"peers-{args.size}-s{min(results)}.json").read_text())
     unavailable = {m: i for t in ("denoise", "deconvolve") for m, i in unavailable_methods(t).items()}
-    body = (f"Command: `python benchmarks/peers.py --size {args.size} --seeds {' '.join(map(str, sorted(results)))} "
-            f"--threads 1`  \nMachine: {kept['machine']}\n\n{text}\n\n"
-            + (f"Where DIP loses by more than 0.4 dB: {'; '.join(losses)}.\n" if losses else "")
-            + (f"Not installed on this machine, so not in the table: {', '.join(unavailable)}.\n"
-               if unavailable else ""))
+    body = (
+        f"Command: `python benchmarks/peers.py --size {args.size} --seeds "
+        f"{' '.join(map(str, sorted(results)))} "
+        f"--threads 1`  \nMachine: {kept['machine']}\n\n{text}\n\n"
+        + (f"Where DIP loses by more than 0.4 dB: {'; '.join(losses)}.\n" if losses else "")
+        + (
+            f"Not installed on this machine, so not in the table: {', '.join(unavailable)}.\n"
+            if unavailable
+            else ""
+        )
+    )
     print(body)
     TABLE.parent.mkdir(parents=True, exist_ok=True)
     TABLE.write_text(body)

@@ -51,8 +51,11 @@ def main() -> None:
     ap.add_argument("--warm-iterations", type=int, default=None, help="default: iterations // 3")
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--frames", type=int, default=4)
-    ap.add_argument("--early-stop", action="store_true",
-                    help="also run the denoise preset's default: early stopping, at most 3000 (warm: 1000) iterations")
+    ap.add_argument(
+        "--early-stop",
+        action="store_true",
+        help="also run the denoise preset's default: early stopping, at most 3000 (warm: 1000) iterations",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     from napari_dip import restore

@@ -95,7 +95,9 @@ def test_cli_embedded_cluster_reports_bad_inputs_and_resumes(folder, tmp_path, o
     from napari_dip import restore
 
     stack = read_image(folder / "c.tif").data
-    expected = restore(stack, "inpaint", mask=tifffile.imread(folder / "c_mask.tif") != 0, iterations=3, width=8)
+    expected = restore(
+        stack, "inpaint", mask=tifffile.imread(folder / "c_mask.tif") != 0, iterations=3, width=8
+    )
     assert np.array_equal(read_image(out / "c_dip_inpaint.tif").data, expected.image)
 
     stamps = {n: (out / o).stat().st_mtime_ns for n, o in GOOD.items()}
@@ -103,7 +105,9 @@ def test_cli_embedded_cluster_reports_bad_inputs_and_resumes(folder, tmp_path, o
     assert main(argv) == 1  # a re-run: nothing to fit, so no cluster is started
     assert time.perf_counter() - t0 < 5
     report = _report(out)
-    assert all(report[n]["status"] == "skipped" for n in GOOD) and all(report[n]["status"] == "failed" for n in BAD)
+    assert all(report[n]["status"] == "skipped" for n in GOOD) and all(
+        report[n]["status"] == "failed" for n in BAD
+    )
     assert stamps == {n: (out / o).stat().st_mtime_ns for n, o in GOOD.items()}
 
 
@@ -124,14 +128,39 @@ def test_cli_external_scheduler_same_results_and_overwrite(folder, tmp_path):
     procs = [subprocess.Popen([*py, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
                                str(port), "--no-dashboard"], env=env, stderr=subprocess.DEVNULL)]
     try:
-        procs += [subprocess.Popen([*py, "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                    "--host", "127.0.0.1", "--no-dashboard"], env=env, stderr=subprocess.DEVNULL)
-                  for _ in range(2)]
+        procs += [
+            subprocess.Popen(
+                [
+                    *py,
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                    "--no-dashboard",
+                ],
+                env=env,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(2)
+        ]
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=60)
         out = tmp_path / "out"
-        argv = ["batch", str(folder / "*.*"), "--out", str(out), "--task", "inpaint", "--mask-suffix", "_mask",
-                "--scheduler", address, *TINY]
+        argv = [
+            "batch",
+            str(folder / "*.*"),
+            "--out",
+            str(out),
+            "--task",
+            "inpaint",
+            "--mask-suffix",
+            "_mask",
+            "--scheduler",
+            address,
+            *TINY,
+        ]
         assert main(argv) == 1
         _check_first_run(folder, out)
         first = {n: read_image(out / o).data for n, o in GOOD.items()}
@@ -205,7 +234,10 @@ def test_inputs_from_folders_globs_and_files_without_masks_or_outputs(folder, tm
     files = batch_inputs.collect([folder, str(folder / "a*.tif"), folder / "d.png"], mask_suffix="_mask")
     assert [f.name for f in files] == ["a.tif", "b.tif", "c.tif", "d.png", "e.tif", "f.tif"]
     assert batch_inputs.find_mask(folder / "b.tif", "_mask").name == "b_mask.png"
-    assert [f.name for f in batch_inputs.collect(folder, exclude=(folder / "a.tif",))][:2] == ["a_mask.tif", "b.tif"]
+    assert [f.name for f in batch_inputs.collect(folder, exclude=(folder / "a.tif",))][:2] == [
+        "a_mask.tif",
+        "b.tif",
+    ]
     with pytest.raises(ValueError, match="no such file"):
         batch_inputs.collect(tmp_path / "missing")
     with pytest.raises(ValueError, match="no image files"):
@@ -216,9 +248,13 @@ def test_plan_splits_stacks_into_planes_unless_warm_start(folder, tmp_path):
     files = [folder / "c.tif", folder / "a.tif"]
     units = batch_inputs.plan(files, tmp_path, task="inpaint", options={}, mask_suffix="_mask")
     assert units[0].planes == [(i,) for i in range(5)] and units[1].planes is None
-    warm = batch_inputs.plan(files, tmp_path, task="inpaint", options={"warm_start": True}, mask_suffix="_mask")
+    warm = batch_inputs.plan(
+        files, tmp_path, task="inpaint", options={"warm_start": True}, mask_suffix="_mask"
+    )
     assert warm[0].planes is None and warm[0].n_fits == 1
-    some = batch_inputs.plan(files[:1], tmp_path, task="inpaint", options={"planes": [0, 3]}, mask_suffix="_mask")
+    some = batch_inputs.plan(
+        files[:1], tmp_path, task="inpaint", options={"planes": [0, 3]}, mask_suffix="_mask"
+    )
     assert some[0].planes == [(0,), (3,)]
     shared = batch_inputs.plan([folder / "c.tif", folder / "f.tif"], tmp_path, task="inpaint", options={},
                                mask=folder / "f_mask.tif")  # one mask for every input: 20x20 fits neither
@@ -230,7 +266,12 @@ def test_plan_splits_stacks_into_planes_unless_warm_start(folder, tmp_path):
 def test_fingerprint_follows_options_and_input_but_not_device(folder, tmp_path):
     shutil.copy(folder / "a.tif", tmp_path / "a.tif")
     fp = batch_inputs.fingerprint(tmp_path / "a.tif", "denoise", {"width": 8}, None)["hash"]
-    assert fp == batch_inputs.fingerprint(tmp_path / "a.tif", "denoise", {"width": 8, "device": "cuda"}, None)["hash"]
+    assert (
+        fp
+        == batch_inputs.fingerprint(tmp_path / "a.tif", "denoise", {"width": 8, "device": "cuda"}, None)[
+            "hash"
+        ]
+    )
     assert fp != batch_inputs.fingerprint(tmp_path / "a.tif", "denoise", {"width": 16}, None)["hash"]
     os.utime(tmp_path / "a.tif", ns=(0, 0))
     assert fp != batch_inputs.fingerprint(tmp_path / "a.tif", "denoise", {"width": 8}, None)["hash"]
@@ -262,7 +303,9 @@ def test_cpu_workers_split_the_cores_and_gpu_workers_are_pinned(monkeypatch):
         cpu_layout(8, 2, n_fits=100)
     specs = gpu_specs([0, 3])  # the GPU path's worker specs (no GPU on the test machines)
     assert [s["options"]["env"]["CUDA_VISIBLE_DEVICES"] for s in specs.values()] == ["0", "3"]
-    assert all(s["options"]["resources"] == {"GPU": 1} and s["options"]["nthreads"] == 1 for s in specs.values())
+    assert all(
+        s["options"]["resources"] == {"GPU": 1} and s["options"]["nthreads"] == 1 for s in specs.values()
+    )
 
 
 def test_batch_code_imports_no_torch_napari_or_qt():

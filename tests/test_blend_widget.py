@@ -99,7 +99,9 @@ def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_pa
     ranks = values[:, 4]
     assert np.isclose(ranks.sum(), 1 + 2 + 3 + 4) and ranks.min() >= 1 and ranks.max() <= 4
     best = [row for row, r in zip(ROWS, ranks, strict=False) if r == ranks.min()]
-    assert (f"best mean rank: {best[0]}" if len(best) == 1 else f"tied best: {', '.join(best)}") in widget.status.value
+    assert (
+        f"best mean rank: {best[0]}" if len(best) == 1 else f"tied best: {', '.join(best)}"
+    ) in widget.status.value
 
     path = widget.save_csv(tmp_path / "metrics.csv")
     with open(path, newline="") as fh:

@@ -32,7 +32,11 @@ def test_tiff_in_tiff_out_keeps_axes_pixel_sizes_and_units(tmp_path, stack16, su
     assert img.data.shape == stack16.shape and img.data.dtype == np.uint16
     assert img.format == ("ome-tiff" if suffix == ".ome.tif" else "imagej-tiff")
     settings = read_settings(out)
-    assert settings["task"] == "denoise" and settings["noise"] == "poisson" and settings["normalize"] == "percentile"
+    assert (
+        settings["task"] == "denoise"
+        and settings["noise"] == "poisson"
+        and settings["normalize"] == "percentile"
+    )
     assert settings["stopped_at"]["iteration"] == 2 and sidecar_path(out).exists()
 
 

@@ -68,7 +68,9 @@ def test_poisson_deconvolution_runs_on_counts(clean64):
                      early_stop=False)
     ref = clean64.astype(float) / 255 * 30 + 1
     rng_ = float(ref.max() - ref.min())
-    assert psnr(ref, result.image.astype(float), data_range=rng_) > psnr(ref, noisy.astype(float), data_range=rng_)
+    assert psnr(ref, result.image.astype(float), data_range=rng_) > psnr(
+        ref, noisy.astype(float), data_range=rng_
+    )
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -97,7 +99,8 @@ def test_classical_baselines_beat_the_blurred_input(clean64, blurred64):
 
 
 def test_the_input_estimate_is_richardson_lucy_and_wiener_is_available(clean64):
-    """The network is fed Richardson-Lucy (also on counts, docs/notes/benchmarks.md); the benchmark's Wiener input."""
+    """The network is fed Richardson-Lucy (also on counts, docs/notes/benchmarks.md); the benchmark's Wiener
+    input."""
     from napari_dip.core.classical import deconvolve_richardson_lucy, deconvolve_wiener
     from napari_dip.core.tasks.deconvolve import classical_estimate
 
@@ -109,6 +112,8 @@ def test_the_input_estimate_is_richardson_lucy_and_wiener_is_available(clean64):
     rl = np.clip(deconvolve_richardson_lucy(y[0].astype(float), psf=psf, num_iter=30), 0, 1)
     np.testing.assert_allclose(fed[0], rl, atol=1e-5)
     wiener = classical_estimate(y, psf, "Wiener")
-    np.testing.assert_allclose(wiener[0], np.clip(deconvolve_wiener(y[0].astype(float), psf=psf), 0, 1), atol=1e-5)
+    np.testing.assert_allclose(
+        wiener[0], np.clip(deconvolve_wiener(y[0].astype(float), psf=psf), 0, 1), atol=1e-5
+    )
     truth = ref / counts.max()  # low counts, narrow PSF: here the Wiener estimate is the closer one
     assert psnr(truth, wiener[0], data_range=1.0) > psnr(truth, fed[0], data_range=1.0) + 1.0

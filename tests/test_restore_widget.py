@@ -126,8 +126,10 @@ def test_stop_stops_within_a_few_iterations(widget_and_viewer, qtbot, clean64):
     widget.show_advanced.value = True
     widget.net_width.value = 16
     widget.run_button.clicked.emit()
-    qtbot.waitUntil(lambda: viewer.layers["img [DIP denoise]"].metadata["napari_dip"].get("iteration", 0) >= 3,
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: viewer.layers["img [DIP denoise]"].metadata["napari_dip"].get("iteration", 0) >= 3,
+        timeout=60_000,
+    )
     meta = viewer.layers["img [DIP denoise]"].metadata["napari_dip"]
     at_stop = meta["iteration"]
     widget.stop_button.clicked.emit()
@@ -216,7 +218,9 @@ def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
         assert layer.data.shape == noisy.shape and tuple(layer.scale) == tuple(src.scale), name
         assert tuple(layer.translate) == tuple(src.translate), name
     residual = viewer.layers["n [residual: BM3D]"]
-    assert residual.contrast_limits[0] == -residual.contrast_limits[1] < 0 and residual.colormap.name == "PiYG"
+    assert (
+        residual.contrast_limits[0] == -residual.contrast_limits[1] < 0 and residual.colormap.name == "PiYG"
+    )
     # what BM3D removed is the noise: its residual is about the noise added (sigma 25)
     assert 15 < float(np.std(residual.data)) < 30
 
@@ -302,7 +306,8 @@ def test_a_long_status_is_not_cut_off_in_a_narrow_dock(make_napari_viewer, qtbot
     dock, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
     dock.setFixedWidth(255)
     label = widget.status.native
-    long = "done: image from iteration 300 (iterations) in 26.0 s; stopped by user: showing iteration 1234 of 2000"
+    long = ("done: image from iteration 300 (iterations) in 26.0 s; "
+            "stopped by user: showing iteration 1234 of 2000")
     for text in ("ready", long, "stopped by user: showing iteration 120"):
         widget.status.value = text
         qtbot.wait(100)

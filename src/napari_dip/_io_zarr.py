@@ -33,8 +33,10 @@ def ngff_axes(axes: str, names: tuple[str, ...]) -> str:
         axes = axes.replace("S", "C")
     stray = sorted(set(axes) - set(NGFF_ORDER))
     if stray:
-        raise ValueError(f"OME-Zarr stores the axes T, C, Z, Y, X; axes {axes!r} also have {', '.join(stray)}: "
-                         "save as OME-TIFF, or reshape the data first.")
+        raise ValueError(
+            f"OME-Zarr stores the axes T, C, Z, Y, X; axes {axes!r} also have {', '.join(stray)}: "
+            "save as OME-TIFF, or reshape the data first."
+        )
     return axes if "C" in axes or len(names) != 1 else "C" + axes
 
 

@@ -95,8 +95,10 @@ def _kind(path: Path, write: bool = False) -> str:
         return "ome-zarr"
     if not write:
         return "bioio"
-    raise ValueError(f"{path.name}: napari-dip writes .tif/.tiff (ImageJ, OME), .ome.tif, .ome.zarr "
-                     f"({_bio.INSTALL}), .png and .jpg/.jpeg, not {suffix or 'files without an extension'!r}.")
+    raise ValueError(
+        f"{path.name}: napari-dip writes .tif/.tiff (ImageJ, OME), .ome.tif, .ome.zarr "
+        f"({_bio.INSTALL}), .png and .jpg/.jpeg, not {suffix or 'files without an extension'!r}."
+    )
 
 
 def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFile:
@@ -286,7 +288,9 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         raise ValueError(f"settings must be a dict of JSON-able values, not {type(settings).__name__}")
     payload = None if settings is None else json.dumps(settings, default=_f.json_default)
     if kind == "tiff":
-        ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (like is not None and like.format not in _f.NOT_OME)
+        ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (
+            like is not None and like.format not in _f.NOT_OME
+        )
         fmt = "ome-tiff" if ome or not _f.fits_imagej(data, axes) else "imagej-tiff"
         writer = _f.write_ome if fmt == "ome-tiff" else _f.write_imagej
     elif kind == "ome-zarr":
@@ -296,11 +300,30 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         fmt, writer = kind, _f.write_plain
         _f.check_plain(path, data, axes, kind)
     with _f.atomic(path) as tmp:
-        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)), payload, names=names)
+        writer(
+            tmp,
+            data,
+            axes,
+            dict(zip(axes, scale, strict=False)),
+            dict(zip(axes, units, strict=False)),
+            payload,
+            names=names,
+        )
     if sidecar:
-        _write_sidecar(path, payload, {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
-                                       "dtype": str(data.dtype), "scale": scale, "units": units,
-                                       "channel_names": list(names)})
+        _write_sidecar(
+            path,
+            payload,
+            {
+                "file": path.name,
+                "format": fmt,
+                "axes": axes,
+                "shape": list(data.shape),
+                "dtype": str(data.dtype),
+                "scale": scale,
+                "units": units,
+                "channel_names": list(names),
+            },
+        )
     return path
 
 

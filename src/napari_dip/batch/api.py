@@ -24,10 +24,24 @@ REPORT = "batch-report.json"
 _NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None, "scene": None, "channel": None}
 
 
-def run(inputs, out, *, task: str, client=None, workers: int | None = None, threads_per_worker: int | None = None,
-        scheduler: str | None = None, mask=None, mask_suffix: str | None = None, overwrite: bool = False,
-        retries: int = 2, progress: bool = True, torch_threads: int | None = None, resources: dict | None = None,
-        **settings) -> list[dict]:
+def run(
+    inputs,
+    out,
+    *,
+    task: str,
+    client=None,
+    workers: int | None = None,
+    threads_per_worker: int | None = None,
+    scheduler: str | None = None,
+    mask=None,
+    mask_suffix: str | None = None,
+    overwrite: bool = False,
+    retries: int = 2,
+    progress: bool = True,
+    torch_threads: int | None = None,
+    resources: dict | None = None,
+    **settings,
+) -> list[dict]:
     """Restore every image of ``inputs`` into the folder ``out`` on Dask distributed.
 
     Parameters
@@ -180,15 +194,23 @@ def _spec(unit, task: str, options: dict, session) -> dict:
     if session.device is not None:
         kwargs["device"] = session.device
     mask = unit.mask if unit.mask is None or isinstance(unit.mask, np.ndarray) else str(unit.mask)
-    spec = {"input": str(unit.input), "output": str(unit.output), "mask": mask, "task": task, "kwargs": kwargs,
-            "fingerprint": unit.fingerprint, "torch_threads": session.torch_threads}
+    spec = {
+        "input": str(unit.input),
+        "output": str(unit.output),
+        "mask": mask,
+        "task": task,
+        "kwargs": kwargs,
+        "fingerprint": unit.fingerprint,
+        "torch_threads": session.torch_threads,
+    }
     if unit.tiles:
         spec["tiles"] = {"dir": str(unit.tile_dir), "count": unit.tiles}
     return spec
 
 
 def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
-    """Submit every fit; return ``{key: future}`` of the fits and ``{key: (index, future)}`` of the outputs."""
+    """Submit every fit; return ``{key: future}`` of the fits and ``{key: (index, future)}`` of the
+    outputs."""
     client, fits, finals = session.client, {}, {}
     opts = dict(pure=False, retries=int(retries))
     for i in todo:

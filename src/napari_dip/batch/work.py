@@ -27,8 +27,13 @@ READ = ("scene", "channel")
 
 def record(spec: dict, status: str, seconds: float = 0.0, error: str | None = None) -> dict:
     """A line of ``batch-report.json``."""
-    return {"input": spec["input"], "status": status, "output": spec["output"] if status != "failed" else None,
-            "error": error, "seconds": round(float(seconds), 3)}
+    return {
+        "input": spec["input"],
+        "status": status,
+        "output": spec["output"] if status != "failed" else None,
+        "error": error,
+        "seconds": round(float(seconds), 3),
+    }
 
 
 def message(err: BaseException) -> str:
@@ -64,7 +69,9 @@ def restore_kwargs(spec: dict, **extra) -> dict:
 def _restore(spec: dict, img, mask, **extra):
     from napari_dip import restore  # torch: on the worker only, never on the client
 
-    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra))
+    return restore(
+        img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra)
+    )
 
 
 def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:
@@ -120,8 +127,14 @@ def fit_plane(spec: dict, idx: tuple, first: bool) -> dict:
     except BAD_INPUT as err:
         return {"error": message(err), "seconds": time.perf_counter() - t0}
     where = plane_index(image.ndim, img.channel_axis, idx)
-    return {"index": idx, "image": np.array(image if first else image[where]), "record": rec, "config": config,
-            "stopped_at": stop, "seconds": time.perf_counter() - t0}
+    return {
+        "index": idx,
+        "image": np.array(image if first else image[where]),
+        "record": rec,
+        "config": config,
+        "stopped_at": stop,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def _nothing_missing(mask, idx: tuple, mode: str | None) -> bool:
@@ -131,7 +144,8 @@ def _nothing_missing(mask, idx: tuple, mode: str | None) -> bool:
 
 
 def write_planes(spec: dict, parts: list[dict]) -> dict:
-    """Put the planes fitted in parallel back in order into one stack and write it with the input's metadata."""
+    """Put the planes fitted in parallel back in order into one stack and write it with the input's
+    metadata."""
     t0 = time.perf_counter()
     seconds = sum(p.get("seconds", 0.0) for p in parts)
     failed = [p["error"] for p in parts if "error" in p]

@@ -74,7 +74,9 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="restore bundled samples (denoise, text inpainting); write TIFF, PNG, JSON")
+    p = sub.add_parser(
+        "demo", help="restore bundled samples (denoise, text inpainting); write TIFF, PNG, JSON"
+    )
     p.add_argument("--out", default="dip-demo", help="output folder (default: dip-demo)")
     p.add_argument("--size", type=int, default=128, help="sample size in pixels (default: 128)")
     p.add_argument("--iterations", type=int, default=None,

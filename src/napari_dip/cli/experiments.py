@@ -84,7 +84,9 @@ def probe(args: argparse.Namespace) -> int:
     for name in names:
         _save(out / f"fit_{name}", result.images[name])
         _save(out / f"target_{name}", result.targets[name])
-    (out / "summary.json").write_text(json.dumps({"summary": result.summary, "config": result.config}, indent=2))
+    (out / "summary.json").write_text(
+        json.dumps({"summary": result.summary, "config": result.config}, indent=2)
+    )
     try:
         plot(result, out / "probe.png")
     except ImportError as err:
@@ -164,10 +166,14 @@ def register(subparsers) -> None:
     p.add_argument("--set", action="append", default=[], metavar="NAME=V",
                    help="an option fixed for every combination, e.g. width=32 (repeatable)")
     p.add_argument("--mask", help="mask file: non-zero = missing (napari convention)")
-    p.add_argument("--mask-known-white", action="store_true", help="the mask uses DIP's convention (white = known)")
+    p.add_argument(
+        "--mask-known-white", action="store_true", help="the mask uses DIP's convention (white = known)"
+    )
     p.add_argument("--reference", help="clean image: PSNR and SSIM per combination")
     p.add_argument("--factor", type=int, default=None, help="super-resolution factor (2, 4, 8)")
-    p.add_argument("--iterations", type=int, default=None, help="iterations per restoration (default: preset's)")
+    p.add_argument(
+        "--iterations", type=int, default=None, help="iterations per restoration (default: preset's)"
+    )
     p.add_argument("--size", type=int, default=None, help="centre-crop to a square and resize to PX first "
                                                           "(image, mask and reference)")
     p.add_argument("--seed", type=int, default=0)

@@ -36,9 +36,13 @@ def register(sub) -> None:
     p.add_argument("--iterations", type=int, help="maximum iterations per fit (default: the preset's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
-    p.add_argument("-o", "--output", help="output file; its suffix picks the format: .tif, .ome.tif, .ome.zarr, "
-                                          ".png, .jpg (default: INPUT_dip_TASK with the input's format; "
-                                          ".ome.tif for formats napari-dip does not write)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="output file; its suffix picks the format: .tif, .ome.tif, .ome.zarr, "
+        ".png, .jpg (default: INPUT_dip_TASK with the input's format; "
+        ".ome.tif for formats napari-dip does not write)",
+    )
     add_settings(p)
     p.set_defaults(func=restore_file)
 
@@ -72,7 +76,9 @@ def restore_file(args: argparse.Namespace) -> int:
         scale, units = output_geometry(img, result.image.shape, args.factor or 1)
         settings = {**result.config, "stopped_at": result.stopped_at.__dict__, "input": str(args.input),
                     **_selection(args)}
-        write_image(output, result.image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
+        write_image(
+            output, result.image, axes=img.axes, scale=scale, units=units, like=img, settings=settings
+        )
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -46,13 +46,20 @@ class BlendResult(FitResult):
 class BlendSettings(Settings):
     """The options of :func:`blend`: the shared ones of :data:`ACCEPTED` plus the blending loss's own."""
 
-    weights: Any = option(None, "overrides of the seven term weights by name (the blending report's appendix A3)")
+    weights: Any = option(
+        None, "overrides of the seven term weights by name (the blending report's appendix A3)"
+    )
     soft_iterations: int = option(3, "soft map: low-pass passes of the mask")
-    soft_sigma: float | None = option(None, "soft map: per-pass Gaussian sigma (None: max(1, min(H, W) / 64))")
+    soft_sigma: float | None = option(
+        None, "soft map: per-pass Gaussian sigma (None: max(1, min(H, W) / 64))"
+    )
     soft_lowpass: str = option("gaussian", "soft map: gaussian or box low-pass", ("gaussian", "box"))
     anneal_c: float = option(2.0, "shape c of gamma(t) = 1 + 4 (1 - t/T)**c")
-    anneal_end: float = option(1.0, "fraction of the annealing schedule reached at the last iteration "
-                                    "(1: the report's, gamma ends at 1; below 1 the map stops short of the soft mask)")
+    anneal_end: float = option(
+        1.0,
+        "fraction of the annealing schedule reached at the last iteration "
+        "(1: the report's, gamma ends at 1; below 1 the map stops short of the soft mask)",
+    )
     low_freq_kernel: int | None = option(None, "window of G (None: round(min(H, W) / 8) | 1, at least 3)")
     illum_sigma: float | None = option(None, "blur of J (None: max(2, min(H, W) / 32))")
     grad_scales: tuple = option((1, 2, 4), "scales of the foreground-gradient term")
@@ -137,11 +144,22 @@ def _blend_config(job, foreground, mask) -> dict:
     s = job.settings
     return {
         "weights": {**DEFAULT_WEIGHTS, **(s.weights or {})},
-        "soft_map": {"iterations": int(s.soft_iterations), "lowpass": s.soft_lowpass,
-                     "sigma": float(default_sigma(job.codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma)},
-        "loss": {"anneal_c": s.anneal_c, "anneal_end": s.anneal_end, "low_freq_kernel": s.low_freq_kernel,
-                 "illum_sigma": s.illum_sigma, "grad_scales": list(s.grad_scales), "structure_sigma": s.structure_sigma, "dir_eps": s.dir_eps},
-        "mask_pixels": int((np.asarray(mask) != 0).sum()), "foreground_dtype": str(np.asarray(foreground).dtype),
+        "soft_map": {
+            "iterations": int(s.soft_iterations),
+            "lowpass": s.soft_lowpass,
+            "sigma": float(default_sigma(job.codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma),
+        },
+        "loss": {
+            "anneal_c": s.anneal_c,
+            "anneal_end": s.anneal_end,
+            "low_freq_kernel": s.low_freq_kernel,
+            "illum_sigma": s.illum_sigma,
+            "grad_scales": list(s.grad_scales),
+            "structure_sigma": s.structure_sigma,
+            "dir_eps": s.dir_eps,
+        },
+        "mask_pixels": int((np.asarray(mask) != 0).sum()),
+        "foreground_dtype": str(np.asarray(foreground).dtype),
     }
 
 
@@ -154,11 +172,17 @@ def _settings(options: dict, weights) -> BlendSettings:
     if weights is not None:
         unknown = sorted(set(weights) - set(TERM_NAMES))
         if unknown:
-            raise ValueError(f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}.")
-    s = BlendSettings.from_options({**options, "weights": weights}, extra=("channel_axis", "iterations", "seed"))
+            raise ValueError(
+                f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}."
+            )
+    s = BlendSettings.from_options(
+        {**options, "weights": weights}, extra=("channel_axis", "iterations", "seed")
+    )
     if not 0.0 < float(s.anneal_end) <= 1.0:
-        raise ValueError(f"anneal_end must be in (0, 1] (the fraction of the annealing schedule the fit reaches); "
-                         f"got {s.anneal_end!r}.")
+        raise ValueError(
+            f"anneal_end must be in (0, 1] (the fraction of the annealing schedule the fit reaches); "
+            f"got {s.anneal_end!r}."
+        )
     return replace(s, tile=False, keep_known=False)
 
 
@@ -218,7 +242,9 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
     for name, x in (("foreground", a), ("background", b)):
         if not np.isfinite(x).all():
             raise ValueError(f"{name} has NaN or infinite values; replace them (e.g. np.nan_to_num) first.")
-    if iterations is not None and (isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1):
+    if iterations is not None and (
+        isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1
+    ):
         raise ValueError(f"iterations must be a positive integer; got {iterations!r}.")
     if s.depth is not None and int(s.depth) < 1:
         raise ValueError(f"depth must be at least 1, got {s.depth!r}")
@@ -228,8 +254,29 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
     fit = sizing.resolve(task, s, dev, {}, iterations=iterations)
     extras = {"foreground": a, "alpha": np.ascontiguousarray(alpha, dtype=np.float32)}
     inputs = {"start": _poisson_start(a, b, inside)} if fit.fill_input else {}
-    job = Job(bg, task, inputs, codec, 2, "plane", [()], [()], None, 1, s, fit, dev, int(seed), fit.iterations,
-              tuple(bg.shape), None, 0, 0, 0, extras=extras)
+    job = Job(
+        bg,
+        task,
+        inputs,
+        codec,
+        2,
+        "plane",
+        [()],
+        [()],
+        None,
+        1,
+        s,
+        fit,
+        dev,
+        int(seed),
+        fit.iterations,
+        tuple(bg.shape),
+        None,
+        0,
+        0,
+        0,
+        extras=extras,
+    )
     return job
 
 

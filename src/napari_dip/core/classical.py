@@ -32,7 +32,9 @@ def denoise_nl_means(image: np.ndarray, *, channel_axis: int | None = None,
     return cast_to(np.clip(out, 0, 1) * span + lo, np.asarray(image).dtype)
 
 
-def denoise_tv(image: np.ndarray, *, channel_axis: int | None = None, weight: float | None = None) -> np.ndarray:
+def denoise_tv(
+    image: np.ndarray, *, channel_axis: int | None = None, weight: float | None = None
+) -> np.ndarray:
     """Total-variation (Chambolle) denoising; ``weight=None`` uses 1.5 x the estimated sigma."""
     from skimage.restoration import denoise_tv_chambolle, estimate_sigma
 
@@ -90,7 +92,9 @@ def deconvolve_richardson_lucy(image: np.ndarray, *, psf: np.ndarray, channel_ax
     """Richardson-Lucy deconvolution (scikit-image), ``num_iter`` iterations (30: before noise amplifies)."""
     from skimage.restoration import richardson_lucy
 
-    return _deconvolve(image, psf, channel_axis, lambda x, k: richardson_lucy(x, k, num_iter=num_iter, clip=False))
+    return _deconvolve(
+        image, psf, channel_axis, lambda x, k: richardson_lucy(x, k, num_iter=num_iter, clip=False)
+    )
 
 
 def deconvolve_wiener(image: np.ndarray, *, psf: np.ndarray, channel_axis: int | None = None,

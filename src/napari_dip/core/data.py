@@ -242,7 +242,9 @@ class ImageCodec:
 
 def is_rgba(shape: tuple[int, ...], channel_axis: int | None) -> bool:
     """The one RGBA rule: 4 channels on the last axis are RGBA (the alpha is kept aside, not restored)."""
-    return channel_axis is not None and shape[channel_axis] == 4 and channel_axis % len(shape) == len(shape) - 1
+    return (
+        channel_axis is not None and shape[channel_axis] == 4 and channel_axis % len(shape) == len(shape) - 1
+    )
 
 
 def colour_channels(shape: tuple[int, ...], channel_axis: int | None) -> int:

@@ -131,7 +131,8 @@ def estimate_run(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
 
 def prepare_job(image: np.ndarray, task: str, *, mask=None, factor: int | None = None, channel_axis=None,
                 iterations: int | None = None, seed: int = 0, device: str | None = None, **options):
-    """The validated :class:`~.engine.job.Job` of ``restore(image, task, ...)`` (its fits, tiles, settings)."""
+    """The validated :class:`~.engine.job.Job` of ``restore(image, task, ...)`` (its fits, tiles,
+    settings)."""
     t = _task(task)
     settings, inputs = _split(t, options, factor)
     return prepare(image, t, settings, mask=mask, inputs=inputs, channel_axis=channel_axis,

@@ -73,7 +73,9 @@ def combinations(grid: dict) -> list[dict]:
         if len(list(values)) == 0:
             raise ValueError(f"grid[{name!r}] is empty: give at least one value")
     keys = list(grid)
-    return [dict(zip(keys, combo, strict=False)) for combo in itertools.product(*(list(grid[k]) for k in keys))]
+    return [
+        dict(zip(keys, combo, strict=False)) for combo in itertools.product(*(list(grid[k]) for k in keys))
+    ]
 
 
 def sweep(image: np.ndarray, task: str, grid: dict, **kwargs) -> list[dict]:
@@ -131,9 +133,13 @@ def iter_sweep(image: np.ndarray, task: str, grid: dict, *, reference: np.ndarra
         Further :func:`napari_dip.restore` options shared by every combination.
     """
     combos = combinations(grid)
-    clash = sorted(set(grid) & (set(fixed) | {"image", "task", "mask", "reference", "channel_axis", "device"}))
+    clash = sorted(
+        set(grid) & (set(fixed) | {"image", "task", "mask", "reference", "channel_axis", "device"})
+    )
     if clash:
-        raise ValueError(f"{clash} given both in the grid and as fixed arguments; vary it or fix it, not both")
+        raise ValueError(
+            f"{clash} given both in the grid and as fixed arguments; vary it or fix it, not both"
+        )
     shared = dict(mask=mask, factor=factor, iterations=iterations, seed=seed, channel_axis=channel_axis,
                   device=device, **fixed)
     records: list[dict] = []
@@ -155,8 +161,17 @@ def _one(image, task, kwargs, reference, index, n, settings) -> Iterator[SweepPr
     gen = iter_restore(image, task, reference=reference, **kwargs)
     try:
         for snap in gen:
-            step = SweepProgress(index, n, dict(settings), snap.iteration, snap.total, snap.loss, snap.preview,
-                                 dict(snap.metrics), time.perf_counter() - start)
+            step = SweepProgress(
+                index,
+                n,
+                dict(settings),
+                snap.iteration,
+                snap.total,
+                snap.loss,
+                snap.preview,
+                dict(snap.metrics),
+                time.perf_counter() - start,
+            )
             if snap.done:
                 step.record = _record(snap.result, settings, reference, kwargs.get("channel_axis"),
                                       time.perf_counter() - start)

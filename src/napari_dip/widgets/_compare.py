@@ -17,7 +17,8 @@ SHARED = ("factor", "psf", "psf_sigma", "noise", "gain", "offset", "read_noise")
 
 
 def run_classical(widget, kwargs: dict) -> None:
-    """Run every available method of the task on a worker; add each result and residual as a layer, show the grid."""
+    """Run every available method of the task on a worker; add each result and residual as a layer, show the
+    grid."""
     src = widget.image.value
     task, factor = kwargs["task"], kwargs.get("factor") or 1
     options = {k: kwargs[k] for k in SHARED if kwargs.get(k) is not None}
@@ -50,7 +51,9 @@ def dip_results(viewer, src, kwargs: dict) -> dict:
                      for i, s in enumerate(image.shape))
     out = {}
     for ly in viewer.layers:
-        if ly.metadata.get(META_KEY, {}).get("source") != src.name or "method" in ly.metadata.get(META_KEY, {}):
+        if ly.metadata.get(META_KEY, {}).get("source") != src.name or "method" in ly.metadata.get(
+            META_KEY, {}
+        ):
             continue
         data = np.asarray(ly.data)
         if index and data.ndim > image.ndim:
@@ -66,7 +69,8 @@ def _spatial(ndim: int, channel_axis) -> tuple[int, ...]:
 
 
 def add_residual(viewer, src, name: str, r: np.ndarray, task: str):
-    """A residual layer at the input's geometry, diverging colormap centred on 0 (grey channels summed for RGB)."""
+    """A residual layer at the input's geometry, diverging colormap centred on 0 (grey channels summed for
+    RGB)."""
     grey = r.sum(axis=-1) if src.rgb else r
     limit = float(np.percentile(np.abs(grey), 99.5)) or 1.0
     kw = output_kwargs(src, f"{src.name} [residual: {name}]", metadata={"residual_of": name, "task": task},
@@ -76,7 +80,8 @@ def add_residual(viewer, src, name: str, r: np.ndarray, task: str):
 
 
 def show_grid(viewer, src, classical_layers: list, reference=None, residuals: list | None = None) -> None:
-    """Grid view of the input, its DIP result(s), the other methods, the reference and the residuals, in that order."""
+    """Grid view of the input, its DIP result(s), the other methods, the reference and the residuals, in that
+    order."""
     keep = [src]
     keep += [ly for ly in viewer.layers
              if ly.metadata.get(META_KEY, {}).get("source") == src.name and ly.ndim == src.ndim]

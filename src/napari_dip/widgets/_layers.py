@@ -26,7 +26,8 @@ def level_factors(layer, level: int) -> tuple[float, ...]:
 
 
 def plane_of(layer, viewer, level: int = 0) -> tuple[np.ndarray, tuple[int, ...]]:
-    """The 2D (plus RGB) plane of ``layer`` shown in ``viewer`` now (at pyramid ``level``), and its leading index."""
+    """The 2D (plus RGB) plane of ``layer`` shown in ``viewer`` now (at pyramid ``level``), and its leading
+    index."""
     data = level_data(layer, level)
     n_lead = data.ndim - (3 if layer.rgb else 2)
     if n_lead <= 0:
@@ -47,7 +48,9 @@ def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | Non
     source (one plane of a stack): the geometry of the last ``ndim`` axes is kept.
     """
     n = src.ndim if ndim is None else ndim
-    factors = np.asarray(level_factors(src, level), dtype=float)[-n:]  # a coarser pyramid level: bigger pixels
+    factors = np.asarray(level_factors(src, level), dtype=float)[
+        -n:
+    ]  # a coarser pyramid level: bigger pixels
     scale = np.asarray(src.scale, dtype=float)[-n:] * factors
     translate = np.asarray(src.translate, dtype=float)[-n:] + (factors - 1) / 2 * np.asarray(src.scale)[-n:]
     if scale_factor > 1:

@@ -21,7 +21,8 @@ from napari_dip.experiments.sweep import table
 
 
 class ResultsTable(QWidget):
-    """One row per sweep record: ``#``, the settings, PSNR, SSIM, seconds, stopped at; sortable by any column."""
+    """One row per sweep record: ``#``, the settings, PSNR, SSIM, seconds, stopped at; sortable by any
+    column."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -30,7 +31,9 @@ class ResultsTable(QWidget):
         self.table.setSortingEnabled(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setMinimumHeight(130)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)  # compact rows
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 6
+        )  # compact rows
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.copy_button = QPushButton("Copy table")

@@ -59,8 +59,18 @@ class RestoreWidget(FitControls, Container):
         self.image.changed.connect(self._on_image)
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
         self.compare_button.changed.connect(self.compare)
-        for field in (self.task, self.image, self.level, self.stack, self.iterations, self.device, self.net_width,
-                      self.tile, self.max_memory, self.early_stop):
+        for field in (
+            self.task,
+            self.image,
+            self.level,
+            self.stack,
+            self.iterations,
+            self.device,
+            self.net_width,
+            self.tile,
+            self.max_memory,
+            self.early_stop,
+        ):
             field.changed.connect(self.schedule_estimate)
         self._on_task(self.task.value)
         self._on_image(self.image.value)
@@ -98,7 +108,9 @@ class RestoreWidget(FitControls, Container):
         task = self.tasks[self.task.value]
         layer = self.image.value
         if layer is None:
-            raise ValueError("choose an Image layer to restore (add one with File > Open or File > Open Sample).")
+            raise ValueError(
+                "choose an Image layer to restore (add one with File > Open or File > Open Sample)."
+            )
         level = self._level()
         mode = STACK_MODES[self.stack.value] if layer.ndim > 2 else None
         if mode is None:
@@ -158,8 +170,14 @@ class RestoreWidget(FitControls, Container):
             if not self.closed and self._estimate_token is token:
                 self.estimate.value = est.text()
 
-        self._estimate_call = start_call(estimate_run, image, task, **kwargs, on_result=shown,
-                                         on_error=lambda e: setattr(self.estimate, "value", f"estimate failed: {e}"))
+        self._estimate_call = start_call(
+            estimate_run,
+            image,
+            task,
+            **kwargs,
+            on_result=shown,
+            on_error=lambda e: setattr(self.estimate, "value", f"estimate failed: {e}"),
+        )
 
     # --- run / stop ---------------------------------------------------------------------
     def run(self) -> None:
@@ -183,8 +201,13 @@ class RestoreWidget(FitControls, Container):
             placeholder = repeat_pixels(image, factor, (-3, -2) if src.rgb else (-2, -1))
         name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
-        params.update(source=src.name, plane=list(index), level=level, mask_layer=getattr(self.mask.value, "name", None),
-                      psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None)
+        params.update(
+            source=src.name,
+            plane=list(index),
+            level=level,
+            mask_layer=getattr(self.mask.value, "name", None),
+            psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None,
+        )
         self.output_layer = self.viewer.add_image(
             placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params, level=level,
                                          ndim=placeholder.ndim - (1 if src.rgb else 0)))

@@ -36,7 +36,9 @@ def to_unit(image: np.ndarray, lo: float, hi: float, n_colour: int | None) -> np
     return np.clip(x, 0.0, 1.0)
 
 
-def from_unit(x: np.ndarray, lo: float, hi: float, background: np.ndarray, n_colour: int | None) -> np.ndarray:
+def from_unit(
+    x: np.ndarray, lo: float, hi: float, background: np.ndarray, n_colour: int | None
+) -> np.ndarray:
     """float in [0, 1] -> the background's dtype, range and layout (its alpha channel re-attached)."""
     y = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0) * (hi - lo) + lo
     if n_colour is not None and background.shape[-1] > n_colour:

@@ -121,7 +121,9 @@ class BlendLoss:
         if weights is not None:
             unknown = sorted(set(weights) - set(TERM_NAMES))
             if unknown:
-                raise ValueError(f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}.")
+                raise ValueError(
+                    f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}."
+                )
             self.weights.update({k: float(v) for k, v in weights.items()})
 
         h, w = foreground.shape[-2:]
@@ -170,9 +172,13 @@ class BlendLoss:
                 out, self.background, alpha_t, kernel_size=self.low_freq_kernel, background_low=self.bg_low
             )
         if name == "illum":
-            return illum_loss(out, self.background, alpha_t, sigma=self.illum_sigma, background_illum=self.bg_illum)
+            return illum_loss(
+                out, self.background, alpha_t, sigma=self.illum_sigma, background_illum=self.bg_illum
+            )
         if name == "grad":
-            return grad_loss(out, self.foreground, alpha_t, scales=self.grad_scales, foreground_grads=self.fg_grads)
+            return grad_loss(
+                out, self.foreground, alpha_t, scales=self.grad_scales, foreground_grads=self.fg_grads
+            )
         if name == "dir":
             return dir_loss(out, self.foreground, alpha_t, eps=self.dir_eps, foreground_grad=self.fg_grad)
         if name == "blend":

@@ -1,4 +1,5 @@
-"""Poisson (gradient-domain) blending, solved with a sparse LU (classical baseline; conventions of :mod:`.regions`)."""
+"""Poisson (gradient-domain) blending, solved with a sparse LU (classical baseline; conventions of
+:mod:`.regions`)."""
 
 from __future__ import annotations
 

@@ -71,7 +71,9 @@ def _gaussian_pyramid(image: NDArray[np.floating], levels: int) -> list[NDArray[
     pyr = [image]
     for _ in range(levels - 1):
         pyr.append(
-            pyramid_reduce(pyr[-1], downscale=2, mode="reflect", preserve_range=True, channel_axis=channel_axis)
+            pyramid_reduce(
+                pyr[-1], downscale=2, mode="reflect", preserve_range=True, channel_axis=channel_axis
+            )
         )
     return pyr
 

@@ -42,8 +42,9 @@ from .filters import (
 TERM_NAMES: tuple[str, ...] = ("pixel", "low_freq", "illum", "grad", "dir", "blend", "aniso")
 
 #: Weights ``(lambda_p, lambda_lf, lambda_ill, lambda_g, lambda_d, lambda_b, lambda_a)`` of A3.
-DEFAULT_WEIGHTS: dict[str, float] = dict(zip(TERM_NAMES, (50.0, 25.0, 20.0, 6.0, 4.0, 12.0, 18.0), strict=False))
-
+DEFAULT_WEIGHTS: dict[str, float] = dict(
+    zip(TERM_NAMES, (50.0, 25.0, 20.0, 6.0, 4.0, 12.0, 18.0), strict=False)
+)
 
 
 # --------------------------------------------------------------------------- #

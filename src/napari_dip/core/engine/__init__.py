@@ -24,7 +24,13 @@ if TYPE_CHECKING:
     from ..devices import pick_device
     from .loop import OUTPUTS, FitHistory, Snapshot, fit
 
-_LAZY = {"OUTPUTS": ".loop", "FitHistory": ".loop", "Snapshot": ".loop", "fit": ".loop", "pick_device": "..devices"}
+_LAZY = {
+    "OUTPUTS": ".loop",
+    "FitHistory": ".loop",
+    "Snapshot": ".loop",
+    "fit": ".loop",
+    "pick_device": "..devices",
+}
 
 __all__ = ["OUTPUTS", "FitHistory", "Snapshot", "fit", "pick_device"]
 

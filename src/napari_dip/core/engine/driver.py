@@ -129,7 +129,9 @@ class _RunState:
                 plan.fit_kwargs["optimizer_state"] = self.prev_state
             self.config = self.config or plan.config
             history, scores = FitHistory(), {}
-            gen = fit(plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs)
+            gen = fit(
+                plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs
+            )
             try:
                 for snap in gen:
                     if snap.preview is not None:
@@ -138,8 +140,15 @@ class _RunState:
                         if ref is not None:
                             snap.metrics = {**snap.metrics, **_score(ref, canvas.out[canvas.ui], canvas.pca)}
                         scores[snap.iteration] = snap.metrics
-                    yield dataclasses.replace(snap, done=False, plane=idx, plane_number=pn, n_planes=len(job.planes),
-                                              tile_number=tn, n_tiles=self.n_tiles)
+                    yield dataclasses.replace(
+                        snap,
+                        done=False,
+                        plane=idx,
+                        plane_number=pn,
+                        n_planes=len(job.planes),
+                        tile_number=tn,
+                        n_tiles=self.n_tiles,
+                    )
             finally:
                 gen.close()
             self.total_run += len(history.loss)
@@ -155,11 +164,16 @@ class _RunState:
     def finish(self, last: Snapshot | None) -> Snapshot:
         job = self.job
         config = dict(self.config or {"task": job.task.name})
-        config.update(run_config(job, self.n_tiles), seconds=round(time.perf_counter() - self.started, 3),
-                      iterations_run=self.total_run,
-                      planes=[self.records.get(p, {"plane": list(p), "skipped": SKIPPED}) for p in job.planes])
+        config.update(
+            run_config(job, self.n_tiles),
+            seconds=round(time.perf_counter() - self.started, 3),
+            iterations_run=self.total_run,
+            planes=[self.records.get(p, {"plane": list(p), "skipped": SKIPPED}) for p in job.planes],
+        )
         out = self.canvas.out
-        result = self.result_type(image=out, history=self.rows, stopped_at=StopInfo(*self.last), config=config)
+        result = self.result_type(
+            image=out, history=self.rows, stopped_at=StopInfo(*self.last), config=config
+        )
         if last is None:  # nothing needed a fit
             return Snapshot(0, 0, preview=out, done=True, stop_reason="iterations", result=result)
         return dataclasses.replace(last, preview=out, done=True, stop_reason=self.last[1], result=result)

@@ -62,7 +62,9 @@ class Job:
         return self.fit.keep_known
 
 
-def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis, iterations, seed, device) -> Job:
+def prepare(
+    image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis, iterations, seed, device
+) -> Job:
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
@@ -73,16 +75,21 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     scale = task.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
     m = _mask(task, mask, codec)
-    run, depth, texture = checks.planes_to_fit(image, codec, planes, m, keep=settings.keep_known and task.keeps_known,
-                                      measure_depth=task.needs_mask)
+    run, depth, texture = checks.planes_to_fit(
+        image, codec, planes, m, keep=settings.keep_known and task.keeps_known, measure_depth=task.needs_mask
+    )
     dev = pick_device(device)
     fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=Damage(depth, texture))
-    warm_its = int(settings.warm_iterations) if settings.warm_iterations is not None else max(1, fit.iterations // 3)
+    warm_its = (
+        int(settings.warm_iterations) if settings.warm_iterations is not None else max(1, fit.iterations // 3)
+    )
     if warm_its < 1:
         raise ValueError(f"warm_iterations must be at least 1, got {warm_its}")
 
     C = codec.n_channels
-    max_memory = int(settings.max_memory) if settings.max_memory is not None else sizing.default_max_memory(dev)
+    max_memory = (
+        int(settings.max_memory) if settings.max_memory is not None else sizing.default_max_memory(dev)
+    )
     overlap = int(settings.tile_overlap)
     plane_in = codec.plane_shape
     out_plane = _scaled(plane_in, scale)
@@ -93,8 +100,29 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
         return sizing.estimate(fit, C, _scaled(shape, scale), nd, dev, settings.precision)
 
     tile = sizing.choose_tile(settings.tile, memory, max_memory, overlap, plane_in, need_for_tile)
-    return Job(image, task, cleaned, codec, nd, mode, planes, run, m, scale, settings, fit, dev, seed, warm_its,
-               output_shape(codec, scale), tile, overlap, memory, max_memory, camera=camera)
+    return Job(
+        image,
+        task,
+        cleaned,
+        codec,
+        nd,
+        mode,
+        planes,
+        run,
+        m,
+        scale,
+        settings,
+        fit,
+        dev,
+        seed,
+        warm_its,
+        output_shape(codec, scale),
+        tile,
+        overlap,
+        memory,
+        max_memory,
+        camera=camera,
+    )
 
 
 def photon_model(image: np.ndarray, settings, channel_axis) -> CameraNoise | None:
@@ -106,12 +134,16 @@ def photon_model(image: np.ndarray, settings, channel_axis) -> CameraNoise | Non
         return None
     model = camera_noise(image, gain=settings.gain, offset=settings.offset, read_noise=settings.read_noise,
                          channel_axis=channel_axis)
-    finite = np.asarray(image)[np.isfinite(image)] if np.asarray(image).dtype.kind == "f" else np.asarray(image)
+    finite = (
+        np.asarray(image)[np.isfinite(image)] if np.asarray(image).dtype.kind == "f" else np.asarray(image)
+    )
     photons = (float(finite.max()) - model.offset) / model.gain if finite.size else 0.0
     if photons < 1:
-        warnings.warn(f"noise='poisson': with gain {model.gain:.3g} and offset {model.offset:.3g} the brightest "
-                      f"pixel holds {photons:.2g} photons; check gain= and offset= (or leave them to the estimate).",
-                      stacklevel=4)
+        warnings.warn(
+            f"noise='poisson': with gain {model.gain:.3g} and offset {model.offset:.3g} the brightest "
+            f"pixel holds {photons:.2g} photons; check gain= and offset= (or leave them to the estimate).",
+            stacklevel=4,
+        )
     return model
 
 

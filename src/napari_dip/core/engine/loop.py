@@ -133,7 +133,9 @@ def fit(
     for t in range(iterations):
         net_input = z
         if reg_noise_std > 0:
-            net_input = z + reg_noise_std * torch.randn(z.shape, generator=gen, device=device).to(memory_format=layout)
+            net_input = z + reg_noise_std * torch.randn(z.shape, generator=gen, device=device).to(
+                memory_format=layout
+            )
         optimizer.zero_grad(set_to_none=True)
         with autocast_for(device, precision, z.ndim - 2):
             out = net(net_input)
@@ -162,15 +164,25 @@ def fit(
         elapsed = time.perf_counter() - start
         metrics = early_stop.metrics() if hasattr(early_stop, "metrics") else {}
         if reason is None:
-            yield Snapshot(n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed, metrics=metrics)
+            yield Snapshot(
+                n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed, metrics=metrics
+            )
             continue
         image, history.stopped_at = outputs.current(), n
         if reason not in (None, "iterations") and early_stop.selected is not None:
             image = early_stop.selected  # the image of the lowest-variance iteration
             history.stopped_at = int(early_stop.best_iter) + 1
         history.stop_reason, history.optimizer_state = reason, optimizer.state_dict()
-        yield Snapshot(n, iterations, chunk[-1], _preview(finalize, image), elapsed, done=True, stop_reason=reason,
-                       metrics=metrics)
+        yield Snapshot(
+            n,
+            iterations,
+            chunk[-1],
+            _preview(finalize, image),
+            elapsed,
+            done=True,
+            stop_reason=reason,
+            metrics=metrics,
+        )
         return
 
 

@@ -65,7 +65,8 @@ class FitSettings:
 
 @dataclass
 class FitContext:
-    """What a task's :meth:`~napari_dip.core.tasks.base.Task.build` sees of one fit (tensors on the fit's device)."""
+    """What a task's :meth:`~napari_dip.core.tasks.base.Task.build` sees of one fit (tensors on the fit's
+    device)."""
 
     y: Any                 # observation, (1, C, *obs_grid), reflect-padded to the network's grid
     known: Any             # (1, 1, *obs_grid): 1 where observed, 0 in holes and padding
@@ -79,8 +80,8 @@ class FitContext:
     fit: FitSettings
     data: FitData
     device: Any
-    codec: Any             # the run's ImageCodec (values <-> [0, 1])
-    holdout: Any = None    # (1, 1, *obs_grid): 1 at observed pixels held out of the fit (``known`` is 0 there)
+    codec: Any  # the run's ImageCodec (values <-> [0, 1])
+    holdout: Any = None  # (1, 1, *obs_grid): 1 at observed pixels held out of the fit (``known`` is 0 there)
     camera: Any = None     # noise="poisson": the CameraNoise model of the user's values (``core/noise.py``)
 
 

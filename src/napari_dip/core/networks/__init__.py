@@ -133,7 +133,8 @@ def architecture(name: str) -> Architecture:
 
 
 def build_network(arch: str, in_channels: int, out_channels: int, dims: int = 2, **kwargs) -> DIPNet:
-    """Build a network by name (``skip``, ``unet``, ``resnet``, ``decoder``); bad options are ``ValueError``."""
+    """Build a network by name (``skip``, ``unet``, ``resnet``, ``decoder``); bad options are
+    ``ValueError``."""
     a = architecture(arch)
     a.check(kwargs)
     return a.build(in_channels, out_channels, dims=dims, **kwargs)

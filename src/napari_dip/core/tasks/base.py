@@ -24,7 +24,9 @@ from .. import devices
 from ..engine.types import Damage, FitContext, FitData, FitSettings, apply_width  # noqa: F401
 
 #: The paper's hourglass: 128/128/4 skip network, bilinear up-sampling (channels capped by ``width``).
-SKIP_4 = dict(arch="skip", channels_down=128, channels_up=128, channels_skip=4, depth=5, upsample_mode="bilinear")
+SKIP_4 = dict(
+    arch="skip", channels_down=128, channels_up=128, channels_skip=4, depth=5, upsample_mode="bilinear"
+)
 
 
 def make_preset(network: dict, *, input: str = "noise", input_depth: int = 32, lr: float = 0.01,
@@ -36,7 +38,8 @@ def make_preset(network: dict, *, input: str = "noise", input_depth: int = 32, l
 
 
 def variance_stop(ctx: FitContext):
-    """The stop of noisy data: the output variance stops falling (:class:`~..engine.stopping.VarianceStop`)."""
+    """The stop of noisy data: the output variance stops falling
+    (:class:`~..engine.stopping.VarianceStop`)."""
     from ..engine.stopping import VarianceStop  # torch: task metadata loads without it
 
     return VarianceStop(window=ctx.settings.window, patience=ctx.settings.patience)
@@ -61,7 +64,8 @@ class Task:
 
     # --- inputs ---------------------------------------------------------------------------
     def check_inputs(self, inputs: dict[str, Any], *, nd: int, channels: int) -> dict[str, Any]:
-        """Validate the task's inputs (all keys of :attr:`inputs`, None when not given); return them cleaned."""
+        """Validate the task's inputs (all keys of :attr:`inputs`, None when not given); return them
+        cleaned."""
         given = {k: v for k, v in inputs.items() if v is not None and k != "mask"}
         if given:
             raise ValueError(f"task {self.name!r} takes no {' or '.join(sorted(given))}.")
@@ -73,7 +77,8 @@ class Task:
 
     # --- settings -------------------------------------------------------------------------
     def preset(self, name: str | None = None, inputs: dict | None = None) -> dict:
-        """A copy of preset ``name`` (None: the task's default), adjusted to the inputs where the task says."""
+        """A copy of preset ``name`` (None: the task's default), adjusted to the inputs where the task
+        says."""
         return copy.deepcopy(self.presets[name or next(iter(self.presets))])
 
     def describe(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +90,8 @@ class Task:
         return next(iter(self.presets)), "task default"
 
     def default_width(self, settings, device, preset_name: str, damage: Damage) -> int:
-        """Channels per level when the user gives no ``width``: 128 on CUDA (the paper's), else :attr:`cpu_width`.
+        """Channels per level when the user gives no ``width``: 128 on CUDA (the paper's), else
+        :attr:`cpu_width`.
 
         The narrower network is measured per task against 64 (benchmarks/network_size.py): where it ties,
         an iteration costs about half as much on a CPU.
@@ -163,7 +169,8 @@ class Task:
         return HoldoutStop(op, ctx.y, ctx.holdout, patience=2 * s.patience, min_gain=s.stop_gain)
 
     def fill_region(self, ctx: FitContext):
-        """Where the network invents the image, on the output grid (1) and where not (0): here the whole image."""
+        """Where the network invents the image, on the output grid (1) and where not (0): here the whole
+        image."""
         import torch  # torch: task metadata loads without it
 
         grid = [n * ctx.scale if i >= ctx.dims - 2 else n for i, n in enumerate(ctx.known.shape[2:])]

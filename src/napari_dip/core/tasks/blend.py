@@ -58,12 +58,19 @@ class Blend(Task):
 
         s, extras = ctx.settings, ctx.data.extras
         to_t = lambda a: torch.from_numpy(a)[None].to(ctx.device)  # noqa: E731
-        loss = BlendLoss(to_t(extras["foreground"]), to_t(ctx.data.x), to_t(extras["alpha"][None]),
-                         weights=s.weights, iterations=max(1, round(ctx.fit.iterations / float(s.anneal_end))),
-                         c=float(s.anneal_c),
-                         low_freq_kernel=s.low_freq_kernel, illum_sigma=s.illum_sigma,
-                         grad_scales=tuple(s.grad_scales), structure_sigma=float(s.structure_sigma),
-                         dir_eps=float(s.dir_eps))
+        loss = BlendLoss(
+            to_t(extras["foreground"]),
+            to_t(ctx.data.x),
+            to_t(extras["alpha"][None]),
+            weights=s.weights,
+            iterations=max(1, round(ctx.fit.iterations / float(s.anneal_end))),
+            c=float(s.anneal_c),
+            low_freq_kernel=s.low_freq_kernel,
+            illum_sigma=s.illum_sigma,
+            grad_scales=tuple(s.grad_scales),
+            structure_sigma=float(s.structure_sigma),
+            dir_eps=float(s.dir_eps),
+        )
         index = (slice(None), slice(None), *ctx.crop)
 
         def loss_fn(out, t):

@@ -40,12 +40,16 @@ class Deconvolve(Task):
 
         psf, sigma = inputs.get("psf"), inputs.get("psf_sigma")
         if (psf is None) == (sigma is None):
-            raise ValueError("task 'deconvolve' needs the point-spread function: psf= (an array, e.g. a measured "
-                             "bead image) or psf_sigma= (a Gaussian's sigma in pixels), not both.")
+            raise ValueError(
+                "task 'deconvolve' needs the point-spread function: psf= (an array, e.g. a measured "
+                "bead image) or psf_sigma= (a Gaussian's sigma in pixels), not both."
+            )
         if sigma is not None:
             sig = np.atleast_1d(np.asarray(sigma, dtype=float))
             if sig.size not in (1, nd):
-                raise ValueError(f"psf_sigma has {sig.size} values; give one, or one per spatial axis ({nd}).")
+                raise ValueError(
+                    f"psf_sigma has {sig.size} values; give one, or one per spatial axis ({nd})."
+                )
             return {"psf": gaussian_psf(sig if sig.size > 1 else sig[0], nd), "psf_sigma": sig.tolist()}
         return {"psf": normalized_psf(psf, nd), "psf_sigma": None}
 
@@ -72,10 +76,14 @@ class Deconvolve(Task):
     def baselines(self):
         return {
             "Richardson-Lucy": lambda image, axis, mask, inputs: deconvolve_richardson_lucy(
-                image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS),
-            "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(image, psf=inputs["psf"], channel_axis=axis),
+                image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS
+            ),
+            "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(
+                image, psf=inputs["psf"], channel_axis=axis
+            ),
             "Richardson-Lucy-TV": lambda image, axis, mask, inputs: deconvolve_richardson_lucy_tv(
-                image, psf=inputs["psf"], channel_axis=axis),
+                image, psf=inputs["psf"], channel_axis=axis
+            ),
         }
 
 
@@ -104,7 +112,8 @@ def input_method(psf: np.ndarray) -> str:
 
 
 def classical_estimate(y: np.ndarray, psf: np.ndarray, method: str) -> np.ndarray:
-    """``method`` (Richardson-Lucy or Wiener) of ``y`` ``(C, *spatial)``, per channel, reflect-padded, in [0, 1]."""
+    """``method`` (Richardson-Lucy or Wiener) of ``y`` ``(C, *spatial)``, per channel, reflect-padded, in [0,
+    1]."""
     image = np.moveaxis(y, 0, -1).astype(np.float64)
     if method == "Wiener":
         guess = deconvolve_wiener(image, psf=psf, channel_axis=-1)

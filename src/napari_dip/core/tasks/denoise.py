@@ -35,7 +35,8 @@ class Denoise(Task):
         return 0.5 * float(estimate_sigma(y, channel_axis=0, average_sigmas=True))
 
     def initial_estimate(self, y, known, inputs):
-        """``fill_input=True``: BM3D of the observation (non-local means without the bm3d package), in [0, 1]."""
+        """``fill_input=True``: BM3D of the observation (non-local means without the bm3d package), in [0,
+        1]."""
         if missing("BM3D"):
             return np.clip(denoise_nl_means(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
         return np.clip(denoise_bm3d(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
@@ -46,11 +47,14 @@ class Denoise(Task):
         return Identity(ctx.weight)
 
     def baselines(self):
-        return {"non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
-                "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis),
-                "BM3D": lambda image, axis, mask, inputs: denoise_bm3d(image, channel_axis=axis,
-                                                                       camera=inputs.get("camera")),
-                "Noise2Void": lambda image, axis, mask, inputs: denoise_noise2void(image, channel_axis=axis)}
+        return {
+            "non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
+            "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis),
+            "BM3D": lambda image, axis, mask, inputs: denoise_bm3d(
+                image, channel_axis=axis, camera=inputs.get("camera")
+            ),
+            "Noise2Void": lambda image, axis, mask, inputs: denoise_noise2void(image, channel_axis=axis),
+        }
 
 
 TASK = Denoise()

@@ -23,9 +23,17 @@ from .. import devices
 from ..classical import inpaint_biharmonic
 from .base import SKIP_4, Task, make_preset
 
-HOLE_NETWORK = dict(arch="skip", channels_down=[16, 32, 64, 128, 128, 128], channels_up=[16, 32, 64, 128, 128, 128],
-                    channels_skip=0, depth=6, filter_size_down=5, filter_size_up=3, need1x1_up=False,
-                    upsample_mode="nearest")
+HOLE_NETWORK = dict(
+    arch="skip",
+    channels_down=[16, 32, 64, 128, 128, 128],
+    channels_up=[16, 32, 64, 128, 128, 128],
+    channels_skip=0,
+    depth=6,
+    filter_size_down=5,
+    filter_size_up=3,
+    need1x1_up=False,
+    upsample_mode="nearest",
+)
 
 
 def biharmonic_fill(y: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -54,8 +62,10 @@ class Inpaint(Task):
     def choose_preset(self, settings, damage):
         deep, textured = damage.depth >= settings.hole_radius, damage.texture >= settings.hole_texture
         if deep and textured:
-            return "hole", (f"largest missing region is {damage.depth:.0f} px deep (>= hole_radius) in a textured "
-                            f"surround (texture {damage.texture:.2f} >= hole_texture)")
+            return "hole", (
+                f"largest missing region is {damage.depth:.0f} px deep (>= hole_radius) in a textured "
+                f"surround (texture {damage.texture:.2f} >= hole_texture)"
+            )
         if deep:
             return "inpaint", (f"largest missing region is {damage.depth:.0f} px deep, in a surround "
                                f"without fine texture (texture {damage.texture:.2f} < hole_texture)")
@@ -65,7 +75,8 @@ class Inpaint(Task):
         return self.thin(settings, preset_name, damage)
 
     def thin(self, settings, preset_name, damage) -> bool:
-        """Thin damage (text, scratches, dropped pixels): at most ``fill_radius`` deep, not the hole preset."""
+        """Thin damage (text, scratches, dropped pixels): at most ``fill_radius`` deep, not the hole
+        preset."""
         return preset_name != "hole" and damage.depth <= settings.fill_radius
 
     def default_width(self, settings, device, preset_name, damage):
@@ -84,7 +95,9 @@ class Inpaint(Task):
         return biharmonic_fill(y, known)
 
     def baselines(self):
-        return {"biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)}
+        return {
+            "biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)
+        }
 
 
 TASK = Inpaint()

@@ -50,7 +50,9 @@ class SuperResolution(Task):
         return np.clip(upscale(y, inputs["factor"], channel_axis=0), 0, 1).astype(np.float32)
 
     def baselines(self):
-        return {"bicubic": lambda image, axis, mask, inputs: upscale(image, inputs["factor"], channel_axis=axis)}
+        return {
+            "bicubic": lambda image, axis, mask, inputs: upscale(image, inputs["factor"], channel_axis=axis)
+        }
 
 
 TASK = SuperResolution()
