@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -121,7 +122,7 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     units = _inputs.plan(files, out, task=task, options=options, mask=mask, mask_suffix=mask_suffix,
                          overwrite=overwrite)
-    records = [_before(u) for u in units]
+    records: list[Any] = [_before(u) for u in units]  # None: still to run
     todo = [i for i, r in enumerate(records) if r is None]
     started = time.perf_counter()
     try:
@@ -211,7 +212,9 @@ def _spec(unit, task: str, options: dict, session) -> dict:
 def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
     """Submit every fit; return ``{key: future}`` of the fits and ``{key: (index, future)}`` of the
     outputs."""
-    client, fits, finals = session.client, {}, {}
+    client = session.client
+    fits: dict = {}
+    finals: dict = {}
     opts = dict(pure=False, retries=int(retries))
     for i in todo:
         spec = _spec(units[i], task, options, session)

@@ -13,6 +13,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,7 @@ def _save(path: Path, image: np.ndarray) -> None:
 def probe(args: argparse.Namespace) -> int:
     out = Path(args.out)
     image = square(read_image(args.image), args.size)
-    result = None
+    result: Any = None
     try:
         for step in iter_prior_probe(image, iterations=args.iterations, channel_axis=_channel_axis(image),
                                      width=args.width, depth=args.depth, seed=args.seed, device=args.device):

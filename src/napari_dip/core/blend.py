@@ -16,9 +16,9 @@ blend's building blocks (loss, soft map, classical blends, metrics) and imports 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -119,7 +119,7 @@ def blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
         On shape mismatches, an empty mask or one covering every pixel,
         non-finite values, unknown options or invalid settings.
     """
-    final = None
+    final: Any = None  # the last snapshot (the generator yields at least one)
     for snap in iter_blend(foreground, background, mask, channel_axis=channel_axis, iterations=iterations,
                            seed=seed, device=device, weights=weights, **options):
         final = snap
@@ -129,7 +129,7 @@ def blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
 def iter_blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
                channel_axis: int | None = None, iterations: int | None = None, seed: int = 0,
                device: str | None = None, weights: dict[str, float] | None = None,
-               **options) -> Iterator[Snapshot]:
+               **options) -> Generator[Snapshot, None, None]:
     """The same run as :func:`blend`, as a generator of snapshots (see :func:`napari_dip.iter_restore`)."""
     job = prepare(foreground, background, mask, channel_axis=channel_axis, iterations=iterations, seed=seed,
                   device=device, weights=weights, options=options)
@@ -175,9 +175,9 @@ def _settings(options: dict, weights) -> BlendSettings:
             raise ValueError(
                 f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}."
             )
-    s = BlendSettings.from_options(
+    s = cast(BlendSettings, BlendSettings.from_options(
         {**options, "weights": weights}, extra=("channel_axis", "iterations", "seed")
-    )
+    ))
     if not 0.0 < float(s.anneal_end) <= 1.0:
         raise ValueError(
             f"anneal_end must be in (0, 1] (the fraction of the annealing schedule the fit reaches); "

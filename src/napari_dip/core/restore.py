@@ -8,7 +8,8 @@ option, :func:`.engine.job.prepare` validates the call and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 
@@ -82,7 +83,7 @@ def restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, fac
     -------
     RestoreResult
     """
-    final = None
+    final: Any = None  # the last snapshot (the generator yields at least one)
     for snap in iter_restore(image, task, mask=mask, factor=factor, channel_axis=channel_axis,
                              iterations=iterations, seed=seed, device=device, reference=reference, **options):
         final = snap
@@ -92,7 +93,7 @@ def restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, fac
 def iter_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, factor: int | None = None,
                  channel_axis: int | None = None, iterations: int | None = None, seed: int = 0,
                  device: str | None = None, reference: np.ndarray | None = None,
-                 **options) -> Iterator[Snapshot]:
+                 **options) -> Generator[Snapshot, None, None]:
     """The same run as :func:`restore`, as a generator of :class:`~.engine.loop.Snapshot`.
 
     Every iteration yields a snapshot; every ``preview_every`` iterations it

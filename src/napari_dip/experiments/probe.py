@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -119,7 +120,7 @@ def prior_probe(image: np.ndarray, **kwargs) -> ProbeResult:
     >>> res.summary["clean"]["reached_at"], res.curves["noise"][-1]  # doctest: +SKIP
     >>> plot(res, "probe.png")                                     # doctest: +SKIP
     """
-    result = None
+    result: Any = None
     for step in iter_prior_probe(image, **kwargs):
         if step.done:
             result = step.result
@@ -154,7 +155,7 @@ def iter_prior_probe(
     precision: str = "auto",
     seed: int = 0,
     device: str | None = None,
-) -> Iterator[ProbeProgress]:
+) -> Generator[ProbeProgress, None, None]:
     """The prior probe as a generator of :class:`ProbeProgress` (close it to stop).
 
     Parameters

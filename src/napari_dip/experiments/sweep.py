@@ -15,9 +15,10 @@ import ast
 import csv
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def sweep(image: np.ndarray, task: str, grid: dict, **kwargs) -> list[dict]:
 def iter_sweep(image: np.ndarray, task: str, grid: dict, *, reference: np.ndarray | None = None,
                mask: np.ndarray | None = None, factor: int | None = None, iterations: int | None = None,
                seed: int = 0, channel_axis: int | None = None, device: str | None = None,
-               **fixed) -> Iterator[SweepProgress]:
+               **fixed) -> Generator[SweepProgress, None, None]:
     """The sweep as a generator of :class:`SweepProgress` (one per iteration of every fit).
 
     Closing it stops at once: the records finished so far (the ``record``
@@ -153,7 +154,7 @@ def iter_sweep(image: np.ndarray, task: str, grid: dict, *, reference: np.ndarra
             yield step
 
 
-def _one(image, task, kwargs, reference, index, n, settings) -> Iterator[SweepProgress]:
+def _one(image, task, kwargs, reference, index, n, settings) -> Generator[SweepProgress, None, None]:
     """One restoration of the sweep, as progress steps; the last carries its record."""
     from napari_dip import iter_restore  # torch: the experiments package loads without it
 
@@ -185,7 +186,7 @@ def _record(result, settings: dict, reference, channel_axis, seconds: float) -> 
     from napari_dip.metrics import psnr, ssim  # skimage (0.7 s): only a sweep with a reference needs it
 
     image = result.image
-    scores = {"psnr": None, "ssim": None}
+    scores: dict[str, float | None] = {"psnr": None, "ssim": None}
     if reference is not None:
         scores = {"psnr": float(psnr(reference, image)),
                   "ssim": float(ssim(reference, image, channel_axis=channel_axis))}
@@ -231,7 +232,7 @@ def _split(text: str) -> list[str]:
 def parse_values(text: str) -> list:
     """``"2,4,6"`` -> ``[2, 4, 6]``; numbers, ``true``/``false``/``none``, ``[lists]``, else strings."""
     words = {"true": True, "false": False, "none": None}
-    values = []
+    values: list[Any] = []
     for part in _split(text):
         if part.lower() in words:
             values.append(words[part.lower()])

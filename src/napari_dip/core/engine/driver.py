@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 
 import numpy as np
 
@@ -84,7 +84,7 @@ def tiles_of(job, data):
         yield part, osl, tile_weights((y0, y1, x0, x1), plane, job.tile, job.overlap, s)
 
 
-def run(job, reference: np.ndarray | None = None, result_type=FitResult) -> Iterator[Snapshot]:
+def run(job, reference: np.ndarray | None = None, result_type=FitResult) -> Generator[Snapshot, None, None]:
     """Run every fit of ``job``; yield a snapshot per iteration, the last with ``done`` and ``result``."""
     state = _RunState(job, reference, result_type)
     pending = None  # held back one step, so that the run's last snapshot is the one marked done
@@ -114,7 +114,7 @@ class _RunState:
         self.prev: Plan | None = None
         self.prev_state: dict | None = None
 
-    def fit_plane(self, pn: int, idx: tuple) -> Iterator[Snapshot]:
+    def fit_plane(self, pn: int, idx: tuple) -> Generator[Snapshot, None, None]:
         job, canvas = self.job, self.canvas
         t0 = time.perf_counter()
         data = job.data(idx)

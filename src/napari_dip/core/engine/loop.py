@@ -13,7 +13,7 @@ the scalars it reports are read from the device only on *check* iterations
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +104,7 @@ def fit(
     seed: int = 0,
     history: FitHistory | None = None,
     optimizer_state: dict | None = None,
-) -> Iterator[Snapshot]:
+) -> Generator[Snapshot, None, None]:
     """Fit ``net(z)`` to minimise ``loss_fn``; yield a :class:`Snapshot` per iteration.
 
     ``net`` and ``z`` must already be on the target device. Closing the

@@ -130,7 +130,7 @@ class Task:
                 value = value + tv * total_variation(out)
             return value if prior is None else value + prior(out, t)
 
-        loss_fn.tv_weight = tv  # what the run's config records
+        loss_fn.tv_weight = tv  # type: ignore[attr-defined]  # what the run's config records
         return loss_fn
 
     def tv_weight(self, ctx: FitContext) -> float:
