@@ -15,7 +15,8 @@ from magicgui.widgets import Container, Label, PushButton
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
-from napari_dip import estimate_run, iter_restore
+# the public API through the package (loaded on first use: torch comes with the first run)
+import napari_dip
 from napari_dip.core import tasks
 from napari_dip.core.data import repeat_pixels
 
@@ -171,7 +172,7 @@ class RestoreWidget(FitControls, Container):
                 self.estimate.value = est.text()
 
         self._estimate_call = start_call(
-            estimate_run,
+            napari_dip.estimate_run,
             image,
             task,
             **kwargs,
@@ -216,7 +217,8 @@ class RestoreWidget(FitControls, Container):
         self._run["params"] = params
 
         def make_generator():
-            return iter_restore(image, **{k: v for k, v in kwargs.items() if k != "task"}, task=task)
+            options = {k: v for k, v in kwargs.items() if k != "task"}
+            return napari_dip.iter_restore(image, **options, task=task)
 
         self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
                                 on_finished=self._on_finished, stop=self._stop)
