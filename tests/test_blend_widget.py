@@ -1,7 +1,6 @@
 """The Blend widget in a real napari viewer (needs a display: run under xvfb-run)."""
 
 import csv
-import time
 
 import numpy as np
 import pytest
@@ -164,9 +163,7 @@ def test_stop_and_a_second_run_is_refused(widget_and_viewer, qtbot, grey_pair, m
     assert [ly.name for ly in viewer.layers].count("brick [DIP blend]") == 1
     at_stop = out.metadata["napari_dip"]["iteration"]
     widget.stop_button.clicked.emit()
-    t0 = time.perf_counter()
-    _wait(qtbot, widget, timeout=20_000)
-    assert time.perf_counter() - t0 < 10
+    _wait(qtbot, widget, timeout=60_000)  # a ceiling, not a measurement: the property is the count below
     # previews every iteration: the fit ended within a few iterations of the click
     assert at_stop <= out.metadata["napari_dip"]["iteration"] <= at_stop + 5
     assert widget.run_button.enabled
