@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -86,7 +85,7 @@ def _check_first_run(folder, out):
     assert not list(out.glob("*.part*")) and not list(out.glob(".*"))
 
 
-def test_cli_embedded_cluster_reports_bad_inputs_and_resumes(folder, tmp_path, one_thread):
+def test_cli_embedded_cluster_reports_bad_inputs_and_resumes(folder, tmp_path, one_thread, monkeypatch):
     out = tmp_path / "out"
     argv = ["batch", str(folder), "--out", str(out), "--task", "inpaint", "--mask-suffix", "_mask", *TINY]
     assert main([*argv, "--workers", "2", "--threads-per-worker", "1"]) == 1  # 2 inputs failed
@@ -101,9 +100,13 @@ def test_cli_embedded_cluster_reports_bad_inputs_and_resumes(folder, tmp_path, o
     assert np.array_equal(read_image(out / "c_dip_inpaint.tif").data, expected.image)
 
     stamps = {n: (out / o).stat().st_mtime_ns for n, o in GOOD.items()}
-    t0 = time.perf_counter()
-    assert main(argv) == 1  # a re-run: nothing to fit, so no cluster is started
-    assert time.perf_counter() - t0 < 5
+    from napari_dip.batch import api as batch_api
+
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("a re-run with nothing to fit started a cluster")
+
+    monkeypatch.setattr(batch_api, "connect", no_cluster)
+    assert main(argv) == 1  # a re-run: nothing to fit, so no cluster is started (connect is never called)
     report = _report(out)
     assert all(report[n]["status"] == "skipped" for n in GOOD) and all(
         report[n]["status"] == "failed" for n in BAD
@@ -181,20 +184,8 @@ def test_cli_external_scheduler_same_results_and_overwrite(folder, tmp_path):
                 p.kill()
 
 
-def _busy_worker(client):
-    """``(pid, key)`` of a worker executing a fit and of that fit, or None."""
-    def executing(dask_worker):
-        return os.getpid(), [ts.key for ts in dask_worker.state.executing]
-
-    for pid, keys in client.run(executing).values():
-        for key in keys:
-            if str(key).startswith("fit_"):
-                return pid, key
-    return None
-
-
 def test_killed_worker_fit_is_redone_and_nothing_partial_is_left(tmp_path):
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, WorkerPlugin
 
     from napari_dip.batch import run
 
@@ -205,20 +196,34 @@ def test_killed_worker_fit_is_redone_and_nothing_partial_is_left(tmp_path):
         tifffile.imwrite(src / f"im{i}.tif", _image(rng))
     tifffile.imwrite(src / "tiny.tif", _image(rng, (1, 32)))  # passes the header check, refused by restore()
     out, box = tmp_path / "out", {}
+    marker = tmp_path / "killed"  # holds the key of the fit whose worker was killed
+
+    class KillAtFirstFit(WorkerPlugin):
+        """SIGKILL the worker the moment it starts executing a fit: the first fit of the whole cluster
+        only (the marker, created atomically, says it happened). No polling, so no race with a fast fit."""
+
+        def transition(self, key, start, finish, **kwargs):
+            if finish != "executing" or not str(key).startswith("fit_"):
+                return
+            try:
+                fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                return
+            os.write(fd, str(key).encode())
+            os.close(fd)
+            os.kill(os.getpid(), signal.SIGKILL)
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
+        client.register_plugin(KillAtFirstFit())
         worker = threading.Thread(target=lambda: box.update(report=run(
             src, out, task="denoise", client=client, torch_threads=1, progress=False, iterations=3, width=8)))
         worker.start()
-        victim, deadline = None, time.monotonic() + 60
-        while victim is None and worker.is_alive() and time.monotonic() < deadline:
-            victim = _busy_worker(client)
-            time.sleep(0.05)
-        assert victim is not None, "no worker was seen holding a fit"
-        os.kill(victim[0], signal.SIGKILL)
-        worker.join(timeout=120)
+        worker.join(timeout=300)  # a ceiling against a hang, not a measurement
         assert not worker.is_alive()
-        story = [t for t in cluster.scheduler.story(victim[1]) if t[0] == victim[1]]
+        assert marker.exists(), "no worker was killed at a fit"
+        key = marker.read_text()
+        story = [t for t in cluster.scheduler.story(key) if t[0] == key]
         assert sum(t[2] == "processing" for t in story) >= 2  # the killed worker's fit was given out again
     report = {Path(r["input"]).name: r for r in box["report"]}
     assert all(report[f"im{i}.tif"]["status"] == "done" for i in range(3))
