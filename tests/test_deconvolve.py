@@ -56,9 +56,21 @@ def test_a_psf_array_equals_the_same_gaussian_by_sigma(blurred64):
     np.testing.assert_array_equal(a, b)  # the PSF is normalised to sum 1
 
 
-def test_deconvolve_defaults_stop_by_themselves():
-    task = tasks.get("deconvolve")
-    assert task.preset()["early_stop"] is True
+def test_deconvolve_defaults_stop_by_themselves(blurred64):
+    """A run given no early_stop resolves it on (the preset's) with the variance stop of noisy data as its
+    rule; the user's early_stop=False still wins. (A run to the stop itself takes ~20 s: 706 iterations.)"""
+    from types import SimpleNamespace
+
+    from napari_dip.core.engine.stopping import VarianceStop
+    from napari_dip.core.restore import prepare_job
+
+    job = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8)
+    assert job.fit.early_stop is True
+    assert isinstance(tasks.get("deconvolve").stop_rule(SimpleNamespace(settings=job.settings)), VarianceStop)
+    off = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8, early_stop=False)
+    assert off.fit.early_stop is False
+    result = restore(blurred64, "deconvolve", psf_sigma=1.5, iterations=3, width=8)
+    assert result.config["early_stop"] is True
 
 
 def test_poisson_deconvolution_runs_on_counts(clean64):
