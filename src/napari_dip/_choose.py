@@ -81,6 +81,7 @@ def select_channel(img, channel, source: str):
     return dataclasses.replace(
         img, data=np.take(img.data, i, axis=c), axes=axes, channel_axis=None,
         scale=tuple(img.scale[k] for k in drop), units=tuple(img.units[k] for k in drop),
+        translate=tuple(img.translate[k] for k in drop) if img.translate else (),
         channel_names=(img.channel_names[i],) if len(img.channel_names) > i else ())
 
 

@@ -20,6 +20,7 @@ Fiji's *Image > Show Info*), OME-TIFF in a ``MapAnnotation`` with key ``napari_d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class ImageFile:
     channel_names : tuple of str
         One name per channel (``C``) where the file names them, else ``()``; one name and no
         ``C`` axis: the name of the one channel.
+    translate : tuple of float
+        Position of the first pixel's centre along each axis (napari's ``translate``), where
+        :func:`write_image` recorded one in the sidecar (a super-resolved result), else ``()``.
     """
 
     data: np.ndarray = field(repr=False)
@@ -72,6 +76,7 @@ class ImageFile:
     format: str = "tiff"
     metadata: dict = field(default_factory=dict, repr=False)
     channel_names: tuple[str, ...] = ()
+    translate: tuple[float, ...] = ()
 
     def __post_init__(self):
         self.scale = tuple(float(s) for s in self.scale) or (1.0,) * len(self.axes)
@@ -137,7 +142,17 @@ def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFil
     else:
         _choose.check_scene(path, scene, 1)
         img = _read_plain(path, kind)
+    img = _with_translate(img, path)
     return img if channel is None else _choose.select_channel(img, channel, path.name)
+
+
+def _with_translate(img: ImageFile, path: Path) -> ImageFile:
+    """``img`` with the ``translate`` its sidecar records for these axes (written by :func:`write_image`)."""
+    image = _load_sidecar(path).get("image", {}) if path.is_file() else {}
+    translate = image.get("translate")
+    if translate is None or image.get("axes") != img.axes or len(translate) != len(img.axes):
+        return img
+    return dataclasses.replace(img, translate=tuple(float(t) for t in translate))
 
 
 def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
@@ -239,7 +254,7 @@ def read_settings(path: str | os.PathLike) -> dict | None:
 
 def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=None, units=None,
                 like: ImageFile | None = None, settings: dict | None = None, sidecar: bool = True,
-                channel_names=None) -> Path:
+                channel_names=None, translate=None) -> Path:
     """Write an image with its axes, pixel sizes and the napari-dip settings.
 
     Parameters
@@ -268,6 +283,10 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     channel_names : sequence of str, optional
         One per channel (``C``; one name without a ``C`` axis). Default: ``like``'s when they
         fit. Written into OME-TIFF, OME-Zarr and the sidecar.
+    translate : sequence of float, optional
+        Position of the first pixel's centre per axis (napari's ``translate``; a super-resolved
+        result's, :func:`napari_dip._outputs.super_resolved`). Recorded in the sidecar when not all
+        0, and returned by :func:`read_image` as :attr:`ImageFile.translate`.
 
     Returns
     -------
@@ -322,9 +341,19 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
                 "scale": scale,
                 "units": units,
                 "channel_names": list(names),
+                **_translate_entry(axes, translate),
             },
         )
     return path
+
+
+def _translate_entry(axes: str, translate) -> dict:
+    """The sidecar's ``translate`` (none when it is not given or all 0)."""
+    if translate is None or not any(float(t) for t in translate):
+        return {}
+    if len(translate) != len(axes):
+        raise ValueError(f"translate has {len(translate)} values but axes {axes!r} have {len(axes)}.")
+    return {"translate": [float(t) for t in translate]}
 
 
 def _write_sidecar(path: Path, payload: str | None, image: dict) -> None:

@@ -75,9 +75,10 @@ def _restore(spec: dict, img, mask, **extra):
 
 
 def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:
-    scale, units = output_geometry(img, image.shape, spec["kwargs"].get("factor") or 1)
+    scale, units, translate = output_geometry(img, image.shape, spec["kwargs"].get("factor") or 1)
     settings = {**config, "input": spec["input"], "batch": spec["fingerprint"]}
-    write_image(spec["output"], image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
+    write_image(spec["output"], image, axes=img.axes, scale=scale, units=units, like=img, settings=settings,
+                translate=translate)
 
 
 def fit_file(spec: dict) -> dict:

@@ -73,12 +73,11 @@ def restore_file(args: argparse.Namespace) -> int:
                                    channel_axis=channel_axis, iterations=args.iterations, seed=args.seed,
                                    device=args.device, reference=reference, **inputs, **options)
         output = Path(args.output) if args.output else default_output(Path(args.input), args.task)
-        scale, units = output_geometry(img, result.image.shape, args.factor or 1)
+        scale, units, translate = output_geometry(img, result.image.shape, args.factor or 1)
         settings = {**result.config, "stopped_at": result.stopped_at.__dict__, "input": str(args.input),
                     **_selection(args)}
-        write_image(
-            output, result.image, axes=img.axes, scale=scale, units=units, like=img, settings=settings
-        )
+        write_image(output, result.image, axes=img.axes, scale=scale, units=units, translate=translate,
+                    like=img, settings=settings)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from napari_dip._outputs import super_resolved
+
 #: Metadata key under which an output layer carries its run's parameters.
 META_KEY = "napari_dip"
 
@@ -48,18 +50,12 @@ def output_kwargs(src, name: str, *, scale_factor: int = 1, metadata: dict | Non
     source (one plane of a stack): the geometry of the last ``ndim`` axes is kept.
     """
     n = src.ndim if ndim is None else ndim
-    factors = np.asarray(level_factors(src, level), dtype=float)[
-        -n:
-    ]  # a coarser pyramid level: bigger pixels
+    # a coarser pyramid level: bigger pixels
+    factors = np.asarray(level_factors(src, level), dtype=float)[-n:]
     scale = np.asarray(src.scale, dtype=float)[-n:] * factors
     translate = np.asarray(src.translate, dtype=float)[-n:] + (factors - 1) / 2 * np.asarray(src.scale)[-n:]
-    if scale_factor > 1:
-        spatial = slice(-2, None)
-        new = scale.copy()
-        new[spatial] = scale[spatial] / scale_factor
-        translate = translate.copy()
-        translate[spatial] = translate[spatial] - scale[spatial] / 2 + new[spatial] / 2
-        scale = new
+    # super-resolution: the one geometry rule of napari-dip's outputs, files included (the last two axes)
+    _, scale, translate = super_resolved((1,) * n, scale, translate, scale_factor, (n - 2, n - 1))
     kwargs: dict[str, Any] = {
         "name": name,
         "scale": tuple(scale),
