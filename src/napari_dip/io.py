@@ -306,45 +306,30 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     if settings is not None and not isinstance(settings, dict):
         raise ValueError(f"settings must be a dict of JSON-able values, not {type(settings).__name__}")
     payload = None if settings is None else json.dumps(settings, default=_f.json_default)
+    fmt, writer = _format_writer(path, kind, data, axes, like, names)
+    with _f.atomic(path) as tmp:
+        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
+               payload, names=names)
+    if sidecar:
+        _write_sidecar(path, payload, {
+            "file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
+            "dtype": str(data.dtype), "scale": scale, "units": units, "channel_names": list(names),
+            **_translate_entry(axes, translate)})
+    return path
+
+
+def _format_writer(path: Path, kind: str, data: np.ndarray, axes: str, like, names) -> tuple:
+    """``(format name, writer)`` of :func:`write_image`'s output; refuses what the format cannot hold."""
     if kind == "tiff":
         ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (
-            like is not None and like.format not in _f.NOT_OME
-        )
+            like is not None and like.format not in _f.NOT_OME)
         fmt = "ome-tiff" if ome or not _f.fits_imagej(data, axes) else "imagej-tiff"
-        writer = _f.write_ome if fmt == "ome-tiff" else _f.write_imagej
-    elif kind == "ome-zarr":
-        fmt, writer = kind, _zarr.write_zarr
+        return fmt, _f.write_ome if fmt == "ome-tiff" else _f.write_imagej
+    if kind == "ome-zarr":
         _zarr.ngff_axes(axes, names)  # refuse axes OME-Zarr cannot hold before writing anything
-    else:
-        fmt, writer = kind, _f.write_plain
-        _f.check_plain(path, data, axes, kind)
-    with _f.atomic(path) as tmp:
-        writer(
-            tmp,
-            data,
-            axes,
-            dict(zip(axes, scale, strict=False)),
-            dict(zip(axes, units, strict=False)),
-            payload,
-            names=names,
-        )
-    if sidecar:
-        _write_sidecar(
-            path,
-            payload,
-            {
-                "file": path.name,
-                "format": fmt,
-                "axes": axes,
-                "shape": list(data.shape),
-                "dtype": str(data.dtype),
-                "scale": scale,
-                "units": units,
-                "channel_names": list(names),
-                **_translate_entry(axes, translate),
-            },
-        )
-    return path
+        return kind, _zarr.write_zarr
+    _f.check_plain(path, data, axes, kind)
+    return kind, _f.write_plain
 
 
 def _translate_entry(axes: str, translate) -> dict:
