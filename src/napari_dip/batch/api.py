@@ -25,24 +25,10 @@ REPORT = "batch-report.json"
 _NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None, "scene": None, "channel": None}
 
 
-def run(
-    inputs,
-    out,
-    *,
-    task: str,
-    client=None,
-    workers: int | None = None,
-    threads_per_worker: int | None = None,
-    scheduler: str | None = None,
-    mask=None,
-    mask_suffix: str | None = None,
-    overwrite: bool = False,
-    retries: int = 2,
-    progress: bool = True,
-    torch_threads: int | None = None,
-    resources: dict | None = None,
-    **settings,
-) -> list[dict]:
+def run(inputs, out, *, task: str, client=None, workers: int | None = None,
+        threads_per_worker: int | None = None, scheduler: str | None = None, mask=None,
+        mask_suffix: str | None = None, overwrite: bool = False, retries: int = 2, progress: bool = True,
+        torch_threads: int | None = None, resources: dict | None = None, **settings) -> list[dict]:
     """Restore every image of ``inputs`` into the folder ``out`` on Dask distributed.
 
     Parameters

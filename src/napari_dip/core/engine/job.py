@@ -62,9 +62,8 @@ class Job:
         return self.fit.keep_known
 
 
-def prepare(
-    image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis, iterations, seed, device
-) -> Job:
+def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis, iterations, seed,
+            device) -> Job:
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
@@ -75,21 +74,18 @@ def prepare(
     scale = task.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
     m = _mask(task, mask, codec)
-    run, depth, texture = checks.planes_to_fit(
-        image, codec, planes, m, keep=settings.keep_known and task.keeps_known, measure_depth=task.needs_mask
-    )
+    run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.needs_mask,
+                                               keep=settings.keep_known and task.keeps_known)
     dev = pick_device(device)
     fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=Damage(depth, texture))
-    warm_its = (
-        int(settings.warm_iterations) if settings.warm_iterations is not None else max(1, fit.iterations // 3)
-    )
+    warm = settings.warm_iterations
+    warm_its = int(warm) if warm is not None else max(1, fit.iterations // 3)
     if warm_its < 1:
         raise ValueError(f"warm_iterations must be at least 1, got {warm_its}")
 
     C = codec.n_channels
-    max_memory = (
-        int(settings.max_memory) if settings.max_memory is not None else sizing.default_max_memory(dev)
-    )
+    given = settings.max_memory
+    max_memory = int(given) if given is not None else sizing.default_max_memory(dev)
     overlap = int(settings.tile_overlap)
     plane_in = codec.plane_shape
     out_plane = _scaled(plane_in, scale)

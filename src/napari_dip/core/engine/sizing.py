@@ -22,17 +22,8 @@ TILE = 256
 CPU_MAX_MEMORY = 4 * 1024**3
 
 
-def resolve(
-    task: TaskLike,
-    settings,
-    device,
-    inputs: dict,
-    *,
-    iterations: int | None,
-    damage: Damage = Damage(),
-    preset_name: str | None = None,
-    reason: str = "",
-) -> FitSettings:
+def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int | None,
+            damage: Damage = Damage(), preset_name: str | None = None, reason: str = "") -> FitSettings:
     """The settings every fit of the run shares (the pixels enter only through ``damage``)."""
     if preset_name is None:
         preset_name, reason = (settings.preset, "chosen by the user") if settings.preset else \
