@@ -209,19 +209,9 @@ def iter_prior_probe(
     net0, z, config = build_probe_network(clean.shape, network=network, width=width, depth=depth, skip=skip,
                                           upsample=upsample, input_depth=input_depth, seed=seed, device=dev)
     h, w = clean.shape[1:]
-    config.update(
-        iterations=int(iterations),
-        targets=list(names),
-        noise_sigma=noise_sigma,
-        input_noise=input_noise,
-        lr=lr,
-        level=level,
-        precision=precision,
-        seed=seed,
-        device=str(dev),
-        shape=list(np.shape(image)),
-        noisy="clipped to [0, 1]",
-    )
+    config.update(iterations=int(iterations), targets=list(names), noise_sigma=noise_sigma,
+                  input_noise=input_noise, lr=lr, level=level, precision=precision, seed=seed,
+                  device=str(dev), shape=list(np.shape(image)), noisy="clipped to [0, 1]")
     result = ProbeResult(targets={n: _user(t, axis) for n, t in made.items()}, config=config)
     start = time.perf_counter()
     for number, name in enumerate(names, start=1):

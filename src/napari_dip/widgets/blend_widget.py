@@ -51,16 +51,14 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask",
                                   options={"tooltip": "Labels layer: painted (non-zero) pixels are where the "
                                                       "foreground goes."})
-        self.iterations = SpinBox(
-            name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000
-        )
+        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100,
+                                  value=1000)
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
         self.device = ComboBox(name="device", label="device", choices=device_choices())
         self.preview_every = SpinBox(name="preview_every", label="preview", min=1, max=10_000, value=10,
                                     tooltip="Update the layer every this many iterations.")
-        self.alpha = CheckBox(
-            name="alpha", text="alpha", value=True, tooltip="Alpha blending with the soft mask."
-        )
+        self.alpha = CheckBox(name="alpha", text="alpha", value=True,
+                              tooltip="Alpha blending with the soft mask.")
         self.laplacian = CheckBox(name="laplacian", text="Laplacian", value=True,
                                   tooltip="Laplacian-pyramid (Burt-Adelson) blending.")
         self.poisson = CheckBox(name="poisson", text="Poisson", value=True,
@@ -79,9 +77,8 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.table.min_height = 150
         self.copy_button = PushButton(name="copy_button", text="Copy table")
         self.save_button = PushButton(name="save_button", text="Save CSV…")
-        table_buttons = Container(
-            widgets=[self.copy_button, self.save_button], layout="horizontal", labels=False
-        )
+        table_buttons = Container(widgets=[self.copy_button, self.save_button], layout="horizontal",
+                                  labels=False)
         self.extend([self.foreground, self.background, self.mask, self.iterations, self.seed, self.device,
                      self.preview_every, methods, self.show_advanced, self.advanced, buttons, self.progress,
                      self.status])
@@ -89,21 +86,16 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.metrics_label = Label(value="metrics of each result")
         self.metrics_label.tooltip = self.table.tooltip = (
             "GFF: gradient fusion factor, GFP: gradient fusion performance, BSI: boundary smoothness index, "
-            "SSIM: "
-            "structural similarity to the background; GFF, BSI and SSIM over the band around the mask's "
-            "edge, GFP "
-            "over the whole image. All four: higher is better. rank: the method's mean rank over the four (1 "
-            "= best "
-            "on every metric). On the test pairs of docs/notes/blending.md DIP beats Poisson on GFF and SSIM "
-            "on 2 of 4."
-        )
+            "SSIM: structural similarity to the background; GFF, BSI and SSIM over the band around the "
+            "mask's edge, GFP over the whole image. All four: higher is better. rank: the method's mean rank "
+            "over the four (1 = best on every metric). On the test pairs of docs/notes/blending.md DIP beats "
+            "Poisson on GFF and SSIM on 2 of 4.")
         self.metrics_box = Container(widgets=[self.metrics_label, self.table, table_buttons], labels=False)
         self.native.layout().addWidget(self.metrics_box.native)
         self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.native.setMinimumWidth(0)
-        self.table.native.setItemDelegate(
-            QStyledItemDelegate(self.table.native)
-        )  # text as given, not 4 decimals
+        # text as given, not 4 decimals
+        self.table.native.setItemDelegate(QStyledItemDelegate(self.table.native))
         self.table.native.setMaximumHeight(180)
         compact(self, [self.status, self.metrics_label])
         self.plot.setMaximumHeight(140)
@@ -181,12 +173,8 @@ class BlendWidget(MetricsTable, FitControls, Container):
             return
         options = inputs["options"]
         fg_layer, bg_layer, mask_layer = inputs["layers"]
-        fg, bg, mask, n_colour = (
-            inputs["foreground"],
-            inputs["background"],
-            inputs["mask"],
-            inputs["n_colour"],
-        )
+        fg, bg = inputs["foreground"], inputs["background"]
+        mask, n_colour = inputs["mask"], inputs["n_colour"]
         params = dict(options, task="blend", foreground=fg_layer.name, background=bg_layer.name,
                       mask_layer=mask_layer.name, plane=list(inputs["index"]), methods=inputs["methods"])
         if not self._begin_run(options["device"], options["iterations"], params=params, src=bg_layer,

@@ -68,31 +68,19 @@ class ExperimentsWidget(FitControls, Container):
         self.viewer = napari_viewer
         self.mode = ComboBox(name="mode", label="experiment", choices=list(MODES), value="prior probe")
         self.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
-        self.iterations = SpinBox(
-            name="iterations", label="iterations", min=1, max=100_000, step=100, value=500
-        )
-        self.width_choice = ComboBox(
-            name="width_choice",
-            label="net width",
-            choices=["auto", 8, 16, 32, 64, 128],
-            value=32,
-            tooltip="channels per level (auto: 128 on a GPU, 64 on a CPU)",
-        )
+        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100,
+                                  value=500)
+        self.width_choice = ComboBox(name="width_choice", label="net width",
+                                     choices=["auto", 8, 16, 32, 64, 128], value=32,
+                                     tooltip="channels per level (auto: 128 on a GPU, 64 on a CPU)")
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
         self.device = ComboBox(name="device", label="device", choices=_devices())
-        self.noise_sigma = FloatSpinBox(
-            name="noise_sigma",
-            label="noise σ",
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            value=0.1,
-            tooltip="std of the 'noisy' target's noise, image in [0, 1]",
-        )
+        self.noise_sigma = FloatSpinBox(name="noise_sigma", label="noise σ", min=0.0, max=1.0, step=0.01,
+                                        value=0.1,
+                                        tooltip="std of the 'noisy' target's noise, image in [0, 1]")
         self.tasks = _tasks()
-        self.task = ComboBox(
-            name="task", label="task", choices=list(self.tasks), value=next(iter(self.tasks))
-        )
+        self.task = ComboBox(name="task", label="task", choices=list(self.tasks),
+                             value=next(iter(self.tasks)))
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask",
                                   options={"nullable": True})
         self.reference = create_widget(name="reference", annotation=napari.layers.Image, label="reference",
@@ -103,15 +91,8 @@ class ExperimentsWidget(FitControls, Container):
         self.vary2 = ComboBox(name="vary2", label="and vary", choices=[NONE, *options], value="lr")
         self.values2 = LineEdit(name="values2", label="values", value=SUGGESTED["lr"])
         self.probe_widgets = [self.noise_sigma]
-        self.sweep_widgets = [
-            self.task,
-            self.mask,
-            self.reference,
-            self.vary1,
-            self.values1,
-            self.vary2,
-            self.values2,
-        ]
+        self.sweep_widgets = [self.task, self.mask, self.reference, self.vary1, self.values1, self.vary2,
+                              self.values2]
         buttons = self._init_fit_controls()
         self.curves = CurvesPlot(colors=_probe_colors())
         self.results = ResultsTable()
