@@ -174,16 +174,11 @@ def check_mask_shape(image_shape: tuple, image_axes: str, mask_shape: tuple) -> 
     """
     c = channel_axis(image_axes)
     space = tuple(s for i, s in enumerate(image_shape) if i != c)
-    if (
-        len(mask_shape) < 2
-        or len(mask_shape) > len(space)
-        or space[len(space) - len(mask_shape) :] != mask_shape
-    ):
+    fits = 2 <= len(mask_shape) <= len(space) and space[len(space) - len(mask_shape):] == mask_shape
+    if not fits:
         stack = f" (or the stack's shape {space})" if len(space) > 2 else ""
-        return (
-            f"the mask has shape {mask_shape} but the image's planes have shape {space[-2:]}: give a mask "
-            f"of shape {space[-2:]}{stack}, non-zero where pixels are missing."
-        )
+        return (f"the mask has shape {mask_shape} but the image's planes have shape {space[-2:]}: give a "
+                f"mask of shape {space[-2:]}{stack}, non-zero where pixels are missing.")
     return None
 
 
@@ -212,13 +207,10 @@ def fingerprint(path: Path, task: str, options: dict, mask) -> dict:
 
     ``device`` is left out: resuming on another machine keeps what is done.
     """
-    doc = {
-        "version": FINGERPRINT_VERSION,
-        "task": task,
-        "options": jsonable({k: v for k, v in sorted(options.items()) if k != "device"}),
-        "input": file_id(path),
-        "mask": None if mask is None else jsonable(mask) if isinstance(mask, np.ndarray) else file_id(mask),
-    }
+    mask_id = None if mask is None else jsonable(mask) if isinstance(mask, np.ndarray) else file_id(mask)
+    doc = {"version": FINGERPRINT_VERSION, "task": task,
+           "options": jsonable({k: v for k, v in sorted(options.items()) if k != "device"}),
+           "input": file_id(path), "mask": mask_id}
     doc["hash"] = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
     return doc
 
