@@ -101,30 +101,8 @@ class BlendLoss:
         structure_sigma: float = 2.0,
         dir_eps: float = 1e-4,
     ) -> None:
-        for name, tensor in (("foreground", foreground), ("background", background), ("alpha", alpha)):
-            if not isinstance(tensor, Tensor) or tensor.ndim != 4 or tensor.shape[0] != 1:
-                shape = tuple(tensor.shape) if isinstance(tensor, Tensor) else type(tensor).__name__
-                raise ValueError(f"{name} must be a (1, C, H, W) tensor; got {shape}.")
-        if foreground.shape != background.shape:
-            raise ValueError(
-                f"foreground shape {tuple(foreground.shape)} and background shape "
-                f"{tuple(background.shape)} differ; both must be the same (1, C, H, W)."
-            )
-        if alpha.shape[1] != 1 or alpha.shape[-2:] != foreground.shape[-2:]:
-            raise ValueError(
-                f"alpha must be (1, 1, H, W) = (1, 1, {foreground.shape[-2]}, {foreground.shape[-1]}) "
-                f"to match the images; got {tuple(alpha.shape)}."
-            )
-        if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1:
-            raise ValueError(f"iterations must be a positive integer; got {iterations!r}.")
-        self.weights = dict(DEFAULT_WEIGHTS)
-        if weights is not None:
-            unknown = sorted(set(weights) - set(TERM_NAMES))
-            if unknown:
-                raise ValueError(
-                    f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}."
-                )
-            self.weights.update({k: float(v) for k, v in weights.items()})
+        _check_arguments(foreground, background, alpha, iterations)
+        self.weights = _term_weights(weights)
 
         h, w = foreground.shape[-2:]
         self.iterations = int(iterations)
@@ -214,3 +192,35 @@ class BlendLoss:
                     total = total + weight * self._term(name, out, alpha_t)
             return total
 
+
+def _check_arguments(foreground: Tensor, background: Tensor, alpha: Tensor, iterations: int) -> None:
+    """:class:`BlendLoss`'s images and iteration count, or a ``ValueError`` saying what is wrong."""
+    for name, tensor in (("foreground", foreground), ("background", background), ("alpha", alpha)):
+        if not isinstance(tensor, Tensor) or tensor.ndim != 4 or tensor.shape[0] != 1:
+            shape = tuple(tensor.shape) if isinstance(tensor, Tensor) else type(tensor).__name__
+            raise ValueError(f"{name} must be a (1, C, H, W) tensor; got {shape}.")
+    if foreground.shape != background.shape:
+        raise ValueError(
+            f"foreground shape {tuple(foreground.shape)} and background shape "
+            f"{tuple(background.shape)} differ; both must be the same (1, C, H, W)."
+        )
+    if alpha.shape[1] != 1 or alpha.shape[-2:] != foreground.shape[-2:]:
+        raise ValueError(
+            f"alpha must be (1, 1, H, W) = (1, 1, {foreground.shape[-2]}, {foreground.shape[-1]}) "
+            f"to match the images; got {tuple(alpha.shape)}."
+        )
+    if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1:
+        raise ValueError(f"iterations must be a positive integer; got {iterations!r}.")
+
+
+def _term_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """The seven terms' weights: the defaults, overridden by ``weights`` (unknown names refused)."""
+    merged = dict(DEFAULT_WEIGHTS)
+    if weights is not None:
+        unknown = sorted(set(weights) - set(TERM_NAMES))
+        if unknown:
+            raise ValueError(
+                f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}."
+            )
+        merged.update({k: float(v) for k, v in weights.items()})
+    return merged
