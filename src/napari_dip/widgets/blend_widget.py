@@ -72,6 +72,25 @@ class BlendWidget(MetricsTable, FitControls, Container):
                                   value="auto")
         self.advanced = Container(widgets=[self.lr, self.net_width], labels=True, visible=False)
         buttons = self._init_fit_controls()
+        self.extend([self.foreground, self.background, self.mask, self.iterations, self.seed, self.device,
+                     self.preview_every, methods, self.show_advanced, self.advanced, buttons, self.progress,
+                     self.status])
+        self.native.layout().addWidget(self.plot)
+        self._add_metrics_box()
+        compact(self, [self.status, self.metrics_label])
+        self.plot.setMaximumHeight(140)
+
+        self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
+        self.copy_button.changed.connect(self.copy_table)
+        self.save_button.changed.connect(self._save_dialog)
+
+        # self.worker (the DIP fit) stays set until the whole run, metrics included, is over.
+        self.metrics: dict[str, dict[str, float]] = {}
+        self.output_layer = None
+        self._classical = self._scorer = None
+
+    def _add_metrics_box(self) -> None:
+        """The metrics table of every result, with its label and its Copy / Save CSV buttons."""
         self.table = Table(name="table", value=self._table_value({}))
         self.table.read_only = True
         self.table.min_height = 150
@@ -79,10 +98,6 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.save_button = PushButton(name="save_button", text="Save CSV…")
         table_buttons = Container(widgets=[self.copy_button, self.save_button], layout="horizontal",
                                   labels=False)
-        self.extend([self.foreground, self.background, self.mask, self.iterations, self.seed, self.device,
-                     self.preview_every, methods, self.show_advanced, self.advanced, buttons, self.progress,
-                     self.status])
-        self.native.layout().addWidget(self.plot)
         self.metrics_label = Label(value="metrics of each result")
         self.metrics_label.tooltip = self.table.tooltip = (
             "GFF: gradient fusion factor, GFP: gradient fusion performance, BSI: boundary smoothness index, "
@@ -97,17 +112,6 @@ class BlendWidget(MetricsTable, FitControls, Container):
         # text as given, not 4 decimals
         self.table.native.setItemDelegate(QStyledItemDelegate(self.table.native))
         self.table.native.setMaximumHeight(180)
-        compact(self, [self.status, self.metrics_label])
-        self.plot.setMaximumHeight(140)
-
-        self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
-        self.copy_button.changed.connect(self.copy_table)
-        self.save_button.changed.connect(self._save_dialog)
-
-        # self.worker (the DIP fit) stays set until the whole run, metrics included, is over.
-        self.metrics: dict[str, dict[str, float]] = {}
-        self.output_layer = None
-        self._classical = self._scorer = None
 
     # --- form ---------------------------------------------------------------------------
     def build_inputs(self) -> dict[str, Any]:
