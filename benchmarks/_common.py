@@ -37,7 +37,8 @@ def command() -> str:
 
 
 def write_section(key: str, body: str, doc: Path = DOC) -> None:
-    """Replace the text between ``<!-- key:start -->`` and ``<!-- key:end -->`` in docs/notes/benchmarks.md."""
+    """Replace the text between ``<!-- key:start -->`` and ``<!-- key:end -->`` in
+    docs/notes/benchmarks.md."""
     start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
     text = doc.read_text() if doc.exists() else "# Benchmarks\n"
     block = f"{start}\n{body.rstrip()}\n{end}"

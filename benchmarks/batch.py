@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 
 
@@ -122,7 +123,9 @@ def main() -> None:
             try:
                 wall, report = timed_batch(tmp / "in", tmp / "out", client, threads, opts)
                 if workers == 2:
-                    results["plane_parallel"], _ = timed_batch(tmp / "stack.tif", tmp / "out", client, threads, opts)
+                    results["plane_parallel"], _ = timed_batch(
+                        tmp / "stack.tif", tmp / "out", client, threads, opts
+                    )
             finally:
                 client.close()
                 lc.close()
@@ -154,15 +157,17 @@ def section(args, rows, results, per_fit) -> str:
     eff = min(1.0, results[1] / results[2] / 2)  # a super-linear 1 -> 2 is not extrapolated
     proj = markdown_table(["workers (GPUs)", "projected fits per hour"],
                           [[n, round(n * (eff if n > 1 else 1.0) * 3600 / per_fit)] for n in (1, 4, 8, 32)])
-    return (f"## Batch throughput on Dask distributed\n\n{args.images} images of {args.size}x{args.size} px, "
-            f"denoise, {args.iterations} iterations, width {args.width}, automatic stop off; warm workers "
-            f"(start-up measured apart), 1 fit per worker.\n\nCommand: `{command()}`  \nMachine: {machine()}\n\n"
-            f"{table}\n\n{planes}\n\n**Projection, not a measurement**: N workers, each fit taking the "
-            f"{per_fit:.2f} s per fit measured above with 1 worker, at the measured 1 -> 2 worker efficiency "
-            f"({eff:.0%}, capped at 100%). Fits are independent, so a cluster of N GPUs (one worker each) is "
-            f"projected the same way from the per-fit time of one GPU: run this script on a GPU node for it "
-            f"(on a CPU machine the rows below are N CPU workers like this one).\n\n"
-            f"{proj}\n")
+    return (
+        f"## Batch throughput on Dask distributed\n\n{args.images} images of {args.size}x{args.size} px, "
+        f"denoise, {args.iterations} iterations, width {args.width}, automatic stop off; warm workers "
+        f"(start-up measured apart), 1 fit per worker.\n\nCommand: `{command()}`  \nMachine: {machine()}\n\n"
+        f"{table}\n\n{planes}\n\n**Projection, not a measurement**: N workers, each fit taking the "
+        f"{per_fit:.2f} s per fit measured above with 1 worker, at the measured 1 -> 2 worker efficiency "
+        f"({eff:.0%}, capped at 100%). Fits are independent, so a cluster of N GPUs (one worker each) is "
+        f"projected the same way from the per-fit time of one GPU: run this script on a GPU node for it "
+        f"(on a CPU machine the rows below are N CPU workers like this one).\n\n"
+        f"{proj}\n"
+    )
 
 
 if __name__ == "__main__":

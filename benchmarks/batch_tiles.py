@@ -28,8 +28,11 @@ def main() -> None:
     ap.add_argument("--overlap", type=int, default=32)
     ap.add_argument("--iterations", type=int, default=80)
     ap.add_argument("--width", type=int, default=32)
-    ap.add_argument("--torch-threads", type=int, help="torch threads per fit (default: the embedded cluster's "
-                                                      "split of the cores)")
+    ap.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch threads per fit (default: the embedded cluster's split of the cores)",
+    )
     ap.add_argument("--tiny", action="store_true", help="128 px, tiles of 64, 3 iterations, width 8")
     args = ap.parse_args()
     if args.tiny:
@@ -59,9 +62,11 @@ def main() -> None:
             print(rows[-1], flush=True)
     table = markdown_table(["workers", "torch threads per fit", "tiles", "start-up (s, apart)", "wall (s)",
                             "tiles per minute", "mean s per tile", "speed-up"], rows)
-    print(f"{args.size}x{args.size} px, tiles of {args.tile} px overlapping by >= {args.overlap} px, denoise, "
-          f"{args.iterations} iterations, width {args.width}, automatic stop off.\n\nCommand: `{command()}`  \n"
-          f"Machine: {machine()}\n\n{table}")
+    print(
+        f"{args.size}x{args.size} px, tiles of {args.tile} px overlapping by >= {args.overlap} px, denoise, "
+        f"{args.iterations} iterations, width {args.width}, automatic stop off.\n\nCommand: `{command()}`  \n"
+        f"Machine: {machine()}\n\n{table}"
+    )
 
 
 if __name__ == "__main__":

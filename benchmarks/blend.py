@@ -31,8 +31,8 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -55,7 +55,11 @@ def run_methods(fg: np.ndarray, bg: np.ndarray, mask: np.ndarray, *, iterations:
     from napari_dip import blend
     from napari_dip.baselines import alpha_blend, laplacian_blend, poisson_blend
 
-    classical: dict[str, Callable] = {"Alpha": alpha_blend, "Laplacian": laplacian_blend, "Poisson": poisson_blend}
+    classical: dict[str, Callable] = {
+        "Alpha": alpha_blend,
+        "Laplacian": laplacian_blend,
+        "Poisson": poisson_blend,
+    }
     out: dict[str, tuple[np.ndarray, float, dict]] = {}
     for name, fn in classical.items():
         t0 = time.perf_counter()
@@ -80,12 +84,16 @@ def score(fused: np.ndarray, fg: np.ndarray, bg: np.ndarray, region: np.ndarray)
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
-    """The pair's markdown table, with the Blend widget's rank column (mean rank over the four metrics, 1 = best)."""
+    """The pair's markdown table, with the Blend widget's rank column (mean rank over the four metrics, 1 =
+    best)."""
     from napari_dip.core.blending.compare import rank_methods
 
     ranks = rank_methods({name: {"GFF": r["GFF"], "GFP": r["GFP"], "BSI": r["BSI"], "SSIM": r["SSIM_T"]}
                           for name, r in rows.items()})
-    lines = ["| Method | GFF | GFP | BSI | SSIM_T | mean rank | seconds |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| Method | GFF | GFP | BSI | SSIM_T | mean rank | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, r in rows.items():
         lines.append(f"| {name} | {r['GFF']:.4f} | {r['GFP']:.4f} | {r['BSI']:.2f} | {r['SSIM_T']:.4f} "
                      f"| {ranks[name]:.2f} | {r['seconds']:.2f} |")
@@ -95,6 +103,7 @@ def table(rows: dict[str, dict[str, float]]) -> str:
 def machine(device: str) -> str:
     """:func:`_common.machine` (the CPU model, its bf16 support) plus the torch threads."""
     import torch
+
     from _common import machine as common_machine
 
     return f"{common_machine()}; {torch.get_num_threads()} torch thread(s)"
@@ -157,15 +166,15 @@ def intro(command: str, device: str, dip_config: dict, iterations: int, seed: in
         "## Image blending (report 001, Tables 5-6)",
         "",
         f"Command: `{command}`  ",
-        f"Machine: {machine(device)}, DIP device `{device}`; "
-        f"{datetime.date.today().isoformat()}.",
+        f"Machine: {machine(device)}, DIP device `{device}`; {datetime.date.today().isoformat()}.",
         "",
         "Alpha, Laplacian-pyramid and Poisson blending "
         "(`napari_dip.baselines`, default settings) against multi-scale DIP blending "
         f"(`napari_dip.blend`: skip net {net.get('channels_down')}/{net.get('channels_up')}/"
         f"{net.get('channels_skip')}, depth {net.get('depth')}, {iterations} iterations, "
         f"lr {dip_config.get('lr')}, reg_noise_std {dip_config.get('reg_noise_std', 0):.4f}, EMA "
-        f"{dip_config.get('ema')}, report weights {tuple(dip_config.get('weights', {}).values())}, seed {seed}). "
+        f"{dip_config.get('ema')}, report weights {tuple(dip_config.get('weights', {}).values())}, seed "
+        f"{seed}). "
         "Images from scikit-image (`napari_dip.sample_data.blend_pair`). Metrics of appendix A4 "
         "(`napari_dip.metrics`) on float images in [0, 1]: GFF, BSI and SSIM_T over the "
         "transition region Omega_T (default `transition_region(mask)`), GFP over the whole image. "
@@ -195,12 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from napari_dip.metrics import transition_region
     from napari_dip.core.engine import pick_device
+    from napari_dip.metrics import transition_region
     from napari_dip.sample_data import blend_pair
 
     device = str(pick_device(args.device))
-    command = "python benchmarks/blend.py " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    command = "python benchmarks/blend.py " + " ".join(
+        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
+    )
     sections, panels, dip_config = [], [], {}
     for pair in args.pairs:
         fg_u8, bg_u8, mask = blend_pair(pair, args.size)
@@ -213,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
             rows[name] = {**score(fused, fg, bg, region), "seconds": seconds}
             dip_config = cfg or dip_config
         kind = "RGB" if bg_u8.ndim == 3 else "grey"
-        sections.append(f"**{pair}** ({args.size} x {args.size} {kind}, |Omega_T| = {int(region.sum())} px)\n\n"
-                        + table(rows))
+        sections.append(
+            f"**{pair}** ({args.size} x {args.size} {kind}, |Omega_T| = {int(region.sum())} px)\n\n"
+            + table(rows)
+        )
         panels.append([("foreground", fg), ("background + mask", outline(bg, mask))]
                       + [(name, results[name][0]) for name in METHODS])
         print(sections[-1] + "\n", flush=True)

@@ -15,7 +15,8 @@ and ``blend-convergence-<size>``). ``--variants`` runs some of the two (the
 default, the Poisson input, alone: ``--variants poisson``).
 
     python benchmarks/blend_convergence.py --pair cat_rocket --size 128 --iterations 3000 --threads 1
-    python benchmarks/blend_convergence.py --pair cat_rocket --size 256 --iterations 3000 --every 200 --variants poisson
+    python benchmarks/blend_convergence.py --pair cat_rocket --size 256 --iterations 3000 --every 200 \\
+        --variants poisson
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import argparse
 import time
 
 import numpy as np
+
 from _common import ROOT, command, machine, markdown_table, write_section
 
 METRICS = ("GFF", "GFP", "BSI", "SSIM")
@@ -103,7 +105,9 @@ def main() -> None:
     data = curves(fg_u8, bg_u8, mask, region, args.iterations, args.every, args.seed, variants)
     suffix = "" if args.size == 128 else f"_{args.size}"
     image = ROOT / "docs" / "images" / f"blend_convergence{suffix}.png"
-    figure(data, classical, image, f"{args.pair}, {args.size} px: metrics against iterations (dashed: classical)")
+    figure(
+        data, classical, image, f"{args.pair}, {args.size} px: metrics against iterations (dashed: classical)"
+    )
     rows = [[name, *(f"{v[m]:.4f}" for m in METRICS), "-", "-"] for name, v in classical.items()]
     for name, d in data.items():
         best = {m: int(d["iteration"][int(np.argmax(d[m]))]) for m in METRICS}
@@ -112,7 +116,9 @@ def main() -> None:
     body = (f"Command: `{command()}`  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
             f"![metrics against iterations](images/{image.name})\n\n"
             + markdown_table(["method", *METRICS, "best value at iteration", "seconds"], rows) + "\n")
-    write_section("blend-convergence" + suffix.replace("_", "-"), body, ROOT / "docs" / "notes" / "blending.md")
+    write_section(
+        "blend-convergence" + suffix.replace("_", "-"), body, ROOT / "docs" / "notes" / "blending.md"
+    )
     print(body)
 
 

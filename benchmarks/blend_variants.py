@@ -27,7 +27,8 @@ default size and budget), into ``<!-- blend-input-noise:start/end -->``; ``--gro
 the default (the moving average of outputs, weight 0.99) beside the raw last output and a
 shorter average (weight 0.9), into ``<!-- blend-output:start/end -->``; ``--group schedule``
 the default beside a fit that ends at two thirds of the annealing schedule (``anneal_end=2/3``: the
-schedule spread over 1.5 times the iterations, where the convergence curves have both band metrics above Poisson),
+schedule spread over 1.5 times the iterations, where the convergence curves have both band metrics above
+Poisson),
 into ``<!-- blend-schedule:start/end -->``; ``--group width`` the default (64 channels on a CPU)
 beside 32 channels, into ``<!-- blend-width:start/end -->``.
 
@@ -36,7 +37,8 @@ beside 32 channels, into ``<!-- blend-width:start/end -->``.
     python benchmarks/blend_variants.py --size 128 --iterations 1000 --group input-noise \
         --pairs cat_rocket cup_brick cat_grass face_tissue
     python benchmarks/blend_variants.py --size 64 --iterations 400 --threads 1 --group output
-    python benchmarks/blend_variants.py --size 128 --iterations 1000 --group schedule --pairs cat_rocket face_tissue
+    python benchmarks/blend_variants.py --size 128 --iterations 1000 --group schedule --pairs cat_rocket \\
+        face_tissue
     python benchmarks/blend_variants.py --size 128 --iterations 1000 --threads 1 --group width \
         --pairs cat_rocket cup_brick cat_grass face_tissue
 """
@@ -48,6 +50,7 @@ import contextlib
 import time
 
 import numpy as np
+
 from _common import ROOT, command, machine, markdown_table, write_section
 
 PAIRS = ("cat_rocket", "cup_brick")
@@ -131,12 +134,18 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--group", choices=("structure", "optimisation", "input-noise", "output", "schedule", "width"),
-                    default="structure")
+    ap.add_argument(
+        "--group",
+        choices=("structure", "optimisation", "input-noise", "output", "schedule", "width"),
+        default="structure",
+    )
     ap.add_argument("--pairs", nargs="+", default=list(PAIRS))
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--skip-first", action="store_true",
-                    help="do not rerun the group's first run (the default; single-thread CPU runs repeat exactly)")
+    ap.add_argument(
+        "--skip-first",
+        action="store_true",
+        help="do not rerun the group's first run (the default; single-thread CPU runs repeat exactly)",
+    )
     args = ap.parse_args()
     import torch
 
@@ -161,7 +170,10 @@ def main() -> None:
         runs = {"default (moving average 0.99)": ({}, {}), "last output": (dict(output="last"), {}),
                 "moving average 0.9": (dict(ema=0.9), {})}
     elif args.group == "schedule":
-        runs = {"default (the whole schedule)": ({}, {}), "ends at 2/3 of the schedule": (dict(anneal_end=2 / 3), {})}
+        runs = {
+            "default (the whole schedule)": ({}, {}),
+            "ends at 2/3 of the schedule": (dict(anneal_end=2 / 3), {}),
+        }
     elif args.group == "width":
         runs = {"default (64 channels on a CPU)": ({}, {}), "32 channels": (dict(width=32), {})}
     rows = []
@@ -180,8 +192,13 @@ def main() -> None:
             print(rows[-1], flush=True)
             if name == "Poisson input" and args.group == "structure":
                 mixed = band_only(out, classical, mask)
-                rows.append([pair, "Poisson input, DIP in the band only", *score(mixed, fg, bg, region), seconds])
-    rows = [[r[0], r[1], *(f"{v:.4f}" if i != 2 else f"{v:.1f}" for i, v in enumerate(r[2:6])), r[6]] for r in rows]
+                rows.append(
+                    [pair, "Poisson input, DIP in the band only", *score(mixed, fg, bg, region), seconds]
+                )
+    rows = [
+        [r[0], r[1], *(f"{v:.4f}" if i != 2 else f"{v:.1f}" for i, v in enumerate(r[2:6])), r[6]]
+        for r in rows
+    ]
     body = (f"Command: `{command()}`  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
             + markdown_table(["pair", "method", "GFF", "GFP", "BSI", "SSIM_T", "seconds"], rows) + "\n")
     print(body)

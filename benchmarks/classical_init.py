@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
 from skimage import data
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import restore, sample_data
 from napari_dip.baselines import classical_restore, upscale
 from napari_dip.metrics import psnr
@@ -38,14 +38,35 @@ def cases(size: int):
     c, r = size // 2, size // 8
     hole[c - r:c + r, c - r:c + r] = 1
     return [
-        ("thin text (camera)", "inpaint", np.where(text.astype(bool), 255, cam).astype(np.uint8), cam,
-         dict(mask=text)),
-        ("50% pixels (cell)", "reconstruct", np.where(drop.astype(bool), 0, cell).astype(np.uint8), cell,
-         dict(mask=drop)),
-        (f"{2 * r}x{2 * r} hole in texture (brick)", "inpaint", np.where(hole.astype(bool), 0, brick).astype(np.uint8),
-         brick, dict(mask=hole, preset="inpaint")),
+        (
+            "thin text (camera)",
+            "inpaint",
+            np.where(text.astype(bool), 255, cam).astype(np.uint8),
+            cam,
+            dict(mask=text),
+        ),
+        (
+            "50% pixels (cell)",
+            "reconstruct",
+            np.where(drop.astype(bool), 0, cell).astype(np.uint8),
+            cell,
+            dict(mask=drop),
+        ),
+        (
+            f"{2 * r}x{2 * r} hole in texture (brick)",
+            "inpaint",
+            np.where(hole.astype(bool), 0, brick).astype(np.uint8),
+            brick,
+            dict(mask=hole, preset="inpaint"),
+        ),
         ("library scene, down-scaled hole", "inpaint", *_library(size)),
-        ("super-resolution 4x (camera)", "super_resolution", sample_data.downsample(cam, 4), cam, dict(factor=4)),
+        (
+            "super-resolution 4x (camera)",
+            "super_resolution",
+            sample_data.downsample(cam, 4),
+            cam,
+            dict(factor=4),
+        ),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Coarse-to-fine: does fitting a half-size problem first shorten the time to the result? (issue: time to result)
+"""Coarse-to-fine: does fitting a half-size problem first shorten the time to the result? (issue: time to
+result)
 
 For each paper case of ``benchmarks/paper.py`` (``--only`` picks some) at
 ``--size`` px, two runs of the defaults, automatic stop on, side by side:
@@ -24,11 +25,11 @@ import argparse
 import time
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from paper import cases
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.metrics import psnr
+from paper import cases
 
 
 def halve(image: np.ndarray, missing: np.ndarray | None, channel_axis: int | None):
@@ -83,8 +84,12 @@ def coarse_to_fine(degraded, task_name: str, kw: dict, coarse_its: int, iteratio
                  **coarse.fit_kwargs):
         pass
     z_f = F.interpolate(coarse.z, size=full.z.shape[2:], mode="nearest")
-    fine = plan_fit(job_f, data_f, iterations=iterations, warm=Plan(coarse.net, z_f, None, None, {}, full.config,
-                                                                   full.spec))
+    fine = plan_fit(
+        job_f,
+        data_f,
+        iterations=iterations,
+        warm=Plan(coarse.net, z_f, None, None, {}, full.config, full.spec),
+    )
     fine.fit_kwargs["optimizer_state"] = history.optimizer_state
     done = None
     for snap in fit(fine.net, fine.z, fine.loss_fn, finalize=fine.finalize, history=FitHistory(),
@@ -121,8 +126,15 @@ def main() -> None:
                  f"{time.perf_counter() - start:.0f}"]
         start = time.perf_counter()
         image, n = coarse_to_fine(degraded, task, kw, args.coarse, its, args.seed)
-        rows.append([name, *plain, f"{psnr(ref, image, data_range=1.0):.2f}", f"{args.coarse} + {n - args.coarse}",
-                     f"{time.perf_counter() - start:.0f}"])
+        rows.append(
+            [
+                name,
+                *plain,
+                f"{psnr(ref, image, data_range=1.0):.2f}",
+                f"{args.coarse} + {n - args.coarse}",
+                f"{time.perf_counter() - start:.0f}",
+            ]
+        )
         print(" | ".join(map(str, rows[-1])), flush=True)
     body = (f"Command: `{command()}`  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
             + markdown_table(["case", "defaults: PSNR", "iterations", "s", "coarse-to-fine: PSNR",

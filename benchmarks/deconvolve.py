@@ -10,7 +10,8 @@ column: DIP fed the Wiener-Hunt estimate instead (patched in here).
 
     python benchmarks/deconvolve.py --size 96 --iterations 800 --seeds 0 1 2
     python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --other-input
-    python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --other-input --sigmas 2.0 --no-doc
+    python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --other-input --sigmas 2.0 \\
+        --no-doc
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ import contextlib
 import time
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 
 
-def degrade(clean: np.ndarray, sigma: float, noise: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def degrade(
+    clean: np.ndarray, sigma: float, noise: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """``(reference, observation)``: the blurred image plus noise, and the clean one on the same scale."""
     from scipy.ndimage import convolve
 
@@ -50,7 +54,9 @@ def other_input():
     from napari_dip.core.tasks.deconvolve import Deconvolve, classical_estimate
 
     chosen = Deconvolve.initial_estimate
-    Deconvolve.initial_estimate = lambda self, y, known, inputs: classical_estimate(y, inputs["psf"], "Wiener")
+    Deconvolve.initial_estimate = lambda self, y, known, inputs: classical_estimate(
+        y, inputs["psf"], "Wiener"
+    )
     try:
         yield
     finally:
@@ -64,7 +70,9 @@ def dip_runs(ref, obs, sigma, noise, args) -> tuple[list, list, list]:
     psnrs, secs, its = [], [], []
     for seed in args.seeds:
         t = time.perf_counter()
-        result = restore(obs, "deconvolve", psf_sigma=sigma, noise=noise, iterations=args.iterations, seed=seed)
+        result = restore(
+            obs, "deconvolve", psf_sigma=sigma, noise=noise, iterations=args.iterations, seed=seed
+        )
         secs.append(time.perf_counter() - t)
         psnrs.append(score(ref, result.image))
         its.append(result.config["iterations_run"])
@@ -99,7 +107,9 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sigmas", type=float, nargs="+", default=[1.5, 2.5], help="PSF sigmas (px)")
     p.add_argument("--other-input", action="store_true", help="add DIP fed the Wiener-Hunt estimate instead")
-    p.add_argument("--no-doc", action="store_true", help="print the table, do not write docs/notes/benchmarks.md")
+    p.add_argument(
+        "--no-doc", action="store_true", help="print the table, do not write docs/notes/benchmarks.md"
+    )
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     images = {"camera": sample_data.camera(args.size), "cell": sample_data.cell(args.size)}
@@ -111,27 +121,45 @@ def main() -> None:
                 r = run_case(ref, obs, sigma, noise, args)
                 dip = np.array(r["dip"])
                 best = max(r["Richardson-Lucy"], r["Wiener"])
-                rows.append([name, sigma, noise, r["blurred"], r["Richardson-Lucy"], r["Wiener"],
-                             f"{dip.mean():.2f} ({dip.min():.2f}-{dip.max():.2f})", f"{dip.mean() - best:+.2f}",
-                             "/".join(map(str, r["dip_its"])), f"{r['Richardson-Lucy s']:.1f}",
-                             f"{r['Wiener s']:.1f}", f"{r['dip_s']:.0f}"]
-                            + ([f"{np.mean(r['other']):.2f} ({min(r['other']):.2f}-{max(r['other']):.2f})"]
-                               if args.other_input else []))
+                rows.append(
+                    [
+                        name,
+                        sigma,
+                        noise,
+                        r["blurred"],
+                        r["Richardson-Lucy"],
+                        r["Wiener"],
+                        f"{dip.mean():.2f} ({dip.min():.2f}-{dip.max():.2f})",
+                        f"{dip.mean() - best:+.2f}",
+                        "/".join(map(str, r["dip_its"])),
+                        f"{r['Richardson-Lucy s']:.1f}",
+                        f"{r['Wiener s']:.1f}",
+                        f"{r['dip_s']:.0f}",
+                    ]
+                    + (
+                        [f"{np.mean(r['other']):.2f} ({min(r['other']):.2f}-{max(r['other']):.2f})"]
+                        if args.other_input
+                        else []
+                    )
+                )
                 print(rows[-1], flush=True)
     header = ["image", "PSF sigma", "noise", "blurred", "Richardson-Lucy", "Wiener",
               f"DIP mean (min-max, seeds {','.join(map(str, args.seeds))})", "DIP - best classical",
               "DIP iterations (auto stop)", "RL s", "Wiener s", "DIP s"]
     header += ["DIP fed Wiener-Hunt instead: mean (min-max)"] if args.other_input else []
-    body = (f"## Deconvolution\n\nCommand: `{command()}`  \nMachine: {machine()}, {args.threads} torch threads.\n\n"
-            f"{args.size} px images blurred by a Gaussian PSF and degraded by noise (Gaussian: sigma 5 of 255; "
-            "Poisson: peak 50 photons). PSNR in dB against the clean image (Poisson rows: on the photon-count "
-            "scale). Richardson-Lucy: 30 iterations, reflect-padded; Wiener: scikit-image's unsupervised "
-            "Wiener-Hunt, reflect-padded. DIP: `restore(image, 'deconvolve', psf_sigma=...)` defaults "
-            "(automatic stop, Richardson-Lucy as input channels), "
-            f"capped at {args.iterations} iterations"
-            + ("; *other estimate*: the same fed Wiener-Hunt instead. " if args.other_input else ". ")
-            + "A margin under 0.4 dB is a tie (reruns on another machine moved PSNRs by up to 0.4 dB).\n\n"
-            + markdown_table(header, rows))
+    body = (
+        f"## Deconvolution\n\nCommand: `{command()}`  \nMachine: {machine()}, {args.threads} torch "
+        f"threads.\n\n"
+        f"{args.size} px images blurred by a Gaussian PSF and degraded by noise (Gaussian: sigma 5 of 255; "
+        "Poisson: peak 50 photons). PSNR in dB against the clean image (Poisson rows: on the photon-count "
+        "scale). Richardson-Lucy: 30 iterations, reflect-padded; Wiener: scikit-image's unsupervised "
+        "Wiener-Hunt, reflect-padded. DIP: `restore(image, 'deconvolve', psf_sigma=...)` defaults "
+        "(automatic stop, Richardson-Lucy as input channels), "
+        f"capped at {args.iterations} iterations"
+        + ("; *other estimate*: the same fed Wiener-Hunt instead. " if args.other_input else ". ")
+        + "A margin under 0.4 dB is a tie (reruns on another machine moved PSNRs by up to 0.4 dB).\n\n"
+        + markdown_table(header, rows)
+    )
     print(body)
     if not args.no_doc:
         write_section("deconvolve", body)

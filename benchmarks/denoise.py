@@ -32,9 +32,10 @@ import json
 import time
 
 import numpy as np
+from skimage.io import imread
+
 from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from stop_traces import TRACES
-from skimage.io import imread
 
 
 def images(size: int) -> dict[str, np.ndarray]:
@@ -61,7 +62,9 @@ def degrade(clean: np.ndarray, noise: str, seed: int) -> tuple[np.ndarray, np.nd
     return clean, np.clip(clean + rng.normal(0, 25, clean.shape), 0, 255).round().astype(np.uint8)
 
 
-def methods(obs: np.ndarray, noise: str, seed: int, iterations: int) -> dict[str, tuple[np.ndarray, float, int]]:
+def methods(
+    obs: np.ndarray, noise: str, seed: int, iterations: int
+) -> dict[str, tuple[np.ndarray, float, int]]:
     from napari_dip import restore
     from napari_dip.baselines import denoise_nl_means, denoise_tv
 
@@ -112,18 +115,27 @@ def case_rows(name: str, noise: str, clean: np.ndarray, seeds: list[int], iterat
 def report(args, rows: list[list[str]]) -> None:
     header = ["image (noise)", "method", "seeds", "PSNR mean (min-max over the seeds)",
               "- best classical (dB)", "iterations (per seed)", "seconds (mean)"]
-    body = ("## Denoising against TV and non-local means\n\n"
-            f"Grey {args.size} px images, Gaussian noise sigma 25 of 255 (Poisson row: photon counts, peak 30). "
-            "TV and NLM tuned by scikit-image's `estimate_sigma` of the noisy image (no clean image); DIP "
-            f"with the automatic stop, capped at {args.iterations} iterations. `DIP + TV (default)`: a TV term "
-            "of weight 0.5 x the estimated sigma (the default since this table); `DIP, no TV`: `tv_weight=0`, the "
-            "defaults before; `DIP x2, no TV`: the mean of two no-TV runs (seeds s and s + 1000); "
-            "`DIP poisson, no TV`: `noise=\"poisson\"`. A margin under 0.4 dB is a tie.\n\n"
-            f"Command: `{command()}`" + ("" if not args.report else f" (after `--only` runs with `--size {args.size} "
-                                          f"--iterations {args.iterations} --threads {args.threads}` and the "
-                                          "seeds of each row, two processes sharing the 2 cores)") +
-            f"  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
-            + markdown_table(header, rows) + "\n")
+    body = (
+        "## Denoising against TV and non-local means\n\n"
+        f"Grey {args.size} px images, Gaussian noise sigma 25 of 255 (Poisson row: photon counts, peak 30). "
+        "TV and NLM tuned by scikit-image's `estimate_sigma` of the noisy image (no clean image); DIP "
+        f"with the automatic stop, capped at {args.iterations} iterations. `DIP + TV (default)`: a TV term "
+        "of weight 0.5 x the estimated sigma (the default since this table); `DIP, no TV`: `tv_weight=0`, "
+        "the "
+        "defaults before; `DIP x2, no TV`: the mean of two no-TV runs (seeds s and s + 1000); "
+        '`DIP poisson, no TV`: `noise="poisson"`. A margin under 0.4 dB is a tie.\n\n'
+        f"Command: `{command()}`"
+        + (
+            ""
+            if not args.report
+            else f" (after `--only` runs with `--size {args.size} "
+            f"--iterations {args.iterations} --threads {args.threads}` and the "
+            "seeds of each row, two processes sharing the 2 cores)"
+        )
+        + f"  \nMachine: {machine()}, {args.threads} torch thread(s)\n\n"
+        + markdown_table(header, rows)
+        + "\n"
+    )
     print(body)
     if not args.no_write:
         write_section("denoise", body)
@@ -135,8 +147,13 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=1500)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--only", nargs="*", default=None, help="run these cases only (e.g. F16 cell-poisson) and "
-                    "keep their rows in benchmarks/traces/denoise-<case>.json; --report writes the table")
+    ap.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        help="run these cases only (e.g. F16 cell-poisson) and "
+        "keep their rows in benchmarks/traces/denoise-<case>.json; --report writes the table",
+    )
     ap.add_argument("--report", action="store_true", help="write the table from the kept rows")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
@@ -147,7 +164,7 @@ def main() -> None:
     cases.append(("cell", "poisson", images(args.size)["cell"]))
     keys = [name if noise == "gaussian" else f"{name}-{noise}" for name, noise, _ in cases]
     rows = []
-    for key, (name, noise, clean) in zip(keys, cases):
+    for key, (name, noise, clean) in zip(keys, cases, strict=False):
         kept = TRACES / f"denoise-{key}.json"
         if args.report:
             saved = json.loads(kept.read_text()) if kept.exists() else {"rows": [], "run": {}}
@@ -157,7 +174,9 @@ def main() -> None:
             rows += case_rows(name, noise, clean, args.seeds, args.iterations)
             if args.only is not None:
                 run = dict(size=args.size, iterations=args.iterations, seeds=args.seeds, threads=args.threads)
-                kept.write_text(json.dumps({"run": run, "rows": [r for r in rows if r[0] == f"{name} ({noise})"]}))
+                kept.write_text(
+                    json.dumps({"run": run, "rows": [r for r in rows if r[0] == f"{name} ({noise})"]})
+                )
     if args.only is None or args.report:
         report(args, rows)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import iter_restore, sample_data
 from napari_dip.core.engine import stopping
 
@@ -73,20 +73,25 @@ def main() -> None:
             for p in patiences:
                 fired, min_t = replay(curves[w], w, p)
                 kept = psnr.get(max(10, (min_t + 1) // 10 * 10), float("nan"))
-                at_fire = psnr.get((fired + 1) // 10 * 10, float("nan")) if fired is not None else float("nan")
+                at_fire = (
+                    psnr.get((fired + 1) // 10 * 10, float("nan")) if fired is not None else float("nan")
+                )
                 rows.append([name, w, p, fired + 1 if fired is not None else "no stop", min_t + 1,
                              kept, at_fire, psnr[best_it], best_it, final])
         print(f"{name}: best {psnr[best_it]:.2f} dB at {best_it}, final {final:.2f}", flush=True)
     table = markdown_table(["image", "window", "patience", "fires at", "lowest variance at",
                             "PSNR kept (returned)", "PSNR at fire time", "best PSNR", "best at",
                             f"PSNR at {args.iterations}"], rows)
-    body = (f"## Automatic stopping\n\nDenoising (sigma 25) of {args.size}x{args.size} crops, PSNR (dB) of "
-            f"the averaged output. The rule returns the averaged image kept at the lowest-variance iteration "
-            f"(`PSNR kept`), not the one when it fires: that wins where the fit overfits (cell) and "
-            f"costs a little where it was still improving (camera). Defaults: window 50, patience 100: "
-            f"within about 0.8 dB of the best on both images; the paper's window 100 finds its minimum far "
-            f"too late on the smooth cell image, which overfits after ~200 iterations, while a fixed "
-            f"iteration count loses several dB there.\n\nCommand: `{command()}`  \nMachine: {machine()}\n\n{table}\n")
+    body = (
+        f"## Automatic stopping\n\nDenoising (sigma 25) of {args.size}x{args.size} crops, PSNR (dB) of "
+        f"the averaged output. The rule returns the averaged image kept at the lowest-variance iteration "
+        f"(`PSNR kept`), not the one when it fires: that wins where the fit overfits (cell) and "
+        f"costs a little where it was still improving (camera). Defaults: window 50, patience 100: "
+        f"within about 0.8 dB of the best on both images; the paper's window 100 finds its minimum far "
+        f"too late on the smooth cell image, which overfits after ~200 iterations, while a fixed "
+        f"iteration count loses several dB there.\n\nCommand: `{command()}`  \nMachine: "
+        f"{machine()}\n\n{table}\n"
+    )
     print(body)
     if not args.no_write:
         write_section("early-stop", body)

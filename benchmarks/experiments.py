@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import PAPER_DATA, ROOT, command, machine, markdown_table, write_section
 from skimage.io import imread
 
+from _common import PAPER_DATA, ROOT, command, machine, markdown_table, write_section
 from napari_dip.experiments import label, plot, prior_probe, sweep
 from napari_dip.sample_data import camera
 
@@ -34,7 +34,11 @@ from napari_dip.sample_data import camera
 # builds the default 128-channel skip net whatever the width (a restore quirk), so it would not compare.
 SWEEPS = {"depth": {"depth": [2, 4, 6]}, "network": {"network": ["unet", "resnet"]},
           "lr": {"lr": [0.01, 0.001, 0.0001]}}
-REPORT_000 = {("library", "depth=2"): 28.50, ("library", "depth=6"): 32.22, ("library", "network=unet"): 27.80}
+REPORT_000 = {
+    ("library", "depth=2"): 28.50,
+    ("library", "depth=6"): 32.22,
+    ("library", "network=unet"): 27.80,
+}
 
 
 def micro_image(path: str | None, size: int) -> tuple[str, np.ndarray]:
@@ -92,10 +96,16 @@ def probe_section(args, out: Path, doc: Path) -> str:
         rows = [[t, s["reached_at"] or "never", *(f"{res.curves[t][m - 1]:.2e}" for m in marks)]
                 for t, s in res.summary.items()]
         title = "camera (natural)" if key == "camera" else micro_name
-        lines += [f"### {title}, {args.size} px, {time.perf_counter() - start:.0f} s", "",
-                  f"![probe on {key}]({_link(out / f'experiments_probe_{key}.png', doc)})", "",
-                  markdown_table(["target", f"loss < {res.config['level']} x var at", *(f"loss @ {m}" for m in marks)],
-                                 rows), ""]
+        lines += [
+            f"### {title}, {args.size} px, {time.perf_counter() - start:.0f} s",
+            "",
+            f"![probe on {key}]({_link(out / f'experiments_probe_{key}.png', doc)})",
+            "",
+            markdown_table(
+                ["target", f"loss < {res.config['level']} x var at", *(f"loss @ {m}" for m in marks)], rows
+            ),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -104,7 +114,7 @@ def sweep_figure(results: dict, path: Path) -> None:
 
     n_cols = max(len(recs) for recs in results.values())
     fig = Figure(figsize=(2.2 * n_cols, 2.5 * len(results)), layout="constrained")
-    for row, (name, recs) in enumerate(results.items()):
+    for row, (_name, recs) in enumerate(results.items()):
         for col, rec in enumerate(recs):
             ax = fig.add_subplot(len(results), n_cols, row * n_cols + col + 1)
             ax.imshow(rec["image"])

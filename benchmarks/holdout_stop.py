@@ -28,13 +28,13 @@ import itertools
 import re
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from stop_traces import TRACES
-from stopping import replay as replay_change
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import Settings
 from napari_dip.core.engine.holdout import plateaued
 from napari_dip.core.tasks import get as get_task
+from stop_traces import TRACES
+from stopping import replay as replay_change
 
 
 def pairs(share: str):
@@ -49,9 +49,11 @@ def pairs(share: str):
 def replay(trace, *, patience: int, min_gain: float, warmup: int, every: int = 10) -> tuple[int, int]:
     """``(iteration it stops at, index of the image it returns)`` for the holdout rule on ``trace``."""
     curve = []
-    for k, (n, p) in enumerate(zip(trace["iteration"], trace["holdout_psnr"])):
+    for _k, (n, p) in enumerate(zip(trace["iteration"], trace["holdout_psnr"], strict=False)):
         curve.append((int(n), float(p)))
-        if int(n) % every == 0 and plateaued(curve, int(n), patience=patience, min_gain=min_gain, warmup=warmup):
+        if int(n) % every == 0 and plateaued(
+            curve, int(n), patience=patience, min_gain=min_gain, warmup=warmup
+        ):
             break
     best = int(np.argmax([p for _, p in curve]))
     return curve[-1][0], best
@@ -67,31 +69,67 @@ def rows_for(share: str, **rule) -> list[list]:
         change = float(plain["psnr"][np.searchsorted(plain["iteration"], c)])
         n, k = replay(held, **rule)
         stop = float(held["psnr"][k])
-        rows.append([case, seed, preset, f"{fixed:.2f}", f"{c} ({preset / c:.1f}x)", f"{change - fixed:+.2f}",
-                     f"{own - fixed:+.2f}", f"{n} ({preset / n:.1f}x)", f"{stop - own:+.2f}", f"{stop - fixed:+.2f}"])
+        rows.append(
+            [
+                case,
+                seed,
+                preset,
+                f"{fixed:.2f}",
+                f"{c} ({preset / c:.1f}x)",
+                f"{change - fixed:+.2f}",
+                f"{own - fixed:+.2f}",
+                f"{n} ({preset / n:.1f}x)",
+                f"{stop - own:+.2f}",
+                f"{stop - fixed:+.2f}",
+            ]
+        )
     return rows
 
 
-HEADER = ["case", "seed", "preset its", "fixed 2000: PSNR", "change stop: it (fewer than preset)",
-          "change stop - fixed (dB)", "holding out: fixed 2000 - fixed (dB)", "holdout stop: it (fewer than preset)",
-          "holdout stop - its own fixed 2000 (dB)", "holdout stop - fixed (dB)"]
+HEADER = [
+    "case",
+    "seed",
+    "preset its",
+    "fixed 2000: PSNR",
+    "change stop: it (fewer than preset)",
+    "change stop - fixed (dB)",
+    "holding out: fixed 2000 - fixed (dB)",
+    "holdout stop: it (fewer than preset)",
+    "holdout stop - its own fixed 2000 (dB)",
+    "holdout stop - fixed (dB)",
+]
 
 
 def grid(share: str) -> None:
     """Rule settings (patience x min gain x warm-up) by their worst loss against the fixed runs."""
     traces = list(pairs(share))
     results = []
-    for patience, gain, warmup in itertools.product([100, 200, 300, 400], [0.02, 0.05, 0.1, 0.2], [100, 200, 300]):
+    for patience, gain, warmup in itertools.product(
+        [100, 200, 300, 400], [0.02, 0.05, 0.1, 0.2], [100, 200, 300]
+    ):
         cost, saved = [], []
         for _, _, held, plain in traces:
             n, k = replay(held, patience=patience, min_gain=gain, warmup=warmup)
             cost.append(float(held["psnr"][k] - plain["psnr"][-1]))
             saved.append(get_task(str(plain["task"])).preset()["iterations"] / n)
-        results.append([patience, gain, warmup, min(cost), float(np.mean(cost)), min(saved), float(np.mean(saved))])
+        results.append(
+            [patience, gain, warmup, min(cost), float(np.mean(cost)), min(saved), float(np.mean(saved))]
+        )
     results.sort(key=lambda r: -r[3])
-    print(markdown_table(["patience", "min gain dB", "warm-up", "worst dB", "mean dB", "fewest x fewer its than preset",
-                          "mean x"], [[*r[:3], *(f"{v:+.2f}" for v in r[3:5]), *(f"{v:.1f}" for v in r[5:])]
-                                      for r in results]))
+    print(
+        markdown_table(
+            [
+                "patience",
+                "min gain dB",
+                "warm-up",
+                "worst dB",
+                "mean dB",
+                "fewest x fewer its than preset",
+                "mean x",
+            ],
+            [[*r[:3], *(f"{v:+.2f}" for v in r[3:5]), *(f"{v:.1f}" for v in r[5:])] for r in results],
+        )
+    )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Which inpainting set-up fills a hole best: the measurement behind the hole rule (``hole_radius``, ``hole_texture``).
+"""Which inpainting set-up fills a hole best: the measurement behind the hole rule (``hole_radius``,
+``hole_texture``).
 
 Eight square holes (12-40 px, smooth and textured scikit-image pictures, grey, a 64 px window
 down-scaled from the whole picture) are filled three ways, each with the default automatic stop
@@ -27,13 +28,23 @@ import json
 import time
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 from stop_traces import TRACES
 
 #: (picture, hole side in px, texture) ; the hole is centred, slightly off the middle
-CASES = [("camera", 12, "smooth"), ("moon", 16, "smooth"), ("astronaut", 24, "mixed"), ("coffee", 32, "smooth"),
-         ("brick", 12, "textured"), ("grass", 16, "textured"), ("gravel", 24, "textured"), ("chelsea", 40, "mixed")]
-#: cases not used to choose the rule, run afterwards to check it (``--held-out``; "paper:" = the DIP paper images)
+CASES = [
+    ("camera", 12, "smooth"),
+    ("moon", 16, "smooth"),
+    ("astronaut", 24, "mixed"),
+    ("coffee", 32, "smooth"),
+    ("brick", 12, "textured"),
+    ("grass", 16, "textured"),
+    ("gravel", 24, "textured"),
+    ("chelsea", 40, "mixed"),
+]
+#: cases not used to choose the rule, run afterwards to check it (``--held-out``;
+#: "paper:" = the DIP paper images)
 HELD_OUT = [("paper:restoration/barbara.png", 20, "textured"), ("paper:sr/zebra_GT.png", 28, "textured"),
             ("rocket", 20, "smooth"), ("hubble_deep_field", 20, "textured"), ("text", 16, "textured")]
 SETUPS = {"hole": dict(preset="hole"), "inpaint": dict(preset="inpaint", fill_input=False),
@@ -47,8 +58,9 @@ def case(name: str, side: int):
     from skimage.transform import resize
 
     if name.startswith("paper:"):
-        from _common import PAPER_DATA
         from skimage.io import imread
+
+        from _common import PAPER_DATA
 
         img = imread(PAPER_DATA / name.split(":", 1)[1])
     else:
@@ -124,19 +136,24 @@ def report() -> None:
 
     rows, held = load("hole-[0-9]*.json"), load("hole-held-out-*.json")
     main_table, wins, good = table(rows, names, list(SETUPS))
-    body = (f"## Which set-up fills a hole (benchmarks/hole_rule.py)\n\nPSNR (dB) inside a square hole in a "
-            f"{SIZE} px grey window of scikit-image pictures; each DIP set-up with the automatic stop (cap "
-            "1500 iterations), its iterations and seconds (two single-thread runs sharing the 2 cores). "
-            "*Surround texture*: the fine-scale share of the observed surround's contrast that the rule reads "
-            "(`surround_texture`). Wins: " + ", ".join(f"{k} {v}" for k, v in wins.items()) +
-            f"; the default (today's rule) is within 0.4 dB of the best on {good} of {len(rows)}.\n\n"
-            f"Command: `{command()}` (after the two `--part` runs and the `--held-out` run, "
-            "`--iterations 1500 --threads 1`)  \n"
-            f"Machine: {machine()}\n\n{main_table}\n")
+    body = (
+        f"## Which set-up fills a hole (benchmarks/hole_rule.py)\n\nPSNR (dB) inside a square hole in a "
+        f"{SIZE} px grey window of scikit-image pictures; each DIP set-up with the automatic stop (cap "
+        "1500 iterations), its iterations and seconds (two single-thread runs sharing the 2 cores). "
+        "*Surround texture*: the fine-scale share of the observed surround's contrast that the rule reads "
+        "(`surround_texture`). Wins: "
+        + ", ".join(f"{k} {v}" for k, v in wins.items())
+        + f"; the default (today's rule) is within 0.4 dB of the best on {good} of {len(rows)}.\n\n"
+        f"Command: `{command()}` (after the two `--part` runs and the `--held-out` run, "
+        "`--iterations 1500 --threads 1`)  \n"
+        f"Machine: {machine()}\n\n{main_table}\n"
+    )
     if held:
         held_table, _, good = table(held, names, ["hole", "inpaint"])
-        body += (f"\n**Held out** (not used to choose the rule; `--held-out`, the two presets only): the default "
-                 f"is within 0.4 dB of the better preset on {good} of {len(held)}.\n\n{held_table}\n")
+        body += (
+            f"\n**Held out** (not used to choose the rule; `--held-out`, the two presets only): the default "
+            f"is within 0.4 dB of the better preset on {good} of {len(held)}.\n\n{held_table}\n"
+        )
     print(body)
     write_section("hole-rule", body)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 
 
@@ -60,13 +61,16 @@ def main() -> None:
             print(rows[-1], flush=True)
     header = ["task", "output size", "memory (one fit)", "s / iteration", "iteration cap", "time at the cap",
               "auto stop"]
-    body = (f"## How long will it take\n\nCommand: `{command()}`  \nMachine: {machine()}, {args.threads} torch "
-            "threads.\n\nGrey images, each task's default settings (network width: 128 on a GPU; on a CPU the task's, "
-            "32 for super-resolution, reconstruction and thin masks, else 64), "
-            "timed over 3 iterations after one warm-up by `napari_dip.estimate_run`, the estimate the Restore "
-            "widget shows before Run. *Time at the cap* is the whole run if the fit never stops by itself; with "
-            "the automatic stop it usually ends sooner. Colour images cost about the same; a stack costs this "
-            "per plane.\n\n" + markdown_table(header, rows))
+    body = (
+        f"## How long will it take\n\nCommand: `{command()}`  \nMachine: {machine()}, {args.threads} torch "
+        "threads.\n\nGrey images, each task's default settings (network width: 128 on a GPU; on a CPU the "
+        "task's, "
+        "32 for super-resolution, reconstruction and thin masks, else 64), "
+        "timed over 3 iterations after one warm-up by `napari_dip.estimate_run`, the estimate the Restore "
+        "widget shows before Run. *Time at the cap* is the whole run if the fit never stops by itself; with "
+        "the automatic stop it usually ends sooner. Colour images cost about the same; a stack costs this "
+        "per plane.\n\n" + markdown_table(header, rows)
+    )
     print(body)
     if not args.no_doc:
         write_section("how-long", body)

@@ -58,8 +58,12 @@ def main() -> None:
     print("| image | task | width | precision | estimate (MiB) | measured peak (MiB) | estimate / measured |")
     print("|---|---|---:|---|---:|---:|---:|")
     for side, width, precision, task, mode, z in cases:
-        res = subprocess.run([sys.executable, "-c", CHILD, json.dumps([side, width, precision, task, mode, z])],
-                             capture_output=True, text=True, check=True)
+        res = subprocess.run(
+            [sys.executable, "-c", CHILD, json.dumps([side, width, precision, task, mode, z])],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(res.stdout.strip().splitlines()[-1])
         shape = f"{z}x{side}x{side}" if mode == "volume" else f"{side}x{side}"
         prec = "bf16" if precision == "auto" else precision

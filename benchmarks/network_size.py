@@ -24,8 +24,10 @@ can run as separate processes; ``--report`` makes the table from them.
     python benchmarks/network_size.py --size 96 --iterations 2000 --seeds 2 --threads 1
     python benchmarks/network_size.py --report
     python benchmarks/network_size.py --per-iteration 96 256 --variants width=64 width=32 --threads 1
-    python benchmarks/network_size.py --size 128 --only camera cell --denoise --variants width=64 width=32 --threads 1
-    python benchmarks/network_size.py --size 96 --only camera cell --deconvolve --variants width=64 width=32 --threads 1
+    python benchmarks/network_size.py --size 128 --only camera cell --denoise --variants width=64 width=32 \\
+        --threads 1
+    python benchmarks/network_size.py --size 96 --only camera cell --deconvolve --variants width=64 \\
+        width=32 --threads 1
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import json
 import time
 
 import numpy as np
+
 from _common import command, machine, markdown_table, write_section
 from paper import cases
 from stop_traces import TRACES
@@ -53,16 +56,20 @@ def parse(variant: str) -> dict:
 
 def all_cases(size: int, seed: int, denoise: bool, deconvolve: bool = False) -> list:
     """The paper cases; with ``denoise`` camera and cell with Gaussian noise (as in denoise.py); with
-    ``deconvolve`` camera and cell blurred by a Gaussian PSF of sigma 2.5 px plus noise of sigma 5 (deconvolve.py)."""
+    ``deconvolve`` camera and cell blurred by a Gaussian PSF of sigma 2.5 px plus noise of sigma 5
+    (deconvolve.py)."""
     out = list(cases(size, seed))
     if deconvolve:
         import deconvolve as dec
-
         from napari_dip import sample_data
 
         for name in ("camera", "cell"):
-            ref, obs = dec.degrade(getattr(sample_data, name)(size), 2.5, "gaussian", np.random.default_rng(seed))
-            out.append((f"{name} deconvolution (PSF 2.5 px)", "deconvolve", obs, ref, dict(psf_sigma=2.5), 3000))
+            ref, obs = dec.degrade(
+                getattr(sample_data, name)(size), 2.5, "gaussian", np.random.default_rng(seed)
+            )
+            out.append(
+                (f"{name} deconvolution (PSF 2.5 px)", "deconvolve", obs, ref, dict(psf_sigma=2.5), 3000)
+            )
     if denoise:
         from denoise import degrade, images
 
@@ -102,7 +109,8 @@ def run(size: int, iterations: int, seed: int, variants: list[str], only: list[s
 
 
 def per_iteration(sizes: list[int], variants: list[str], iterations: int = 20) -> str:
-    """Seconds per iteration of each paper case and variant (automatic stop off, after 3 warm-up iterations)."""
+    """Seconds per iteration of each paper case and variant (automatic stop off, after 3 warm-up
+    iterations)."""
     from speed import seconds_per_iteration
 
     rows = []
@@ -118,12 +126,16 @@ def per_iteration(sizes: list[int], variants: list[str], iterations: int = 20) -
 
 def table(size: int, seeds: list[int], variants: list[str], denoise: bool = False, deconvolve: bool = False,
           only: list[str] | None = None) -> str:
-    per_seed = {s: json.loads(results_path(size, s).read_text()) for s in seeds if results_path(size, s).exists()}
+    per_seed = {
+        s: json.loads(results_path(size, s).read_text()) for s in seeds if results_path(size, s).exists()
+    }
     rows = []
     for name, *_ in all_cases(size, 0, denoise, deconvolve):
         if only and not any(name.startswith(o) for o in only):
             continue
-        runs = {v: [per_seed[s][name][v] for s in per_seed if v in per_seed[s].get(name, {})] for v in variants}
+        runs = {
+            v: [per_seed[s][name][v] for s in per_seed if v in per_seed[s].get(name, {})] for v in variants
+        }
         base = runs[variants[0]]
         if not base:
             continue
@@ -144,7 +156,9 @@ def table(size: int, seeds: list[int], variants: list[str], denoise: bool = Fals
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=96)
-    ap.add_argument("--iterations", type=int, default=2000, help="cap (default 2000; the notebooks' if lower)")
+    ap.add_argument(
+        "--iterations", type=int, default=2000, help="cap (default 2000; the notebooks' if lower)"
+    )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--variants", nargs="+", default=VARIANTS, help="restore options, key=value[,key=value]")
     ap.add_argument("--only", nargs="*", default=None, help="case name prefixes to run")
@@ -170,15 +184,27 @@ def main() -> None:
     if not args.report:
         for seed in args.seeds:
             run(args.size, args.iterations, seed, args.variants, args.only, args.denoise, args.deconvolve)
-    extra = (", and grey camera and cell with Gaussian noise of sigma 25 of 255 (as in `benchmarks/denoise.py`)"
-             if args.denoise else "") + (", and camera and cell blurred by a Gaussian PSF of sigma 2.5 px plus noise "
-                                         "of sigma 5 (as in `benchmarks/deconvolve.py`)" if args.deconvolve else "")
-    body = (f"Paper cases{extra} at {args.size} px, `restore` with the automatic stop (capped at {args.iterations} "
-            "iterations or the notebook's count if lower), each variant one after the other in one process per "
-            "seed; the seed draws the noise, the dropped pixels and the network. A margin under 0.4 dB is a tie.\n\n"
-            f"Command: `{command()}` (after the per-seed runs in its docstring)  \n"
-            f"Machine: {machine()}\n\n"
-            + table(args.size, args.seeds, args.variants, args.denoise, args.deconvolve, args.only) + "\n")
+    extra = (
+        ", and grey camera and cell with Gaussian noise of sigma 25 of 255 (as in `benchmarks/denoise.py`)"
+        if args.denoise
+        else ""
+    ) + (
+        ", and camera and cell blurred by a Gaussian PSF of sigma 2.5 px plus noise "
+        "of sigma 5 (as in `benchmarks/deconvolve.py`)"
+        if args.deconvolve
+        else ""
+    )
+    body = (
+        f"Paper cases{extra} at {args.size} px, `restore` with the automatic stop (capped at "
+        f"{args.iterations} "
+        "iterations or the notebook's count if lower), each variant one after the other in one process per "
+        "seed; the seed draws the noise, the dropped pixels and the network. A margin under 0.4 dB is a "
+        "tie.\n\n"
+        f"Command: `{command()}` (after the per-seed runs in its docstring)  \n"
+        f"Machine: {machine()}\n\n"
+        + table(args.size, args.seeds, args.variants, args.denoise, args.deconvolve, args.only)
+        + "\n"
+    )
     print(body)
     if not args.no_write:
         key = f"network-size-{args.size}" + "-denoise" * args.denoise + "-deconvolve" * args.deconvolve

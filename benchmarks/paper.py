@@ -14,10 +14,11 @@ task (default: the notebook's count).
 from __future__ import annotations
 
 import argparse
+
 import numpy as np
-from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from skimage.io import imread
 
+from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.baselines import classical_restore, upscale
 from napari_dip.metrics import psnr
@@ -84,7 +85,9 @@ def cases(size: int, seed: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=96, help="crop size in pixels (0: whole image)")
-    parser.add_argument("--iterations", type=int, default=None, help="cap on iterations (default: notebook's)")
+    parser.add_argument(
+        "--iterations", type=int, default=None, help="cap on iterations (default: notebook's)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
     parser.add_argument("--no-write", action="store_true")
@@ -111,12 +114,15 @@ def main() -> None:
 
     table = markdown_table(["task", "size", "iterations", "degraded", "DIP (last)", "DIP (EMA)",
                             "EMA best", "auto stop", "classical"], rows)
-    body = (f"## Paper tasks (benchmarks/paper.py)\n\nPSNR in dB against the clean image. `DIP (last)`: raw "
-            f"output after the last iteration; `DIP (EMA)`: the moving average of outputs (the default output); "
-            f"`EMA best`: its best value during the run (needs the clean image, shown for reference); `auto stop`: "
-            f"the default output with the automatic stopping rule on (and the iteration its image comes from); "
-            f"`classical`: scikit-image's method. Defaults otherwise (network width 64 on CPU, 128 on GPU).\n\n"
-            f"Command: `{command()}`  \nMachine: {machine()}\n\n{table}\n")
+    body = (
+        f"## Paper tasks (benchmarks/paper.py)\n\nPSNR in dB against the clean image. `DIP (last)`: raw "
+        f"output after the last iteration; `DIP (EMA)`: the moving average of outputs (the default output); "
+        f"`EMA best`: its best value during the run (needs the clean image, shown for reference); `auto "
+        f"stop`: "
+        f"the default output with the automatic stopping rule on (and the iteration its image comes from); "
+        f"`classical`: scikit-image's method. Defaults otherwise (network width 64 on CPU, 128 on GPU).\n\n"
+        f"Command: `{command()}`  \nMachine: {machine()}\n\n{table}\n"
+    )
     print(body)
     if not args.no_write:
         write_section("paper", body)

@@ -1,4 +1,5 @@
-"""Today's defaults against what a user would pick instead: BM3D, Richardson-Lucy-TV, Noise2Void (where installed).
+"""Today's defaults against what a user would pick instead: BM3D, Richardson-Lucy-TV, Noise2Void (where
+installed).
 
 Denoising and deconvolution cases at a CPU size, over seeds (the seed draws the noise and the
 network): camera and cell with Gaussian noise sigma 25; photon counts (peak 30) of cell stored as
@@ -9,7 +10,8 @@ counts (peak about 50) under a PSF of sigma 1.5 px. DIP runs as a user calls it,
 ``noise="poisson"``, its gain and offset estimated; deconvolution fed Wiener-Hunt under a PSF narrower
 than 2 px, else Richardson-Lucy), and as variants: on the photon cases with ``noise="gaussian"``, on
 denoising with BM3D's estimate as input channels (``fill_input=True``) and, with ``--red``, with the
-explicit-denoiser prior (``denoiser_weight=0.2``). The peers and classical methods are tuned without the clean image
+explicit-denoiser prior (``denoiser_weight=0.2``). The peers and classical methods are tuned without the
+clean image
 (``napari_dip.baselines.classical_methods``: BM3D with sigma from ``estimate_sigma``, on photon
 counts with the generalised Anscombe transform and the estimated camera model; RL-TV weight
 0.002). "DIP + BM3D, averaged" is the mean of the two results (measured, not an option).
@@ -17,7 +19,7 @@ PSNR over the whole image against the clean one; seconds of each method on this 
 
     python benchmarks/peers.py --size 96 --seeds 0 1 2 --threads 1
     python benchmarks/peers.py --size 96 --seeds 0 --threads 1 --red --only camera, cell,   # + RED
-    python docs/scripts/tables.py             # the table (docs/tables/peers.md) from benchmarks/traces/peers-*.json
+    python docs/scripts/tables.py   # the table, docs/tables/peers.md, from benchmarks/traces/peers-*.json
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ import json
 import time
 
 import numpy as np
+
 from _common import ROOT, machine
 from deconvolve import degrade
-
 from napari_dip import restore
 from napari_dip.baselines import classical_methods, unavailable_methods
 from napari_dip.core.tasks import get as get_task
@@ -45,20 +47,48 @@ def cases(size: int, seed: int):
     rng = np.random.default_rng(seed)
     out = []
     for f in (camera, cell):
-        out.append((f"{f.__name__}, Gaussian noise sigma 25", "denoise", add_gaussian_noise(f(size), 25, seed),
-                    f(size), {}))
+        out.append(
+            (
+                f"{f.__name__}, Gaussian noise sigma 25",
+                "denoise",
+                add_gaussian_noise(f(size), 25, seed),
+                f(size),
+                {},
+            )
+        )
     clean = cell(size).astype(float) / 255 * 30
-    out.append(("cell, photon counts (peak 30) as floats in [0, 1]", "denoise", rng.poisson(clean) / 30.0,
-                clean / 30.0, dict(noise="poisson")))
+    out.append(
+        (
+            "cell, photon counts (peak 30) as floats in [0, 1]",
+            "denoise",
+            rng.poisson(clean) / 30.0,
+            clean / 30.0,
+            dict(noise="poisson"),
+        )
+    )
     clean = camera(size).astype(float) / 255 * 30
     adu = 2.5 * rng.poisson(clean) + 100 + rng.normal(0, 3, clean.shape)
-    out.append(("camera, photon counts (peak 30) as ADU (gain 2.5, offset 100, read noise 3)", "denoise",
-                np.clip(adu, 0, None).round().astype(np.uint16), 2.5 * clean + 100, dict(noise="poisson")))
+    out.append(
+        (
+            "camera, photon counts (peak 30) as ADU (gain 2.5, offset 100, read noise 3)",
+            "denoise",
+            np.clip(adu, 0, None).round().astype(np.uint16),
+            2.5 * clean + 100,
+            dict(noise="poisson"),
+        )
+    )
     ref, obs = degrade(camera(size), 2.5, "gaussian", rng)
     out.append(("camera deconvolution (PSF 2.5 px, noise 5)", "deconvolve", obs, ref, dict(psf_sigma=2.5)))
     ref, obs = degrade(camera(size), 1.5, "poisson", rng)
-    out.append(("camera deconvolution, photon counts (PSF 1.5 px)", "deconvolve", obs, ref,
-                dict(psf_sigma=1.5, noise="poisson")))
+    out.append(
+        (
+            "camera deconvolution, photon counts (PSF 1.5 px)",
+            "deconvolve",
+            obs,
+            ref,
+            dict(psf_sigma=1.5, noise="poisson"),
+        )
+    )
     return out
 
 
@@ -113,8 +143,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--red", action="store_true", help="also the explicit-denoiser prior (RED) on denoising "
-                                                           "(results in peers-red-SIZE-sSEED.json)")
+    parser.add_argument(
+        "--red",
+        action="store_true",
+        help="also the explicit-denoiser prior (RED) on denoising (results in peers-red-SIZE-sSEED.json)",
+    )
     parser.add_argument("--only", nargs="*", default=None, help="case name prefixes to run")
     args = parser.parse_args()
     if args.threads:
@@ -123,8 +156,15 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     for seed in args.seeds:
         path = RESULTS / f"peers{'-red' if args.red else ''}-{args.size}-s{seed}.json"
-        path.write_text(json.dumps({"machine": f"{machine()}, {args.threads or 'default'} torch thread(s)",
-                                    "results": run(args.size, seed, args.red, args.only)}, indent=1))
+        path.write_text(
+            json.dumps(
+                {
+                    "machine": f"{machine()}, {args.threads or 'default'} torch thread(s)",
+                    "results": run(args.size, seed, args.red, args.only),
+                },
+                indent=1,
+            )
+        )
         print("wrote", path.relative_to(ROOT))
     print("the table: python docs/scripts/tables.py (docs/tables/peers.md)")
 

@@ -18,8 +18,8 @@ import argparse
 import time
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 
 
@@ -56,9 +56,12 @@ def preview_cost(sizes: list[int], iterations: int) -> None:
             print(rows[-1], flush=True)
     table = markdown_table(["image (grey)", "task", "no preview ms/it", "every 100", "every 10 (default)",
                             "every 1", "cost of the default"], rows)
-    body = (f"Defaults (automatic stop off), milliseconds per iteration over {iterations} iterations after 3 "
-            f"warm-up ones (the faster of two runs, the intervals run in both orders, one process).\n\nCommand: `{command()}`  \n"
-            f"Machine: {machine()}\n\n{table}\n")
+    body = (
+        f"Defaults (automatic stop off), milliseconds per iteration over {iterations} iterations after 3 "
+        f"warm-up ones (the faster of two runs, the intervals run in both orders, one process).\n\nCommand: "
+        f"`{command()}`  \n"
+        f"Machine: {machine()}\n\n{table}\n"
+    )
     print(body)
     write_section("preview-cost", body)
 
@@ -87,14 +90,24 @@ def main() -> None:
     volume = (rng.random((16, 64, 64)) * 255).astype(np.uint8)
     t = {p: seconds_per_iteration(volume, args.iterations, mode="volume", width=16, precision=p,
                                   device=args.device) for p in ("fp32", "bf16")}
-    rows.append(["16x64x64 volume (grey)", 16, f"{t['fp32']:.3f}", f"{t['bf16']:.3f}", f"{t['fp32'] / t['bf16']:.2f}x"])
+    rows.append(
+        [
+            "16x64x64 volume (grey)",
+            16,
+            f"{t['fp32']:.3f}",
+            f"{t['bf16']:.3f}",
+            f"{t['fp32'] / t['bf16']:.2f}x",
+        ]
+    )
     table = markdown_table(["image (RGB)", "width", "fp32 s/it", "bf16 s/it", "bf16 speed-up"], rows)
     body = (f"## Speed\n\nDenoising preset (skip net, depth 5), seconds per iteration after 3 warm-up "
             f"iterations, fp32 and bf16 autocast measured side by side in one run (channels-last memory in "
             f"both).\n\nCommand: `{command()}`  \nMachine: {machine()}\n\n{table}\n")
     print(body)
     if not args.no_write:
-        write_section(f"speed-{'gpu' if 'cuda' in machine().lower() or 'NVIDIA' in machine() else 'cpu'}", body)
+        write_section(
+            f"speed-{'gpu' if 'cuda' in machine().lower() or 'NVIDIA' in machine() else 'cpu'}", body
+        )
 
 
 if __name__ == "__main__":

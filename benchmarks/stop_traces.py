@@ -1,7 +1,9 @@
-"""Record long fixed runs of the tasks without noise to overfit, for choosing and checking their stopping rule.
+"""Record long fixed runs of the tasks without noise to overfit, for choosing and checking their stopping
+rule.
 
 For each paper case (inpainting text and a hole, reconstruction from 50 %
-of the pixels, 4x super-resolution, and denoising for time_to_quality.py) it runs the default settings with the
+of the pixels, 4x super-resolution, and denoising for time_to_quality.py) it runs the default settings with
+the
 automatic stop *off* for ``--iterations`` and stores, every 10 iterations,
 the elapsed seconds, the PSNR against the clean image and the image itself
 (float, so the change between previews is not rounded to 8 bits) in
@@ -38,11 +40,11 @@ import contextlib
 import time
 
 import numpy as np
-from _common import ROOT
-from paper import cases
 
+from _common import ROOT
 from napari_dip import iter_restore
 from napari_dip.metrics import psnr
+from paper import cases
 
 TRACES = ROOT / "benchmarks" / "traces"
 
@@ -104,16 +106,30 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--only", nargs="*", default=None, help="case name prefixes to run")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    parser.add_argument("--notebook", action="store_true", help="the notebooks' settings (width 128, last output)")
+    parser.add_argument(
+        "--notebook", action="store_true", help="the notebooks' settings (width 128, last output)"
+    )
     parser.add_argument("--lr", type=float, default=None, help="the defaults at this learning rate")
-    parser.add_argument("--halve-every", type=int, default=None, help="with --lr: halve it every N iterations")
+    parser.add_argument(
+        "--halve-every", type=int, default=None, help="with --lr: halve it every N iterations"
+    )
     parser.add_argument("--width", type=int, default=None, help="the defaults with this channel cap")
-    parser.add_argument("--holdout", type=float, default=None,
-                        help="hold out this share of the observed pixels and record their PSNR (the holdout stop's "
-                             "estimate; the stop never fires)")
-    parser.add_argument("--holdout-like", default="damage", choices=("damage", "pixels"),
-                        help="with --holdout: pixels shaped like the damage (the default) or scattered ('px' in the name)")
-    parser.add_argument("--lr-floor", type=float, default=0.0025, help="the decayed rate's floor (default 0.0025)")
+    parser.add_argument(
+        "--holdout",
+        type=float,
+        default=None,
+        help="hold out this share of the observed pixels and record their PSNR (the holdout stop's "
+        "estimate; the stop never fires)",
+    )
+    parser.add_argument(
+        "--holdout-like",
+        default="damage",
+        choices=("damage", "pixels"),
+        help="with --holdout: pixels shaped like the damage (the default) or scattered ('px' in the name)",
+    )
+    parser.add_argument(
+        "--lr-floor", type=float, default=0.0025, help="the decayed rate's floor (default 0.0025)"
+    )
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -127,14 +143,24 @@ def main() -> None:
             extra = dict(width=128, output="last") if args.notebook else {}
             extra.update({} if args.lr is None else {"lr": args.lr})
             extra.update({} if args.width is None else {"width": args.width})
-            extra.update({} if args.holdout is None else {"holdout": args.holdout, "holdout_like": args.holdout_like})
-            with step_decay(args.halve_every, args.lr_floor) if args.halve_every else contextlib.nullcontext():
-                trace = record(name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed)
+            extra.update(
+                {} if args.holdout is None else {"holdout": args.holdout, "holdout_like": args.holdout_like}
+            )
+            with (
+                step_decay(args.halve_every, args.lr_floor) if args.halve_every else contextlib.nullcontext()
+            ):
+                trace = record(
+                    name, task, degraded, clean, {**kw, **extra}, min(notebook, args.iterations), seed
+                )
             key = name.split()[0] + "-" + task + ("-notebook" if args.notebook else "")
             key += "" if args.lr is None else f"-lr{args.lr:g}"
             key += f"-halve{args.halve_every}" if args.halve_every else ""
             key += "" if args.width is None else f"-width{args.width}"
-            key += "" if args.holdout is None else f"-holdout{args.holdout:g}{'px' if args.holdout_like == 'pixels' else ''}"
+            key += (
+                ""
+                if args.holdout is None
+                else f"-holdout{args.holdout:g}{'px' if args.holdout_like == 'pixels' else ''}"
+            )
             np.savez_compressed(TRACES / f"{key}-{args.size}-s{seed}.npz", task=task, **trace)
             print(f"{key} seed {seed}: {trace['iteration'][-1]} its in {trace['seconds'][-1]:.0f} s, "
                   f"final {trace['psnr'][-1]:.2f} dB, best {trace['psnr'].max():.2f} at "

@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from stop_traces import TRACES
-
 import torch
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import Settings
 from napari_dip.core.engine.stopping import ChangeStop
+from stop_traces import TRACES
 
 
 def replay(trace, **rule) -> int:
@@ -29,7 +28,7 @@ def replay(trace, **rule) -> int:
     to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a if a.ndim == 2 else np.moveaxis(a, -1, 0)))  # noqa
     mask = to_t(region.astype(np.float32)).reshape(1, 1, *region.shape)
     stop = ChangeStop(mask, **rule)
-    for n, image in zip(trace["iteration"], images):
+    for n, image in zip(trace["iteration"], images, strict=False):
         x = to_t(image).reshape(1, -1, *region.shape)
         stop.update(x, int(n) - 1)
         if stop.should_stop(int(n) - 1):
@@ -41,7 +40,9 @@ def rows_for(tol: float, **rule) -> list[list]:
     rows = []
     for path in sorted(p for p in TRACES.glob("*.npz") if "-notebook-" not in p.name):
         tr = dict(np.load(path))
-        if str(tr["task"]) == "denoise":  # its stop is the variance rule, on every output: not replayable here
+        if (
+            str(tr["task"]) == "denoise"
+        ):  # its stop is the variance rule, on every output: not replayable here
             continue
         n = replay(tr, tol=tol, **rule)
         i = int(np.searchsorted(tr["iteration"], n))
@@ -49,9 +50,20 @@ def rows_for(tol: float, **rule) -> list[list]:
         cap = int(tr["iteration"][-1])
         below = np.nonzero(tr["psnr"] < tr["psnr"][-1] - 0.2)[0]  # from `near` on it stays within 0.2 dB
         near = int(tr["iteration"][below[-1] + 1 if len(below) else 0])
-        rows.append([path.stem, cap, float(tr["psnr"][-1]), near, f"{tr['psnr'][best]:.2f} (it {tr['iteration'][best]})",
-                     n, float(tr["psnr"][i]), float(tr["psnr"][i] - tr["psnr"][-1]), f"{cap / n:.1f}x",
-                     f"{tr['seconds'][i]:.0f} / {tr['seconds'][-1]:.0f}"])
+        rows.append(
+            [
+                path.stem,
+                cap,
+                float(tr["psnr"][-1]),
+                near,
+                f"{tr['psnr'][best]:.2f} (it {tr['iteration'][best]})",
+                n,
+                float(tr["psnr"][i]),
+                float(tr["psnr"][i] - tr["psnr"][-1]),
+                f"{cap / n:.1f}x",
+                f"{tr['seconds'][i]:.0f} / {tr['seconds'][-1]:.0f}",
+            ]
+        )
     return rows
 
 
@@ -62,8 +74,9 @@ def grid() -> None:
     traces = [dict(np.load(p)) for p in sorted(TRACES.glob("*.npz")) if "-notebook-" not in p.name]
     traces = [t for t in traces if str(t["task"]) != "denoise"]
     results = []
-    for tol, patience, plateau, window in itertools.product([1e-3, 2e-3, 4e-3], [100, 200, 300], [0.05, 0.1, 0.2],
-                                                            [50, 100]):
+    for tol, patience, plateau, window in itertools.product(
+        [1e-3, 2e-3, 4e-3], [100, 200, 300], [0.05, 0.1, 0.2], [50, 100]
+    ):
         cost, saved = [], []
         for tr in traces:
             n = replay(tr, tol=tol, patience=patience, plateau=plateau, window=window)
@@ -77,8 +90,18 @@ def grid() -> None:
                                                  *(f"{v:.1f}" for v in r[6:])] for r in results]))
 
 
-HEADER = ["trace", "fixed its", "PSNR fixed", "its until it stays within 0.2 dB of fixed", "best (clean-image oracle)", "stop it", "PSNR stop",
-          "stop - fixed (dB)", "fewer its", "seconds stop / fixed"]
+HEADER = [
+    "trace",
+    "fixed its",
+    "PSNR fixed",
+    "its until it stays within 0.2 dB of fixed",
+    "best (clean-image oracle)",
+    "stop it",
+    "PSNR stop",
+    "stop - fixed (dB)",
+    "fewer its",
+    "seconds stop / fixed",
+]
 
 
 def main() -> None:
@@ -87,8 +110,12 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=Settings().window)
     parser.add_argument("--patience", type=int, default=Settings().patience)
     parser.add_argument("--plateau", type=float, default=0.1)
-    parser.add_argument("--write", action="store_true", help="write the default tolerance's table to the docs")
-    parser.add_argument("--grid", action="store_true", help="search tol x patience x plateau x window instead")
+    parser.add_argument(
+        "--write", action="store_true", help="write the default tolerance's table to the docs"
+    )
+    parser.add_argument(
+        "--grid", action="store_true", help="search tol x patience x plateau x window instead"
+    )
     args = parser.parse_args()
     if args.grid:
         return grid()
@@ -99,15 +126,18 @@ def main() -> None:
         print(f"mean dB {np.mean(gains):+.2f}, worst {min(gains):+.2f}")
     if args.write:
         rows = rows_for(Settings().stop_tol, window=args.window, patience=args.patience, plateau=args.plateau)
-        body = (f"## Automatic stop without noise (inpaint, reconstruct, super-resolution)\n\n"
-                f"The rule (`ChangeStop`, the defaults): stop when the RMS change of the filled pixels between "
-                f"images {args.window} iterations apart has stayed below `stop_tol` = {Settings().stop_tol:g} of "
-                f"the range for {args.patience} iterations, or has not fallen {args.plateau:.0%} below its lowest "
-                f"value for {args.patience} iterations; never before iteration 300. Replayed exactly on fixed "
-                f"runs recorded by `benchmarks/stop_traces.py` (a fit's trajectory does not depend on its stop); "
-                f"*fixed its* is the recorded run's length. Seconds: fit time of the recorded run, scoring "
-                f"excluded.\n\nCommand: `{command()}` (after `python benchmarks/stop_traces.py --size 96 "
-                f"--iterations 2000 --threads 1`)  \nMachine: {machine()}\n\n{markdown_table(HEADER, rows)}\n")
+        body = (
+            f"## Automatic stop without noise (inpaint, reconstruct, super-resolution)\n\n"
+            f"The rule (`ChangeStop`, the defaults): stop when the RMS change of the filled pixels between "
+            f"images {args.window} iterations apart has stayed below `stop_tol` = {Settings().stop_tol:g} of "
+            f"the range for {args.patience} iterations, or has not fallen {args.plateau:.0%} below its "
+            f"lowest "
+            f"value for {args.patience} iterations; never before iteration 300. Replayed exactly on fixed "
+            f"runs recorded by `benchmarks/stop_traces.py` (a fit's trajectory does not depend on its stop); "
+            f"*fixed its* is the recorded run's length. Seconds: fit time of the recorded run, scoring "
+            f"excluded.\n\nCommand: `{command()}` (after `python benchmarks/stop_traces.py --size 96 "
+            f"--iterations 2000 --threads 1`)  \nMachine: {machine()}\n\n{markdown_table(HEADER, rows)}\n"
+        )
         write_section("stop-change", body)
 
 

@@ -39,12 +39,12 @@ import json
 import time
 
 import numpy as np
-from _common import command, machine, markdown_table, write_section
-from paper import cases
-from stop_traces import TRACES
 
+from _common import command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.metrics import psnr
+from paper import cases
+from stop_traces import TRACES
 
 
 def to_quality(trace: dict, margin: float = 0.2) -> tuple[float, float, int]:
@@ -70,11 +70,16 @@ def quality_cells(trace: dict | None) -> list[str]:
 def first_within(trace: dict, target: float, margin: float = 0.2) -> str:
     """Seconds (and iteration) at which ``trace`` first comes within ``margin`` dB of ``target``."""
     reached = np.nonzero(trace["psnr"] >= target - margin)[0]
-    return f"{trace['seconds'][reached[0]]:.0f} (it {trace['iteration'][reached[0]]})" if len(reached) else "never"
+    return (
+        f"{trace['seconds'][reached[0]]:.0f} (it {trace['iteration'][reached[0]]})"
+        if len(reached)
+        else "never"
+    )
 
 
 def lr_table(size: int, seed: int, tags: list[str]) -> str:
-    """The width-64 defaults (lr 0.01) against the traces ``<case>-lr<tag>-width64``, from fixed-count traces: final and
+    """The width-64 defaults (lr 0.01) against the traces ``<case>-lr<tag>-width64``, from fixed-count
+    traces: final and
     best PSNR, the time to within 0.2 dB of the own final, and how soon each first comes within 0.2 dB
     of the default rate's final PSNR (the same quality). The ratio is of iterations: an iteration costs
     the same at every rate, and traces recorded at different times shared the cores with other loads."""
@@ -106,8 +111,11 @@ def main() -> None:
                     help="compare the width-64 fixed-count traces at the default rate with "
                          "<case>-lr<TAG>-width64 traces "
                          "(e.g. 0.02, 0.02-halve300; no run)")
-    ap.add_argument("--report", action="store_true",
-                    help="no runs: the table from the kept results (benchmarks/traces/time-to-quality-*.json)")
+    ap.add_argument(
+        "--report",
+        action="store_true",
+        help="no runs: the table from the kept results (benchmarks/traces/time-to-quality-*.json)",
+    )
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     if args.lr_table is not None:
@@ -118,15 +126,20 @@ def main() -> None:
             write_section("learning-rate", body)
         return
     results = load_results(args) if args.report else run_defaults(args)
-    body = ("## Time to quality (benchmarks/time_to_quality.py)\n\n"
-            f"Paper cases at {args.size} px (as in the paper table), iteration caps at min(notebook, "
-            f"{args.iterations}), seed {args.seed}. Seconds of fit time; a trace's time to quality is where its PSNR "
-            "stays within 0.2 dB of its own final value; the defaults' is the whole run up to the automatic stop. "
-            "*Width 64, fixed*: the defaults before the narrower CPU network, automatic stop off (2000 iterations). "
-            "*To the same quality*: the seconds a trace takes to first come within 0.2 dB of the defaults' PSNR "
-            "(never: it does not), over the defaults' seconds.\n\n"
-            f"Command: `{command()}` (after the two `stop_traces.py` runs in its docstring)  \n"
-            f"Machine: {machine()}\n\n" + markdown_table(HEADER, table_rows(args, results)) + "\n")
+    body = (
+        "## Time to quality (benchmarks/time_to_quality.py)\n\n"
+        f"Paper cases at {args.size} px (as in the paper table), iteration caps at min(notebook, "
+        f"{args.iterations}), seed {args.seed}. Seconds of fit time; a trace's time to quality is where its "
+        f"PSNR "
+        "stays within 0.2 dB of its own final value; the defaults' is the whole run up to the automatic "
+        "stop. "
+        "*Width 64, fixed*: the defaults before the narrower CPU network, automatic stop off (2000 "
+        "iterations). "
+        "*To the same quality*: the seconds a trace takes to first come within 0.2 dB of the defaults' PSNR "
+        "(never: it does not), over the defaults' seconds.\n\n"
+        f"Command: `{command()}` (after the two `stop_traces.py` runs in its docstring)  \n"
+        f"Machine: {machine()}\n\n" + markdown_table(HEADER, table_rows(args, results)) + "\n"
+    )
     print(body)
     if not args.no_write:
         write_section("time-to-quality", body)
@@ -142,7 +155,8 @@ def results_path(args):
 
 
 def run_defaults(args) -> dict:
-    """Run ``restore`` with the defaults on every case with a fixed-count trace; keep PSNR, seconds, iterations."""
+    """Run ``restore`` with the defaults on every case with a fixed-count trace; keep PSNR, seconds,
+    iterations."""
     if args.threads:
         import torch
 
@@ -179,13 +193,24 @@ def table_rows(args, results: dict) -> list[list[str]]:
         if name not in results:
             continue
         key = name.split()[0] + "-" + task
-        nb, fixed = load(key + "-notebook", args.size, args.seed), load(key + "-width64", args.size, args.seed)
+        nb, fixed = (
+            load(key + "-notebook", args.size, args.seed),
+            load(key + "-width64", args.size, args.seed),
+        )
         r = results[name]
         secs = r["seconds"]
-        rows.append([name, *quality_cells(nb), *quality_cells(fixed), f"{r['psnr']:.2f}",
-                     f"{secs:.0f} (it {r['iterations']})",
-                     "-" if nb is None else f"{to_quality(nb)[1] / secs:.1f}x", f"{to_quality(fixed)[1] / secs:.1f}x",
-                     f"{same_quality(nb, r['psnr'], secs)}, {same_quality(fixed, r['psnr'], secs)}"])
+        rows.append(
+            [
+                name,
+                *quality_cells(nb),
+                *quality_cells(fixed),
+                f"{r['psnr']:.2f}",
+                f"{secs:.0f} (it {r['iterations']})",
+                "-" if nb is None else f"{to_quality(nb)[1] / secs:.1f}x",
+                f"{to_quality(fixed)[1] / secs:.1f}x",
+                f"{same_quality(nb, r['psnr'], secs)}, {same_quality(fixed, r['psnr'], secs)}",
+            ]
+        )
     return rows
 
 

@@ -1,11 +1,13 @@
-"""Today's defaults against every classical method of each task, over seeds: where DIP wins and where it loses.
+"""Today's defaults against every classical method of each task, over seeds: where DIP wins and where it
+loses.
 
 Each case is a paper case of ``benchmarks/paper.py`` at a CPU size (kate's text, the library hole,
 F16 with Gaussian noise sigma 25, zebra 4x super-resolution, barbara with half of its pixels
 dropped) plus camera blurred by a Gaussian PSF of sigma 2.5 px with noise of sigma 5 (as in
 ``benchmarks/deconvolve.py``), and three cases where earlier tables saw DIP tie or lose: camera
 with Gaussian noise sigma 25, the smooth ``cell`` with half of its pixels dropped, and camera as
-photon counts (peak about 50) under a PSF of sigma 1.5 px (``noise="poisson"``). DIP runs as a user calls it: ``restore(image, task, seed=s, ...)``
+photon counts (peak about 50) under a PSF of sigma 1.5 px (``noise="poisson"``). DIP runs as a user calls it:
+``restore(image, task, seed=s, ...)``
 with every default (the automatic stop on, the preset's iteration cap). The classical methods are
 every baseline the task lists (the Compare grid's), tuned without the clean image: non-local
 means and total variation by scikit-image's ``estimate_sigma``, biharmonic inpainting, bicubic
@@ -26,28 +28,36 @@ import json
 import time
 
 import numpy as np
+
 from _common import ROOT, command, machine, markdown_table, write_section
 from deconvolve import degrade
-from paper import cases as paper_cases
-
 from napari_dip import restore
 from napari_dip.baselines import classical_methods
-from napari_dip.metrics import psnr
 from napari_dip.core.tasks import get as get_task
+from napari_dip.metrics import psnr
 from napari_dip.sample_data import add_gaussian_noise, camera, cell, random_pixel_mask
+from paper import cases as paper_cases
 
 RESULTS = ROOT / "benchmarks" / "traces"
 
 
 def cases(size: int, seed: int):
-    """``(name, task, degraded, clean, kwargs)``: the paper cases, then cases where DIP was seen to tie or lose."""
+    """``(name, task, degraded, clean, kwargs)``: the paper cases, then cases where DIP was seen to tie or
+    lose."""
     out = [(name, task, deg, clean, kw) for name, task, deg, clean, kw, _ in paper_cases(size, seed)]
     ref, obs = degrade(camera(size), 2.5, "gaussian", np.random.default_rng(seed))
     out.append(("camera deconvolution (PSF 2.5 px, noise 5)", "deconvolve", obs, ref, dict(psf_sigma=2.5)))
     # seen to tie or lose in earlier tables: camera denoising (NLM), a smooth image with half its
     # pixels dropped (biharmonic), Poisson counts under a small PSF (Wiener)
-    out.append(("camera denoising (sigma 25)", "denoise", add_gaussian_noise(camera(size), 25, seed), camera(size),
-                {}))
+    out.append(
+        (
+            "camera denoising (sigma 25)",
+            "denoise",
+            add_gaussian_noise(camera(size), 25, seed),
+            camera(size),
+            {},
+        )
+    )
     drop = random_pixel_mask((size, size), 0.5, seed)
     out.append(("cell 50% pixels", "reconstruct", np.where(drop.astype(bool), 0, cell(size)).astype(np.uint8),
                 cell(size), dict(mask=drop)))
@@ -72,7 +82,13 @@ def run(size: int, seed: int, only: list[str] | None, fixed: int | None = None) 
             continue
         t0 = time.perf_counter()
         result = restore(degraded, task, seed=seed, **kw)
-        row = {"DIP (defaults)": [score(clean, result.image), time.perf_counter() - t0, result.stopped_at.iteration]}
+        row = {
+            "DIP (defaults)": [
+                score(clean, result.image),
+                time.perf_counter() - t0,
+                result.stopped_at.iteration,
+            ]
+        }
         if fixed:
             t0 = time.perf_counter()
             long = restore(degraded, task, seed=seed, early_stop=False, iterations=fixed, **kw)
@@ -139,7 +155,10 @@ def main() -> None:
     text, losses = table(results)
     body = (f"Command: `{command()}` (after the per-seed runs in its docstring)  \nMachine: {machine()}, "
             f"{args.threads or 'default'} torch thread(s)\n\n{text}\n")
-    print(body + ("\nWhere the defaults lose: " + "; ".join(losses) if losses else "\nThe defaults lose nowhere."))
+    print(
+        body
+        + ("\nWhere the defaults lose: " + "; ".join(losses) if losses else "\nThe defaults lose nowhere.")
+    )
     if args.report:
         write_section("versus-classical", body)
 

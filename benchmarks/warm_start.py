@@ -30,7 +30,6 @@ def time_lapse(n: int = 4, size: int = 48, drift=(0.7, 1.0), sigma: float = 20.0
     """(clean, noisy) uint8 stacks of ``n`` frames."""
     from scipy.ndimage import shift
     from skimage import data
-
     from skimage.transform import resize
 
     cell = data.cell().astype(np.float64)
@@ -52,8 +51,11 @@ def main() -> None:
     ap.add_argument("--warm-iterations", type=int, default=None, help="default: iterations // 3")
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--frames", type=int, default=4)
-    ap.add_argument("--early-stop", action="store_true",
-                    help="also run the denoise preset's default: early stopping, at most 3000 (warm: 1000) iterations")
+    ap.add_argument(
+        "--early-stop",
+        action="store_true",
+        help="also run the denoise preset's default: early stopping, at most 3000 (warm: 1000) iterations",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     from napari_dip import restore

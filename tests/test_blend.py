@@ -40,7 +40,7 @@ def test_blend_keeps_background_and_transfers_foreground_structure() -> None:
     result = blend(fg, bg, mask, channel_axis=-1, iterations=60, **FAST)
 
     # inputs untouched; output like the background
-    for before, after in zip(copies, (fg, bg, mask)):
+    for before, after in zip(copies, (fg, bg, mask), strict=False):
         np.testing.assert_array_equal(before, after)
     assert result.image.shape == bg.shape and result.image.dtype == bg.dtype
 

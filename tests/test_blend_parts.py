@@ -140,7 +140,9 @@ def test_laplacian_blend_extreme_masks(rng: np.random.Generator) -> None:
     fg, bg = rng.random((64, 48, 3)), rng.random((64, 48, 3))
     np.testing.assert_allclose(laplacian_blend(fg, bg, np.ones((64, 48)), clip=False), fg, atol=1e-9)
     np.testing.assert_allclose(laplacian_blend(fg, bg, np.zeros((64, 48)), clip=False), bg, atol=1e-9)
-    out = laplacian_blend(fg.astype(np.float32), bg.astype(np.float32), square_mask((64, 48), 16, 32), levels=3)
+    out = laplacian_blend(
+        fg.astype(np.float32), bg.astype(np.float32), square_mask((64, 48), 16, 32), levels=3
+    )
     assert out.shape == fg.shape and out.dtype == np.float32
     assert 0.0 <= out.min() and out.max() <= 1.0
     np.testing.assert_allclose(out[:4, :4], bg[:4, :4], atol=1e-6)  # far from the mask
@@ -337,7 +339,8 @@ def test_blend_loss_autocast_and_validation(images) -> None:
 
 
 def test_identical_images_are_a_zero_of_the_loss(images) -> None:
-    """Blending a background into itself: the background is the answer (every term 0), the perturbed one is not."""
+    """Blending a background into itself: the background is the answer (every term 0), the perturbed one is
+    not."""
     _, bg, noise, hard = images
     soft = bl.gaussian_blur(hard, 2.0)
     loss = bl.BlendLoss(bg, bg, soft, iterations=100, dir_eps=1e-8)

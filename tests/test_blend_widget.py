@@ -1,7 +1,6 @@
 """The Blend widget in a real napari viewer (needs a display: run under xvfb-run)."""
 
 import csv
-import time
 
 import numpy as np
 import pytest
@@ -98,8 +97,10 @@ def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_pa
     # the rank column: mean rank over the four metrics (ranks 1..4 each), the best named in the status
     ranks = values[:, 4]
     assert np.isclose(ranks.sum(), 1 + 2 + 3 + 4) and ranks.min() >= 1 and ranks.max() <= 4
-    best = [row for row, r in zip(ROWS, ranks) if r == ranks.min()]
-    assert (f"best mean rank: {best[0]}" if len(best) == 1 else f"tied best: {', '.join(best)}") in widget.status.value
+    best = [row for row, r in zip(ROWS, ranks, strict=False) if r == ranks.min()]
+    assert (
+        f"best mean rank: {best[0]}" if len(best) == 1 else f"tied best: {', '.join(best)}"
+    ) in widget.status.value
 
     path = widget.save_csv(tmp_path / "metrics.csv")
     with open(path, newline="") as fh:
@@ -111,7 +112,7 @@ def test_run_blends_scores_and_saves(widget_and_viewer, qtbot, grey_pair, tmp_pa
     np.testing.assert_allclose(values[:, :4], shown[:, :4], atol=0.0051)
     np.testing.assert_array_equal(values[:, 4], full[:, 4])
 
-    for arr, copy in zip((fg_layer.data, bg_layer.data, mask_layer.data), copies):
+    for arr, copy in zip((fg_layer.data, bg_layer.data, mask_layer.data), copies, strict=False):
         assert np.array_equal(arr, copy), "an input layer was modified"
 
 
@@ -162,9 +163,7 @@ def test_stop_and_a_second_run_is_refused(widget_and_viewer, qtbot, grey_pair, m
     assert [ly.name for ly in viewer.layers].count("brick [DIP blend]") == 1
     at_stop = out.metadata["napari_dip"]["iteration"]
     widget.stop_button.clicked.emit()
-    t0 = time.perf_counter()
-    _wait(qtbot, widget, timeout=20_000)
-    assert time.perf_counter() - t0 < 10
+    _wait(qtbot, widget, timeout=60_000)  # a ceiling, not a measurement: the property is the count below
     # previews every iteration: the fit ended within a few iterations of the click
     assert at_stop <= out.metadata["napari_dip"]["iteration"] <= at_stop + 5
     assert widget.run_button.enabled

@@ -32,7 +32,11 @@ def test_tiff_in_tiff_out_keeps_axes_pixel_sizes_and_units(tmp_path, stack16, su
     assert img.data.shape == stack16.shape and img.data.dtype == np.uint16
     assert img.format == ("ome-tiff" if suffix == ".ome.tif" else "imagej-tiff")
     settings = read_settings(out)
-    assert settings["task"] == "denoise" and settings["noise"] == "poisson" and settings["normalize"] == "percentile"
+    assert (
+        settings["task"] == "denoise"
+        and settings["noise"] == "poisson"
+        and settings["normalize"] == "percentile"
+    )
     assert settings["stopped_at"]["iteration"] == 2 and sidecar_path(out).exists()
 
 
@@ -56,6 +60,38 @@ def test_super_resolution_divides_the_pixel_size(tmp_path):
     assert main(["restore", str(src), "--task", "super_resolution", "--factor", "2", *FAST]) == 0
     img = read_image(tmp_path / "low_dip_super_resolution.tif")
     assert img.data.shape == (32, 32) and img.scale == pytest.approx((0.2, 0.2))
+
+
+@pytest.mark.parametrize("axes, shape, scale", [("YX", (16, 12), (0.4, 0.3)),
+                                                ("ZYX", (2, 12, 10), (2.0, 0.4, 0.4))])
+def test_a_saved_super_resolved_result_and_its_napari_layer_share_scale_and_translate(tmp_path, axes, shape,
+                                                                                     scale):
+    """One geometry rule (``_outputs.super_resolved``): the file the CLI writes (read back) and the layer the
+    widgets add (``output_kwargs``) for the same input have the same shape, pixel size and origin: the
+    finer pixels sit inside the input's (origin moved by -1/2 input pixel + 1/2 output pixel along Y, X)."""
+    napari = pytest.importorskip("napari")
+    from napari_dip.widgets._layers import output_kwargs
+
+    factor = 2
+    low = np.random.default_rng(1).integers(0, 255, shape).astype(np.uint8)
+    src = write_image(tmp_path / "low.tif", low, axes=axes, scale=scale, units=("µm",) * len(axes))
+    assert main(["restore", str(src), "--task", "super_resolution", "--factor", str(factor), *FAST]) == 0
+    saved = read_image(tmp_path / "low_dip_super_resolution.tif")
+    layer_in = napari.layers.Image(read_image(src).data, scale=read_image(src).scale)
+    kw = output_kwargs(layer_in, "low [DIP super_resolution]", scale_factor=factor)
+    expected = [s / factor if a in "YX" else s for a, s in zip(axes, scale, strict=True)]
+    shift = [(s / factor - s) / 2 if a in "YX" else 0.0 for a, s in zip(axes, scale, strict=True)]
+    assert saved.scale == pytest.approx(kw["scale"]) and saved.scale == pytest.approx(expected)
+    assert saved.translate == pytest.approx(kw["translate"]) and saved.translate == pytest.approx(shift)
+    assert saved.data.shape == tuple(n * factor if a in "YX" else n for a, n in zip(axes, shape, strict=True))
+
+    def edges(n, scale, translate):  # outer edges of the first and last pixels (pixel i centred at t + i s)
+        n, s, t = (np.asarray(v, dtype=float) for v in (n, scale, translate))
+        return t - s / 2, t + (n - 0.5) * s
+
+    # the two grids cover the same extent
+    np.testing.assert_allclose(edges(saved.data.shape, saved.scale, saved.translate),
+                               edges(shape, layer_in.scale, layer_in.translate))
 
 
 def test_deconvolve_from_the_command_line(tmp_path):

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from napari_dip.core import physics as operators
-from napari_dip.core.engine import losses, stopping
 from napari_dip.core.data import ImageCodec
+from napari_dip.core.engine import losses, stopping
 from napari_dip.core.networks import build_network
 
 
@@ -163,7 +163,13 @@ def test_metrics_known_values():
     m[0, 0] = True
     assert masked_psnr(a, b, m) == pytest.approx(0.0)
     assert ssim(a.astype(float) + 1, a.astype(float) + 1, data_range=1) == pytest.approx(1.0)
-    assert coarse_psnr(a, b) == pytest.approx(psnr(np.zeros((4, 4)), np.full((4, 4), 0.0) + np.eye(4)[:1].T @ np.eye(4)[:1] * 255 / 16, data_range=255))
+    assert coarse_psnr(a, b) == pytest.approx(
+        psnr(
+            np.zeros((4, 4)),
+            np.full((4, 4), 0.0) + np.eye(4)[:1].T @ np.eye(4)[:1] * 255 / 16,
+            data_range=255,
+        )
+    )
 
 
 def test_param_noise_really_perturbs_the_weights():

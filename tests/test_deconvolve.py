@@ -56,9 +56,21 @@ def test_a_psf_array_equals_the_same_gaussian_by_sigma(blurred64):
     np.testing.assert_array_equal(a, b)  # the PSF is normalised to sum 1
 
 
-def test_deconvolve_defaults_stop_by_themselves():
-    task = tasks.get("deconvolve")
-    assert task.preset()["early_stop"] is True
+def test_deconvolve_defaults_stop_by_themselves(blurred64):
+    """A run given no early_stop resolves it on (the preset's) with the variance stop of noisy data as its
+    rule; the user's early_stop=False still wins. (A run to the stop itself takes ~20 s: 706 iterations.)"""
+    from types import SimpleNamespace
+
+    from napari_dip.core.engine.stopping import VarianceStop
+    from napari_dip.core.restore import prepare_job
+
+    job = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8)
+    assert job.fit.early_stop is True
+    assert isinstance(tasks.get("deconvolve").stop_rule(SimpleNamespace(settings=job.settings)), VarianceStop)
+    off = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8, early_stop=False)
+    assert off.fit.early_stop is False
+    result = restore(blurred64, "deconvolve", psf_sigma=1.5, iterations=3, width=8)
+    assert result.config["early_stop"] is True
 
 
 def test_poisson_deconvolution_runs_on_counts(clean64):
@@ -68,7 +80,9 @@ def test_poisson_deconvolution_runs_on_counts(clean64):
                      early_stop=False)
     ref = clean64.astype(float) / 255 * 30 + 1
     rng_ = float(ref.max() - ref.min())
-    assert psnr(ref, result.image.astype(float), data_range=rng_) > psnr(ref, noisy.astype(float), data_range=rng_)
+    assert psnr(ref, result.image.astype(float), data_range=rng_) > psnr(
+        ref, noisy.astype(float), data_range=rng_
+    )
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -122,7 +136,8 @@ def test_the_network_input_follows_the_psf_width():
 
     assert psf_width(gaussian_psf(1.5)) == pytest.approx(1.5, abs=0.01)
     assert psf_width(gaussian_psf((1.0, 3.0))) == pytest.approx(np.sqrt(5.0), abs=0.02)
-    assert input_method(gaussian_psf(1.5)) == "Wiener" and input_method(gaussian_psf(2.5)) == "Richardson-Lucy"
+    assert input_method(gaussian_psf(1.5)) == "Wiener"
+    assert input_method(gaussian_psf(2.5)) == "Richardson-Lucy"
     bead = np.pad(gaussian_psf(1.2), 4) + 1e-4  # a measured PSF: padded, with a little background
     assert input_method(bead) == "Wiener"
     assert input_method(gaussian_psf(1.0, 3)) == "Richardson-Lucy"  # volumes: the rule was measured in 2D

@@ -47,7 +47,9 @@ def test_tables_carry_command_date_and_machine():
     for name in tables.TABLES:
         text = tables.render(name)
         line = text.splitlines()[1]
-        assert "*Command:* `python benchmarks/" in line and "*date:* 20" in line and "*machine:* CPU" in line, name
+        assert (
+            "*Command:* `python benchmarks/" in line and "*date:* 20" in line and "*machine:* CPU" in line
+        ), name
         assert text.count("\n| ") >= 3, name
 
 
@@ -78,13 +80,23 @@ def test_user_pages_have_no_diary_language():
 @pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None, reason="the docs extra is not installed")
 def test_mkdocs_build_strict(tmp_path):
     """mkdocs build --strict: a broken link, a missing snippet or a docstring warning fails it."""
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "site" / "decision-guide" / "index.html").exists()
     for page in (tmp_path / "site").rglob("*.html"):  # markup no extension turned into HTML
         html = page.read_text()
-        assert "=== &quot;" not in html and "=== \"" not in html and "!!! note" not in html and "--8&lt;--" not in html, page
+        assert (
+            "=== &quot;" not in html
+            and '=== "' not in html
+            and "!!! note" not in html
+            and "--8&lt;--" not in html
+        ), page
 
 
 def test_the_tutorial_python_block_runs(monkeypatch, capsys):

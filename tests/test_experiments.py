@@ -7,6 +7,7 @@ shuffled/noisy >= 5.5, noise/noisy >= 4.9; the assertions ask for much less.
 """
 
 import csv
+import importlib.util
 import json
 
 import numpy as np
@@ -148,9 +149,14 @@ def test_sweep_returns_one_record_per_combination(image48, tmp_path):
     for r in recs:
         assert isinstance(r["psnr"], float) and 0 < r["ssim"] <= 1 and r["seconds"] > 0
         assert r["stopped_at"] == 8 and r["image"].shape == noisy.shape and r["image"].dtype == np.uint8
-        assert r["config"]["network"]["depth"] == r["settings"]["depth"] and r["config"]["lr"] == r["settings"]["lr"]
+        assert (
+            r["config"]["network"]["depth"] == r["settings"]["depth"]
+            and r["config"]["lr"] == r["settings"]["lr"]
+        )
     rows = list(csv.reader(write_csv(recs, tmp_path / "s.csv").open()))
-    assert rows[0] == ["depth", "lr", "psnr", "ssim", "seconds", "stopped_at", "stop_reason"] and len(rows) == 5
+    assert (
+        rows[0] == ["depth", "lr", "psnr", "ssim", "seconds", "stopped_at", "stop_reason"] and len(rows) == 5
+    )
 
 
 def test_closing_a_sweep_keeps_the_finished_records(image48):
@@ -197,16 +203,14 @@ def test_cli_probe_and_sweep_write_their_files(image48, tmp_path):
     for name in ("clean", "noisy", "shuffled", "noise"):
         assert (out / f"fit_{name}.tif").exists() and (out / f"fit_{name}.png").exists()
     assert "summary" in json.loads((out / "summary.json").read_text())
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:  # the CLI warns and skips the figure
-        pass
-    else:
-        assert (out / "probe.png").exists()
+    # the figure needs matplotlib (the testing extra installs it); without it the CLI warns and skips it
+    has_matplotlib = importlib.util.find_spec("matplotlib") is not None
+    assert (out / "probe.png").exists() == has_matplotlib
     out = tmp_path / "sweep"
-    assert _cli(["sweep", str(tmp_path / "cam.png"), "--task", "inpaint", "--mask", str(tmp_path / "mask.png"),
-                 "--reference", str(tmp_path / "cam.png"), "--vary", "depth=2,3", "--vary", "lr=0.01",
-                 "--set", "width=8", "--iterations", "4", "--size", "48", "--out", str(out)]) == 0
+    argv = ["sweep", str(tmp_path / "cam.png"), "--task", "inpaint", "--mask", str(tmp_path / "mask.png"),
+            "--reference", str(tmp_path / "cam.png"), "--vary", "depth=2,3", "--vary", "lr=0.01",
+            "--set", "width=8", "--iterations", "4", "--size", "48", "--out", str(out)]
+    assert _cli(argv) == 0
     rows = list(csv.reader((out / "results.csv").open()))
     assert rows[0][:2] == ["depth", "lr"] and len(rows) == 3 and float(rows[1][2]) > 10
     assert len(list(out.glob("*.tif"))) == 2
@@ -234,6 +238,19 @@ def _wait(qtbot, widget, timeout=60_000):
 
 
 @pytest.mark.gui
+def test_widget_sweep_offers_every_restore_option(experiments):
+    """The "vary" lists: the suggested options first, then every option of core.settings (none dropped)."""
+    from napari_dip.core.settings import option_help, option_names
+    from napari_dip.widgets.experiments_widget import SUGGESTED, sweep_options
+
+    widget, _ = experiments
+    offered = list(widget.vary1.choices)
+    assert offered[: len(SUGGESTED)] == list(SUGGESTED)
+    assert set(option_names()) <= set(offered) and set(option_help()) <= set(offered)
+    assert offered == sweep_options() and len(offered) == len(set(offered))
+    assert list(widget.vary2.choices)[1:] == offered
+
+
 def test_widget_sweep_lays_out_a_grid_and_fills_the_table(experiments, qtbot, image48, tmp_path):
     widget, viewer = experiments
     src = viewer.add_image(add_gaussian_noise(image48, 25), name="cam", contrast_limits=(10, 240))

@@ -21,7 +21,9 @@ pytest.importorskip("ome_zarr")
 pytest.importorskip("bioio_ome_zarr")
 
 FAST = ["--iterations", "3", "--width", "8", "--preview-every", "1"]
-CZYX = dict(axes="CZYX", scale=(1.0, 0.5, 0.1, 0.1), units=("", "µm", "µm", "µm"), channel_names=("DAPI", "GFP"))
+CZYX = dict(
+    axes="CZYX", scale=(1.0, 0.5, 0.1, 0.1), units=("", "µm", "µm", "µm"), channel_names=("DAPI", "GFP")
+)
 
 
 def _stack(shape=(2, 3, 64, 72), seed=0):
@@ -36,8 +38,10 @@ def _same_metadata(img, axes, scale, units, names):
     assert img.channel_names == names
 
 
-@pytest.mark.parametrize("src_name, out_name", [("in.ome.zarr", "out.ome.zarr"), ("in.ome.tif", "out.ome.zarr"),
-                                                ("in.ome.zarr", "out.ome.tif")])
+@pytest.mark.parametrize(
+    "src_name, out_name",
+    [("in.ome.zarr", "out.ome.zarr"), ("in.ome.tif", "out.ome.zarr"), ("in.ome.zarr", "out.ome.tif")],
+)
 def test_cli_keeps_axes_pixel_sizes_units_channel_names_and_settings(tmp_path, src_name, out_name):
     data = _stack()
     src = write_image(tmp_path / src_name, data, **CZYX)
@@ -71,13 +75,20 @@ def test_ome_zarr_output_is_a_chunked_multiscale_pyramid_replaced_whole(tmp_path
     level0 = zarr.open_array(str(out / ms["datasets"][0]["path"]), mode="r")
     assert level0.shape == (2, 3, 64, 72) and level0.chunks == (1, 3, 64, 72)
     assert attrs["napari_dip"]["task"] == "denoise"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ome.json", "in.ome.tif", "out.ome.json", "out.ome.zarr"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.ome.json",
+        "in.ome.tif",
+        "out.ome.json",
+        "out.ome.zarr",
+    ]
 
 
 def test_channel_option_by_name_keeps_that_channel_and_its_name(tmp_path):
     data = _stack()
     src = write_image(tmp_path / "in.ome.zarr", data, **CZYX)
-    assert main(["restore", str(src), "--task", "denoise", *FAST, "--channel", "GFP", "--mode", "volume"]) == 0
+    assert (
+        main(["restore", str(src), "--task", "denoise", *FAST, "--channel", "GFP", "--mode", "volume"]) == 0
+    )
     out = tmp_path / "in_dip_denoise.ome.zarr"
     img = read_image(out)
     _same_metadata(img, "ZYX", (0.5, 0.1, 0.1), ("µm",) * 3, ("GFP",))
@@ -87,8 +98,13 @@ def test_channel_option_by_name_keeps_that_channel_and_its_name(tmp_path):
 
 
 def test_time_axis_and_its_unit_survive_ome_zarr(tmp_path):
-    src = write_image(tmp_path / "t.ome.zarr", _stack((4, 40, 40))[:, :, :], axes="TYX", scale=(2.0, 0.25, 0.25),
-                      units=("s", "µm", "µm"))
+    src = write_image(
+        tmp_path / "t.ome.zarr",
+        _stack((4, 40, 40))[:, :, :],
+        axes="TYX",
+        scale=(2.0, 0.25, 0.25),
+        units=("s", "µm", "µm"),
+    )
     assert main(["restore", str(src), "--task", "denoise", *FAST, "--planes", "0,3", "-o",
                  str(tmp_path / "t.ome.tif")]) == 0
     _same_metadata(read_image(tmp_path / "t.ome.tif"), "TYX", (2.0, 0.25, 0.25), ("s", "µm", "µm"), ())
@@ -98,7 +114,9 @@ def test_scene_picks_the_image_of_a_multi_image_ome_tiff(tmp_path):
     first, second = _stack((32, 32), 1), _stack((24, 40), 2)
     with tifffile.TiffWriter(tmp_path / "two.ome.tif", ome=True) as tif:
         tif.write(first, metadata={"axes": "YX", "Name": "left"})
-        tif.write(second, metadata={"axes": "YX", "Name": "right", "PhysicalSizeX": 0.2, "PhysicalSizeY": 0.2})
+        tif.write(
+            second, metadata={"axes": "YX", "Name": "right", "PhysicalSizeX": 0.2, "PhysicalSizeY": 0.2}
+        )
     img = read_image(tmp_path / "two.ome.tif", scene="right")
     assert np.array_equal(img.data, second) and img.scale == pytest.approx((0.2, 0.2))
     assert main(["restore", str(tmp_path / "two.ome.tif"), "--task", "denoise", *FAST, "--scene", "1"]) == 0
@@ -106,12 +124,18 @@ def test_scene_picks_the_image_of_a_multi_image_ome_tiff(tmp_path):
     assert out.data.shape == (24, 40) and out.scale == pytest.approx((0.2, 0.2))
 
 
-@pytest.mark.parametrize("options, match", [
-    (["--channel", "RFP"], r"--channel RFP: in.ome.zarr has axes 'CZYX' .*names: 'DAPI', 'GFP'"),
-    (["--channel", "2"], r"2 channels on axis C \(indices 0-1"),
-    (["--scene", "3"], r"--scene 3: in.ome.zarr has 1 scene"),
-    (["--channel", "0", "--planes", "5"], r"--planes 5: in.ome.zarr has axes 'ZYX' .*first stack axis Z \(0-2\)"),
-])
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        (["--channel", "RFP"], r"--channel RFP: in.ome.zarr has axes 'CZYX' .*names: 'DAPI', 'GFP'"),
+        (["--channel", "2"], r"2 channels on axis C \(indices 0-1"),
+        (["--scene", "3"], r"--scene 3: in.ome.zarr has 1 scene"),
+        (
+            ["--channel", "0", "--planes", "5"],
+            r"--planes 5: in.ome.zarr has axes 'ZYX' .*first stack axis Z \(0-2\)",
+        ),
+    ],
+)
 def test_a_choice_that_does_not_fit_the_file_names_its_axes(tmp_path, capsys, options, match):
     src = write_image(tmp_path / "in.ome.zarr", _stack((2, 3, 16, 16)), **CZYX)
     assert main(["restore", str(src), "--task", "denoise", *FAST, *options]) == 2
@@ -144,12 +168,31 @@ def test_batch_reads_ome_zarr_and_ome_tiff_keeps_metadata_and_resumes(tmp_path, 
     write_image(src / "a.ome.zarr", _stack((2, 3, 32, 32), 1), **CZYX)
     write_image(src / "b.ome.tif", _stack((2, 2, 32, 32), 2), **CZYX)
     write_image(src / "c.ome.tif", _stack((2, 32, 32), 3), axes="CYX", channel_names=("DAPI", "RFP"))
-    argv = ["batch", str(src), "--out", str(out), "--task", "denoise", "--channel", "GFP", "--iterations", "3",
-            "--width", "8", "--no-progress", "--workers", "1", "--torch-threads", "1"]
+    argv = [
+        "batch",
+        str(src),
+        "--out",
+        str(out),
+        "--task",
+        "denoise",
+        "--channel",
+        "GFP",
+        "--iterations",
+        "3",
+        "--width",
+        "8",
+        "--no-progress",
+        "--workers",
+        "1",
+        "--torch-threads",
+        "1",
+    ]
     assert main(argv) == 1  # c has no GFP channel
     report = {Path(r["input"]).name: r for r in json.loads((out / "batch-report.json").read_text())}
     assert report["c.ome.tif"]["status"] == "failed"
-    assert "c.ome.tif has axes 'CYX'" in report["c.ome.tif"]["error"] and "'RFP'" in report["c.ome.tif"]["error"]
+    assert (
+        "c.ome.tif has axes 'CYX'" in report["c.ome.tif"]["error"] and "'RFP'" in report["c.ome.tif"]["error"]
+    )
     for name, output, shape in (("a.ome.zarr", "a_dip_denoise.ome.zarr", (3, 32, 32)),
                                 ("b.ome.tif", "b_dip_denoise.ome.tif", (2, 32, 32))):
         assert report[name]["status"] == "done"

@@ -67,7 +67,11 @@ def test_plateau_rule_waits_for_the_warmup_and_for_the_rise_to_end():
                                                                       warmup=300))
     assert fired == 300  # flat from the start: fires as soon as the warm-up allows
     late = [(n, 30.0 if n < 500 else 30.0 + (n - 500) / 50) for n in range(10, 1001, 10)]
-    fires = [n for k, (n, _) in enumerate(late, 1) if plateaued(late[:k], n, patience=200, min_gain=0.05, warmup=100)]
+    fires = [
+        n
+        for k, (n, _) in enumerate(late, 1)
+        if plateaued(late[:k], n, patience=200, min_gain=0.05, warmup=100)
+    ]
     assert fires and all(n < 520 for n in fires)  # flat until 500: may fire there, never once it rises
 
 
@@ -100,7 +104,9 @@ def test_the_fit_never_sees_the_held_out_pixels(clean64):
     plan = plan_fit(job, data, iterations=5)
     stop = plan.fit_kwargs["early_stop"]
     assert isinstance(stop, HoldoutStop) and plan.config["holdout"] == 0.1 and plan.config["fill_input"]
-    assert np.array_equal(stop.holdout[0, 0].numpy() > 0, hold) and hold[:64, :64][mask.astype(bool)].sum() == 0
+    assert (
+        np.array_equal(stop.holdout[0, 0].numpy() > 0, hold) and hold[:64, :64][mask.astype(bool)].sum() == 0
+    )
     assert float(plan.z[:, 0].max()) <= 0.5 + 1e-6  # the biharmonic input channel: no bright pixel
     out = plan.loss_fn(torch.full((1, 1, 64, 64), 0.5), 0)
     assert float(out) == pytest.approx(0.0, abs=1e-7)  # the loss weighs no held-out pixel
@@ -111,17 +117,22 @@ def test_restore_with_holdout_keeps_the_held_out_pixels_and_records_the_estimate
     image = np.where(mask.astype(bool), 0, clean64).astype(np.uint8)
     result = restore(image, "inpaint", mask=mask, holdout=0.05, width=8, iterations=60, seed=0)
     observed = ~mask.astype(bool)
-    np.testing.assert_array_equal(result.image[observed], image[observed])  # held-out pixels come back exactly
+    np.testing.assert_array_equal(
+        result.image[observed], image[observed]
+    )  # held-out pixels come back exactly
     assert result.config["holdout"] == 0.05 and result.config["stop_gain"] == Settings().stop_gain
     estimates = [row["holdout_psnr"] for row in result.history if "holdout_psnr" in row]
     assert len(estimates) == 6 and estimates[-1] > estimates[0]
-    assert restore(image, "denoise", iterations=2, width=8, holdout=0.05).config["holdout"] == 0.0  # its stop: none
+    assert (
+        restore(image, "denoise", iterations=2, width=8, holdout=0.05).config["holdout"] == 0.0
+    )  # its stop: none
     with pytest.raises(ValueError, match="holdout"):
         restore(image, "inpaint", mask=mask, holdout=0.6, width=8, iterations=2)
 
 
 def test_holdout_like_and_stop_gain_options_reach_the_fit(clean64):
-    """``holdout_like`` picks strokes or scattered pixels in the fit itself; a negative ``stop_gain`` is refused."""
+    """``holdout_like`` picks strokes or scattered pixels in the fit itself; a negative ``stop_gain`` is
+    refused."""
     mask = text_mask(clean64.shape)
     image = np.where(mask.astype(bool), 0, clean64).astype(np.uint8)
 

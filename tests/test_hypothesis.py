@@ -85,9 +85,24 @@ def test_valid_calls_restore_with_the_promised_shape_and_dtype(case):
     assert np.array_equal(image, before, equal_nan=image.dtype.kind == "f"), "input was modified"
 
 
-DEFECTS = ["bool image", "complex image", "too small", "mask shape", "empty mask", "no mask", "mask for denoise",
-           "full mask", "volume of one plane", "unknown option", "unknown task", "bad noise", "all NaN",
-           "psf and psf_sigma", "no psf", "planes out of range"]
+DEFECTS = [
+    "bool image",
+    "complex image",
+    "too small",
+    "mask shape",
+    "empty mask",
+    "no mask",
+    "mask for denoise",
+    "full mask",
+    "volume of one plane",
+    "unknown option",
+    "unknown task",
+    "bad noise",
+    "all NaN",
+    "psf and psf_sigma",
+    "no psf",
+    "planes out of range",
+]
 
 
 @settings(max_examples=32, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -57,7 +57,11 @@ def test_stack_round_trips_shape_and_dtype(dtype, rng):
 
 def test_rgb_stack_with_channel_axis_first(rng):
     stack = (rng.random((3, 2, 16, 16)) * 255).astype(np.uint8)  # (C, T, Y, X)
-    snaps = [s for s in iter_restore(stack, "denoise", channel_axis=0, iterations=2, **FAST) if s.preview is not None]
+    snaps = [
+        s
+        for s in iter_restore(stack, "denoise", channel_axis=0, iterations=2, **FAST)
+        if s.preview is not None
+    ]
     assert all(s.preview.shape == stack.shape for s in snaps)
     assert [s.plane for s in snaps] == [(0,), (1,)]
     assert snaps[-1].result.image.shape == stack.shape
@@ -207,7 +211,10 @@ def test_percentile_normalisation_round_trip(rng):
     assert np.ptp(minmax[0][body]) < 0.03 < 0.5 < np.ptp(x[0][body])
     out = restore(img, "denoise", normalize="percentile", iterations=3, **FAST).image
     assert out.dtype == np.uint16 and 300 < out.mean() < 2000
-    assert restore(img, "denoise", normalize="percentile", iterations=1, **FAST).config["normalize"] == "percentile"
+    assert (
+        restore(img, "denoise", normalize="percentile", iterations=1, **FAST).config["normalize"]
+        == "percentile"
+    )
     with pytest.raises(ValueError, match="normalize"):
         restore(img, "denoise", normalize="zscore", iterations=1)
 
@@ -270,7 +277,11 @@ def test_tile_geometry_and_blending_weights_sum_to_one():
     assert tile_starts(160, 96, 32) == [0, 64]
     assert tile_starts(2048, 256, 32) == list(range(0, 1793, 224))
     assert tile_starts(50, 96, 32) == [0]
-    for shape, tile, overlap, scale in [((160, 160), 96, 32, 1), ((100, 300), 64, 16, 2), ((257, 70), 128, 32, 1)]:
+    for shape, tile, overlap, scale in [
+        ((160, 160), 96, 32, 1),
+        ((100, 300), 64, 16, 2),
+        ((257, 70), 128, 32, 1),
+    ]:
         weights = blend_weights(shape, tile, overlap, scale)
         assert np.allclose(sum(weights), 1.0)
         # regular overlaps: the raw cosine ramps are already a partition of unity

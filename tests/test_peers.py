@@ -8,8 +8,14 @@ import pytest
 from scipy.ndimage import convolve
 
 from napari_dip import restore
-from napari_dip.baselines import (classical_methods, deconvolve_richardson_lucy, deconvolve_richardson_lucy_tv,
-                                  denoise_bm3d, denoise_noise2void, unavailable_methods)
+from napari_dip.baselines import (
+    classical_methods,
+    deconvolve_richardson_lucy,
+    deconvolve_richardson_lucy_tv,
+    denoise_bm3d,
+    denoise_noise2void,
+    unavailable_methods,
+)
 from napari_dip.core import peers
 from napari_dip.core.physics import gaussian_psf
 from napari_dip.metrics import psnr
@@ -36,7 +42,9 @@ def test_bm4d_restores_a_volume():
     clean = np.repeat(camera(32)[None], 8, axis=0).astype(float)
     noisy = clean + np.random.default_rng(0).normal(0, 20, clean.shape)
     out = denoise_bm3d(noisy)
-    assert out.shape == clean.shape and psnr(clean, out, data_range=255) > psnr(clean, noisy, data_range=255) + 4
+    assert (
+        out.shape == clean.shape and psnr(clean, out, data_range=255) > psnr(clean, noisy, data_range=255) + 4
+    )
 
 
 def test_richardson_lucy_tv_deconvolves_and_is_listed_for_the_task(clean64):
@@ -44,7 +52,9 @@ def test_richardson_lucy_tv_deconvolves_and_is_listed_for_the_task(clean64):
     blurred = convolve(clean64.astype(float), psf, mode="mirror")
     noisy = blurred + np.random.default_rng(0).normal(0, 3, blurred.shape)
     out = deconvolve_richardson_lucy_tv(noisy, psf=psf)
-    assert psnr(clean64.astype(float), out, data_range=255) > psnr(clean64.astype(float), noisy, data_range=255)
+    assert psnr(clean64.astype(float), out, data_range=255) > psnr(
+        clean64.astype(float), noisy, data_range=255
+    )
     assert not np.allclose(out, deconvolve_richardson_lucy(noisy, psf=psf))  # the TV factor acts
     assert "Richardson-Lucy-TV" in classical_methods(noisy, "deconvolve", psf=psf)
 
@@ -78,7 +88,11 @@ def test_noise2void_runs_through_careamics(monkeypatch, clean64):
     monkeypatch.setitem(sys.modules, "careamics", careamics)
     monkeypatch.setitem(sys.modules, "careamics.config", config)
     out = denoise_noise2void(clean64, patch=32)
-    assert calls["train"] == clean64.shape and calls["axes"] == "YX" and calls["config"]["patch_size"] == [32, 32]
+    assert (
+        calls["train"] == clean64.shape
+        and calls["axes"] == "YX"
+        and calls["config"]["patch_size"] == [32, 32]
+    )
     assert out.dtype == clean64.dtype and abs(float(out.mean()) - (clean64.min() + clean64.max()) / 2) < 1
     with pytest.raises(ValueError, match="too small"):
         denoise_noise2void(clean64[:20, :20])

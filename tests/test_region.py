@@ -43,7 +43,7 @@ def test_all_four_vertices_are_accepted():
 def test_regions_are_clipped_to_the_image(edges_y, edges_x, offset, shape):
     region = region_of(_world(edges_y, edges_x), **GRID)
     assert region.offset == offset and region.shape == shape
-    assert all(0 <= o and o + s <= 256 for o, s in zip(region.offset, region.shape))
+    assert all(0 <= o and o + s <= 256 for o, s in zip(region.offset, region.shape, strict=False))
 
 
 def test_a_rectangle_outside_the_image_is_refused():
@@ -62,6 +62,8 @@ def test_an_empty_rectangle_is_refused():
 
 def test_scale_and_translate_per_axis():
     # Y pixels 2.0 wide from origin -4, X pixels 0.25 wide from origin 1: world rectangle [0, 9] x [1, 2]
-    region = region_of(np.array([[0.0, 1.0], [9.0, 2.0]]), scale=(2.0, 0.25), translate=(-4.0, 1.0), shape=(10, 10))
+    region = region_of(
+        np.array([[0.0, 1.0], [9.0, 2.0]]), scale=(2.0, 0.25), translate=(-4.0, 1.0), shape=(10, 10)
+    )
     # Y: data 2.0..6.5 -> pixels 2..6 (6 covers 5.5..6.5); X: data 0..4 -> pixels 0..4
     assert region.offset == (2, 0) and region.shape == (5, 5)

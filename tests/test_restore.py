@@ -34,7 +34,9 @@ def test_denoise_tv_term_follows_the_estimated_noise_level(clean64):
     # photon counts are variance-stabilised first: the same rule on their stabilised noise (about 1 / range)
     counts = np.random.default_rng(1).poisson(clean64 / 8.0)
     stabilised = cfg(counts, noise="poisson")
-    assert stabilised["camera"]["estimated"] and 0.5 * 0.5 / 12 < stabilised["tv_weight"] < 0.5 * 2 / 12, stabilised
+    assert stabilised["camera"]["estimated"] and 0.5 * 0.5 / 12 < stabilised["tv_weight"] < 0.5 * 2 / 12, (
+        stabilised
+    )
     mask = np.zeros(clean64.shape, np.uint8)
     mask[30:34, 30:34] = 1
     assert restore(clean64, "inpaint", mask=mask, iterations=1, **FAST).config["tv_weight"] == 0
@@ -63,15 +65,23 @@ def test_hole_preset_only_for_a_deep_hole_in_texture(clean64):
     assert "12 px deep" in smooth["preset_reason"] and "without fine texture" in smooth["preset_reason"]
     brick = np.round(resize(data.brick() / 255.0, (64, 64), anti_aliasing=True) * 255).astype(np.uint8)
     textured = restore(brick, "inpaint", mask=mask, iterations=1, **FAST).config
-    assert textured["preset"] == "hole" and textured["input"] == "meshgrid" and textured["surround_texture"] > 0.5
+    assert (
+        textured["preset"] == "hole"
+        and textured["input"] == "meshgrid"
+        and textured["surround_texture"] > 0.5
+    )
     assert "textured" in textured["preset_reason"]
     thin = restore(brick, "inpaint", mask=text_mask(brick.shape), iterations=1, **FAST).config
     assert thin["preset"] == "inpaint", "thin damage in texture keeps the inpainting preset"
-    assert restore(brick, "inpaint", mask=mask, iterations=1, hole_texture=0.9, **FAST).config["preset"] == "inpaint"
+    assert (
+        restore(brick, "inpaint", mask=mask, iterations=1, hole_texture=0.9, **FAST).config["preset"]
+        == "inpaint"
+    )
 
 
 def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
-    """Measured (docs/notes/benchmarks.md, network size): 32 channels tie 64 on a CPU for super-resolution, dropped
+    """Measured (docs/notes/benchmarks.md, network size): 32 channels tie 64 on a CPU for super-resolution,
+    dropped
     pixels, thin masks and blending at about half the time; denoising and a hole deeper than ``fill_radius``
     keep 64."""
     def width(image, task, **kw):
@@ -88,9 +98,9 @@ def test_cpu_network_width_follows_the_task_and_the_damage(clean64):
     fg = np.roll(clean64, 16, axis=1)
     blended = blend(fg, clean64, hole.astype(bool), iterations=1, device="cpu").config["network"]
     assert blended["channels_down"] == 32, "blending ties at 32 channels on a CPU (docs/notes/blending.md)"
-    assert estimate_memory((64, 64), "inpaint", device="cpu") == estimate_memory((64, 64), "inpaint", width=64,
-                                                                                device="cpu"), \
-        "without a mask the memory estimate assumes the wider network of a deep hole"
+    assert estimate_memory((64, 64), "inpaint", device="cpu") == estimate_memory(
+        (64, 64), "inpaint", width=64, device="cpu"
+    ), "without a mask the memory estimate assumes the wider network of a deep hole"
 
 
 def test_reconstruct_half_pixels(clean64):
@@ -148,7 +158,9 @@ def test_closing_the_generator_stops_the_fit(clean64):
 
 
 def test_previews_in_user_layout(clean64):
-    previews = [s.preview for s in iter_restore(clean64, "denoise", iterations=20, **FAST) if s.preview is not None]
+    previews = [
+        s.preview for s in iter_restore(clean64, "denoise", iterations=20, **FAST) if s.preview is not None
+    ]
     assert len(previews) == 2
     assert all(p.shape == clean64.shape and p.dtype == np.uint8 for p in previews)
 
@@ -200,21 +212,25 @@ def test_small_images_get_a_shallower_network():
 
 
 def test_fill_input_auto_follows_the_mask_geometry(clean64):
-    """Classical fill as input: on for thin masks and SR, off for holes (measured in docs/notes/benchmarks.md)."""
+    """Classical fill as input: on for thin masks and SR, off for holes (measured in
+    docs/notes/benchmarks.md)."""
     thin = text_mask(clean64.shape)
     hole = np.zeros(clean64.shape, np.uint8)
     hole[24:36, 24:36] = 1  # 6 px deep in a smooth image: the inpainting preset, too deep for the fill
     cfg = lambda m: restore(clean64, "inpaint", mask=m, iterations=1, **FAST).config  # noqa: E731
     assert cfg(thin)["fill_input"] and cfg(thin)["missing_depth"] <= 4
     assert not cfg(hole)["fill_input"] and cfg(hole)["preset"] == "inpaint"
-    assert restore(downsample(clean64, 2), "super_resolution", factor=2, iterations=1, **FAST).config["fill_input"]
+    assert restore(downsample(clean64, 2), "super_resolution", factor=2, iterations=1, **FAST).config[
+        "fill_input"
+    ]
 
 
 def test_inpaint_stops_by_itself_once_the_fill_settles_close_to_a_long_run(one_thread):
     """The 'converged' stop (on by default for inpainting) ends well before the cap, at a measured cost.
 
     Measured on this 48 px case (seeds 0-2, 1 and 2 threads): it stops at 400-550 iterations and its
-    masked PSNR is 0.6-0.9 dB below a fixed 1500-iteration run (docs/notes/benchmarks.md has the paper images).
+    masked PSNR is 0.6-0.9 dB below a fixed 1500-iteration run (docs/notes/benchmarks.md has the paper
+    images).
     """
     from napari_dip.sample_data import camera
 

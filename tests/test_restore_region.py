@@ -1,4 +1,5 @@
-"""The Restore dock's region: a Shapes rectangle or the current view, restored at full resolution, in place."""
+"""The Restore dock's region: a Shapes rectangle or the current view, restored at full resolution, in
+place."""
 
 from types import SimpleNamespace
 
@@ -50,16 +51,26 @@ def _pyramid(clean64):
 
 def _world_rectangle(rows, cols):
     """World corners of the rectangle whose edges are at these full-resolution pixel coordinates."""
-    return np.array([[TRANSLATE[0] + r * SCALE[0], TRANSLATE[1] + c * SCALE[1]] for r, c in zip(rows, cols)])
+    return np.array(
+        [[TRANSLATE[0] + r * SCALE[0], TRANSLATE[1] + c * SCALE[1]] for r, c in zip(rows, cols, strict=False)]
+    )
 
 
 def test_a_shapes_rectangle_over_a_pyramid_is_restored_at_full_resolution_in_place(
-        widget_and_viewer, qtbot, clean64, recorded):
+    widget_and_viewer, qtbot, clean64, recorded
+):
     widget, viewer = widget_and_viewer
     levels = _pyramid(clean64)
     before = [lv.copy() for lv in levels]
-    src = viewer.add_image(levels, name="slide", multiscale=True, scale=SCALE, translate=TRANSLATE,
-                           units=("um", "um"), axis_labels=("y", "x"))
+    src = viewer.add_image(
+        levels,
+        name="slide",
+        multiscale=True,
+        scale=SCALE,
+        translate=TRANSLATE,
+        units=("um", "um"),
+        axis_labels=("y", "x"),
+    )
     mask = np.zeros((256, 256), np.uint8)
     mask[40:50, 70:80] = 1
     labels = viewer.add_labels(mask, name="holes", scale=SCALE, translate=TRANSLATE)
@@ -76,14 +87,19 @@ def test_a_shapes_rectangle_over_a_pyramid_is_restored_at_full_resolution_in_pla
     out = viewer.layers["slide [DIP inpaint]"]
     assert out.data.shape == (64, 48) and not out.multiscale
     assert np.allclose(out.scale, SCALE) and np.allclose(out.translate, (10 + 32 * 0.5, 20 + 64 * 0.5))
-    assert tuple(str(u) for u in out.units) == ("micrometer", "micrometer") and tuple(out.axis_labels) == ("y", "x")
+    assert tuple(str(u) for u in out.units) == ("micrometer", "micrometer") and tuple(out.axis_labels) == (
+        "y",
+        "x",
+    )
     meta = out.metadata["napari_dip"]
     assert meta["region"] == {"offset": [32, 64], "shape": [64, 48], "of": "roi"} and meta["level"] == 0
     region = (slice(32, 96), slice(64, 112))
     assert np.array_equal(recorded["image"], levels[0][region])
-    assert np.array_equal(recorded["mask"], mask[region]) and np.array_equal(recorded["reference"], levels[0][region])
+    assert np.array_equal(recorded["mask"], mask[region]) and np.array_equal(
+        recorded["reference"], levels[0][region]
+    )
     assert "region of 64x48 px at (32, 64)" in widget.estimate.value
-    for level, copy in zip(src.data, before):  # the input layer is unchanged
+    for level, copy in zip(src.data, before, strict=False):  # the input layer is unchanged
         assert np.array_equal(np.asarray(level), copy)
     assert np.allclose(src.translate, TRANSLATE) and np.allclose(src.scale, SCALE)
     assert len(shapes.data) == 2 and np.array_equal(labels.data, mask)
@@ -95,8 +111,9 @@ def test_a_shapes_rectangle_over_a_pyramid_is_restored_at_full_resolution_in_pla
         assert ly.data.shape == (64, 48) and np.allclose(ly.translate, out.translate), ly.name
 
 
-def test_the_current_view_of_a_stack_plane_gives_a_region_inside_the_image(widget_and_viewer, qtbot, clean64,
-                                                                           recorded):
+def test_the_current_view_of_a_stack_plane_gives_a_region_inside_the_image(
+    widget_and_viewer, qtbot, clean64, recorded
+):
     widget, viewer = widget_and_viewer
     stack = np.stack([np.kron(clean64, np.ones((2, 2), np.uint8))] * 3)  # 3 x 128 x 128
     stack[1] = stack[1][::-1]
@@ -115,25 +132,29 @@ def test_the_current_view_of_a_stack_plane_gives_a_region_inside_the_image(widge
     assert meta["plane"] == [1] and meta["region"]["of"] == "current view"
     assert 0 < h <= 41 and 0 < w <= 41 and 0 <= y and y + h <= 128 and 0 <= x and x + w <= 128
     assert abs(y + h / 2 - 60.5) <= 1 and abs(x + w / 2 - 50.5) <= 1  # centred on the camera
-    assert out.data.shape == (h, w) and np.array_equal(recorded["image"], stack[1, y:y + h, x:x + w])
+    assert out.data.shape == (h, w) and np.array_equal(recorded["image"], stack[1, y : y + h, x : x + w])
     assert np.allclose(out.translate, (TRANSLATE[0] + y * SCALE[0], TRANSLATE[1] + x * SCALE[1]))
 
 
-@pytest.mark.parametrize("shapes_kind, expected", [
-    ("ellipse", "holds no rectangle (only ellipse)"),
-    ("selected ellipse", "the selected shape of 'roi' is a ellipse, not a rectangle"),
-    ("outside", "outside the image"),
-    ("flat", "empty"),
-    ("none", "has no shapes"),
-])
+@pytest.mark.parametrize(
+    "shapes_kind, expected",
+    [
+        ("ellipse", "holds no rectangle (only ellipse)"),
+        ("selected ellipse", "the selected shape of 'roi' is a ellipse, not a rectangle"),
+        ("outside", "outside the image"),
+        ("flat", "empty"),
+        ("none", "has no shapes"),
+    ],
+)
 def test_a_bad_region_is_a_notification(widget_and_viewer, clean64, monkeypatch, shapes_kind, expected):
     from napari_dip.widgets import restore_widget
 
     widget, viewer = widget_and_viewer
     errors = []
     monkeypatch.setattr(restore_widget, "show_error", errors.append)
-    widget.image.value = viewer.add_image(_pyramid(clean64), name="slide", multiscale=True, scale=SCALE,
-                                          translate=TRANSLATE)
+    widget.image.value = viewer.add_image(
+        _pyramid(clean64), name="slide", multiscale=True, scale=SCALE, translate=TRANSLATE
+    )
     shapes = viewer.add_shapes(name="roi")
     inside = _world_rectangle([10, 40], [10, 40])
     if shapes_kind.endswith("ellipse"):
@@ -152,7 +173,8 @@ def test_a_bad_region_is_a_notification(widget_and_viewer, clean64, monkeypatch,
 
 
 def test_only_the_region_of_a_level_is_read():
-    """One indexing of the level's array, with the region's slices (a chunked level reads only those chunks)."""
+    """One indexing of the level's array, with the region's slices (a chunked level reads only those
+    chunks)."""
     keys = []
 
     class Spy:
@@ -172,7 +194,9 @@ def test_a_region_of_every_plane(widget_and_viewer, qtbot, clean64):
     widget, viewer = widget_and_viewer
     stack = np.stack([clean64, clean64[::-1], clean64[:, ::-1]])
     src = viewer.add_image(stack, name="zs", scale=(2.0, *SCALE), translate=(0.0, *TRANSLATE))
-    shapes = viewer.add_shapes(_world_rectangle([9.5, 41.5], [19.5, 43.5]), shape_type="rectangle", name="roi")
+    shapes = viewer.add_shapes(
+        _world_rectangle([9.5, 41.5], [19.5, 43.5]), shape_type="rectangle", name="roi"
+    )
     widget.image.value, widget.region.value, widget.stack.value = src, shapes, "all planes"
     widget.run_button.clicked.emit()
     _wait(qtbot, widget)

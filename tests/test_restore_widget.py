@@ -1,7 +1,5 @@
 """The Restore widget in a real napari viewer (needs a display: run under xvfb-run)."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -126,14 +124,14 @@ def test_stop_stops_within_a_few_iterations(widget_and_viewer, qtbot, clean64):
     widget.show_advanced.value = True
     widget.net_width.value = 16
     widget.run_button.clicked.emit()
-    qtbot.waitUntil(lambda: viewer.layers["img [DIP denoise]"].metadata["napari_dip"].get("iteration", 0) >= 3,
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: viewer.layers["img [DIP denoise]"].metadata["napari_dip"].get("iteration", 0) >= 3,
+        timeout=60_000,
+    )
     meta = viewer.layers["img [DIP denoise]"].metadata["napari_dip"]
     at_stop = meta["iteration"]
     widget.stop_button.clicked.emit()
-    t0 = time.perf_counter()
-    _wait(qtbot, widget, timeout=20_000)
-    assert time.perf_counter() - t0 < 10
+    _wait(qtbot, widget, timeout=60_000)  # a ceiling, not a measurement: the property is the count below
     # previews every iteration: the fit ended within a few iterations of the click
     assert at_stop <= meta["iteration"] <= at_stop + 5, (at_stop, meta["iteration"])
 
@@ -169,25 +167,43 @@ def test_bad_mask_shape_notifies_from_the_worker(widget_and_viewer, qtbot, clean
     assert widget.run_button.enabled
 
 
-def test_ui_stays_responsive_during_a_run(widget_and_viewer, qtbot, clean64):
-    """A QTimer on the main thread keeps firing while the worker fits."""
+def test_the_fit_runs_on_a_worker_while_the_ui_loop_keeps_processing_events(widget_and_viewer, qtbot, clean64,
+                                                                            monkeypatch):
+    """The fit's generator runs off the main thread, and the main thread's event loop handles events (a
+    QTimer's timeouts) while the fit is under way: counted, not timed, so a slow machine cannot fail it."""
+    import threading
+
     from qtpy.QtCore import QTimer
 
+    import napari_dip
+
+    fit_threads = set()
+    real = napari_dip.iter_restore
+
+    def recording(image, **kwargs):
+        fit_threads.add(threading.get_ident())  # the body runs where the generator is iterated
+        yield from real(image, **kwargs)  # close() (Stop) reaches the real generator
+
+    monkeypatch.setattr(napari_dip, "iter_restore", recording)
     widget, viewer = widget_and_viewer
     widget.image.value = viewer.add_image(clean64, name="img")
-    widget.iterations.value = 60
+    widget.iterations.value = 100_000  # runs until stopped
+    widget.early_stop.value = False
     widget.show_advanced.value = True
-    widget.net_width.value = 32
-    ticks = []
+    widget.net_width.value = 8
+    during = []  # one entry per timeout handled on the main thread while the fit was running
     timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(lambda: during.append(1) if widget.worker is not None and fit_threads else None)
     timer.start(20)
     widget.run_button.clicked.emit()
-    _wait(qtbot, widget)
-    timer.stop()
-    gaps = np.diff(ticks)
-    assert len(ticks) > 10
-    assert gaps.max() < 1.0, f"UI thread blocked for {gaps.max():.2f} s"
+    try:
+        qtbot.waitUntil(lambda: len(during) >= 5, timeout=60_000)
+    finally:
+        timer.stop()
+        widget.stop_button.clicked.emit()
+        _wait(qtbot, widget)
+    assert len(during) >= 5
+    assert fit_threads and threading.get_ident() not in fit_threads
 
 
 def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
@@ -216,7 +232,9 @@ def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
         assert layer.data.shape == noisy.shape and tuple(layer.scale) == tuple(src.scale), name
         assert tuple(layer.translate) == tuple(src.translate), name
     residual = viewer.layers["n [residual: BM3D]"]
-    assert residual.contrast_limits[0] == -residual.contrast_limits[1] < 0 and residual.colormap.name == "PiYG"
+    assert (
+        residual.contrast_limits[0] == -residual.contrast_limits[1] < 0 and residual.colormap.name == "PiYG"
+    )
     # what BM3D removed is the noise: its residual is about the noise added (sigma 25)
     assert 15 < float(np.std(residual.data)) < 30
 
@@ -237,6 +255,7 @@ def test_closing_the_viewer_stops_the_fit(make_napari_viewer, qtbot, clean64):
     viewer.close()
     qtbot.waitUntil(lambda: stop.is_set(), timeout=10_000)
     qtbot.waitUntil(lambda: bool(finished) or not worker.is_running, timeout=20_000)
+    assert stop.is_set() and (finished or not worker.is_running)
 
 
 def test_plane_of_a_stack_keeps_the_plane_geometry_and_snapshots(widget_and_viewer, qtbot, clean64):
@@ -302,7 +321,8 @@ def test_a_long_status_is_not_cut_off_in_a_narrow_dock(make_napari_viewer, qtbot
     dock, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
     dock.setFixedWidth(255)
     label = widget.status.native
-    long = "done: image from iteration 300 (iterations) in 26.0 s; stopped by user: showing iteration 1234 of 2000"
+    long = ("done: image from iteration 300 (iterations) in 26.0 s; "
+            "stopped by user: showing iteration 1234 of 2000")
     for text in ("ready", long, "stopped by user: showing iteration 120"):
         widget.status.value = text
         qtbot.wait(100)

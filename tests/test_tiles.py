@@ -42,19 +42,53 @@ def _report(out):
 
 def test_two_workers_give_the_single_process_tiled_result(big, tmp_path, one_thread):
     out = tmp_path / "out"
-    assert main(["batch", str(big), "--out", str(out), "--task", "denoise", "--tile", "64", "--tile-overlap", "16",
-                 "--iterations", "5", "--width", "8", "--workers", "2", "--torch-threads", "1", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(big),
+                "--out",
+                str(out),
+                "--task",
+                "denoise",
+                "--tile",
+                "64",
+                "--tile-overlap",
+                "16",
+                "--iterations",
+                "5",
+                "--width",
+                "8",
+                "--workers",
+                "2",
+                "--torch-threads",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     record = _report(out)["big.tif"]
-    assert record["status"] == "done" and record["tiles"] == {"count": 6, "fitted": list(range(6)), "reused": []}
+    assert record["status"] == "done" and record["tiles"] == {
+        "count": 6,
+        "fitted": list(range(6)),
+        "reused": [],
+    }
     expected = restore(tifffile.imread(big), "denoise", **TILES)
     assert expected.config["tiles"]["count"] == 6
     np.testing.assert_allclose(read_image(out / "big_dip_denoise.tif").data, expected.image, atol=1e-6)
     settings = read_settings(out / "big_dip_denoise.tif")
     assert settings["tiles_parallel"] and [r["tile"] for r in settings["tile_records"]] == list(range(6))
-    assert sorted(p.name for p in out.iterdir()) == ["batch-report.json", "big_dip_denoise.json", "big_dip_denoise.tif"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "batch-report.json",
+        "big_dip_denoise.json",
+        "big_dip_denoise.tif",
+    ]
 
 
-def test_a_rerun_fits_only_the_missing_tiles_and_nothing_partial_is_done(big, tmp_path, monkeypatch, one_thread):
+def test_a_rerun_fits_only_the_missing_tiles_and_nothing_partial_is_done(
+    big, tmp_path, monkeypatch, one_thread
+):
     from distributed import Client, LocalCluster
 
     import napari_dip.core.tiled as tiled
@@ -67,8 +101,10 @@ def test_a_rerun_fits_only_the_missing_tiles_and_nothing_partial_is_done(big, tm
         return real(job, k)
 
     out = tmp_path / "out"
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         monkeypatch.setattr(tiled, "fit_tile", fails_on_tile_3)
         first = run(big, out, task="denoise", client=client, torch_threads=1, progress=False, **TILES)
         assert first[0]["status"] == "failed" and "tile 3 lost" in first[0]["error"]
@@ -93,7 +129,9 @@ def test_only_a_single_2d_image_is_split_into_tile_tasks(tmp_path):
     assert stack.tiles is None and stack.planes == [(0,), (1,), (2,)]  # planes are the tasks, tiled inside
     job = prepare_tiles(_smooth(), "denoise", **TILES)  # the client's count is the worker's
     assert tile_count(job) == tile_total((100, 120), "YX", TILES)
-    small, = batch_inputs.plan([tmp_path / "plane.tif"], tmp_path / "out", task="denoise", options={"tile": 256})
+    (small,) = batch_inputs.plan(
+        [tmp_path / "plane.tif"], tmp_path / "out", task="denoise", options={"tile": 256}
+    )
     assert small.tiles is None  # smaller than a tile: one fit
     with pytest.raises(ValueError, match="stack or volume"):
         prepare_tiles(np.stack([_smooth()] * 3), "denoise", **TILES)
@@ -113,7 +151,7 @@ def test_no_seam_on_a_smooth_image(one_thread):
     blended = blend_tiles(job, tiles).image
     boxes = tile_boxes(smooth.shape, 64, 24)
     stacked = np.full((len(boxes), *smooth.shape), np.nan)
-    for t, (y0, y1, x0, x1) in zip(tiles, boxes):
+    for t, (y0, y1, x0, x1) in zip(tiles, boxes, strict=False):
         stacked[t["tile"], y0:y1, x0:x1] = t["image"][0]
     flat = np.nanmean(stacked, axis=0)  # overlaps averaged without the cosine ramps: tile borders show
     x_edges = sorted({b[2] for b in boxes if b[2]} | {b[3] for b in boxes if b[3] < smooth.shape[1]})

@@ -23,8 +23,8 @@ _LAZY = {
     "estimate_run": "napari_dip.core.restore",
     "Snapshot": "napari_dip.core.engine",
     "Settings": "napari_dip.core.settings",
-    "blend": "napari_dip.core.blending.api",
-    "iter_blend": "napari_dip.core.blending.api",
+    "blend": "napari_dip.core.blend",
+    "iter_blend": "napari_dip.core.blend",
     "available_devices": "napari_dip.core.devices",
 }
 _SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli", "io", "masks", "experiments"}
@@ -32,7 +32,7 @@ _SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli", "io", "mask
 __all__ = [*_LAZY, "metrics", "baselines", "io", "masks", "experiments", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .core.blending.api import blend, iter_blend  # noqa: F401
+    from .core.blend import blend, iter_blend  # noqa: F401
     from .core.devices import available_devices  # noqa: F401
     from .core.engine import Snapshot  # noqa: F401
     from .core.restore import RestoreResult, estimate_memory, estimate_run, iter_restore, restore  # noqa: F401

@@ -30,7 +30,9 @@ def check_scene(path: Path, scene, count: int, names: list | None = None) -> int
     if text.lstrip("-").isdigit() and -count <= int(text) < count:
         return int(text) % count
     listed = ", ".join(f"{i}={n!r}" if n else str(i) for i, n in enumerate(names or [""] * count))
-    raise ValueError(f"--scene {scene}: {Path(path).name} has {count} scene(s): {listed}; give an index or a name.")
+    raise ValueError(
+        f"--scene {scene}: {Path(path).name} has {count} scene(s): {listed}; give an index or a name."
+    )
 
 
 def channel_letter(axes: str) -> str | None:
@@ -79,6 +81,7 @@ def select_channel(img, channel, source: str):
     return dataclasses.replace(
         img, data=np.take(img.data, i, axis=c), axes=axes, channel_axis=None,
         scale=tuple(img.scale[k] for k in drop), units=tuple(img.units[k] for k in drop),
+        translate=tuple(img.translate[k] for k in drop) if img.translate else (),
         channel_names=(img.channel_names[i],) if len(img.channel_names) > i else ())
 
 
@@ -99,8 +102,10 @@ def channel_names(data: np.ndarray, axes: str, given, like) -> tuple[str, ...]:
 def check_fit(axes: str, shape: tuple, *, mode: str | None, planes, source: str) -> None:
     """Refuse a ``mode``/``planes`` choice the file's axes cannot take, naming the axes."""
     space = "".join(a for a in axes if a not in _CHANNEL_AXES)
-    sizes = [s for a, s in zip(axes, shape) if a not in _CHANNEL_AXES]
-    if mode == "volume" and (len(space) < 3 or space[-3] not in "ZQ" or sizes[-3] < 2):  # Q: unknown, taken as Z
+    sizes = [s for a, s in zip(axes, shape, strict=False) if a not in _CHANNEL_AXES]
+    if mode == "volume" and (
+        len(space) < 3 or space[-3] not in "ZQ" or sizes[-3] < 2
+    ):  # Q: unknown, taken as Z
         raise ValueError(f"--mode volume fits Z, Y and X together, but {_described(source, axes, shape)}: "
                          "no Z axis of 2 or more planes just before Y and X. Drop --mode volume to fit each "
                          "plane in 2D" + (", or --channel to pick a channel" if "C" in axes else "") + ".")
@@ -108,11 +113,15 @@ def check_fit(axes: str, shape: tuple, *, mode: str | None, planes, source: str)
     if planes is None:
         return
     if not lead:
-        raise ValueError(f"--planes {planes}: {_described(source, axes, shape)}: no stack axis to pick planes "
-                         "from (it is one " + ("volume" if mode == "volume" else "2D image") + "). Drop --planes.")
+        raise ValueError(
+            f"--planes {planes}: {_described(source, axes, shape)}: no stack axis to pick planes "
+            "from (it is one " + ("volume" if mode == "volume" else "2D image") + "). Drop --planes."
+        )
     picks = [planes] if isinstance(planes, (int, np.integer)) else list(planes)
     n = sizes[0]
     bad = [p for p in picks if isinstance(p, (int, np.integer)) and not -n <= int(p) < n]
     if bad:
-        raise ValueError(f"--planes {','.join(map(str, bad))}: {_described(source, axes, shape)}; planes index "
-                         f"its first stack axis {lead[0]} (0-{n - 1}).")
+        raise ValueError(
+            f"--planes {','.join(map(str, bad))}: {_described(source, axes, shape)}; planes index "
+            f"its first stack axis {lead[0]} (0-{n - 1})."
+        )

@@ -42,7 +42,7 @@ def open_image(path: Path, scene=None):
 
 
 def _axes(dims) -> str:
-    sizes = dict(zip(dims.order, dims.shape))
+    sizes = dict(zip(dims.order, dims.shape, strict=False))
     return "".join(a for a in _ORDER if a in sizes and (sizes[a] > 1 or a in "YX"))
 
 
@@ -50,7 +50,7 @@ def describe(path: Path, scene=None) -> tuple[tuple[int, ...], str, tuple[str, .
     """``(shape, axes, channel names)`` without reading the pixels."""
     img = open_image(path, scene)
     axes = _axes(img.dims)
-    sizes = dict(zip(img.dims.order, img.dims.shape))
+    sizes = dict(zip(img.dims.order, img.dims.shape, strict=False))
     return tuple(sizes[a] for a in axes), axes, _names(img)
 
 
@@ -73,7 +73,9 @@ def _calibration(img, axes: str) -> tuple[list[float], list[str]]:
             scale.append(1.0)
             units.append(_f.default_unit(a))
             continue
-        unit = getattr(getattr(props, a, None), "unit", None)  # bioio >= 3: pint units where the file has them
+        unit = getattr(
+            getattr(props, a, None), "unit", None
+        )  # bioio >= 3: pint units where the file has them
         scale.append(float(value))
         units.append(_f.unit_name(unit) if unit is not None else ("s" if a == "T" else "µm"))
     return scale, units
@@ -92,9 +94,16 @@ def read(path: Path, scene=None) -> dict:
         meta["napari_dip"] = settings
     fmt = "ome-zarr" if path.suffix.lower() == ".zarr" else meta["bioio"]["reader"]
     letter = channel_letter(axes)
-    return {"data": data, "axes": axes, "channel_axis": None if letter is None else axes.index(letter) - len(axes),
-            "scale": scale, "units": units, "format": fmt, "metadata": meta,
-            "channel_names": _names(img)}
+    return {
+        "data": data,
+        "axes": axes,
+        "channel_axis": None if letter is None else axes.index(letter) - len(axes),
+        "scale": scale,
+        "units": units,
+        "format": fmt,
+        "metadata": meta,
+        "channel_names": _names(img),
+    }
 
 
 def zarr_settings(path: Path):

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from napari_dip import __version__
+
 PLAIN = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 TIFF = (".tif", ".tiff")
 OME_SUFFIXES = (".ome.tif", ".ome.tiff")
@@ -182,8 +184,6 @@ def versions() -> dict:
     """The versions that wrote a file (for its sidecar)."""
     import tifffile
 
-    from napari_dip import __version__
-
     return {"napari_dip": __version__, "tifffile": tifffile.__version__, "numpy": np.__version__}
 
 
@@ -199,8 +199,8 @@ def check_axes(axes: str, data: np.ndarray) -> str:
 
 
 def calibration(axes: str, scale, units, like) -> tuple[list, list]:
-    known_scale = dict(zip(like.axes, like.scale)) if like is not None else {}
-    known_units = dict(zip(like.axes, like.units)) if like is not None else {}
+    known_scale = dict(zip(like.axes, like.scale, strict=False)) if like is not None else {}
+    known_units = dict(zip(like.axes, like.units, strict=False)) if like is not None else {}
     scale = [known_scale.get(a, 1.0) for a in axes] if scale is None else [float(s) for s in scale]
     units = [known_units.get(a, default_unit(a)) for a in axes] if units is None else list(units)
     for name, values in (("scale", scale), ("units", units)):
@@ -209,7 +209,7 @@ def calibration(axes: str, scale, units, like) -> tuple[list, list]:
                              "per axis (1.0 / '' for colour or channel axes).")
     if not all(np.isfinite(s) and s > 0 for s in scale):
         raise ValueError(f"pixel sizes must be positive and finite, got scale={scale}")
-    return scale, [unit_name(u) if a not in "SC" else str(u) for a, u in zip(axes, units)]
+    return scale, [unit_name(u) if a not in "SC" else str(u) for a, u in zip(axes, units, strict=False)]
 
 
 @contextmanager

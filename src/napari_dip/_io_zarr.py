@@ -33,8 +33,10 @@ def ngff_axes(axes: str, names: tuple[str, ...]) -> str:
         axes = axes.replace("S", "C")
     stray = sorted(set(axes) - set(NGFF_ORDER))
     if stray:
-        raise ValueError(f"OME-Zarr stores the axes T, C, Z, Y, X; axes {axes!r} also have {', '.join(stray)}: "
-                         "save as OME-TIFF, or reshape the data first.")
+        raise ValueError(
+            f"OME-Zarr stores the axes T, C, Z, Y, X; axes {axes!r} also have {', '.join(stray)}: "
+            "save as OME-TIFF, or reshape the data first."
+        )
     return axes if "C" in axes or len(names) != 1 else "C" + axes
 
 
@@ -71,7 +73,7 @@ def write_zarr(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
         sizes, units = {**sizes, "C": 1.0}, {**units, "C": ""}
     scale = {a.lower(): float(sizes.get(a, 1.0)) if a != "C" else 1.0 for a in order}
     axis_units = {a.lower(): NGFF_UNITS[units[a]] for a in order if units.get(a) in NGFF_UNITS}
-    chunks = tuple(min(n, CHUNK[a]) for a, n in zip(order, moved.shape))
+    chunks = tuple(min(n, CHUNK[a]) for a, n in zip(order, moved.shape, strict=False))
     extra = {"omero": _omero(moved, tuple(names), moved.shape[order.index("C")])} if "C" in order else {}
     if axis_units:
         extra["axes_units"] = axis_units

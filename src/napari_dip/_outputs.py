@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_dip.io import read_image
+
 
 def read_mask(path, known_white: bool = False) -> np.ndarray:
     """A mask file as bools, napari's convention: True (non-zero) = missing.
@@ -16,8 +18,6 @@ def read_mask(path, known_white: bool = False) -> np.ndarray:
     An RGB mask picture is read from its first channel. ``known_white``: the
     file uses the original DIP convention (white = known, black = missing).
     """
-    from napari_dip.io import read_image
-
     mask = read_image(path)
     data = mask.data
     if mask.channel_axis is not None:  # an RGB mask picture: any channel
@@ -41,10 +41,29 @@ def default_output(path: Path, task: str) -> Path:
     return path.with_name(stem + f"_dip_{task}{out}")
 
 
-def output_geometry(img, result_shape: tuple, factor: int) -> tuple[tuple, tuple]:
-    """Pixel sizes of the output: the Y and X sizes divided by the super-resolution factor."""
-    scale = list(img.scale)
-    for i, axis in enumerate(img.axes):
-        if axis in "YX":
-            scale[i] = scale[i] / factor
-    return tuple(scale), tuple(img.units)
+def super_resolved(shape, scale, translate, factor: int, spatial) -> tuple[tuple, tuple, tuple]:
+    """THE geometry of a result ``factor`` times finer along the axes ``spatial`` (indices): ``(shape, scale,
+    translate)``, for the napari layer (:func:`napari_dip.widgets._layers.output_kwargs`) and the written
+    file (:func:`output_geometry`) alike.
+
+    Each pixel size is divided by ``factor`` and the origin moved from the centre of the first input pixel
+    to the centre of the first output pixel inside it (back by half an input pixel, on by half an output
+    pixel): napari draws pixel ``i`` centred at ``translate + i * scale``, so the finer pixels cover exactly
+    the input's. ``factor`` 1 returns the geometry unchanged.
+    """
+    shape, scale, translate = list(shape), [float(s) for s in scale], [float(t) for t in translate]
+    if factor > 1:
+        for i in spatial:
+            new = scale[i] / factor
+            shape[i] = shape[i] * factor
+            translate[i] = translate[i] - scale[i] / 2 + new / 2
+            scale[i] = new
+    return tuple(shape), tuple(scale), tuple(translate)
+
+
+def output_geometry(img, result_shape: tuple, factor: int) -> tuple[tuple, tuple, tuple]:
+    """``(scale, units, translate)`` of the output file of ``img`` (:func:`super_resolved` along Y and X)."""
+    spatial = [i for i, axis in enumerate(img.axes) if axis in "YX"]
+    translate = tuple(img.translate) or (0.0,) * len(img.axes)
+    _, scale, translate = super_resolved(img.data.shape, img.scale, translate, factor, spatial)
+    return scale, tuple(img.units), translate

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .io import sidecar_path, write_image
+
 _DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TZCYX"}
 
 
@@ -44,8 +46,6 @@ def write_tiff(path: str, data: Any, attributes: dict) -> list[str]:
     list of str
         The written files: the TIFF and its JSON sidecar.
     """
-    from .io import sidecar_path, write_image
-
     if isinstance(data, (list, tuple)):  # multiscale: the finest level
         data = data[0]
     data = np.asarray(data)

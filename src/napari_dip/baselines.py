@@ -17,20 +17,42 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core import tasks
 from .core.blending.poisson import poisson_blend
 from .core.blending.pyramid import alpha_blend, laplacian_blend
 from .core.blending.regions import soft_mask
-from .core import tasks
-from .core.classical import (deconvolve_richardson_lucy, deconvolve_wiener, denoise_nl_means, denoise_tv,
-                             inpaint_biharmonic, upscale)
+from .core.classical import (
+    deconvolve_richardson_lucy,
+    deconvolve_wiener,
+    denoise_nl_means,
+    denoise_tv,
+    inpaint_biharmonic,
+    upscale,
+)
 from .core.noise import camera_noise
 from .core.peers import deconvolve_richardson_lucy_tv, denoise_bm3d, denoise_noise2void, missing
 from .core.residual import residual
 
-__all__ = ["classical_restore", "classical_methods", "compare", "residual", "unavailable_methods", "denoise_nl_means", "denoise_tv",
-           "denoise_bm3d", "denoise_noise2void", "inpaint_biharmonic", "upscale", "deconvolve_richardson_lucy",
-           "deconvolve_wiener", "deconvolve_richardson_lucy_tv", "alpha_blend", "laplacian_blend",
-           "poisson_blend", "soft_mask"]
+__all__ = [
+    "classical_restore",
+    "classical_methods",
+    "compare",
+    "residual",
+    "unavailable_methods",
+    "denoise_nl_means",
+    "denoise_tv",
+    "denoise_bm3d",
+    "denoise_noise2void",
+    "inpaint_biharmonic",
+    "upscale",
+    "deconvolve_richardson_lucy",
+    "deconvolve_wiener",
+    "deconvolve_richardson_lucy_tv",
+    "alpha_blend",
+    "laplacian_blend",
+    "poisson_blend",
+    "soft_mask",
+]
 
 
 def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None = None,
@@ -80,8 +102,15 @@ def unavailable_methods(task: str) -> dict[str, str]:
     return {name: missing(name) for name in tasks.get(task).baselines() if missing(name)}
 
 
-def classical_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, factor: int | None = None,
-                      channel_axis: int | None = None, **inputs) -> tuple[str, np.ndarray]:
+def classical_restore(
+    image: np.ndarray,
+    task: str,
+    *,
+    mask: np.ndarray | None = None,
+    factor: int | None = None,
+    channel_axis: int | None = None,
+    **inputs,
+) -> tuple[str, np.ndarray]:
     """The standard classical method for ``task``; returns ``(method name, image)``."""
     first = next(iter(tasks.get(task).baselines()), None)
     if first is None:

@@ -20,6 +20,7 @@ Fiji's *Image > Show Info*), OME-TIFF in a ``MapAnnotation`` with key ``napari_d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class ImageFile:
     channel_names : tuple of str
         One name per channel (``C``) where the file names them, else ``()``; one name and no
         ``C`` axis: the name of the one channel.
+    translate : tuple of float
+        Position of the first pixel's centre along each axis (napari's ``translate``), where
+        :func:`write_image` recorded one in the sidecar (a super-resolved result), else ``()``.
     """
 
     data: np.ndarray = field(repr=False)
@@ -72,6 +76,7 @@ class ImageFile:
     format: str = "tiff"
     metadata: dict = field(default_factory=dict, repr=False)
     channel_names: tuple[str, ...] = ()
+    translate: tuple[float, ...] = ()
 
     def __post_init__(self):
         self.scale = tuple(float(s) for s in self.scale) or (1.0,) * len(self.axes)
@@ -95,8 +100,10 @@ def _kind(path: Path, write: bool = False) -> str:
         return "ome-zarr"
     if not write:
         return "bioio"
-    raise ValueError(f"{path.name}: napari-dip writes .tif/.tiff (ImageJ, OME), .ome.tif, .ome.zarr "
-                     f"({_bio.INSTALL}), .png and .jpg/.jpeg, not {suffix or 'files without an extension'!r}.")
+    raise ValueError(
+        f"{path.name}: napari-dip writes .tif/.tiff (ImageJ, OME), .ome.tif, .ome.zarr "
+        f"({_bio.INSTALL}), .png and .jpg/.jpeg, not {suffix or 'files without an extension'!r}."
+    )
 
 
 def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFile:
@@ -135,7 +142,17 @@ def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFil
     else:
         _choose.check_scene(path, scene, 1)
         img = _read_plain(path, kind)
+    img = _with_translate(img, path)
     return img if channel is None else _choose.select_channel(img, channel, path.name)
+
+
+def _with_translate(img: ImageFile, path: Path) -> ImageFile:
+    """``img`` with the ``translate`` its sidecar records for these axes (written by :func:`write_image`)."""
+    image = _load_sidecar(path).get("image", {}) if path.is_file() else {}
+    translate = image.get("translate")
+    if translate is None or image.get("axes") != img.axes or len(translate) != len(img.axes):
+        return img
+    return dataclasses.replace(img, translate=tuple(float(t) for t in translate))
 
 
 def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
@@ -237,7 +254,7 @@ def read_settings(path: str | os.PathLike) -> dict | None:
 
 def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=None, units=None,
                 like: ImageFile | None = None, settings: dict | None = None, sidecar: bool = True,
-                channel_names=None) -> Path:
+                channel_names=None, translate=None) -> Path:
     """Write an image with its axes, pixel sizes and the napari-dip settings.
 
     Parameters
@@ -266,6 +283,10 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     channel_names : sequence of str, optional
         One per channel (``C``; one name without a ``C`` axis). Default: ``like``'s when they
         fit. Written into OME-TIFF, OME-Zarr and the sidecar.
+    translate : sequence of float, optional
+        Position of the first pixel's centre per axis (napari's ``translate``; a super-resolved
+        result's, :func:`napari_dip._outputs.super_resolved`). Recorded in the sidecar when not all
+        0, and returned by :func:`read_image` as :attr:`ImageFile.translate`.
 
     Returns
     -------
@@ -285,23 +306,39 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     if settings is not None and not isinstance(settings, dict):
         raise ValueError(f"settings must be a dict of JSON-able values, not {type(settings).__name__}")
     payload = None if settings is None else json.dumps(settings, default=_f.json_default)
-    if kind == "tiff":
-        ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (like is not None and like.format not in _f.NOT_OME)
-        fmt = "ome-tiff" if ome or not _f.fits_imagej(data, axes) else "imagej-tiff"
-        writer = _f.write_ome if fmt == "ome-tiff" else _f.write_imagej
-    elif kind == "ome-zarr":
-        fmt, writer = kind, _zarr.write_zarr
-        _zarr.ngff_axes(axes, names)  # refuse axes OME-Zarr cannot hold before writing anything
-    else:
-        fmt, writer = kind, _f.write_plain
-        _f.check_plain(path, data, axes, kind)
+    fmt, writer = _format_writer(path, kind, data, axes, like, names)
     with _f.atomic(path) as tmp:
-        writer(tmp, data, axes, dict(zip(axes, scale)), dict(zip(axes, units)), payload, names=names)
+        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
+               payload, names=names)
     if sidecar:
-        _write_sidecar(path, payload, {"file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
-                                       "dtype": str(data.dtype), "scale": scale, "units": units,
-                                       "channel_names": list(names)})
+        _write_sidecar(path, payload, {
+            "file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
+            "dtype": str(data.dtype), "scale": scale, "units": units, "channel_names": list(names),
+            **_translate_entry(axes, translate)})
     return path
+
+
+def _format_writer(path: Path, kind: str, data: np.ndarray, axes: str, like, names) -> tuple:
+    """``(format name, writer)`` of :func:`write_image`'s output; refuses what the format cannot hold."""
+    if kind == "tiff":
+        ome = path.name.lower().endswith(_f.OME_SUFFIXES) or (
+            like is not None and like.format not in _f.NOT_OME)
+        fmt = "ome-tiff" if ome or not _f.fits_imagej(data, axes) else "imagej-tiff"
+        return fmt, _f.write_ome if fmt == "ome-tiff" else _f.write_imagej
+    if kind == "ome-zarr":
+        _zarr.ngff_axes(axes, names)  # refuse axes OME-Zarr cannot hold before writing anything
+        return kind, _zarr.write_zarr
+    _f.check_plain(path, data, axes, kind)
+    return kind, _f.write_plain
+
+
+def _translate_entry(axes: str, translate) -> dict:
+    """The sidecar's ``translate`` (none when it is not given or all 0)."""
+    if translate is None or not any(float(t) for t in translate):
+        return {}
+    if len(translate) != len(axes):
+        raise ValueError(f"translate has {len(translate)} values but axes {axes!r} have {len(axes)}.")
+    return {"translate": [float(t) for t in translate]}
 
 
 def _write_sidecar(path: Path, payload: str | None, image: dict) -> None:

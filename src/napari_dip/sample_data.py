@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .masks import pixels
+from .masks import text as _text
+
 SIZE = 128
 
 
@@ -48,20 +51,19 @@ def add_gaussian_noise(image: np.ndarray, sigma: float = 25.0, seed: int = 0) ->
     return np.clip(image + rng.normal(0, sigma, image.shape), 0, 255).round().astype(np.uint8)
 
 
-def text_mask(shape: tuple[int, int], text: str = "napari dip\nrestores\nthis text", seed: int = 0) -> np.ndarray:
+def text_mask(
+    shape: tuple[int, int], text: str = "napari dip\nrestores\nthis text", seed: int = 0
+) -> np.ndarray:
     """A uint8 Labels mask (1 = missing) with text strokes drawn over an image of ``shape``.
 
     See :func:`napari_dip.masks.text` for the size and position options.
     """
-    from .masks import text as _text
-
     return _text(shape, text, seed=seed)
 
 
 def random_pixel_mask(shape: tuple[int, int], fraction: float = 0.5, seed: int = 0) -> np.ndarray:
-    """A uint8 Labels mask with ``fraction`` of the pixels missing at random (:func:`napari_dip.masks.pixels`)."""
-    from .masks import pixels
-
+    """A uint8 Labels mask with ``fraction`` of the pixels missing at random
+    (:func:`napari_dip.masks.pixels`)."""
     return pixels(shape, fraction, seed=seed)
 
 
@@ -69,7 +71,7 @@ def downsample(image: np.ndarray, factor: int, channel_axis: int | None = None) 
     """Lanczos (antialiased) down-sampling, the operator DIP's super-resolution inverts."""
     import torch
 
-    from .core.physics import Downsampler
+    from .core.physics import Downsampler  # torch: sample data loads without it
 
     x = np.asarray(image, dtype=np.float32)
     x = x[None] if channel_axis is None else np.moveaxis(x, channel_axis, 0)
@@ -109,9 +111,11 @@ def make_missing_pixels_sample():
     """An image with half its pixels missing (set to 0), its Labels mask and the reference."""
     clean = cell()
     mask = random_pixel_mask(clean.shape)
-    return [(np.where(mask.astype(bool), 0, clean).astype(clean.dtype), {"name": "cell (50% pixels)"}, "image"),
-            (mask, {"name": "missing pixels", "opacity": 0.4}, "labels"),
-            (clean, {"name": "cell (reference)", "visible": False}, "image")]
+    return [
+        (np.where(mask.astype(bool), 0, clean).astype(clean.dtype), {"name": "cell (50% pixels)"}, "image"),
+        (mask, {"name": "missing pixels", "opacity": 0.4}, "labels"),
+        (clean, {"name": "cell (reference)", "visible": False}, "image"),
+    ]
 
 
 def make_low_resolution_sample():
@@ -122,7 +126,9 @@ def make_low_resolution_sample():
             (clean, {"name": "camera (reference)", "visible": False}, "image")]
 
 
-def timelapse(frames: int = 5, size: int = 96, peak: float = 30.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def timelapse(
+    frames: int = 5, size: int = 96, peak: float = 30.0, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``(noisy, clean)``: a cell drifting across ``frames`` frames, as photon counts with shot noise.
 
     The clean frames are scikit-image's ``cell`` (a centre crop), shifted by (0.7, 1.0) px per
@@ -166,7 +172,8 @@ BLEND_PAIRS: dict[str, dict] = {
 
 def ellipse_mask(shape: tuple[int, int], centre: tuple[float, float],
                  radii: tuple[float, float]) -> np.ndarray:
-    """A uint8 Labels mask (1 inside) of an axis-aligned ellipse; centre and radii as fractions of the sides."""
+    """A uint8 Labels mask (1 inside) of an axis-aligned ellipse; centre and radii as fractions of the
+    sides."""
     h, w = shape
     yy, xx = np.mgrid[:h, :w]
     cy, cx = (centre[0] * h, centre[1] * w)

@@ -7,8 +7,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from napari_dip.core import tasks
+from napari_dip.core.settings import Settings, option_help
+from napari_dip.io import read_image
 
 from . import inputs as _inputs
 from . import tiles, work
@@ -20,10 +25,10 @@ REPORT = "batch-report.json"
 _NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None, "scene": None, "channel": None}
 
 
-def run(inputs, out, *, task: str, client=None, workers: int | None = None, threads_per_worker: int | None = None,
-        scheduler: str | None = None, mask=None, mask_suffix: str | None = None, overwrite: bool = False,
-        retries: int = 2, progress: bool = True, torch_threads: int | None = None, resources: dict | None = None,
-        **settings) -> list[dict]:
+def run(inputs, out, *, task: str, client=None, workers: int | None = None,
+        threads_per_worker: int | None = None, scheduler: str | None = None, mask=None,
+        mask_suffix: str | None = None, overwrite: bool = False, retries: int = 2, progress: bool = True,
+        torch_threads: int | None = None, resources: dict | None = None, **settings) -> list[dict]:
     """Restore every image of ``inputs`` into the folder ``out`` on Dask distributed.
 
     Parameters
@@ -103,7 +108,7 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
     out.mkdir(parents=True, exist_ok=True)
     units = _inputs.plan(files, out, task=task, options=options, mask=mask, mask_suffix=mask_suffix,
                          overwrite=overwrite)
-    records = [_before(u) for u in units]
+    records: list[Any] = [_before(u) for u in units]  # None: still to run
     todo = [i for i, r in enumerate(records) if r is None]
     started = time.perf_counter()
     try:
@@ -125,9 +130,6 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None, thre
 
 def _options(task: str, settings: dict) -> dict:
     """The options shared by every fit, checked now (not once per file on the cluster)."""
-    from napari_dip.core import tasks
-    from napari_dip.core.settings import Settings, option_help
-
     t = tasks.get(task)
     if t.kind != "restore":
         raise ValueError(f"task {task!r} is not a restoration; choose one of {tasks.names()}.")
@@ -140,8 +142,6 @@ def _options(task: str, settings: dict) -> dict:
     Settings.from_options(rest, extra=(*_NAMED, *own))  # unknown names, bad choices: ValueError
     opts = dict(settings)
     if isinstance(opts.get("psf"), (str, os.PathLike)):
-        from napari_dip.io import read_image
-
         opts["psf"] = read_image(opts["psf"]).data.astype(float)
     defaults = {**_NAMED, **{k: v[0] for k, v in option_help().items()}}
     return {k: v for k, v in opts.items()
@@ -149,8 +149,6 @@ def _options(task: str, settings: dict) -> dict:
 
 
 def _mask_argument(task: str, mask, mask_suffix):
-    from napari_dip.core import tasks
-
     if mask is not None and mask_suffix:
         raise ValueError("give either mask (one for every input) or mask_suffix (one per input), not both.")
     needs = tasks.get(task).needs_mask
@@ -183,16 +181,26 @@ def _spec(unit, task: str, options: dict, session) -> dict:
     if session.device is not None:
         kwargs["device"] = session.device
     mask = unit.mask if unit.mask is None or isinstance(unit.mask, np.ndarray) else str(unit.mask)
-    spec = {"input": str(unit.input), "output": str(unit.output), "mask": mask, "task": task, "kwargs": kwargs,
-            "fingerprint": unit.fingerprint, "torch_threads": session.torch_threads}
+    spec = {
+        "input": str(unit.input),
+        "output": str(unit.output),
+        "mask": mask,
+        "task": task,
+        "kwargs": kwargs,
+        "fingerprint": unit.fingerprint,
+        "torch_threads": session.torch_threads,
+    }
     if unit.tiles:
         spec["tiles"] = {"dir": str(unit.tile_dir), "count": unit.tiles}
     return spec
 
 
 def _submit(session, units, todo, task, options, retries) -> tuple[dict, dict]:
-    """Submit every fit; return ``{key: future}`` of the fits and ``{key: (index, future)}`` of the outputs."""
-    client, fits, finals = session.client, {}, {}
+    """Submit every fit; return ``{key: future}`` of the fits and ``{key: (index, future)}`` of the
+    outputs."""
+    client = session.client
+    fits: dict = {}
+    finals: dict = {}
     opts = dict(pure=False, retries=int(retries))
     for i in todo:
         spec = _spec(units[i], task, options, session)

@@ -59,10 +59,14 @@ def cpu_layout(workers: int | None, threads_per_worker: int | None, n_fits: int,
     tpw = int(threads_per_worker or 1)
     w = int(workers) if workers else max(1, min(n_fits, n // tpw))
     if w < 1 or tpw < 1:
-        raise ValueError(f"workers and threads_per_worker must be at least 1, got {workers} and {threads_per_worker}.")
+        raise ValueError(
+            f"workers and threads_per_worker must be at least 1, got {workers} and {threads_per_worker}."
+        )
     if w * tpw > n:
-        raise ValueError(f"{w} workers x {threads_per_worker} threads = {w * tpw} concurrent fits, but this machine "
-                         f"has {n} cores: lower workers or threads_per_worker (each fit needs a core).")
+        raise ValueError(
+            f"{w} workers x {threads_per_worker} threads = {w * tpw} concurrent fits, but this machine "
+            f"has {n} cores: lower workers or threads_per_worker (each fit needs a core)."
+        )
     return w, tpw, int(torch_threads or max(1, n // (w * tpw)))
 
 
@@ -96,7 +100,10 @@ def _local(workers, threads_per_worker, device, n_fits, torch_threads, retries) 
             gpus = [int(str(device).split(":")[1])] if device and ":" in str(device) else list(range(n_gpu))
             gpus = gpus[: int(workers)] if workers else gpus
             threads = int(torch_threads or max(1, cores() // len(gpus)))
-            scheduler = {"cls": Scheduler, "options": {"dashboard_address": _dashboard(), "host": "127.0.0.1"}}
+            scheduler = {
+                "cls": Scheduler,
+                "options": {"dashboard_address": _dashboard(), "host": "127.0.0.1"},
+            }
             cluster = SpecCluster(workers=gpu_specs(gpus), scheduler=scheduler,
                                   silence_logs=logging.ERROR, name="napari-dip-gpu")
             session = Session(None, threads, "cuda", {"GPU": 1})
@@ -160,6 +167,8 @@ def _announce(session: Session, cluster) -> None:
     if cluster is None:  # someone else's scheduler: its dashboard is there if bokeh is installed there
         print(f"dashboard: {client.dashboard_link} (served when the scheduler has bokeh)", file=sys.stderr)
     elif _dashboard() is None:
-        print("dashboard: not running (Dask's dashboard needs bokeh: pip install 'bokeh>=3.1')", file=sys.stderr)
+        print(
+            "dashboard: not running (Dask's dashboard needs bokeh: pip install 'bokeh>=3.1')", file=sys.stderr
+        )
     else:
         print(f"dashboard: {client.dashboard_link}", file=sys.stderr)

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from napari_dip._choose import check_fit, select_shape
+from napari_dip._outputs import default_output
+from napari_dip.io import describe, sidecar_path
 
 from .tiles import plan_tiles
-from napari_dip.io import describe
 
 #: Extensions read as images (``.ome.tif`` is a ``.tif``; an OME-Zarr is a ``.zarr`` folder; ``.zarr``,
 #: ``.czi``, ``.nd2``, ``.lif`` need ``napari-dip[formats]``, else they fail with the install line).
@@ -156,9 +157,9 @@ def plane_list(selection, lead: tuple[int, ...]) -> list[tuple[int, ...]]:
     out = []
     for item in selection:
         idx = (item,) if isinstance(item, (int, np.integer)) else tuple(item)
-        if len(idx) != len(lead) or not all(-n <= int(i) < n for i, n in zip(idx, lead)):
+        if len(idx) != len(lead) or not all(-n <= int(i) < n for i, n in zip(idx, lead, strict=False)):
             raise ValueError(f"planes: {item!r} is not an index into the stack axes of shape {lead}.")
-        norm = tuple(int(i) % n for i, n in zip(idx, lead))
+        norm = tuple(int(i) % n for i, n in zip(idx, lead, strict=False))
         if norm not in out:
             out.append(norm)
     return out
@@ -173,10 +174,11 @@ def check_mask_shape(image_shape: tuple, image_axes: str, mask_shape: tuple) -> 
     """
     c = channel_axis(image_axes)
     space = tuple(s for i, s in enumerate(image_shape) if i != c)
-    if len(mask_shape) < 2 or len(mask_shape) > len(space) or space[len(space) - len(mask_shape):] != mask_shape:
+    fits = 2 <= len(mask_shape) <= len(space) and space[len(space) - len(mask_shape):] == mask_shape
+    if not fits:
         stack = f" (or the stack's shape {space})" if len(space) > 2 else ""
-        return (f"the mask has shape {mask_shape} but the image's planes have shape {space[-2:]}: give a mask "
-                f"of shape {space[-2:]}{stack}, non-zero where pixels are missing.")
+        return (f"the mask has shape {mask_shape} but the image's planes have shape {space[-2:]}: give a "
+                f"mask of shape {space[-2:]}{stack}, non-zero where pixels are missing.")
     return None
 
 
@@ -205,18 +207,16 @@ def fingerprint(path: Path, task: str, options: dict, mask) -> dict:
 
     ``device`` is left out: resuming on another machine keeps what is done.
     """
+    mask_id = None if mask is None else jsonable(mask) if isinstance(mask, np.ndarray) else file_id(mask)
     doc = {"version": FINGERPRINT_VERSION, "task": task,
            "options": jsonable({k: v for k, v in sorted(options.items()) if k != "device"}),
-           "input": file_id(path),
-           "mask": None if mask is None else jsonable(mask) if isinstance(mask, np.ndarray) else file_id(mask)}
+           "input": file_id(path), "mask": mask_id}
     doc["hash"] = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
     return doc
 
 
 def is_done(output: Path, fp: dict) -> bool:
     """Whether ``output`` and its sidecar exist and the sidecar records the same fingerprint."""
-    from napari_dip.io import sidecar_path
-
     side = sidecar_path(output)
     if not (output.exists() and side.is_file()):
         return False
@@ -234,8 +234,6 @@ def plan(files: list[Path], out: Path, *, task: str, options: dict, mask=None, m
     Two inputs with the same name (from different folders) would write the
     same output: that is a ``ValueError``.
     """
-    from napari_dip._outputs import default_output
-
     seen: dict[Path, Path] = {}
     units = []
     for path in files:

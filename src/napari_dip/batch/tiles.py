@@ -53,12 +53,15 @@ def tile_path(folder, k: int) -> Path:
 def _tile_job(spec: dict, img, mask):
     from napari_dip.core.tiled import prepare_tiles  # torch: imported on the worker, never on the client
 
-    return prepare_tiles(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **work.restore_kwargs(spec))
+    return prepare_tiles(
+        img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **work.restore_kwargs(spec)
+    )
 
 
 def fit_tile(spec: dict, k: int) -> dict:
     """Fit tile ``k`` of the input and keep it on disk (a temporary name renamed when complete), so that
-    a re-run fits only the tiles that are missing. Returns ``{"tile", "seconds"}`` or ``{"tile", "error"}``."""
+    a re-run fits only the tiles that are missing. Returns ``{"tile", "seconds"}`` or ``{"tile",
+    "error"}``."""
     from napari_dip.core.tiled import fit_tile as fit_one  # torch: imported on the worker only
 
     t0 = time.perf_counter()
@@ -102,7 +105,9 @@ def write_tiles(spec: dict, parts: list[dict]) -> dict:
         info = spec["tiles"]
         tiles = [_load_tile(tile_path(info["dir"], k), k) for k in range(info["count"])]
         result = blend_tiles(job, tiles)
-        work.write_output(spec, img, result.image, {**result.config, "stopped_at": dict(result.stopped_at.__dict__)})
+        work.write_output(
+            spec, img, result.image, {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
+        )
     except work.BAD_INPUT as err:
         return work.record(spec, "failed", seconds + time.perf_counter() - t0, work.message(err))
     shutil.rmtree(Path(info["dir"]).parent, ignore_errors=True)

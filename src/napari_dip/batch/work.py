@@ -16,6 +16,9 @@ import time
 
 import numpy as np
 
+from napari_dip._outputs import output_geometry, read_mask
+from napari_dip.io import read_image, write_image
+
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)
 #: Options that say what to read (``read_image``), not how to restore.
@@ -24,8 +27,13 @@ READ = ("scene", "channel")
 
 def record(spec: dict, status: str, seconds: float = 0.0, error: str | None = None) -> dict:
     """A line of ``batch-report.json``."""
-    return {"input": spec["input"], "status": status, "output": spec["output"] if status != "failed" else None,
-            "error": error, "seconds": round(float(seconds), 3)}
+    return {
+        "input": spec["input"],
+        "status": status,
+        "output": spec["output"] if status != "failed" else None,
+        "error": error,
+        "seconds": round(float(seconds), 3),
+    }
 
 
 def message(err: BaseException) -> str:
@@ -43,9 +51,6 @@ def pin_threads(spec: dict) -> None:
 
 
 def read_input(spec: dict):
-    from napari_dip._outputs import read_mask
-    from napari_dip.io import read_image
-
     img = read_image(spec["input"], **_selection(spec))
     mask = spec.get("mask")
     if mask is not None and not isinstance(mask, np.ndarray):
@@ -62,18 +67,18 @@ def restore_kwargs(spec: dict, **extra) -> dict:
 
 
 def _restore(spec: dict, img, mask, **extra):
-    from napari_dip import restore
+    from napari_dip import restore  # torch: on the worker only, never on the client
 
-    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra))
+    return restore(
+        img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra)
+    )
 
 
 def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:
-    from napari_dip._outputs import output_geometry
-    from napari_dip.io import write_image
-
-    scale, units = output_geometry(img, image.shape, spec["kwargs"].get("factor") or 1)
+    scale, units, translate = output_geometry(img, image.shape, spec["kwargs"].get("factor") or 1)
     settings = {**config, "input": spec["input"], "batch": spec["fingerprint"]}
-    write_image(spec["output"], image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
+    write_image(spec["output"], image, axes=img.axes, scale=scale, units=units, like=img, settings=settings,
+                translate=translate)
 
 
 def fit_file(spec: dict) -> dict:
@@ -95,7 +100,7 @@ def plane_index(ndim: int, channel_axis: int | None, idx: tuple) -> tuple:
     c = None if channel_axis is None else channel_axis % ndim
     lead = [i for i in range(ndim) if i != c][: len(idx)]
     out: list = [slice(None)] * ndim
-    for axis, i in zip(lead, idx):
+    for axis, i in zip(lead, idx, strict=False):
         out[axis] = i
     return tuple(out)
 
@@ -123,8 +128,14 @@ def fit_plane(spec: dict, idx: tuple, first: bool) -> dict:
     except BAD_INPUT as err:
         return {"error": message(err), "seconds": time.perf_counter() - t0}
     where = plane_index(image.ndim, img.channel_axis, idx)
-    return {"index": idx, "image": np.array(image if first else image[where]), "record": rec, "config": config,
-            "stopped_at": stop, "seconds": time.perf_counter() - t0}
+    return {
+        "index": idx,
+        "image": np.array(image if first else image[where]),
+        "record": rec,
+        "config": config,
+        "stopped_at": stop,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def _nothing_missing(mask, idx: tuple, mode: str | None) -> bool:
@@ -134,15 +145,14 @@ def _nothing_missing(mask, idx: tuple, mode: str | None) -> bool:
 
 
 def write_planes(spec: dict, parts: list[dict]) -> dict:
-    """Put the planes fitted in parallel back in order into one stack and write it with the input's metadata."""
+    """Put the planes fitted in parallel back in order into one stack and write it with the input's
+    metadata."""
     t0 = time.perf_counter()
     seconds = sum(p.get("seconds", 0.0) for p in parts)
     failed = [p["error"] for p in parts if "error" in p]
     if failed:
         return record(spec, "failed", seconds, failed[0])
     try:
-        from napari_dip.io import read_image
-
         img = read_image(spec["input"], **_selection(spec))
         out = parts[0]["image"]
         for part in parts[1:]:

@@ -11,20 +11,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from napari_dip import available_devices
+
 from .. import __version__
+from . import batch, demo, experiments, restore_file
 
 
 def devices(args: argparse.Namespace) -> int:
-    from napari_dip import available_devices
-
     for name in available_devices():
         print(name)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import batch, demo, experiments, restore_file
-
     parser = argparse.ArgumentParser(prog="napari-dip", description="Deep Image Prior restoration.")
     parser.add_argument("--version", action="version", version=f"napari-dip {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

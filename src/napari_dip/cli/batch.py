@@ -9,22 +9,31 @@ from __future__ import annotations
 import argparse
 import sys
 
+from napari_dip.batch import REPORT, run
+from napari_dip.core import tasks
+
 from .options import add_settings, settings_from
 from .restore_file import add_selection
 
 
 def register(sub) -> None:
-    from napari_dip.core import tasks
-
-    p = sub.add_parser("batch", help="restore many files (folders, globs, stacks) on a Dask cluster, resumably",
-                       description="Restore every image of INPUT (files, folders, glob patterns) into --out on "
-                                   "Dask distributed: an embedded local cluster by default, or --scheduler. "
-                                   "Writes NAME_dip_TASK.ext with its JSON sidecar per input and "
-                                   "batch-report.json; a re-run skips what is done.",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or glob patterns "
-                                                               "(TIFF, OME-TIFF, PNG, JPEG; with "
-                                                               "napari-dip[formats]: OME-Zarr, CZI, ND2, LIF)")
+    p = sub.add_parser(
+        "batch",
+        help="restore many files (folders, globs, stacks) on a Dask cluster, resumably",
+        description="Restore every image of INPUT (files, folders, glob patterns) into --out on "
+        "Dask distributed: an embedded local cluster by default, or --scheduler. "
+        "Writes NAME_dip_TASK.ext with its JSON sidecar per input and "
+        "batch-report.json; a re-run skips what is done.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="image files, folders or glob patterns "
+        "(TIFF, OME-TIFF, PNG, JPEG; with "
+        "napari-dip[formats]: OME-Zarr, CZI, ND2, LIF)",
+    )
     add_selection(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--task", choices=tasks.names(), required=True)
@@ -39,14 +48,20 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
     cluster = p.add_argument_group("cluster")
-    cluster.add_argument("--workers", type=int, help="embedded cluster: worker processes (default: one per fit "
-                                                     "up to the cores; one per GPU)")
-    cluster.add_argument("--threads-per-worker", type=int, help="embedded cluster: concurrent fits per worker "
-                                                                "(default: 1)")
+    cluster.add_argument(
+        "--workers",
+        type=int,
+        help="embedded cluster: worker processes (default: one per fit up to the cores; one per GPU)",
+    )
+    cluster.add_argument(
+        "--threads-per-worker", type=int, help="embedded cluster: concurrent fits per worker (default: 1)"
+    )
     cluster.add_argument("--torch-threads", type=int, help="torch threads per fit (default: the cores split "
                                                            "between the embedded cluster's fits)")
     cluster.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
-    cluster.add_argument("--retries", type=int, default=2, help="retries of a fit that crashed or lost its worker")
+    cluster.add_argument(
+        "--retries", type=int, default=2, help="retries of a fit that crashed or lost its worker"
+    )
     p.add_argument("--overwrite", action="store_true", help="redo inputs whose outputs exist")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or dashboard address")
     add_settings(p)
@@ -54,8 +69,6 @@ def register(sub) -> None:
 
 
 def batch(args: argparse.Namespace) -> int:
-    from napari_dip.batch import REPORT, run
-
     options = settings_from(args)
     for name in ("factor", "iterations", "device", "psf", "scene", "channel"):
         if getattr(args, name) is not None:
@@ -63,10 +76,22 @@ def batch(args: argparse.Namespace) -> int:
     if args.psf_sigma:
         options["psf_sigma"] = args.psf_sigma[0] if len(args.psf_sigma) == 1 else args.psf_sigma
     try:
-        report = run(args.inputs, args.out, task=args.task, scheduler=args.scheduler, workers=args.workers,
-                     threads_per_worker=args.threads_per_worker, torch_threads=args.torch_threads,
-                     mask=args.mask, mask_suffix=args.mask_suffix, overwrite=args.overwrite, retries=args.retries,
-                     progress=not args.no_progress, seed=args.seed, **options)
+        report = run(
+            args.inputs,
+            args.out,
+            task=args.task,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            threads_per_worker=args.threads_per_worker,
+            torch_threads=args.torch_threads,
+            mask=args.mask,
+            mask_suffix=args.mask_suffix,
+            overwrite=args.overwrite,
+            retries=args.retries,
+            progress=not args.no_progress,
+            seed=args.seed,
+            **options,
+        )
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -38,7 +38,9 @@ def compare_file(output: Path, observation: np.ndarray, dip: np.ndarray, task: s
     stem, suffix = _split(output)
     geometry = dict(geometry)
     input_scale = geometry.pop("input_scale", geometry.get("scale"))
-    res_geometry = {**geometry, "scale": input_scale}  # residuals live on the observation's grid
+    input_translate = geometry.pop("input_translate", None)
+    # residuals live on the observation's grid
+    res_geometry = {**geometry, "scale": input_scale, "translate": input_translate}
     for method, (image, secs) in results.items():
         slug = re.sub(r"[^a-z0-9]+", "-", method.lower()).strip("-")
         if method != "DIP":
@@ -59,5 +61,7 @@ def compare_file(output: Path, observation: np.ndarray, dip: np.ndarray, task: s
 def _split(output: Path) -> tuple[Path, str]:
     """``OUT`` without its (possibly double) suffix, and that suffix."""
     name = output.name
-    suffix = next((s for s in (".ome.tif", ".ome.tiff", ".ome.zarr") if name.lower().endswith(s)), output.suffix)
+    suffix = next(
+        (s for s in (".ome.tif", ".ome.tiff", ".ome.zarr") if name.lower().endswith(s)), output.suffix
+    )
     return output.with_name(name[: len(name) - len(suffix)]), suffix

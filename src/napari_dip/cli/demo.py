@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_dip import sample_data as samples
+
 from .progress import run_with_progress
 
 
@@ -34,9 +36,8 @@ def _save_case(out: Path, name: str, degraded, restored, reference, classical, s
 
 
 def demo(args: argparse.Namespace) -> int:
-    from napari_dip import sample_data as samples
-    from napari_dip.baselines import classical_restore
-    from napari_dip.metrics import psnr, ssim
+    from napari_dip.baselines import classical_restore  # torch
+    from napari_dip.metrics import psnr, ssim  # skimage (0.7 s): `napari-dip --help` loads without it
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -73,7 +74,9 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="restore bundled samples (denoise, text inpainting); write TIFF, PNG, JSON")
+    p = sub.add_parser(
+        "demo", help="restore bundled samples (denoise, text inpainting); write TIFF, PNG, JSON"
+    )
     p.add_argument("--out", default="dip-demo", help="output folder (default: dip-demo)")
     p.add_argument("--size", type=int, default=128, help="sample size in pixels (default: 128)")
     p.add_argument("--iterations", type=int, default=None,

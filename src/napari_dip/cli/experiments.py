@@ -13,14 +13,16 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from napari_dip.experiments import iter_prior_probe, iter_sweep, label, parse_vary, plot, write_csv
+from napari_dip.io import read_image as read
 
 
 def read_image(path) -> np.ndarray:
     """An image file (:func:`napari_dip.io.read_image`); RGBA loses its alpha."""
-    from napari_dip.io import read_image as read
-
     image = read(path).data
     if image.ndim == 3 and image.shape[-1] == 4:
         image = image[..., :3]
@@ -60,11 +62,9 @@ def _save(path: Path, image: np.ndarray) -> None:
 
 
 def probe(args: argparse.Namespace) -> int:
-    from napari_dip.experiments import iter_prior_probe, plot
-
     out = Path(args.out)
     image = square(read_image(args.image), args.size)
-    result = None
+    result: Any = None
     try:
         for step in iter_prior_probe(image, iterations=args.iterations, channel_axis=_channel_axis(image),
                                      width=args.width, depth=args.depth, seed=args.seed, device=args.device):
@@ -85,7 +85,9 @@ def probe(args: argparse.Namespace) -> int:
     for name in names:
         _save(out / f"fit_{name}", result.images[name])
         _save(out / f"target_{name}", result.targets[name])
-    (out / "summary.json").write_text(json.dumps({"summary": result.summary, "config": result.config}, indent=2))
+    (out / "summary.json").write_text(
+        json.dumps({"summary": result.summary, "config": result.config}, indent=2)
+    )
     try:
         plot(result, out / "probe.png")
     except ImportError as err:
@@ -111,8 +113,6 @@ def _sweep_inputs(args):
 
 
 def sweep(args: argparse.Namespace) -> int:
-    from napari_dip.experiments import iter_sweep, label, parse_vary, write_csv
-
     out, records, status = Path(args.out), [], 0
     try:
         grid = dict(parse_vary(v) for v in args.vary)
@@ -167,10 +167,14 @@ def register(subparsers) -> None:
     p.add_argument("--set", action="append", default=[], metavar="NAME=V",
                    help="an option fixed for every combination, e.g. width=32 (repeatable)")
     p.add_argument("--mask", help="mask file: non-zero = missing (napari convention)")
-    p.add_argument("--mask-known-white", action="store_true", help="the mask uses DIP's convention (white = known)")
+    p.add_argument(
+        "--mask-known-white", action="store_true", help="the mask uses DIP's convention (white = known)"
+    )
     p.add_argument("--reference", help="clean image: PSNR and SSIM per combination")
     p.add_argument("--factor", type=int, default=None, help="super-resolution factor (2, 4, 8)")
-    p.add_argument("--iterations", type=int, default=None, help="iterations per restoration (default: preset's)")
+    p.add_argument(
+        "--iterations", type=int, default=None, help="iterations per restoration (default: preset's)"
+    )
     p.add_argument("--size", type=int, default=None, help="centre-crop to a square and resize to PX first "
                                                           "(image, mask and reference)")
     p.add_argument("--seed", type=int, default=0)

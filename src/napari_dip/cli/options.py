@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from napari_dip.core.settings import parse_planes
+from napari_dip.core.settings import option_help, option_names, parse_planes
 
 _SIZE = re.compile(r"^\s*([\d.]+)\s*([kmgt]?i?b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -43,9 +43,9 @@ _DEST = "setting_"
 
 def add_settings(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = ()) -> None:
     """One ``--option`` per setting; only the options given on the command line are passed on."""
-    from napari_dip.core.settings import option_help
-
-    group = parser.add_argument_group("settings (see napari_dip.core.settings.Settings; default: the preset's)")
+    group = parser.add_argument_group(
+        "settings (see napari_dip.core.settings.Settings; default: the preset's)"
+    )
     for name, (default, help_text, choices) in option_help().items():
         if name in skip:
             continue
@@ -54,18 +54,23 @@ def add_settings(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = ())
         text = f"{help_text} (default: {default})".replace("%", "%%")
         metavar = name.upper()
         if choices is not None and set(choices) <= {True, False, None}:
-            group.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
-                               help=text)
+            group.add_argument(
+                flag, dest=dest, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=text
+            )
         elif choices is not None and all(isinstance(c, str) or c is None for c in choices):
             group.add_argument(flag, dest=dest, choices=[c for c in choices if c is not None],
                                default=argparse.SUPPRESS, help=text)
         else:
-            group.add_argument(flag, dest=dest, type=_SPECIAL.get(name, value), default=argparse.SUPPRESS, metavar=metavar,
-                               help=text)
+            group.add_argument(
+                flag,
+                dest=dest,
+                type=_SPECIAL.get(name, value),
+                default=argparse.SUPPRESS,
+                metavar=metavar,
+                help=text,
+            )
 
 
 def settings_from(args: argparse.Namespace) -> dict:
     """The settings given on the command line."""
-    from napari_dip.core.settings import option_names
-
     return {name: getattr(args, _DEST + name) for name in option_names() if hasattr(args, _DEST + name)}

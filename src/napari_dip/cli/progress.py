@@ -9,7 +9,7 @@ def run_with_progress(image, task, *, desc, **kwargs):
     """Run iter_restore with a tqdm progress bar; return the RestoreResult."""
     from tqdm import tqdm
 
-    from napari_dip import iter_restore
+    from napari_dip import iter_restore  # torch: `napari-dip --help` loads without it
 
     result = None
     with tqdm(desc=desc, unit="it", dynamic_ncols=True, file=sys.stderr, mininterval=1.0) as bar:

@@ -7,6 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from napari_dip.core import tasks
+from napari_dip.io import read_image, write_image
+
 from .._choose import check_fit
 from .._outputs import default_output, output_geometry
 from .._outputs import read_mask as _mask
@@ -16,8 +19,6 @@ from .progress import run_with_progress
 
 
 def register(sub) -> None:
-    from napari_dip.core import tasks
-
     p = sub.add_parser("restore", help="restore an image file (TIFF, OME-TIFF, PNG, JPEG; with "
                                        "napari-dip[formats]: OME-Zarr, CZI, ND2, LIF)",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -37,32 +38,47 @@ def register(sub) -> None:
     p.add_argument("--iterations", type=int, help="maximum iterations per fit (default: the preset's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
-    p.add_argument("-o", "--output", help="output file; its suffix picks the format: .tif, .ome.tif, .ome.zarr, "
-                                          ".png, .jpg (default: INPUT_dip_TASK with the input's format; "
-                                          ".ome.tif for formats napari-dip does not write)")
-    p.add_argument("--compare", action="store_true",
-                   help="also run every other method of the task (classical and peers such as BM3D) and write "
-                        "each result, each residual and OUT_compare.json (with --reference: PSNR/SSIM)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="output file; its suffix picks the format: .tif, .ome.tif, .ome.zarr, "
+        ".png, .jpg (default: INPUT_dip_TASK with the input's format; .ome.tif for formats napari-dip "
+        "does not write)",
+    )
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run every other method of the task (classical and peers such as BM3D) and write "
+        "each result, each residual and OUT_compare.json (with --reference: PSNR/SSIM)",
+    )
     add_settings(p)
     p.set_defaults(func=restore_file)
 
 
 def add_selection(p: argparse.ArgumentParser) -> None:
     """``--scene`` and ``--channel``: which image of a file, and which of its channels (restore, batch)."""
-    p.add_argument("--scene", help="the image (scene, series) of a multi-image file, by index or name "
-                                   "(default: the first)")
-    p.add_argument("--channel", help="restore only this channel (index or name) of the file's C axis; the "
-                                     "output has that channel alone (default: every channel)")
+    p.add_argument(
+        "--scene",
+        help="the image (scene, series) of a multi-image file, by index or name (default: the first)",
+    )
+    p.add_argument(
+        "--channel",
+        help="restore only this channel (index or name) of the file's C axis; the "
+        "output has that channel alone (default: every channel)",
+    )
 
 
 def restore_file(args: argparse.Namespace) -> int:
-    from napari_dip.io import read_image, write_image
-
     try:
         img = read_image(args.input, scene=args.scene, channel=args.channel)
         options = settings_from(args)
-        check_fit(img.axes, img.data.shape, mode=options.get("mode"), planes=options.get("planes"),
-                  source=Path(args.input).name)
+        check_fit(
+            img.axes,
+            img.data.shape,
+            mode=options.get("mode"),
+            planes=options.get("planes"),
+            source=Path(args.input).name,
+        )
         inputs = {}
         if args.psf:
             inputs["psf"] = read_image(args.psf).data.astype(float)
@@ -72,21 +88,64 @@ def restore_file(args: argparse.Namespace) -> int:
         reference = read_image(args.reference).data if args.reference else None
         channel_axis = args.channel_axis if args.channel_axis is not None else img.channel_axis
         t0 = time.perf_counter()
-        result = run_with_progress(img.data, args.task, desc=args.task, mask=mask, factor=args.factor,
-                                   channel_axis=channel_axis, iterations=args.iterations, seed=args.seed,
-                                   device=args.device, reference=reference, **inputs, **options)
+        result = run_with_progress(
+            img.data,
+            args.task,
+            desc=args.task,
+            mask=mask,
+            factor=args.factor,
+            channel_axis=channel_axis,
+            iterations=args.iterations,
+            seed=args.seed,
+            device=args.device,
+            reference=reference,
+            **inputs,
+            **options,
+        )
         output = Path(args.output) if args.output else default_output(Path(args.input), args.task)
-        scale, units = output_geometry(img, result.image.shape, args.factor or 1)
-        settings = {**result.config, "stopped_at": result.stopped_at.__dict__, "input": str(args.input),
-                    **_selection(args)}
-        write_image(output, result.image, axes=img.axes, scale=scale, units=units, like=img, settings=settings)
+        scale, units, translate = output_geometry(img, result.image.shape, args.factor or 1)
+        settings = {
+            **result.config,
+            "stopped_at": result.stopped_at.__dict__,
+            "input": str(args.input),
+            **_selection(args),
+        }
+        write_image(
+            output,
+            result.image,
+            axes=img.axes,
+            scale=scale,
+            units=units,
+            translate=translate,
+            like=img,
+            settings=settings,
+        )
         if args.compare:
-            noise = {k: options[k] for k in ("noise", "gain", "offset", "read_noise") if options.get(k) is not None}
-            summary = compare_file(output, img.data, result.image, args.task, mask=mask, channel_axis=channel_axis,
-                                   reference=reference, seconds=time.perf_counter() - t0,
-                                   geometry=dict(axes=img.axes, scale=scale, units=units, like=img,
-                                                 input_scale=img.scale),
-                                   factor=args.factor, **inputs, **noise)
+            noise = {
+                k: options[k] for k in ("noise", "gain", "offset", "read_noise") if options.get(k) is not None
+            }
+            summary = compare_file(
+                output,
+                img.data,
+                result.image,
+                args.task,
+                mask=mask,
+                channel_axis=channel_axis,
+                reference=reference,
+                seconds=time.perf_counter() - t0,
+                geometry=dict(
+                    axes=img.axes,
+                    scale=scale,
+                    units=units,
+                    translate=translate,
+                    like=img,
+                    input_scale=img.scale,
+                    input_translate=img.translate,
+                ),
+                factor=args.factor,
+                **inputs,
+                **noise,
+            )
             print(f"wrote the comparison: {summary}")
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -22,7 +22,8 @@ def _as_float(image: np.ndarray) -> tuple[np.ndarray, float, float]:
 def denoise_nl_means(image: np.ndarray, *, channel_axis: int | None = None,
                      patch_size: int = 5, patch_distance: int = 6, h: float = 0.8) -> np.ndarray:
     """Non-local means with the noise level estimated from the image (``h`` x sigma)."""
-    from skimage.restoration import denoise_nl_means as nlm, estimate_sigma
+    from skimage.restoration import denoise_nl_means as nlm
+    from skimage.restoration import estimate_sigma
 
     x, lo, span = _as_float(image)
     sigma = float(np.mean(estimate_sigma(x, channel_axis=channel_axis)))
@@ -31,7 +32,9 @@ def denoise_nl_means(image: np.ndarray, *, channel_axis: int | None = None,
     return cast_to(np.clip(out, 0, 1) * span + lo, np.asarray(image).dtype)
 
 
-def denoise_tv(image: np.ndarray, *, channel_axis: int | None = None, weight: float | None = None) -> np.ndarray:
+def denoise_tv(
+    image: np.ndarray, *, channel_axis: int | None = None, weight: float | None = None
+) -> np.ndarray:
     """Total-variation (Chambolle) denoising; ``weight=None`` uses 1.5 x the estimated sigma."""
     from skimage.restoration import denoise_tv_chambolle, estimate_sigma
 
@@ -76,9 +79,9 @@ def _deconvolve(image, psf, channel_axis, method):
     x, lo, span = _as_float(image)
     psf = np.asarray(psf, dtype=np.float64)
     planes = x[None] if channel_axis is None else np.moveaxis(x, channel_axis, 0)
-    pads = [(0, 0)] + [(min(k, n - 1),) * 2 for k, n in zip(psf.shape, planes.shape[1:])]
+    pads = [(0, 0)] + [(min(k, n - 1),) * 2 for k, n in zip(psf.shape, planes.shape[1:], strict=False)]
     padded = np.pad(planes, pads, mode="reflect")
-    crop = tuple(slice(p, p + n) for (p, _), n in zip(pads, planes.shape))
+    crop = tuple(slice(p, p + n) for (p, _), n in zip(pads, planes.shape, strict=False))
     out = np.stack([method(p, psf) for p in padded])[crop]
     out = out[0] if channel_axis is None else np.moveaxis(out, 0, channel_axis)
     return cast_to(np.clip(out, 0, 1) * span + lo, np.asarray(image).dtype)
@@ -89,7 +92,9 @@ def deconvolve_richardson_lucy(image: np.ndarray, *, psf: np.ndarray, channel_ax
     """Richardson-Lucy deconvolution (scikit-image), ``num_iter`` iterations (30: before noise amplifies)."""
     from skimage.restoration import richardson_lucy
 
-    return _deconvolve(image, psf, channel_axis, lambda x, k: richardson_lucy(x, k, num_iter=num_iter, clip=False))
+    return _deconvolve(
+        image, psf, channel_axis, lambda x, k: richardson_lucy(x, k, num_iter=num_iter, clip=False)
+    )
 
 
 def deconvolve_wiener(image: np.ndarray, *, psf: np.ndarray, channel_axis: int | None = None,

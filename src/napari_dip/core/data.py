@@ -102,7 +102,7 @@ class ImageCodec:
 
     @classmethod
     def fit(cls, image: np.ndarray, channel_axis: int | None = None, *, normalize: str = "minmax",
-            transform: CameraNoise | str | None = None, spatial_ndim: int | None = None) -> "ImageCodec":
+            transform: CameraNoise | str | None = None, spatial_ndim: int | None = None) -> ImageCodec:
         """Fit the value mapping to ``image`` (the whole stack: every plane shares it).
 
         ``normalize="minmax"`` maps the finite minimum and maximum to 0 and 1 (exact);
@@ -180,7 +180,7 @@ class ImageCodec:
     def user_index(self, index: tuple[int, ...]) -> tuple:
         """Index into the user's array selecting plane ``index`` of the leading axes."""
         out: list = [slice(None)] * len(self.shape)
-        for axis, i in zip(self.lead_axes, index):
+        for axis, i in zip(self.lead_axes, index, strict=False):
             out[axis] = i
         return tuple(out)
 
@@ -242,7 +242,9 @@ class ImageCodec:
 
 def is_rgba(shape: tuple[int, ...], channel_axis: int | None) -> bool:
     """The one RGBA rule: 4 channels on the last axis are RGBA (the alpha is kept aside, not restored)."""
-    return channel_axis is not None and shape[channel_axis] == 4 and channel_axis % len(shape) == len(shape) - 1
+    return (
+        channel_axis is not None and shape[channel_axis] == 4 and channel_axis % len(shape) == len(shape) - 1
+    )
 
 
 def colour_channels(shape: tuple[int, ...], channel_axis: int | None) -> int:

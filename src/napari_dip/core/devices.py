@@ -34,7 +34,9 @@ def pick_device(device=None):
         try:
             dev = torch.device(device)
         except (RuntimeError, TypeError) as err:
-            raise ValueError(f"device {device!r} is not a torch device ('cpu', 'cuda', 'cuda:1', 'mps')") from err
+            raise ValueError(
+                f"device {device!r} is not a torch device ('cpu', 'cuda', 'cuda:1', 'mps')"
+            ) from err
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise ValueError("device 'cuda' was asked for but no CUDA GPU is available; use device='cpu'.")
         if dev.type == "mps" and not torch.backends.mps.is_available():

@@ -54,7 +54,7 @@ def activation_elements(net, in_channels: int, spatial: tuple[int, ...], ref_sid
     import torch
     from torch import nn
 
-    from .networks.layers import Concat
+    from .networks.layers import Concat  # torch: the memory model loads without it
 
     nd = len(spatial)
     mults, mins, strides = net.geometry(nd)
@@ -95,7 +95,9 @@ def fit_bytes(net, in_channels: int, out_channels: int, in_spatial: tuple[int, .
     acts = activation_elements(net, in_channels, in_spatial)
     per = 2 * BACKWARD_FACTOR["bf16"] if low_precision else 4 * BACKWARD_FACTOR["fp32"]
     pixels = math.prod(out_spatial)
-    return int(per * acts + 16 * net.n_parameters + 4 * pixels * (in_channels + 8 * out_channels) + FIXED_BYTES)
+    return int(
+        per * acts + 16 * net.n_parameters + 4 * pixels * (in_channels + 8 * out_channels) + FIXED_BYTES
+    )
 
 
 def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
@@ -141,7 +143,8 @@ def _ramp_1d(start: int, stop: int, starts: list[int], length: int, scale: int) 
 
 def tile_weights(box: tuple[int, int, int, int], shape: tuple[int, int], tile: int, overlap: int,
                  scale: int = 1) -> np.ndarray:
-    """Unnormalised blending weight of ``box`` (output grid: ``scale`` x the box), shape ``(h*scale, w*scale)``."""
+    """Unnormalised blending weight of ``box`` (output grid: ``scale`` x the box), shape ``(h*scale,
+    w*scale)``."""
     ys = tile_starts(shape[0], tile, overlap)
     xs = tile_starts(shape[1], tile, overlap)
     y0, y1, x0, x1 = box

@@ -1,4 +1,5 @@
-"""Image quality metrics: PSNR and SSIM (scikit-image's), masked and coarse PSNR (as in Wang, Liu & Lan's DIP blending report).
+"""Image quality metrics: PSNR and SSIM (scikit-image's), masked and coarse PSNR (as in Wang, Liu & Lan's DIP
+blending report).
 
 ``data_range``: ``None`` uses 255 for uint8 references and the reference's
 own max - min otherwise (so a 16-bit image using 0..4000 is not scored
@@ -22,7 +23,9 @@ def _range(reference: np.ndarray, data_range: float | None) -> float:
 def _pair(reference, image) -> tuple[np.ndarray, np.ndarray]:
     reference, image = np.asarray(reference), np.asarray(image)
     if reference.shape != image.shape:
-        raise ValueError(f"reference has shape {reference.shape} but the image has {image.shape}; they must match.")
+        raise ValueError(
+            f"reference has shape {reference.shape} but the image has {image.shape}; they must match."
+        )
     return reference, image
 
 

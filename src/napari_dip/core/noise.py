@@ -33,13 +33,15 @@ from scipy.ndimage import convolve, uniform_filter
 #: Immerkaer's noise kernel: zero on locally linear signal, output variance = the noise variance.
 _NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64) / 6.0
 _SQRT_3_2 = float(np.sqrt(1.5))
-#: The median of a chi-square variable with one degree of freedom, over its mean (a squared Gaussian residual).
+#: The median of a chi-square variable with one degree of freedom, over its mean
+#: (a squared Gaussian residual).
 _CHI2_1_MEDIAN = 0.4549
 
 
 @dataclass(frozen=True)
 class CameraNoise:
-    """The Poisson-Gaussian model of one image: ``ADU = gain x Poisson(photons) + offset + N(0, read_noise**2)``."""
+    """The Poisson-Gaussian model of one image: ``ADU = gain x Poisson(photons) + offset + N(0,
+    read_noise**2)``."""
 
     gain: float = 1.0
     offset: float = 0.0
@@ -78,7 +80,9 @@ class CameraNoise:
 PHOTON_COUNTS = CameraNoise()
 
 
-def estimate_camera_noise(image: np.ndarray, *, channel_axis: int | None = None, bins: int = 16) -> CameraNoise:
+def estimate_camera_noise(
+    image: np.ndarray, *, channel_axis: int | None = None, bins: int = 16
+) -> CameraNoise:
     """Fit the Poisson-Gaussian model to ``image`` (any layout; every 2D plane of the last two axes counts).
 
     Every pixel gives a local mean (5 x 5) and a squared noise residual (Immerkaer's kernel); pixels are
@@ -93,8 +97,10 @@ def estimate_camera_noise(image: np.ndarray, *, channel_axis: int | None = None,
         x = np.moveaxis(x, channel_axis, 0)
     planes = x.reshape(-1, *x.shape[-2:])
     if min(planes.shape[-2:]) < 12:
-        raise ValueError(f"an image of {planes.shape[-2:]} pixels is too small to estimate the camera's gain; "
-                         "give gain= and offset= (or read_noise=) for noise='poisson'.")
+        raise ValueError(
+            f"an image of {planes.shape[-2:]} pixels is too small to estimate the camera's gain; "
+            "give gain= and offset= (or read_noise=) for noise='poisson'."
+        )
     means, residuals = _pixel_statistics(planes)
     order = np.argsort(means)
     groups = np.array_split(order, bins)
@@ -125,12 +131,18 @@ def camera_noise(image: np.ndarray, *, gain: float | None = None, offset: float 
         except ValueError as error:
             if not _could_be_counts(image):
                 raise
-            warnings.warn(f"{error} Treating the values as raw photon counts (gain 1, offset 0).", stacklevel=3)
+            warnings.warn(
+                f"{error} Treating the values as raw photon counts (gain 1, offset 0).", stacklevel=3
+            )
             fitted = PHOTON_COUNTS
         if offset is None and read_noise is None:
             return fitted
-        return CameraNoise(fitted.gain, fitted.offset if offset is None else float(offset),
-                           fitted.read_noise if read_noise is None else float(read_noise), estimated=True)
+        return CameraNoise(
+            fitted.gain,
+            fitted.offset if offset is None else float(offset),
+            fitted.read_noise if read_noise is None else float(read_noise),
+            estimated=True,
+        )
     if not gain > 0:
         raise ValueError(f"gain must be positive (ADU per photon), got {gain}.")
     return CameraNoise(float(gain), float(offset or 0.0), float(read_noise or 0.0))

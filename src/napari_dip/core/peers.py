@@ -22,7 +22,7 @@ line and the benchmarks list such a method as unavailable instead of failing.
 from __future__ import annotations
 
 import importlib.util
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.ndimage import convolve, correlate
@@ -33,10 +33,14 @@ from .data import cast_to
 from .noise import CameraNoise
 
 #: The package each optional method imports, and how to install it.
-REQUIRES = {"BM3D": ("bm3d", 'pip install "napari-dip[peers]"  (bm3d, bm4d)'),
-            "BM4D": ("bm4d", 'pip install "napari-dip[peers]"  (bm3d, bm4d)'),
-            "Noise2Void": ("careamics", 'pip install "napari-dip[n2v]"  (careamics; it brings torchvision and '
-                                        'PyTorch Lightning)')}
+REQUIRES = {
+    "BM3D": ("bm3d", 'pip install "napari-dip[peers]"  (bm3d, bm4d)'),
+    "BM4D": ("bm4d", 'pip install "napari-dip[peers]"  (bm3d, bm4d)'),
+    "Noise2Void": (
+        "careamics",
+        'pip install "napari-dip[n2v]"  (careamics; it brings torchvision and PyTorch Lightning)',
+    ),
+}
 #: Richardson-Lucy-TV: the regularisation weight (Dey et al. 2006) and the iterations (as plain RL here).
 RLTV_WEIGHT = 0.002
 RLTV_ITERATIONS = 30

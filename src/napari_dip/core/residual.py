@@ -28,15 +28,19 @@ def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: 
     y, x = _chw(observation, channel_axis), _chw(restored, channel_axis)
     channels, nd = y.shape[0], y.ndim - 1
     cleaned = t.check_inputs({k: inputs.get(k) for k in t.inputs if k != "mask"}, nd=nd, channels=channels)
-    missing = np.zeros(y.shape[1:], bool) if mask is None else np.broadcast_to(np.asarray(mask) != 0, y.shape[1:])
+    missing = (
+        np.zeros(y.shape[1:], bool) if mask is None else np.broadcast_to(np.asarray(mask) != 0, y.shape[1:])
+    )
     known = torch.from_numpy((~missing).astype(np.float64))[None, None]
     ctx = SimpleNamespace(weight=None, known=known, inputs=cleaned, channels=channels, dims=nd,
                           scale=t.scale(cleaned))
     with torch.no_grad():
         forward = t.operator(ctx).double()(torch.from_numpy(x)[None])[0].numpy()
     if forward.shape != y.shape:
-        raise ValueError(f"the restored image maps to shape {forward.shape[1:]} through the task's forward model, "
-                         f"but the observation has {y.shape[1:]}: pass the observation the result was made from.")
+        raise ValueError(
+            f"the restored image maps to shape {forward.shape[1:]} through the task's forward model, "
+            f"but the observation has {y.shape[1:]}: pass the observation the result was made from."
+        )
     r = np.where(missing, 0.0, y - forward)
     r = r[0] if channel_axis is None else np.moveaxis(r, 0, channel_axis)
     return r.astype(np.float32)

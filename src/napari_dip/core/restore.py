@@ -8,13 +8,21 @@ option, :func:`.engine.job.prepare` validates the call and
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 
 from . import tasks
+from .data import colour_channels
+from .devices import pick_device
+from .engine import checks, sizing
+from .engine.driver import run
+from .engine.estimate import estimate
+from .engine.job import prepare
 from .engine.loop import Snapshot
 from .engine.results import FitResult, StopInfo
+from .engine.types import Damage
 from .settings import Settings
 
 __all__ = ["RestoreResult", "StopInfo", "estimate_memory", "estimate_run", "iter_restore", "restore"]
@@ -75,7 +83,7 @@ def restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, fac
     -------
     RestoreResult
     """
-    final = None
+    final: Any = None  # the last snapshot (the generator yields at least one)
     for snap in iter_restore(image, task, mask=mask, factor=factor, channel_axis=channel_axis,
                              iterations=iterations, seed=seed, device=device, reference=reference, **options):
         final = snap
@@ -85,7 +93,7 @@ def restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, fac
 def iter_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, factor: int | None = None,
                  channel_axis: int | None = None, iterations: int | None = None, seed: int = 0,
                  device: str | None = None, reference: np.ndarray | None = None,
-                 **options) -> Iterator[Snapshot]:
+                 **options) -> Generator[Snapshot, None, None]:
     """The same run as :func:`restore`, as a generator of :class:`~.engine.loop.Snapshot`.
 
     Every iteration yields a snapshot; every ``preview_every`` iterations it
@@ -98,8 +106,6 @@ def iter_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
     Arguments are validated before the first snapshot, so a bad call raises
     ``ValueError`` at the first ``next()``.
     """
-    from .engine.driver import run
-
     job = prepare_job(image, task, mask=mask, factor=factor, channel_axis=channel_axis, iterations=iterations,
                       seed=seed, device=device, **options)
     if reference is not None:
@@ -119,8 +125,6 @@ def estimate_run(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
     iterations of its first fit; ``.text()`` says e.g. "about 0.3 GiB, up to
     4 min on cpu (1000 its)".
     """
-    from .engine.estimate import estimate
-
     job = prepare_job(image, task, mask=mask, factor=factor, channel_axis=channel_axis, iterations=iterations,
                       seed=seed, device=device, **options)
     return estimate(job, probe_iterations)
@@ -128,9 +132,8 @@ def estimate_run(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
 
 def prepare_job(image: np.ndarray, task: str, *, mask=None, factor: int | None = None, channel_axis=None,
                 iterations: int | None = None, seed: int = 0, device: str | None = None, **options):
-    """The validated :class:`~.engine.job.Job` of ``restore(image, task, ...)`` (its fits, tiles, settings)."""
-    from .engine.job import prepare
-
+    """The validated :class:`~.engine.job.Job` of ``restore(image, task, ...)`` (its fits, tiles,
+    settings)."""
     t = _task(task)
     settings, inputs = _split(t, options, factor)
     return prepare(image, t, settings, mask=mask, inputs=inputs, channel_axis=channel_axis,
@@ -148,11 +151,6 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     estimated with the task's default preset and, since no mask is given, the
     network of a deep hole (on a CPU the wider one of thin masks and holes).
     """
-    from .data import colour_channels
-    from .devices import pick_device
-    from .engine import checks, sizing
-    from .tasks.base import Damage
-
     t = _task(task)
     settings, inputs = _split(t, options, factor)
     shape = tuple(int(s) for s in shape)

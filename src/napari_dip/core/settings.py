@@ -23,17 +23,25 @@ class Settings:
     """The options of a restoration (``restore(image, task, **options)``)."""
 
     # --- network and input -------------------------------------------------------------------
-    preset: str | None = option(None, "named settings to start from (None: the task's own, picked by its rule)")
+    preset: str | None = option(
+        None, "named settings to start from (None: the task's own, picked by its rule)"
+    )
     network: str | None = option(None, "architecture: skip, unet, resnet or decoder (None: the preset's)",
                                  ("skip", "unet", "resnet", "decoder", None))
-    width: int | None = option(None, "cap on channels per layer (None: 128 on a GPU; elsewhere the task's: "
-                                     "32 for super-resolution, reconstruction, thin masks and blending, else 64)")
+    width: int | None = option(
+        None,
+        "cap on channels per layer (None: 128 on a GPU; elsewhere the task's: "
+        "32 for super-resolution, reconstruction, thin masks and blending, else 64)",
+    )
     depth: int | None = option(None, "hourglass depth (None: the preset's, shrunk to fit small images)")
     input: str | None = option(None, "network input: noise or meshgrid (None: the preset's)",
                                ("noise", "meshgrid", None))
     input_depth: int | None = option(None, "channels of the noise input (None: the preset's)")
-    fill_input: Any = option("auto", "feed the classical estimate as input channels (auto: when the task's rule "
-                                      "says it helps)", ("auto", True, False))
+    fill_input: Any = option(
+        "auto",
+        "feed the classical estimate as input channels (auto: when the task's rule says it helps)",
+        ("auto", True, False),
+    )
     fill_radius: float = option(4, "fill_input='auto' feeds the classical fill only if no missing region is "
                                    "deeper than this (px)")
     # --- optimisation ------------------------------------------------------------------------
@@ -44,44 +52,71 @@ class Settings:
     ema: float = option(0.99, "weight of the moving average of outputs (output='ema')")
     output: str = option("ema", "image shown and returned: ema (average), last or best (lowest loss)",
                          ("ema", "last", "best"))
-    precision: str = option("auto", "auto (bf16 autocast on CUDA, and for 2D fits on CPUs with native bf16; fp32 "
-                                     "elsewhere), bf16 or fp32", ("auto", "bf16", "fp32"))
+    precision: str = option(
+        "auto",
+        "auto (bf16 autocast on CUDA, and for 2D fits on CPUs with native bf16; fp32 "
+        "elsewhere), bf16 or fp32",
+        ("auto", "bf16", "fp32"),
+    )
     # --- stopping ----------------------------------------------------------------------------
-    early_stop: bool | None = option(None, "stop by itself: noisy data when the output variance stops falling, "
-                                           "the others when the filled image stops changing (None: the "
-                                           "task's default)", (True, False, None))
+    early_stop: bool | None = option(
+        None,
+        "stop by itself: noisy data when the output variance stops falling, "
+        "the others when the filled image stops changing (None: the "
+        "task's default)",
+        (True, False, None),
+    )
     window: int = option(50, "automatic stop: window of the moving variance, or of the change (iterations)")
     patience: int = option(100, "automatic stop: iterations without a lower variance, or below stop_tol, "
                                 "before stopping (with holdout: twice this without a gain of stop_gain)")
-    stop_tol: float = option(1e-3, "automatic stop (inpaint, reconstruct, super-resolution): RMS change of the "
-                                   "filled pixels over a window, as a fraction of the range, below which they "
-                                   "count as settled")
-    holdout: float = option(0.0, "automatic stop (inpaint, reconstruct, super-resolution): hold this share of the "
-                                 "observed pixels out of the fit and stop once their PSNR stops rising, instead of "
-                                 "watching the change of the filled pixels (0: off; measured, not better by default)")
-    holdout_like: str = option("damage", "the held-out pixels: damage (pieces shaped like the missing pixels, "
-                                         "shifted onto observed ones) or pixels (scattered single pixels)",
-                               ("damage", "pixels"))
-    stop_gain: float = option(0.05, "automatic stop with holdout: stop once the held-out pixels' PSNR has risen by "
-                                    "less than this (dB) over the last 2 x patience iterations")
-    backtrack: bool | None = option(None, "roll back to a checkpoint when the loss jumps (None: the preset's)",
-                                    (True, False, None))
+    stop_tol: float = option(
+        1e-3,
+        "automatic stop (inpaint, reconstruct, super-resolution): RMS change of the "
+        "filled pixels over a window, as a fraction of the range, below which they "
+        "count as settled",
+    )
+    holdout: float = option(
+        0.0,
+        "automatic stop (inpaint, reconstruct, super-resolution): hold this share of the "
+        "observed pixels out of the fit and stop once their PSNR stops rising, instead of "
+        "watching the change of the filled pixels (0: off; measured, not better by default)",
+    )
+    holdout_like: str = option(
+        "damage",
+        "the held-out pixels: damage (pieces shaped like the missing pixels, "
+        "shifted onto observed ones) or pixels (scattered single pixels)",
+        ("damage", "pixels"),
+    )
+    stop_gain: float = option(
+        0.05,
+        "automatic stop with holdout: stop once the held-out pixels' PSNR has risen by "
+        "less than this (dB) over the last 2 x patience iterations",
+    )
+    backtrack: bool | None = option(
+        None, "roll back to a checkpoint when the loss jumps (None: the preset's)", (True, False, None)
+    )
     # --- loss --------------------------------------------------------------------------------
     loss: str | None = option(None, "data loss: mse or multiscale (weights 1/0.5/0.25 over three scales)",
                               ("mse", "multiscale", None))
     tv_weight: float | None = option(None, "weight of a total-variation term (None: the task's: for denoise "
                                            "with Gaussian noise 0.5 x the noise level that scikit-image's "
                                            "estimate_sigma finds in the image, 0 elsewhere)")
-    denoiser_weight: float = option(0.0, "weight of an explicit-denoiser prior (DeepRED-style RED term): the "
-                                         "output is also pulled towards the denoiser's estimate of it (0: off)")
+    denoiser_weight: float = option(
+        0.0,
+        "weight of an explicit-denoiser prior (DeepRED-style RED term): the "
+        "output is also pulled towards the denoiser's estimate of it (0: off)",
+    )
     denoiser: str = option("bm3d", "the denoiser of denoiser_weight: bm3d (the peers extra) or nlm "
                                    "(scikit-image's non-local means)", ("bm3d", "nlm"))
     denoiser_every: int = option(50, "iterations between two runs of the denoiser (denoiser_weight > 0)")
     keep_known: bool = option(True, "inpaint/reconstruct: return the observed pixels exactly", (True, False))
     hole_radius: float = option(6, "inpaint: a missing region this many px deep, in a textured surround "
                                    "(see hole_texture), selects the 'hole' preset")
-    hole_texture: float = option(0.5, "inpaint: the surround counts as textured when this share of its contrast "
-                                      "is fine-scale (0: smooth, 1: pure texture)")
+    hole_texture: float = option(
+        0.5,
+        "inpaint: the surround counts as textured when this share of its contrast "
+        "is fine-scale (0: smooth, 1: pure texture)",
+    )
     preview_every: int = option(10, "iterations between previews (and host reads)")
     # --- stacks and microscopy ---------------------------------------------------------------
     mode: str | None = option(None, "stacks: plane (one 2D fit per plane) or volume (3D on Z, Y, X)",
@@ -97,16 +132,21 @@ class Settings:
                                     "generalised Anscombe transform)", ("gaussian", "poisson"))
     gain: float | None = option(None, "noise='poisson': ADU per photon (None: estimated from the image by a "
                                       "mean-variance fit; raw photon counts: 1)")
-    offset: float | None = option(None, "noise='poisson': the camera's offset in ADU (None: estimated, or 0 when "
-                                        "the gain is given)")
+    offset: float | None = option(
+        None, "noise='poisson': the camera's offset in ADU (None: estimated, or 0 when the gain is given)"
+    )
     read_noise: float | None = option(None, "noise='poisson': std of the camera's read noise in ADU (None: "
                                             "estimated, or 0 when the gain is given)")
-    max_memory: int | None = option(None, "bytes one fit may use (None: 4 GiB on CPU, 90% of free GPU memory)")
-    tile: Any = option("auto", "auto (tiles when a fit exceeds max_memory), False (refuse) or a tile size (px)")
+    max_memory: int | None = option(
+        None, "bytes one fit may use (None: 4 GiB on CPU, 90% of free GPU memory)"
+    )
+    tile: Any = option(
+        "auto", "auto (tiles when a fit exceeds max_memory), False (refuse) or a tile size (px)"
+    )
     tile_overlap: int = option(32, "pixels shared by neighbouring tiles (cosine-blended)")
 
     @classmethod
-    def from_options(cls, options: dict[str, Any], *, extra: tuple[str, ...] = ()) -> "Settings":
+    def from_options(cls, options: dict[str, Any], *, extra: tuple[str, ...] = ()) -> Settings:
         """Settings from keyword options; unknown names and invalid choices are a ``ValueError``.
 
         ``extra``: other names the caller accepts (a task's inputs), offered as close matches too.
@@ -117,7 +157,9 @@ class Settings:
             hints = []
             for name in unknown:
                 close = difflib.get_close_matches(name, [*names, *extra], n=3)
-                hints.append(f"{name!r}" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else ""))
+                hints.append(
+                    f"{name!r}" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else "")
+                )
             raise ValueError(f"unknown option(s) {', '.join(hints)}; see {cls.__module__}.{cls.__name__} "
                              "for every option, its default and its meaning.")
         settings = cls(**options)

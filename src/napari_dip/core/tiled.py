@@ -25,9 +25,11 @@ def prepare_tiles(image: np.ndarray, task: str, **kwargs):
     for a stack (its planes are the batch's unit of work, tiled inside each fit)."""
     job = prepare_job(image, task, **kwargs)
     if job.codec.lead_shape or job.nd != 2:
-        raise ValueError(f"tiles as separate fits take one 2D image (with channels), but this image of shape "
-                         f"{np.shape(image)} is a stack or volume: restore it plane by plane, each plane tiled "
-                         "inside its fit.")
+        raise ValueError(
+            f"tiles as separate fits take one 2D image (with channels), but this image of shape "
+            f"{np.shape(image)} is a stack or volume: restore it plane by plane, each plane tiled "
+            "inside its fit."
+        )
     if () not in job.run:
         raise ValueError("nothing to restore: the mask marks no missing pixel.")
     return job
@@ -60,7 +62,8 @@ def fit_tile(job, k: int) -> dict:
 
 
 def blend_tiles(job, tiles: list[dict]) -> RestoreResult:
-    """The restored image from every tile's :func:`fit_tile` result (any order), blended as the driver does."""
+    """The restored image from every tile's :func:`fit_tile` result (any order), blended as the driver
+    does."""
     data = job.data(())
     boxes = list(tiles_of(job, data))
     found = sorted(t["tile"] for t in tiles)
@@ -73,8 +76,14 @@ def blend_tiles(job, tiles: list[dict]) -> RestoreResult:
         canvas.show(by_index[k]["image"], osl, weight, done=True)
     records = [by_index[k]["record"] for k in range(len(boxes))]
     config = dict(by_index[0]["config"])
-    config.update(run_config(job, len(boxes)), iterations_run=sum(r["iterations_run"] for r in records),
-                  tile_records=records, tiles_parallel=True, seconds=round(sum(r["seconds"] for r in records), 3))
+    config.update(
+        run_config(job, len(boxes)),
+        iterations_run=sum(r["iterations_run"] for r in records),
+        tile_records=records,
+        tiles_parallel=True,
+        seconds=round(sum(r["seconds"] for r in records), 3),
+    )
     last = records[-1]
-    return RestoreResult(image=canvas.out, history=[], stopped_at=StopInfo(last["stopped_at"], last["reason"]),
-                         config=config)
+    return RestoreResult(
+        image=canvas.out, history=[], stopped_at=StopInfo(last["stopped_at"], last["reason"]), config=config
+    )

@@ -59,7 +59,9 @@ def make_targets(clean: np.ndarray, names, *, noise_sigma: float, seed: int) -> 
 
 def _network_kwargs(network: str, width: int, depth: int, skip, upsample: str) -> dict:
     if network == "skip":
-        return dict(channels_down=width, channels_up=width, channels_skip=skip, depth=depth, upsample_mode=upsample)
+        return dict(
+            channels_down=width, channels_up=width, channels_skip=skip, depth=depth, upsample_mode=upsample
+        )
     if network in ("unet", "decoder"):
         return dict(width=width, depth=depth, upsample_mode=upsample)
     if network == "resnet":
@@ -77,24 +79,29 @@ def build_probe_network(shape: tuple[int, int, int], *, network: str, width: int
     """
     import torch
 
-    from ..core.engine.inputs import noise_input
-    from ..core.networks import build_network
+    from ..core.engine.inputs import noise_input  # torch: the experiments package loads without it
+    from ..core.networks import build_network  # torch
 
     C, h, w = shape
     width = int(width) if width is not None else (128 if device.type == "cuda" else 64)
     if width < 1 or depth < 1 or input_depth < 1:
-        raise ValueError(f"width, depth and input_depth must be at least 1, got {width}, {depth}, {input_depth}")
+        raise ValueError(
+            f"width, depth and input_depth must be at least 1, got {width}, {depth}, {input_depth}"
+        )
     kwargs = _network_kwargs(network, width, depth, skip, upsample)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = build_network(network, input_depth, C, dims=2, **kwargs)
     mults, mins, strides = net.geometry(2)
-    grid = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip((h, w), mults, mins))
-    if any(g > 2 * s for g, s in zip(grid, (h, w))):
+    grid = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip((h, w), mults, mins, strict=False))
+    if any(g > 2 * s for g, s in zip(grid, (h, w), strict=False)):
         raise ValueError(f"a {h}x{w} image is too small for a {network!r} network of depth {depth} (it needs "
                          f"{grid[0]}x{grid[1]} px); pass a smaller depth or a larger image.")
-    z = noise_input(input_depth, tuple(g // st for g, st in zip(grid, strides)),
+    z = noise_input(input_depth, tuple(g // st for g, st in zip(grid, strides, strict=False)),
                     generator=torch.Generator().manual_seed(seed)).to(device)
-    config = {"network": {"arch": network, **kwargs, "parameters": net.n_parameters}, "input_depth": input_depth,
-              "grid": list(grid)}
+    config = {
+        "network": {"arch": network, **kwargs, "parameters": net.n_parameters},
+        "input_depth": input_depth,
+        "grid": list(grid),
+    }
     return net, z, config

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,9 @@ class ProbeProgress:
     @property
     def progress(self) -> float:
         """Fraction of the whole probe done."""
-        return min(1.0, (self.target_number - 1 + self.iteration / max(1, self.total)) / max(1, self.n_targets))
+        return min(
+            1.0, (self.target_number - 1 + self.iteration / max(1, self.total)) / max(1, self.n_targets)
+        )
 
 
 def summarize(curves: dict[str, np.ndarray], targets: dict[str, np.ndarray], level: float = 0.1) -> dict:
@@ -117,7 +120,7 @@ def prior_probe(image: np.ndarray, **kwargs) -> ProbeResult:
     >>> res.summary["clean"]["reached_at"], res.curves["noise"][-1]  # doctest: +SKIP
     >>> plot(res, "probe.png")                                     # doctest: +SKIP
     """
-    result = None
+    result: Any = None
     for step in iter_prior_probe(image, **kwargs):
         if step.done:
             result = step.result
@@ -152,7 +155,7 @@ def iter_prior_probe(
     precision: str = "auto",
     seed: int = 0,
     device: str | None = None,
-) -> Iterator[ProbeProgress]:
+) -> Generator[ProbeProgress, None, None]:
     """The prior probe as a generator of :class:`ProbeProgress` (close it to stop).
 
     Parameters
@@ -197,7 +200,7 @@ def iter_prior_probe(
     device : str, optional
         None picks CUDA, then MPS, then the CPU.
     """
-    from ..core.engine import FitHistory, fit, pick_device
+    from ..core.engine import FitHistory, fit, pick_device  # torch: the experiments package loads without it
 
     clean, axis = to_unit(image, channel_axis)
     names = _check(targets, iterations, noise_sigma, level, preview_every)
@@ -206,9 +209,9 @@ def iter_prior_probe(
     net0, z, config = build_probe_network(clean.shape, network=network, width=width, depth=depth, skip=skip,
                                           upsample=upsample, input_depth=input_depth, seed=seed, device=dev)
     h, w = clean.shape[1:]
-    config.update(iterations=int(iterations), targets=list(names), noise_sigma=noise_sigma, input_noise=input_noise,
-                  lr=lr, level=level, precision=precision, seed=seed, device=str(dev), shape=list(np.shape(image)),
-                  noisy="clipped to [0, 1]")
+    config.update(iterations=int(iterations), targets=list(names), noise_sigma=noise_sigma,
+                  input_noise=input_noise, lr=lr, level=level, precision=precision, seed=seed,
+                  device=str(dev), shape=list(np.shape(image)), noisy="clipped to [0, 1]")
     result = ProbeResult(targets={n: _user(t, axis) for n, t in made.items()}, config=config)
     start = time.perf_counter()
     for number, name in enumerate(names, start=1):

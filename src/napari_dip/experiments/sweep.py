@@ -15,9 +15,10 @@ import ast
 import csv
 import itertools
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +74,9 @@ def combinations(grid: dict) -> list[dict]:
         if len(list(values)) == 0:
             raise ValueError(f"grid[{name!r}] is empty: give at least one value")
     keys = list(grid)
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(list(grid[k]) for k in keys))]
+    return [
+        dict(zip(keys, combo, strict=False)) for combo in itertools.product(*(list(grid[k]) for k in keys))
+    ]
 
 
 def sweep(image: np.ndarray, task: str, grid: dict, **kwargs) -> list[dict]:
@@ -107,7 +110,7 @@ def sweep(image: np.ndarray, task: str, grid: dict, **kwargs) -> list[dict]:
 def iter_sweep(image: np.ndarray, task: str, grid: dict, *, reference: np.ndarray | None = None,
                mask: np.ndarray | None = None, factor: int | None = None, iterations: int | None = None,
                seed: int = 0, channel_axis: int | None = None, device: str | None = None,
-               **fixed) -> Iterator[SweepProgress]:
+               **fixed) -> Generator[SweepProgress, None, None]:
     """The sweep as a generator of :class:`SweepProgress` (one per iteration of every fit).
 
     Closing it stops at once: the records finished so far (the ``record``
@@ -131,9 +134,13 @@ def iter_sweep(image: np.ndarray, task: str, grid: dict, *, reference: np.ndarra
         Further :func:`napari_dip.restore` options shared by every combination.
     """
     combos = combinations(grid)
-    clash = sorted(set(grid) & (set(fixed) | {"image", "task", "mask", "reference", "channel_axis", "device"}))
+    clash = sorted(
+        set(grid) & (set(fixed) | {"image", "task", "mask", "reference", "channel_axis", "device"})
+    )
     if clash:
-        raise ValueError(f"{clash} given both in the grid and as fixed arguments; vary it or fix it, not both")
+        raise ValueError(
+            f"{clash} given both in the grid and as fixed arguments; vary it or fix it, not both"
+        )
     shared = dict(mask=mask, factor=factor, iterations=iterations, seed=seed, channel_axis=channel_axis,
                   device=device, **fixed)
     records: list[dict] = []
@@ -147,16 +154,25 @@ def iter_sweep(image: np.ndarray, task: str, grid: dict, *, reference: np.ndarra
             yield step
 
 
-def _one(image, task, kwargs, reference, index, n, settings) -> Iterator[SweepProgress]:
+def _one(image, task, kwargs, reference, index, n, settings) -> Generator[SweepProgress, None, None]:
     """One restoration of the sweep, as progress steps; the last carries its record."""
-    from napari_dip import iter_restore
+    from napari_dip import iter_restore  # torch: the experiments package loads without it
 
     start = time.perf_counter()
     gen = iter_restore(image, task, reference=reference, **kwargs)
     try:
         for snap in gen:
-            step = SweepProgress(index, n, dict(settings), snap.iteration, snap.total, snap.loss, snap.preview,
-                                 dict(snap.metrics), time.perf_counter() - start)
+            step = SweepProgress(
+                index,
+                n,
+                dict(settings),
+                snap.iteration,
+                snap.total,
+                snap.loss,
+                snap.preview,
+                dict(snap.metrics),
+                time.perf_counter() - start,
+            )
             if snap.done:
                 step.record = _record(snap.result, settings, reference, kwargs.get("channel_axis"),
                                       time.perf_counter() - start)
@@ -167,10 +183,10 @@ def _one(image, task, kwargs, reference, index, n, settings) -> Iterator[SweepPr
 
 
 def _record(result, settings: dict, reference, channel_axis, seconds: float) -> dict:
-    from napari_dip.metrics import psnr, ssim
+    from napari_dip.metrics import psnr, ssim  # skimage (0.7 s): only a sweep with a reference needs it
 
     image = result.image
-    scores = {"psnr": None, "ssim": None}
+    scores: dict[str, float | None] = {"psnr": None, "ssim": None}
     if reference is not None:
         scores = {"psnr": float(psnr(reference, image)),
                   "ssim": float(ssim(reference, image, channel_axis=channel_axis))}
@@ -216,7 +232,7 @@ def _split(text: str) -> list[str]:
 def parse_values(text: str) -> list:
     """``"2,4,6"`` -> ``[2, 4, 6]``; numbers, ``true``/``false``/``none``, ``[lists]``, else strings."""
     words = {"true": True, "false": False, "none": None}
-    values = []
+    values: list[Any] = []
     for part in _split(text):
         if part.lower() in words:
             values.append(words[part.lower()])

@@ -17,7 +17,8 @@ SHARED = ("factor", "psf", "psf_sigma", "noise", "gain", "offset", "read_noise")
 
 
 def run_classical(widget, kwargs: dict) -> None:
-    """Run every available method of the task on a worker; add each result and residual as a layer, show the grid."""
+    """Run every available method of the task on a worker; add each result and residual as a layer, show the
+    grid."""
     src = widget.image.value
     task, factor = kwargs["task"], kwargs.get("factor") or 1
     options = {k: kwargs[k] for k in SHARED if kwargs.get(k) is not None}
@@ -44,13 +45,16 @@ def run_classical(widget, kwargs: dict) -> None:
 
 
 def dip_results(viewer, src, kwargs: dict) -> dict:
-    """The DIP result layers of ``src`` whose data match the compared image (the same plane of a stack, the same
+    """The DIP result layers of ``src`` whose data match the compared image (the same plane of a stack, the
+    same
     region)."""
     image, index = kwargs["image"], kwargs.get("index") or ()
     region = kwargs.get("region")
     factor = kwargs.get("factor") or 1
-    expected = tuple(s * factor if i in _spatial(image.ndim, kwargs["channel_axis"]) else s
-                     for i, s in enumerate(image.shape))
+    expected = tuple(
+        s * factor if i in _spatial(image.ndim, kwargs["channel_axis"]) else s
+        for i, s in enumerate(image.shape)
+    )
     out = {}
     for ly in viewer.layers:
         meta = ly.metadata.get(META_KEY, {})
@@ -72,20 +76,30 @@ def _spatial(ndim: int, channel_axis) -> tuple[int, ...]:
 
 
 def add_residual(viewer, src, name: str, r: np.ndarray, task: str, offset: tuple[int, int] | None = None):
-    """A residual layer at the input's geometry, diverging colormap centred on 0 (grey channels summed for RGB)."""
+    """A residual layer at the input's geometry, diverging colormap centred on 0 (grey channels summed for
+    RGB)."""
     grey = r.sum(axis=-1) if src.rgb else r
     limit = float(np.percentile(np.abs(grey), 99.5)) or 1.0
-    kw = output_kwargs(src, f"{src.name} [residual: {name}]", metadata={"residual_of": name, "task": task},
-                       ndim=grey.ndim, offset=offset)
+    kw = output_kwargs(
+        src,
+        f"{src.name} [residual: {name}]",
+        metadata={"residual_of": name, "task": task},
+        ndim=grey.ndim,
+        offset=offset,
+    )
     kw.update(rgb=False, colormap="PiYG", contrast_limits=(-limit, limit))
     return viewer.add_image(grey, **kw)
 
 
 def show_grid(viewer, src, classical_layers: list, reference=None, residuals: list | None = None) -> None:
-    """Grid view of the input, its DIP result(s), the other methods, the reference and the residuals, in that order."""
+    """Grid view of the input, its DIP result(s), the other methods, the reference and the residuals, in that
+    order."""
     keep = [src]
-    keep += [ly for ly in viewer.layers
-             if ly.metadata.get(META_KEY, {}).get("source") == src.name and ly.ndim == src.ndim]
+    keep += [
+        ly
+        for ly in viewer.layers
+        if ly.metadata.get(META_KEY, {}).get("source") == src.name and ly.ndim == src.ndim
+    ]
     keep += classical_layers
     if reference is not None:
         keep.append(reference)
@@ -95,5 +109,6 @@ def show_grid(viewer, src, classical_layers: list, reference=None, residuals: li
     for ly in residuals or []:  # residuals keep their own, symmetric contrast
         ly.contrast_limits = limits[ly.name]
     order = ", ".join(ly.name for ly in keep)
-    show_info(f"napari-dip: grid view, left to right and top to bottom: {order} "
-              "(View > Toggle grid mode to leave).")
+    show_info(
+        f"napari-dip: grid view, left to right and top to bottom: {order} (View > Toggle grid mode to leave)."
+    )

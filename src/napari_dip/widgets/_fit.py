@@ -7,6 +7,10 @@ import time
 
 from magicgui.widgets import Container, Label, ProgressBar, PushButton
 from napari.utils.notifications import show_error, show_warning
+from qtpy.QtCore import QEvent, QObject
+from qtpy.QtWidgets import QComboBox
+
+from napari_dip import available_devices
 
 from ._layers import META_KEY
 from ._worker import claim_device, release_device
@@ -100,8 +104,6 @@ class FitControls:
 
 def device_choices() -> list[str]:
     """The devices a fit can run on, the best first."""
-    from napari_dip import available_devices
-
     names = available_devices()
     gpus = [n for n in names if n != "cpu"]
     return gpus + ["cpu"]  # the best device first
@@ -113,8 +115,6 @@ MAX_DOCK_WIDTH = 300
 
 def compact(container, labels=()) -> None:
     """Let combo boxes shrink to a few characters (long layer names elide) and ``labels`` wrap."""
-    from qtpy.QtWidgets import QComboBox
-
     for combo in container.native.findChildren(QComboBox):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(6)
@@ -128,8 +128,6 @@ def wrap(label: Label) -> None:
     A wrapped QLabel reports the height it needs only through ``heightForWidth``, which the dock's
     nested layouts do not ask for, so a status that grows to three lines in a narrow dock was cut off.
     """
-    from qtpy.QtCore import QEvent, QObject
-
     native = label.native
     native.setWordWrap(True)
 

@@ -18,20 +18,23 @@ class MetricsTable:
     @staticmethod
     def _table_value(table: dict[str, dict[str, float]]) -> dict[str, Any]:
         rows, ranks = list(table), rank_methods(table)
-        # text with 2 decimals (BSI: none) keeps five columns readable in a narrow dock; the CSV keeps 6 digits
+        # text with 2 decimals (BSI: none) keeps five columns readable in a narrow dock;
+        # the CSV keeps 6 digits
         cell = lambda v: f"{v:.2f}" if abs(v) < 10 else f"{v:.0f}"  # noqa: E731
         data = [[cell(table[r][c]) for c in METRIC_COLUMNS] + [f"{ranks[r]:g}"] for r in rows]
         index = [r.removesuffix(" blend") for r in rows]  # "Poisson blend" -> "Poisson": room for the numbers
         return {"data": data, "index": index, "columns": [*METRIC_COLUMNS, RANK_COLUMN]}
 
     def best_methods(self) -> list[str]:
-        """The method(s) with the best (lowest) mean rank over the metrics; several on a tie; [] before scoring."""
+        """The method(s) with the best (lowest) mean rank over the metrics; several on a tie; [] before
+        scoring."""
         ranks = rank_methods(self.metrics)
         low = min(ranks.values(), default=None)
         return [m for m, r in ranks.items() if r == low]
 
     def rank_note(self) -> str:
-        """``"; best mean rank: X"`` (or the tied methods) for the status line; "" with fewer than two results."""
+        """``"; best mean rank: X"`` (or the tied methods) for the status line; "" with fewer than two
+        results."""
         best = self.best_methods()
         if len(self.metrics) < 2:
             return ""

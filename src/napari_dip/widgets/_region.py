@@ -10,8 +10,8 @@ the image.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ class Region:
 
     @property
     def slices(self) -> tuple[slice, slice]:
-        return tuple(slice(o, o + s) for o, s in zip(self.offset, self.shape))
+        return tuple(slice(o, o + s) for o, s in zip(self.offset, self.shape, strict=False))
 
     def as_dict(self) -> dict[str, list[int]]:
         """For a layer's metadata (JSON-friendly)."""
@@ -67,10 +67,15 @@ def region_of(corners, *, scale: Sequence[float], translate: Sequence[float],
     start = [math.floor(v + 0.5 + _EPS) for v in a]
     stop = [math.ceil(v + 0.5 - _EPS) for v in b]
     start = [max(s, 0) for s in start]
-    stop = [min(s, int(n)) for s, n in zip(stop, shape)]
-    if any(e <= s for s, e in zip(start, stop)):
-        world = ", ".join(f"{u:.4g}..{v:.4g}" for u, v in zip(lo, hi))
-        extent = ", ".join(f"{t - d / 2:.4g}..{t + (n - 0.5) * d:.4g}" for t, d, n in zip(translate, scale, shape))
-        raise RegionError(f"the region is outside the image: the rectangle spans {world}, the image {extent} "
-                          "(world coordinates, rows then columns).")
+    stop = [min(s, int(n)) for s, n in zip(stop, shape, strict=False)]
+    if any(e <= s for s, e in zip(start, stop, strict=False)):
+        world = ", ".join(f"{u:.4g}..{v:.4g}" for u, v in zip(lo, hi, strict=False))
+        extent = ", ".join(
+            f"{t - d / 2:.4g}..{t + (n - 0.5) * d:.4g}"
+            for t, d, n in zip(translate, scale, shape, strict=False)
+        )
+        raise RegionError(
+            f"the region is outside the image: the rectangle spans {world}, the image {extent} "
+            "(world coordinates, rows then columns)."
+        )
     return Region(offset=(start[0], start[1]), shape=(stop[0] - start[0], stop[1] - start[1]))

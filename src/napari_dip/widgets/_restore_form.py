@@ -13,6 +13,8 @@ from typing import Any
 import napari
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, create_widget
 
+from napari_dip.core.settings import option_help, parse_planes
+
 from ._fit import device_choices
 from ._layers import VIEW
 
@@ -23,8 +25,6 @@ MICROSCOPY = ("noise", "normalize", "warm_start", "planes", "tile", "max_memory"
 
 
 def _help(name: str) -> str:
-    from napari_dip.core.settings import option_help
-
     default, text, _ = option_help()[name]
     return f"{text} (default: {default})"
 
@@ -52,76 +52,213 @@ def main_fields(w, tasks: dict) -> list:
     """The always-visible fields, set as attributes of ``w``; returns them in form order."""
     w.task = ComboBox(name="task", label="task", choices=list(tasks), value=next(iter(tasks)))
     w.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
-    w.region = ComboBox(name="region", label="region", choices=lambda _: region_choices(w.viewer), value=None,
-                        tooltip="Restore only a region, at full resolution: the selected (else the first) "
-                                "rectangle of a Shapes layer, or what the canvas shows now. none: the whole image.")
-    w.level = ComboBox(name="level", label="level", choices=lambda _: level_choices(w.image.value),
-                       tooltip="Multiscale image: the pyramid level to restore (0 = full resolution; large "
-                               "levels are restored in tiles).")
-    w.stack = ComboBox(name="stack", label="stack", choices=list(STACK_MODES), value="current plane",
-                       tooltip="Images with more than two axes (Z, T, ...): restore the plane shown, every "
-                               "plane one after the other, or fit a 3D network to the Z-stack.")
-    w.mask = _layer("mask", "mask", napari.layers.Labels, "Labels layer: painted (non-zero) pixels are missing.")
-    w.factor = ComboBox(name="factor", label="factor", choices=[2, 4, 8], value=4, tooltip="Up-scaling factor.")
-    w.psf_sigma = FloatSpinBox(name="psf_sigma", label="PSF σ", min=0.1, max=50.0, step=0.1, value=1.5,
-                               tooltip="Gaussian point-spread function, sigma in pixels (used without a PSF layer).")
-    w.psf = _layer("psf", "PSF", napari.layers.Image, "Optional: an Image layer holding a measured PSF "
-                                                      "(e.g. a bead), 2D, or 3D for volume mode.")
-    w.reference = _layer("reference", "reference", napari.layers.Image,
-                         "Optional: a clean image; PSNR and SSIM are then shown live.")
-    w.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000,
-                           tooltip="Maximum iterations per fit.")
-    w.early_stop = CheckBox(name="early_stop", label="auto stop", value=True,
-                            tooltip="Stop by itself when the result stops improving (no clean image needed).")
-    w.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0, tooltip="Same seed, same result.")
+    w.region = ComboBox(
+        name="region",
+        label="region",
+        choices=lambda _: region_choices(w.viewer),
+        value=None,
+        tooltip="Restore only a region, at full resolution: the selected (else the first) "
+        "rectangle of a Shapes layer, or what the canvas shows now. none: the whole image.",
+    )
+    w.level = ComboBox(
+        name="level",
+        label="level",
+        choices=lambda _: level_choices(w.image.value),
+        tooltip="Multiscale image: the pyramid level to restore (0 = full resolution; large "
+        "levels are restored in tiles).",
+    )
+    w.stack = ComboBox(
+        name="stack",
+        label="stack",
+        choices=list(STACK_MODES),
+        value="current plane",
+        tooltip="Images with more than two axes (Z, T, ...): restore the plane shown, every "
+        "plane one after the other, or fit a 3D network to the Z-stack.",
+    )
+    w.mask = _layer(
+        "mask", "mask", napari.layers.Labels, "Labels layer: painted (non-zero) pixels are missing."
+    )
+    w.factor = ComboBox(
+        name="factor", label="factor", choices=[2, 4, 8], value=4, tooltip="Up-scaling factor."
+    )
+    w.psf_sigma = FloatSpinBox(
+        name="psf_sigma",
+        label="PSF σ",
+        min=0.1,
+        max=50.0,
+        step=0.1,
+        value=1.5,
+        tooltip="Gaussian point-spread function, sigma in pixels (used without a PSF layer).",
+    )
+    w.psf = _layer(
+        "psf",
+        "PSF",
+        napari.layers.Image,
+        "Optional: an Image layer holding a measured PSF (e.g. a bead), 2D, or 3D for volume mode.",
+    )
+    w.reference = _layer(
+        "reference",
+        "reference",
+        napari.layers.Image,
+        "Optional: a clean image; PSNR and SSIM are then shown live.",
+    )
+    w.iterations = SpinBox(
+        name="iterations",
+        label="iterations",
+        min=1,
+        max=100_000,
+        step=100,
+        value=1000,
+        tooltip="Maximum iterations per fit.",
+    )
+    w.early_stop = CheckBox(
+        name="early_stop",
+        label="auto stop",
+        value=True,
+        tooltip="Stop by itself when the result stops improving (no clean image needed).",
+    )
+    w.seed = SpinBox(
+        name="seed", label="seed", min=0, max=2**31 - 1, value=0, tooltip="Same seed, same result."
+    )
     w.device = ComboBox(name="device", label="device", choices=device_choices())
-    w.preview_every = SpinBox(name="preview_every", label="preview", min=1, max=10_000, value=10,
-                              tooltip="Update the layer every this many iterations.")
+    w.preview_every = SpinBox(
+        name="preview_every",
+        label="preview",
+        min=1,
+        max=10_000,
+        value=10,
+        tooltip="Update the layer every this many iterations.",
+    )
     w.show_advanced = CheckBox(text="advanced options", value=False)
-    return [w.task, w.image, w.region, w.level, w.stack, w.mask, w.factor, w.psf_sigma, w.psf, w.reference,
-            w.iterations, w.early_stop, w.seed, w.device, w.preview_every, w.show_advanced]
+    return [
+        w.task,
+        w.image,
+        w.region,
+        w.level,
+        w.stack,
+        w.mask,
+        w.factor,
+        w.psf_sigma,
+        w.psf,
+        w.reference,
+        w.iterations,
+        w.early_stop,
+        w.seed,
+        w.device,
+        w.preview_every,
+        w.show_advanced,
+    ]
 
 
 def advanced_fields(w) -> Container:
     """The folded options, set as attributes of ``w``; returns their container."""
     w.lr = FloatSpinBox(name="lr", label="lr", min=1e-5, max=1.0, step=0.001, value=0.01, tooltip=_help("lr"))
-    w.net_width = ComboBox(name="net_width", label="width", choices=["auto", 8, 16, 32, 64, 128], value="auto",
-                           tooltip=_help("width"))
-    w.network = ComboBox(name="network", label="network", choices=["preset", "skip", "unet", "resnet", "decoder"],
-                         value="preset", tooltip=_help("network"))
+    w.net_width = ComboBox(
+        name="net_width",
+        label="width",
+        choices=["auto", 8, 16, 32, 64, 128],
+        value="auto",
+        tooltip=_help("width"),
+    )
+    w.network = ComboBox(
+        name="network",
+        label="network",
+        choices=["preset", "skip", "unet", "resnet", "decoder"],
+        value="preset",
+        tooltip=_help("network"),
+    )
     # a callable: napari's reset_choices() (on every layer change) asks the current task again
-    w.preset = ComboBox(name="preset", label="preset", value="auto", tooltip=_help("preset"),
-                        choices=lambda _: ["auto", *w.tasks[w.task.value].presets])
-    w.loss = ComboBox(name="loss", label="loss", choices=["preset", "mse", "multiscale"], value="preset",
-                      tooltip=_help("loss"))
-    w.output = ComboBox(name="output", label="output", choices=["ema", "last", "best"], value="ema",
-                        tooltip=_help("output"))
-    w.noise = ComboBox(name="noise", label="noise", choices=["gaussian", "poisson"], value="gaussian",
-                       tooltip=_help("noise") + ". Poisson: photon counts (fluorescence).")
-    w.normalize = ComboBox(name="normalize", label="normalize", choices=["minmax", "percentile"], value="minmax",
-                           tooltip=_help("normalize"))
+    w.preset = ComboBox(
+        name="preset",
+        label="preset",
+        value="auto",
+        tooltip=_help("preset"),
+        choices=lambda _: ["auto", *w.tasks[w.task.value].presets],
+    )
+    w.loss = ComboBox(
+        name="loss",
+        label="loss",
+        choices=["preset", "mse", "multiscale"],
+        value="preset",
+        tooltip=_help("loss"),
+    )
+    w.output = ComboBox(
+        name="output", label="output", choices=["ema", "last", "best"], value="ema", tooltip=_help("output")
+    )
+    w.noise = ComboBox(
+        name="noise",
+        label="noise",
+        choices=["gaussian", "poisson"],
+        value="gaussian",
+        tooltip=_help("noise") + ". Poisson: photon counts (fluorescence).",
+    )
+    w.normalize = ComboBox(
+        name="normalize",
+        label="normalize",
+        choices=["minmax", "percentile"],
+        value="minmax",
+        tooltip=_help("normalize"),
+    )
     w.warm_start = CheckBox(name="warm_start", label="warm start", value=False, tooltip=_help("warm_start"))
-    w.planes = LineEdit(name="planes", label="planes", value="",
-                        tooltip="All planes: the planes to restore, e.g. 0-4,7 (empty: all; others are copied).")
+    w.planes = LineEdit(
+        name="planes",
+        label="planes",
+        value="",
+        tooltip="All planes: the planes to restore, e.g. 0-4,7 (empty: all; others are copied).",
+    )
     w.tile = ComboBox(name="tile", label="tile", choices=list(TILES), value="auto", tooltip=_help("tile"))
-    w.max_memory = FloatSpinBox(name="max_memory", label="memory", min=0.0, max=4096.0, step=0.5, value=0.0,
-                                tooltip="Memory one fit may use, GiB (0: 4 GiB on CPU, 90% of free GPU memory).")
-    w.keep_snapshots = CheckBox(text="keep snapshots", value=False,
-                                tooltip="Also keep every preview as a stack with an iteration axis.")
-    return Container(widgets=[w.lr, w.net_width, w.network, w.preset, w.loss, w.output, w.noise, w.normalize,
-                              w.warm_start, w.planes, w.tile, w.max_memory, w.keep_snapshots],
-                     labels=True, visible=False)
+    w.max_memory = FloatSpinBox(
+        name="max_memory",
+        label="memory",
+        min=0.0,
+        max=4096.0,
+        step=0.5,
+        value=0.0,
+        tooltip="Memory one fit may use, GiB (0: 4 GiB on CPU, 90% of free GPU memory).",
+    )
+    w.keep_snapshots = CheckBox(
+        text="keep snapshots",
+        value=False,
+        tooltip="Also keep every preview as a stack with an iteration axis.",
+    )
+    return Container(
+        widgets=[
+            w.lr,
+            w.net_width,
+            w.network,
+            w.preset,
+            w.loss,
+            w.output,
+            w.noise,
+            w.normalize,
+            w.warm_start,
+            w.planes,
+            w.tile,
+            w.max_memory,
+            w.keep_snapshots,
+        ],
+        labels=True,
+        visible=False,
+    )
 
 
 def option_kwargs(w, *, stack_mode: str | None) -> dict[str, Any]:
     """The Settings options the form sets (only those that differ from "the preset's")."""
-    from napari_dip.core.settings import parse_planes
-
-    kw: dict[str, Any] = dict(early_stop=bool(w.early_stop.value), preview_every=int(w.preview_every.value),
-                              lr=float(w.lr.value), output=w.output.value, noise=w.noise.value,
-                              normalize=w.normalize.value, tile=TILES[w.tile.value])
-    for name, field, default in (("width", w.net_width, "auto"), ("network", w.network, "preset"),
-                                 ("preset", w.preset, "auto"), ("loss", w.loss, "preset")):
+    kw: dict[str, Any] = dict(
+        early_stop=bool(w.early_stop.value),
+        preview_every=int(w.preview_every.value),
+        lr=float(w.lr.value),
+        output=w.output.value,
+        noise=w.noise.value,
+        normalize=w.normalize.value,
+        tile=TILES[w.tile.value],
+    )
+    for name, field, default in (
+        ("width", w.net_width, "auto"),
+        ("network", w.network, "preset"),
+        ("preset", w.preset, "auto"),
+        ("loss", w.loss, "preset"),
+    ):
         if field.value != default:
             kw[name] = int(field.value) if name == "width" else field.value
     if w.max_memory.value > 0:
@@ -134,5 +271,7 @@ def option_kwargs(w, *, stack_mode: str | None) -> dict[str, Any]:
                 try:
                     kw["planes"] = parse_planes(w.planes.value)
                 except ValueError:
-                    raise ValueError(f"planes: {w.planes.value!r} is not a list of planes such as 0-4,7.") from None
+                    raise ValueError(
+                        f"planes: {w.planes.value!r} is not a list of planes such as 0-4,7."
+                    ) from None
     return kw

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from qtpy.QtCore import Qt
-from qtpy.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView,
-                            QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_dip.experiments import write_csv
+from napari_dip.experiments.sweep import table
 
 
 class ResultsTable(QWidget):
-    """One row per sweep record: ``#``, the settings, PSNR, SSIM, seconds, stopped at; sortable by any column."""
+    """One row per sweep record: ``#``, the settings, PSNR, SSIM, seconds, stopped at; sortable by any
+    column."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -17,7 +31,9 @@ class ResultsTable(QWidget):
         self.table.setSortingEnabled(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setMinimumHeight(130)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)  # compact rows
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 6
+        )  # compact rows
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
         self.copy_button = QPushButton("Copy table")
@@ -43,8 +59,6 @@ class ResultsTable(QWidget):
         self._fill()
 
     def _fill(self) -> None:
-        from napari_dip.experiments.sweep import table
-
         header, rows = table(self.records)
         header = ["#", *header[:-1]]  # stop_reason goes to the tooltip
         self.table.setSortingEnabled(False)
@@ -79,8 +93,6 @@ class ResultsTable(QWidget):
 
     def save_csv(self, path=None):
         """Write the records (settings and scores) to ``path`` (asked for when None); return the path."""
-        from napari_dip.experiments import write_csv
-
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Save the sweep as CSV", "sweep.csv", "CSV (*.csv)")
             if not path:

@@ -9,7 +9,7 @@ happen in the callbacks, which napari runs on the main thread.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 _BUSY: set[str] = set()
 _LOCK = threading.Lock()

@@ -15,7 +15,17 @@ from typing import Any
 
 import napari
 import numpy as np
-from magicgui.widgets import (CheckBox, ComboBox, Container, FloatSpinBox, Label, PushButton, SpinBox, Table, create_widget)
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FloatSpinBox,
+    Label,
+    PushButton,
+    SpinBox,
+    Table,
+    create_widget,
+)
 from napari.utils.notifications import show_error
 from qtpy.QtWidgets import QHeaderView, QStyledItemDelegate
 
@@ -41,12 +51,14 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask",
                                   options={"tooltip": "Labels layer: painted (non-zero) pixels are where the "
                                                       "foreground goes."})
-        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=1000)
+        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100,
+                                  value=1000)
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
         self.device = ComboBox(name="device", label="device", choices=device_choices())
         self.preview_every = SpinBox(name="preview_every", label="preview", min=1, max=10_000, value=10,
                                     tooltip="Update the layer every this many iterations.")
-        self.alpha = CheckBox(name="alpha", text="alpha", value=True, tooltip="Alpha blending with the soft mask.")
+        self.alpha = CheckBox(name="alpha", text="alpha", value=True,
+                              tooltip="Alpha blending with the soft mask.")
         self.laplacian = CheckBox(name="laplacian", text="Laplacian", value=True,
                                   tooltip="Laplacian-pyramid (Burt-Adelson) blending.")
         self.poisson = CheckBox(name="poisson", text="Poisson", value=True,
@@ -60,28 +72,11 @@ class BlendWidget(MetricsTable, FitControls, Container):
                                   value="auto")
         self.advanced = Container(widgets=[self.lr, self.net_width], labels=True, visible=False)
         buttons = self._init_fit_controls()
-        self.table = Table(name="table", value=self._table_value({}))
-        self.table.read_only = True
-        self.table.min_height = 150
-        self.copy_button = PushButton(name="copy_button", text="Copy table")
-        self.save_button = PushButton(name="save_button", text="Save CSV…")
-        table_buttons = Container(widgets=[self.copy_button, self.save_button], layout="horizontal", labels=False)
         self.extend([self.foreground, self.background, self.mask, self.iterations, self.seed, self.device,
                      self.preview_every, methods, self.show_advanced, self.advanced, buttons, self.progress,
                      self.status])
         self.native.layout().addWidget(self.plot)
-        self.metrics_label = Label(value="metrics of each result")
-        self.metrics_label.tooltip = self.table.tooltip = (
-            "GFF: gradient fusion factor, GFP: gradient fusion performance, BSI: boundary smoothness index, SSIM: "
-            "structural similarity to the background; GFF, BSI and SSIM over the band around the mask's edge, GFP "
-            "over the whole image. All four: higher is better. rank: the method's mean rank over the four (1 = best "
-            "on every metric). On the test pairs of docs/notes/blending.md DIP beats Poisson on GFF and SSIM on 2 of 4.")
-        self.metrics_box = Container(widgets=[self.metrics_label, self.table, table_buttons], labels=False)
-        self.native.layout().addWidget(self.metrics_box.native)
-        self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.native.setMinimumWidth(0)
-        self.table.native.setItemDelegate(QStyledItemDelegate(self.table.native))  # text as given, not 4 decimals
-        self.table.native.setMaximumHeight(180)
+        self._add_metrics_box()
         compact(self, [self.status, self.metrics_label])
         self.plot.setMaximumHeight(140)
 
@@ -93,6 +88,30 @@ class BlendWidget(MetricsTable, FitControls, Container):
         self.metrics: dict[str, dict[str, float]] = {}
         self.output_layer = None
         self._classical = self._scorer = None
+
+    def _add_metrics_box(self) -> None:
+        """The metrics table of every result, with its label and its Copy / Save CSV buttons."""
+        self.table = Table(name="table", value=self._table_value({}))
+        self.table.read_only = True
+        self.table.min_height = 150
+        self.copy_button = PushButton(name="copy_button", text="Copy table")
+        self.save_button = PushButton(name="save_button", text="Save CSV…")
+        table_buttons = Container(widgets=[self.copy_button, self.save_button], layout="horizontal",
+                                  labels=False)
+        self.metrics_label = Label(value="metrics of each result")
+        self.metrics_label.tooltip = self.table.tooltip = (
+            "GFF: gradient fusion factor, GFP: gradient fusion performance, BSI: boundary smoothness index, "
+            "SSIM: structural similarity to the background; GFF, BSI and SSIM over the band around the "
+            "mask's edge, GFP over the whole image. All four: higher is better. rank: the method's mean rank "
+            "over the four (1 = best on every metric). On the test pairs of docs/notes/blending.md DIP beats "
+            "Poisson on GFF and SSIM on 2 of 4.")
+        self.metrics_box = Container(widgets=[self.metrics_label, self.table, table_buttons], labels=False)
+        self.native.layout().addWidget(self.metrics_box.native)
+        self.table.native.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.native.setMinimumWidth(0)
+        # text as given, not 4 decimals
+        self.table.native.setItemDelegate(QStyledItemDelegate(self.table.native))
+        self.table.native.setMaximumHeight(180)
 
     # --- form ---------------------------------------------------------------------------
     def build_inputs(self) -> dict[str, Any]:
@@ -107,8 +126,10 @@ class BlendWidget(MetricsTable, FitControls, Container):
         if fg_layer is bg_layer:
             raise ValueError("foreground and background are the same layer; choose two different images.")
         if bool(fg_layer.rgb) != bool(bg_layer.rgb):
-            raise ValueError(f"{fg_layer.name!r} is {'RGB' if fg_layer.rgb else 'grey'} but {bg_layer.name!r} "
-                             f"is {'RGB' if bg_layer.rgb else 'grey'}; convert one so both have the same channels.")
+            raise ValueError(
+                f"{fg_layer.name!r} is {'RGB' if fg_layer.rgb else 'grey'} but {bg_layer.name!r} "
+                f"is {'RGB' if bg_layer.rgb else 'grey'}; convert one so both have the same channels."
+            )
         fg, _ = plane_of(fg_layer, self.viewer)
         bg, index = plane_of(bg_layer, self.viewer)
         if fg.shape != bg.shape:
@@ -128,7 +149,9 @@ class BlendWidget(MetricsTable, FitControls, Container):
         if not inside.any():
             raise ValueError(f"mask {mask_layer.name!r} is empty: paint where the foreground goes first.")
         if inside.all():
-            raise ValueError(f"mask {mask_layer.name!r} covers every pixel: leave some background to blend into.")
+            raise ValueError(
+                f"mask {mask_layer.name!r} covers every pixel: leave some background to blend into."
+            )
         n_colour = colour_channels(bg.shape, -1) if bg_layer.rgb else None
         options: dict[str, Any] = dict(
             channel_axis=-1 if bg_layer.rgb else None, iterations=int(self.iterations.value),
@@ -154,7 +177,8 @@ class BlendWidget(MetricsTable, FitControls, Container):
             return
         options = inputs["options"]
         fg_layer, bg_layer, mask_layer = inputs["layers"]
-        fg, bg, mask, n_colour = inputs["foreground"], inputs["background"], inputs["mask"], inputs["n_colour"]
+        fg, bg = inputs["foreground"], inputs["background"]
+        mask, n_colour = inputs["mask"], inputs["n_colour"]
         params = dict(options, task="blend", foreground=fg_layer.name, background=bg_layer.name,
                       mask_layer=mask_layer.name, plane=list(inputs["index"]), methods=inputs["methods"])
         if not self._begin_run(options["device"], options["iterations"], params=params, src=bg_layer,
@@ -171,7 +195,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
                                          on_result=self._on_classical, on_error=self._on_classical_error)
 
         def make_generator():
-            from napari_dip import iter_blend
+            from napari_dip import iter_blend  # torch: loaded when a blend starts, not with the widget
 
             return iter_blend(fg, bg, mask, **options)
 
@@ -179,7 +203,8 @@ class BlendWidget(MetricsTable, FitControls, Container):
                                 on_finished=self._on_finished, stop=self._stop)
 
     def _geometry(self, src, name: str, ndim: int, metadata: dict) -> dict[str, Any]:
-        """output_kwargs for a result of ``ndim`` dimensions (one plane of an nD layer keeps its last axes)."""
+        """output_kwargs for a result of ``ndim`` dimensions (one plane of an nD layer keeps its last
+        axes)."""
         kw = output_kwargs(src, name, metadata=metadata)
         n = ndim - (1 if kw["rgb"] else 0)
         for key in ("scale", "translate", "units", "axis_labels"):
@@ -194,8 +219,11 @@ class BlendWidget(MetricsTable, FitControls, Container):
         src = self._run["src"]
         for label, image in results.items():
             name = f"{src.name} [{label}]"
-            meta = {"method": label, "task": "blend",
-                    **{k: self._run["params"][k] for k in ("foreground", "background", "mask_layer", "plane")}}
+            meta = {
+                "method": label,
+                "task": "blend",
+                **{k: self._run["params"][k] for k in ("foreground", "background", "mask_layer", "plane")},
+            }
             if name in self.viewer.layers and self.viewer.layers[name].data.shape == image.shape \
                     and META_KEY in self.viewer.layers[name].metadata:
                 layer = self.viewer.layers[name]  # a result of an earlier run: update it in place

@@ -1,4 +1,5 @@
-"""A small live plot of several named loss curves, log x and log y, drawn with QPainter (no plotting dependency)."""
+"""A small live plot of several named loss curves, log x and log y, drawn with QPainter (no plotting
+dependency)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class CurvesPlot(QWidget):
         self.update()
 
     def extend(self, name: str, values, start: int | None = None) -> None:
-        """Append ``values`` to curve ``name`` at iterations ``start, start + 1, ...`` (default: its next ones)."""
+        """Append ``values`` to curve ``name`` at iterations ``start, start + 1, ...`` (default: its next
+        ones)."""
         its, ys = self.curves.setdefault(name, ([], []))
         values = [float(v) for v in np.ravel(values)]
         first = start if start is not None else (its[-1] + 1 if its else 1)
@@ -92,8 +94,11 @@ class CurvesPlot(QWidget):
 
     def _legend(self, painter: QPainter, legend) -> None:
         painter.setPen(QColor(200, 200, 200))
-        painter.drawText(self.rect().adjusted(6, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                         self.title)
+        painter.drawText(
+            self.rect().adjusted(6, 0, 0, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            self.title,
+        )
         x, y = 6.0, 16.0
         for name, color, last in legend:
             text = f"{name} {last:.2g}" if last is not None else name

@@ -17,10 +17,17 @@ import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, create_widget
 from napari.utils.notifications import show_error
+from qtpy.QtWidgets import QComboBox, QSizePolicy
+
+from napari_dip import available_devices, experiments
+from napari_dip.core import tasks
+from napari_dip.core.settings import option_names
+from napari_dip.experiments import label, parse_values
+from napari_dip.experiments.plotting import COLORS
 
 from ._fit import FitControls
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._grid import show_grid
+from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
 from ._results import ResultsTable
 from ._worker import start_fit
 from .curves_plot import CurvesPlot
@@ -30,8 +37,6 @@ PROGRESS_STEPS = 1000
 NONE = "(none)"
 def _tasks() -> dict:
     """The registry's restoration tasks by label (the Restore widget's list)."""
-    from napari_dip.core import tasks
-
     return {tasks.get(n).label: tasks.get(n) for n in tasks.names("restore")}
 
 
@@ -45,8 +50,6 @@ SUGGESTED = {"depth": "2,4", "lr": "0.01,0.0001", "network": "skip,unet,resnet,d
 
 def _devices() -> list[str]:
     """The devices a fit can run on, the best first."""
-    from napari_dip import available_devices
-
     names = available_devices()
     return [n for n in names if n != "cpu"] + ["cpu"]
 
@@ -54,13 +57,7 @@ def _devices() -> list[str]:
 def sweep_options() -> list[str]:
     """The options a sweep may vary: the suggested ones, then every other :func:`restore` option."""
     names = list(SUGGESTED)
-    try:
-        from napari_dip.core.restore import DEFAULTS
-
-        names += sorted(set(DEFAULTS) - set(names))
-    except ImportError:  # the core moved its option table: the suggested names remain
-        pass
-    return names
+    return names + sorted(set(option_names()) - set(names))
 
 
 class ExperimentsWidget(FitControls, Container):
@@ -71,15 +68,19 @@ class ExperimentsWidget(FitControls, Container):
         self.viewer = napari_viewer
         self.mode = ComboBox(name="mode", label="experiment", choices=list(MODES), value="prior probe")
         self.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
-        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100, value=500)
-        self.width_choice = ComboBox(name="width_choice", label="net width", choices=["auto", 8, 16, 32, 64, 128],
-                                     value=32, tooltip="channels per level (auto: 128 on a GPU, 64 on a CPU)")
+        self.iterations = SpinBox(name="iterations", label="iterations", min=1, max=100_000, step=100,
+                                  value=500)
+        self.width_choice = ComboBox(name="width_choice", label="net width",
+                                     choices=["auto", 8, 16, 32, 64, 128], value=32,
+                                     tooltip="channels per level (auto: 128 on a GPU, 64 on a CPU)")
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
         self.device = ComboBox(name="device", label="device", choices=_devices())
         self.noise_sigma = FloatSpinBox(name="noise_sigma", label="noise σ", min=0.0, max=1.0, step=0.01,
-                                        value=0.1, tooltip="std of the 'noisy' target's noise, image in [0, 1]")
+                                        value=0.1,
+                                        tooltip="std of the 'noisy' target's noise, image in [0, 1]")
         self.tasks = _tasks()
-        self.task = ComboBox(name="task", label="task", choices=list(self.tasks), value=next(iter(self.tasks)))
+        self.task = ComboBox(name="task", label="task", choices=list(self.tasks),
+                             value=next(iter(self.tasks)))
         self.mask = create_widget(name="mask", annotation=napari.layers.Labels, label="mask",
                                   options={"nullable": True})
         self.reference = create_widget(name="reference", annotation=napari.layers.Image, label="reference",
@@ -90,7 +91,8 @@ class ExperimentsWidget(FitControls, Container):
         self.vary2 = ComboBox(name="vary2", label="and vary", choices=[NONE, *options], value="lr")
         self.values2 = LineEdit(name="values2", label="values", value=SUGGESTED["lr"])
         self.probe_widgets = [self.noise_sigma]
-        self.sweep_widgets = [self.task, self.mask, self.reference, self.vary1, self.values1, self.vary2, self.values2]
+        self.sweep_widgets = [self.task, self.mask, self.reference, self.vary1, self.values1, self.vary2,
+                              self.values2]
         buttons = self._init_fit_controls()
         self.curves = CurvesPlot(colors=_probe_colors())
         self.results = ResultsTable()
@@ -136,8 +138,6 @@ class ExperimentsWidget(FitControls, Container):
 
     def sweep_kwargs(self) -> dict[str, Any]:
         """``iter_sweep`` arguments from the form; ``ValueError`` for an unusable form."""
-        from napari_dip.experiments import parse_values
-
         layer, image, index = self._source()
         grid = {self.vary1.value: parse_values(self.values1.value)}
         if self.vary2.value != NONE:
@@ -145,15 +145,23 @@ class ExperimentsWidget(FitControls, Container):
                 raise ValueError(f"{self.vary2.value!r} is chosen twice: vary two different settings.")
             grid[self.vary2.value] = parse_values(self.values2.value)
         task = self.tasks[self.task.value]
-        kwargs: dict[str, Any] = dict(image=image, task=task.name, grid=grid, iterations=int(self.iterations.value),
-                                      seed=int(self.seed.value), device=self.device.value,
-                                      channel_axis=-1 if layer.rgb else None)
+        kwargs: dict[str, Any] = dict(
+            image=image,
+            task=task.name,
+            grid=grid,
+            iterations=int(self.iterations.value),
+            seed=int(self.seed.value),
+            device=self.device.value,
+            channel_axis=-1 if layer.rgb else None,
+        )
         if self._width() is not None and "width" not in grid:
             kwargs["width"] = self._width()
         if task.needs_mask:
             if self.mask.value is None:
-                raise ValueError(f"task {task.name!r} needs a mask: a Labels layer painted where pixels are missing "
-                                 "(Plugins > napari-dip > Mask maker makes one).")
+                raise ValueError(
+                    f"task {task.name!r} needs a mask: a Labels layer painted where pixels are missing "
+                    "(Plugins > napari-dip > Mask maker makes one)."
+                )
             kwargs["mask"] = mask_plane(self.mask.value, index, image.shape[:2])
         if "factor" in task.inputs:
             kwargs["factor"] = 4
@@ -182,8 +190,6 @@ class ExperimentsWidget(FitControls, Container):
         name = "iter_prior_probe" if probe else "iter_sweep"
 
         def make_generator():
-            from napari_dip import experiments
-
             return getattr(experiments, name)(**kwargs)
 
         on_step = self._on_probe_step if probe else self._on_sweep_step
@@ -205,8 +211,12 @@ class ExperimentsWidget(FitControls, Container):
         if step.preview is not None and not step.done:
             layer = layers.get(step.target)
             if layer is None or layer not in self.viewer.layers:
-                kw = output_kwargs(src, f"{src.name} [probe: {step.target}]", metadata={"probe_target": step.target},
-                                   ndim=step.preview.ndim - (1 if src.rgb else 0))
+                kw = output_kwargs(
+                    src,
+                    f"{src.name} [probe: {step.target}]",
+                    metadata={"probe_target": step.target},
+                    ndim=step.preview.ndim - (1 if src.rgb else 0),
+                )
                 kw["contrast_limits"] = (0.0, 1.0)  # the probe fits the image rescaled to [0, 1]
                 layers[step.target] = layer = self.viewer.add_image(step.preview, **kw)
                 self.result_layers.append(layer)
@@ -232,8 +242,6 @@ class ExperimentsWidget(FitControls, Container):
         self._progress(step, text)
         if step.record is None:
             return
-        from napari_dip.experiments import label
-
         rec, src = step.record, self._run["src"]
         meta = {k: rec[k] for k in ("settings", "psnr", "ssim", "seconds", "stopped_at", "stop_reason")}
         scale = rec["config"].get("factor") or 1
@@ -259,8 +267,6 @@ class ExperimentsWidget(FitControls, Container):
 
 def _compact(widget: Container) -> None:
     """Keep the dock narrow: combo boxes do not grow with long layer names, the status line wraps."""
-    from qtpy.QtWidgets import QComboBox, QSizePolicy
-
     for combo in widget.native.findChildren(QComboBox):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(8)
@@ -269,6 +275,4 @@ def _compact(widget: Container) -> None:
 
 
 def _probe_colors() -> dict[str, str]:
-    from napari_dip.experiments.plotting import COLORS
-
     return dict(COLORS)

@@ -54,6 +54,9 @@ class LossPlot(QWidget):
                 value = 10 ** points[-1][1] if label == "loss" else points[-1][1]
                 text.append(f"{label} {value:.3g}" + (" dB" if label == "PSNR" else ""))
         painter.setPen(QColor(200, 200, 200))
-        painter.drawText(self.rect().adjusted(6, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                         "   ".join(text) or "loss")
+        painter.drawText(
+            self.rect().adjusted(6, 0, 0, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            "   ".join(text) or "loss",
+        )
         painter.end()

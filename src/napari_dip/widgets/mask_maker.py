@@ -33,7 +33,8 @@ def spatial_geometry(layer) -> dict:
 
 def make_mask(kind: str, shape: tuple[int, int], *, string: str = "napari-dip", size: int = 0, n: int = 8,
               stroke_width: int = 0, radius: float = 0.0, fraction: float = 0.5, seed: int = 0) -> np.ndarray:
-    """One mask of ``kind`` (see :data:`napari_dip.masks.KINDS`); 0 for a size, width or radius means 'auto'."""
+    """One mask of ``kind`` (see :data:`napari_dip.masks.KINDS`); 0 for a size, width or radius means
+    'auto'."""
     if kind == "text":
         return masks.text(shape, string.replace("\\n", "\n"), size=size or None, seed=seed)
     if kind == "strokes":
@@ -55,7 +56,9 @@ class MaskMakerWidget(Container):
         self.kind = ComboBox(name="kind", label="kind", choices=list(masks.KINDS), value="text")
         self.string = LineEdit(name="string", label="text", value="napari-dip",
                                tooltip="the text to draw; \\n starts a new line")
-        self.size = SpinBox(name="size", label="font size", min=0, max=2000, value=0, tooltip="pixels; 0: auto")
+        self.size = SpinBox(
+            name="size", label="font size", min=0, max=2000, value=0, tooltip="pixels; 0: auto"
+        )
         self.n = SpinBox(name="n", label="how many", min=1, max=1000, value=8)
         self.stroke_width = SpinBox(name="stroke_width", label="stroke width", min=0, max=500, value=0,
                                     tooltip="pixels; 0: auto")
@@ -92,7 +95,9 @@ class MaskMakerWidget(Container):
             show_error(f"napari-dip: {err}")
             return None
         if not data.any():
-            show_error("napari-dip: the mask came out empty (text outside the image?); change its parameters.")
+            show_error(
+                "napari-dip: the mask came out empty (text outside the image?); change its parameters."
+            )
             return None
         name = f"{layer.name} mask ({self.kind.value})"
         return self.viewer.add_labels(data, name=name, opacity=0.5, **geometry)

@@ -15,9 +15,23 @@ from magicgui.widgets import Container, Label, PushButton
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
+# the public API through the package (loaded on first use: torch comes with the first run)
+import napari_dip
+from napari_dip.core import tasks
+from napari_dip.core.data import repeat_pixels
+
 from ._compare import run_classical
 from ._fit import FitControls, compact
-from ._layers import META_KEY, crop, layer_region, level_data, mask_plane, output_kwargs, plane_of, spatial_shape
+from ._layers import (
+    META_KEY,
+    crop,
+    layer_region,
+    level_data,
+    mask_plane,
+    output_kwargs,
+    plane_of,
+    spatial_shape,
+)
 from ._restore_form import STACK_MODES, advanced_fields, main_fields, option_kwargs
 from ._worker import start_call, start_fit
 
@@ -26,8 +40,6 @@ PROGRESS_STEPS = 1000
 
 def _tasks():
     """The restoration tasks of the registry (its module, not torch, is imported)."""
-    from napari_dip.core import tasks
-
     return [tasks.get(n) for n in tasks.names("restore")]
 
 
@@ -58,8 +70,19 @@ class RestoreWidget(FitControls, Container):
         self.region.changed.connect(self._on_region)
         self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
         self.compare_button.changed.connect(self.compare)
-        for field in (self.task, self.image, self.region, self.level, self.stack, self.iterations, self.device,
-                      self.net_width, self.tile, self.max_memory, self.early_stop):
+        for field in (
+            self.task,
+            self.image,
+            self.region,
+            self.level,
+            self.stack,
+            self.iterations,
+            self.device,
+            self.net_width,
+            self.tile,
+            self.max_memory,
+            self.early_stop,
+        ):
             field.changed.connect(self.schedule_estimate)
         self._on_task(self.task.value)
         self._on_image(self.image.value)
@@ -90,7 +113,9 @@ class RestoreWidget(FitControls, Container):
 
     def _on_region(self, *_) -> None:
         """A region is read at full resolution: no level to choose."""
-        self.level.visible = bool(getattr(self.image.value, "multiscale", False)) and self.region.value is None
+        self.level.visible = (
+            bool(getattr(self.image.value, "multiscale", False)) and self.region.value is None
+        )
 
     def _level(self) -> int:
         layer = self.image.value
@@ -101,7 +126,9 @@ class RestoreWidget(FitControls, Container):
         task = self.tasks[self.task.value]
         layer = self.image.value
         if layer is None:
-            raise ValueError("choose an Image layer to restore (add one with File > Open or File > Open Sample).")
+            raise ValueError(
+                "choose an Image layer to restore (add one with File > Open or File > Open Sample)."
+            )
         region = layer_region(layer, self.region.value, self.viewer)  # full-resolution pixels, or None
         level = 0 if region is not None else self._level()
         mode = STACK_MODES[self.stack.value] if layer.ndim > 2 else None
@@ -109,17 +136,23 @@ class RestoreWidget(FitControls, Container):
             image, index = plane_of(layer, self.viewer, level, region)
         else:
             image, index = np.asarray(crop(level_data(layer, level), region, rgb=layer.rgb)), ()
-        kwargs: dict[str, Any] = dict(task=task.name, channel_axis=-1 if layer.rgb else None,
-                                      iterations=int(self.iterations.value), seed=int(self.seed.value),
-                                      device=self.device.value, **option_kwargs(self, stack_mode=mode))
+        kwargs: dict[str, Any] = dict(
+            task=task.name,
+            channel_axis=-1 if layer.rgb else None,
+            iterations=int(self.iterations.value),
+            seed=int(self.seed.value),
+            device=self.device.value,
+            **option_kwargs(self, stack_mode=mode),
+        )
         kwargs.update(self._task_inputs(task, image, index, mode))
         full = spatial_shape(layer)
         if "mask" in kwargs:
             kwargs["mask"] = crop(kwargs["mask"], region, full=full, what=f"mask {self.mask.value.name!r}")
         if (ref_layer := self.reference.value) is not None:
             ref = plane_of(ref_layer, self.viewer)[0] if mode is None else np.asarray(ref_layer.data)
-            kwargs["reference"] = crop(ref, region, rgb=ref_layer.rgb, full=full,
-                                       what=f"reference {ref_layer.name!r}")
+            kwargs["reference"] = crop(
+                ref, region, rgb=ref_layer.rgb, full=full, what=f"reference {ref_layer.name!r}"
+            )
         return dict(image=np.array(image, copy=True), index=index, level=level, region=region, **kwargs)
 
     def _task_inputs(self, task, image, index, mode) -> dict[str, Any]:
@@ -127,10 +160,15 @@ class RestoreWidget(FitControls, Container):
         out: dict[str, Any] = {}
         if task.needs_mask:
             if self.mask.value is None:
-                raise ValueError(f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
-                                 "Labels) and paint the missing pixels, then choose it as the mask.")
-            out["mask"] = (mask_plane(self.mask.value, index, image.shape[:2]) if mode is None
-                           else np.asarray(self.mask.value.data))
+                raise ValueError(
+                    f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
+                    "Labels) and paint the missing pixels, then choose it as the mask."
+                )
+            out["mask"] = (
+                mask_plane(self.mask.value, index, image.shape[:2])
+                if mode is None
+                else np.asarray(self.mask.value.data)
+            )
         if "factor" in task.inputs:
             out["factor"] = int(self.factor.value)
         if "psf" in task.inputs:
@@ -154,8 +192,6 @@ class RestoreWidget(FitControls, Container):
         except ValueError as err:
             self.estimate.value = f"cannot run yet: {err}"
             return
-        from napari_dip import estimate_run
-
         image, task = kwargs.pop("image"), kwargs.pop("task")
         for key in ("index", "level", "region", "reference", "preview_every"):
             kwargs.pop(key, None)
@@ -167,8 +203,14 @@ class RestoreWidget(FitControls, Container):
             if not self.closed and self._estimate_token is token:
                 self.estimate.value = est.text()
 
-        self._estimate_call = start_call(estimate_run, image, task, **kwargs, on_result=shown,
-                                         on_error=lambda e: setattr(self.estimate, "value", f"estimate failed: {e}"))
+        self._estimate_call = start_call(
+            napari_dip.estimate_run,
+            image,
+            task,
+            **kwargs,
+            on_result=shown,
+            on_error=lambda e: setattr(self.estimate, "value", f"estimate failed: {e}"),
+        )
 
     # --- run / stop ---------------------------------------------------------------------
     def run(self) -> None:
@@ -182,25 +224,43 @@ class RestoreWidget(FitControls, Container):
         src = self.image.value
         image, index, level, region = (kwargs.pop(k) for k in ("image", "index", "level", "region"))
         offset = None if region is None else region.offset
-        if not self._begin_run(kwargs["device"], PROGRESS_STEPS, src=src, snapshots=[],
-                               keep=bool(self.keep_snapshots.value), offset=offset):
+        if not self._begin_run(
+            kwargs["device"],
+            PROGRESS_STEPS,
+            src=src,
+            snapshots=[],
+            keep=bool(self.keep_snapshots.value),
+            offset=offset,
+        ):
             return
         self._estimate_timer.stop()
         task = kwargs["task"]
         factor = kwargs.get("factor", 1)
         placeholder = image
         if factor > 1:  # nearest-neighbour up-scaling of the (last two) spatial axes
-            from napari_dip.core.data import repeat_pixels
-
             placeholder = repeat_pixels(image, factor, (-3, -2) if src.rgb else (-2, -1))
         name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
-        params.update(source=src.name, plane=list(index), level=level, mask_layer=getattr(self.mask.value, "name", None),
-                      psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None,
-                      region=None if region is None else dict(region.as_dict(), of=self.region.current_choice))
+        params.update(
+            source=src.name,
+            plane=list(index),
+            level=level,
+            mask_layer=getattr(self.mask.value, "name", None),
+            psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None,
+            region=None if region is None else dict(region.as_dict(), of=self.region.current_choice),
+        )
         self.output_layer = self.viewer.add_image(
-            placeholder, **output_kwargs(src, name, scale_factor=factor, metadata=params, level=level, offset=offset,
-                                         ndim=placeholder.ndim - (1 if src.rgb else 0)))
+            placeholder,
+            **output_kwargs(
+                src,
+                name,
+                scale_factor=factor,
+                metadata=params,
+                level=level,
+                offset=offset,
+                ndim=placeholder.ndim - (1 if src.rgb else 0),
+            ),
+        )
         if region is not None:
             self.estimate.value = f"restoring a region of {region}, full resolution"
         elif getattr(src, "multiscale", False):
@@ -208,12 +268,16 @@ class RestoreWidget(FitControls, Container):
         self._run["params"] = params
 
         def make_generator():
-            from napari_dip import iter_restore
+            options = {k: v for k, v in kwargs.items() if k != "task"}
+            return napari_dip.iter_restore(image, **options, task=task)
 
-            return iter_restore(image, **{k: v for k, v in kwargs.items() if k != "task"}, task=task)
-
-        self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
-                                on_finished=self._on_finished, stop=self._stop)
+        self.worker = start_fit(
+            make_generator,
+            on_snapshot=self._on_snapshot,
+            on_error=self._on_error,
+            on_finished=self._on_finished,
+            stop=self._stop,
+        )
 
     def _on_snapshot(self, snap) -> None:
         if self.closed:
@@ -243,8 +307,10 @@ class RestoreWidget(FitControls, Container):
         if snap.done:
             result = snap.result
             meta.update(config=result.config, stopped_at=result.stopped_at.__dict__)
-            self.status.value = (f"done: image from iteration {result.stopped_at.iteration} "
-                                 f"({result.stopped_at.reason}) in {result.config['seconds']:.1f} s")
+            self.status.value = (
+                f"done: image from iteration {result.stopped_at.iteration} "
+                f"({result.stopped_at.reason}) in {result.config['seconds']:.1f} s"
+            )
 
     def _on_finished(self) -> None:
         self._release_device()
@@ -258,10 +324,14 @@ class RestoreWidget(FitControls, Container):
         if shots:
             src = self._run["src"]
             stack = np.stack([p for _, p in shots])
-            kw = output_kwargs(src, f"{self.output_layer.name} snapshots",
-                               scale_factor=self._run["params"].get("factor", 1) or 1,
-                               metadata={"iterations": [i for i, _ in shots]}, offset=self._run.get("offset"),
-                               ndim=stack.ndim - 1 - (1 if src.rgb else 0))
+            kw = output_kwargs(
+                src,
+                f"{self.output_layer.name} snapshots",
+                scale_factor=self._run["params"].get("factor", 1) or 1,
+                metadata={"iterations": [i for i, _ in shots]},
+                offset=self._run.get("offset"),
+                ndim=stack.ndim - 1 - (1 if src.rgb else 0),
+            )
             kw["scale"], kw["translate"] = (1.0, *kw["scale"]), (0.0, *kw["translate"])
             kw.pop("units", None)
             labels = kw.get("axis_labels") or tuple(f"axis {i}" for i in range(len(kw["scale"]) - 1))

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import rankdata
+
+from ..data import cast_to
+from . import poisson, pyramid
+from .metrics import bsi, gff, gfp, masked_ssim
+from .regions import transition_region
 
 #: Classical methods: check-box name -> (row / layer label, function name).
 CLASSICAL = {"alpha": ("alpha blend", "alpha_blend"),
@@ -30,10 +36,10 @@ def to_unit(image: np.ndarray, lo: float, hi: float, n_colour: int | None) -> np
     return np.clip(x, 0.0, 1.0)
 
 
-def from_unit(x: np.ndarray, lo: float, hi: float, background: np.ndarray, n_colour: int | None) -> np.ndarray:
+def from_unit(
+    x: np.ndarray, lo: float, hi: float, background: np.ndarray, n_colour: int | None
+) -> np.ndarray:
     """float in [0, 1] -> the background's dtype, range and layout (its alpha channel re-attached)."""
-    from ..data import cast_to
-
     y = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0) * (hi - lo) + lo
     if n_colour is not None and background.shape[-1] > n_colour:
         y = np.concatenate([y, background[..., n_colour:].astype(np.float64)], axis=-1)
@@ -43,8 +49,6 @@ def from_unit(x: np.ndarray, lo: float, hi: float, background: np.ndarray, n_col
 def classical_blends(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray,
                      methods: list[str], n_colour: int | None) -> dict[str, np.ndarray]:
     """Run the chosen classical blends; results in the background's dtype and layout."""
-    from . import poisson, pyramid
-
     functions = {"alpha_blend": pyramid.alpha_blend, "laplacian_blend": pyramid.laplacian_blend,
                  "poisson_blend": poisson.poisson_blend}
 
@@ -61,9 +65,6 @@ def classical_blends(foreground: np.ndarray, background: np.ndarray, mask: np.nd
 def score(results: dict[str, np.ndarray], foreground: np.ndarray, background: np.ndarray,
           mask: np.ndarray, n_colour: int | None) -> dict[str, dict[str, float]]:
     """GFF, GFP, BSI and SSIM (over the transition band) of every result, on the shared [0, 1] scale."""
-    from .metrics import bsi, gff, gfp, masked_ssim
-    from .regions import transition_region
-
     lo, hi = value_range(foreground, background)
     fg = to_unit(foreground, lo, hi, n_colour)
     bg = to_unit(background, lo, hi, n_colour)
@@ -83,10 +84,8 @@ def rank_methods(table: dict[str, dict[str, float]]) -> dict[str, float]:
     method with the lowest mean rank is the one the metrics prefer overall;
     the Blend widget shows this as its ``rank`` column.
     """
-    from scipy.stats import rankdata
-
     methods = list(table)
     if not methods:
         return {}
     ranks = np.stack([rankdata([-table[m][c] for m in methods]) for c in METRIC_COLUMNS])
-    return {m: float(r) for m, r in zip(methods, ranks.mean(axis=0))}
+    return {m: float(r) for m, r in zip(methods, ranks.mean(axis=0), strict=False)}

@@ -8,8 +8,27 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from .filters import usable_scales, anneal_alpha, box_blur, gaussian_blur, image_gradients, luminance, scaled, structure_tangent
-from .terms import DEFAULT_WEIGHTS, TERM_NAMES, aniso_loss, blend_grad_loss, dir_loss, grad_loss, illum_loss, low_freq_loss, pixel_loss
+from .filters import (
+    anneal_alpha,
+    box_blur,
+    gaussian_blur,
+    image_gradients,
+    luminance,
+    scaled,
+    structure_tangent,
+    usable_scales,
+)
+from .terms import (
+    DEFAULT_WEIGHTS,
+    TERM_NAMES,
+    aniso_loss,
+    blend_grad_loss,
+    dir_loss,
+    grad_loss,
+    illum_loss,
+    low_freq_loss,
+    pixel_loss,
+)
 
 
 def no_autocast(device: torch.device) -> contextlib.AbstractContextManager:
@@ -82,28 +101,8 @@ class BlendLoss:
         structure_sigma: float = 2.0,
         dir_eps: float = 1e-4,
     ) -> None:
-        for name, tensor in (("foreground", foreground), ("background", background), ("alpha", alpha)):
-            if not isinstance(tensor, Tensor) or tensor.ndim != 4 or tensor.shape[0] != 1:
-                shape = tuple(tensor.shape) if isinstance(tensor, Tensor) else type(tensor).__name__
-                raise ValueError(f"{name} must be a (1, C, H, W) tensor; got {shape}.")
-        if foreground.shape != background.shape:
-            raise ValueError(
-                f"foreground shape {tuple(foreground.shape)} and background shape "
-                f"{tuple(background.shape)} differ; both must be the same (1, C, H, W)."
-            )
-        if alpha.shape[1] != 1 or alpha.shape[-2:] != foreground.shape[-2:]:
-            raise ValueError(
-                f"alpha must be (1, 1, H, W) = (1, 1, {foreground.shape[-2]}, {foreground.shape[-1]}) "
-                f"to match the images; got {tuple(alpha.shape)}."
-            )
-        if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1:
-            raise ValueError(f"iterations must be a positive integer; got {iterations!r}.")
-        self.weights = dict(DEFAULT_WEIGHTS)
-        if weights is not None:
-            unknown = sorted(set(weights) - set(TERM_NAMES))
-            if unknown:
-                raise ValueError(f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}.")
-            self.weights.update({k: float(v) for k, v in weights.items()})
+        _check_arguments(foreground, background, alpha, iterations)
+        self.weights = _term_weights(weights)
 
         h, w = foreground.shape[-2:]
         self.iterations = int(iterations)
@@ -151,9 +150,13 @@ class BlendLoss:
                 out, self.background, alpha_t, kernel_size=self.low_freq_kernel, background_low=self.bg_low
             )
         if name == "illum":
-            return illum_loss(out, self.background, alpha_t, sigma=self.illum_sigma, background_illum=self.bg_illum)
+            return illum_loss(
+                out, self.background, alpha_t, sigma=self.illum_sigma, background_illum=self.bg_illum
+            )
         if name == "grad":
-            return grad_loss(out, self.foreground, alpha_t, scales=self.grad_scales, foreground_grads=self.fg_grads)
+            return grad_loss(
+                out, self.foreground, alpha_t, scales=self.grad_scales, foreground_grads=self.fg_grads
+            )
         if name == "dir":
             return dir_loss(out, self.foreground, alpha_t, eps=self.dir_eps, foreground_grad=self.fg_grad)
         if name == "blend":
@@ -189,3 +192,35 @@ class BlendLoss:
                     total = total + weight * self._term(name, out, alpha_t)
             return total
 
+
+def _check_arguments(foreground: Tensor, background: Tensor, alpha: Tensor, iterations: int) -> None:
+    """:class:`BlendLoss`'s images and iteration count, or a ``ValueError`` saying what is wrong."""
+    for name, tensor in (("foreground", foreground), ("background", background), ("alpha", alpha)):
+        if not isinstance(tensor, Tensor) or tensor.ndim != 4 or tensor.shape[0] != 1:
+            shape = tuple(tensor.shape) if isinstance(tensor, Tensor) else type(tensor).__name__
+            raise ValueError(f"{name} must be a (1, C, H, W) tensor; got {shape}.")
+    if foreground.shape != background.shape:
+        raise ValueError(
+            f"foreground shape {tuple(foreground.shape)} and background shape "
+            f"{tuple(background.shape)} differ; both must be the same (1, C, H, W)."
+        )
+    if alpha.shape[1] != 1 or alpha.shape[-2:] != foreground.shape[-2:]:
+        raise ValueError(
+            f"alpha must be (1, 1, H, W) = (1, 1, {foreground.shape[-2]}, {foreground.shape[-1]}) "
+            f"to match the images; got {tuple(alpha.shape)}."
+        )
+    if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1:
+        raise ValueError(f"iterations must be a positive integer; got {iterations!r}.")
+
+
+def _term_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """The seven terms' weights: the defaults, overridden by ``weights`` (unknown names refused)."""
+    merged = dict(DEFAULT_WEIGHTS)
+    if weights is not None:
+        unknown = sorted(set(weights) - set(TERM_NAMES))
+        if unknown:
+            raise ValueError(
+                f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}."
+            )
+        merged.update({k: float(v) for k, v in weights.items()})
+    return merged

@@ -10,7 +10,7 @@ from skimage.color import rgb2gray
 from .regions import as_image, as_mask, transition_region
 
 
-def grey_channel(image: NDArray[np.floating]) -> NDArray[np.float64]:
+def grey_channel(image: NDArray[np.floating]) -> NDArray[np.floating]:
     """One grey channel: luminance for RGB, channel mean otherwise."""
     image = image.astype(np.float64, copy=False)
     if image.ndim == 2:

@@ -240,7 +240,9 @@ def masked_ssim(
     f, b = imgs["fused"].astype(np.float64), imgs["background"].astype(np.float64)
     reg = metric_region(f.shape, None, region, None, required=True)
     channel_axis = -1 if f.ndim == 3 else None
-    _, smap = structural_similarity(f, b, data_range=data_range, channel_axis=channel_axis, full=True, **kwargs)
+    _, smap = structural_similarity(
+        f, b, data_range=data_range, channel_axis=channel_axis, full=True, **kwargs
+    )
     if smap.ndim == 3:
         smap = smap.mean(axis=-1)
     return float(smap[reg].mean())

@@ -1,7 +1,7 @@
-"""Poisson (gradient-domain) blending, solved with a sparse LU (classical baseline; conventions of :mod:`.regions`)."""
+"""Poisson (gradient-domain) blending, solved with a sparse LU (classical baseline; conventions of
+:mod:`.regions`)."""
 
 from __future__ import annotations
-
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -10,18 +10,11 @@ from scipy.sparse.linalg import splu
 
 from .regions import channels_last3, check_pair
 
-
 _NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
-def poisson_blend(
-    foreground: ArrayLike,
-    background: ArrayLike,
-    mask: ArrayLike,
-    *,
-    mixed_gradients: bool = False,
-    clip: bool = True,
-) -> NDArray[np.floating]:
+def poisson_blend(foreground: ArrayLike, background: ArrayLike, mask: ArrayLike, *,
+                  mixed_gradients: bool = False, clip: bool = True) -> NDArray[np.floating]:
     """Poisson (seamless cloning) blending, Perez et al. 2003.
 
     Inside the mask ``Omega`` the result ``f`` solves the discrete Poisson
@@ -74,8 +67,24 @@ def poisson_blend(
 
     f3 = channels_last3(fg).astype(np.float64, copy=False)
     b3 = channels_last3(bg).astype(np.float64, copy=False)
-    h, w = m.shape
     ys, xs = np.nonzero(m)
+    matrix, rhs = _poisson_system(f3, b3, m, ys, xs, mixed_gradients)
+    solution = splu(matrix).solve(rhs)
+
+    out = b3.copy()
+    out[ys, xs] = solution
+    if clip:
+        out[ys, xs] = np.clip(out[ys, xs], 0.0, 1.0)
+    if fg.ndim == 2:
+        out = out[..., 0]
+    return out.astype(dtype, copy=False)
+
+
+def _poisson_system(f3: NDArray[np.float64], b3: NDArray[np.float64], m: NDArray[np.bool_], ys, xs,
+                    mixed_gradients: bool) -> tuple[sparse.csc_matrix, NDArray[np.float64]]:
+    """The sparse matrix (CSC) and right-hand sides (one column per channel) of :func:`poisson_blend`'s
+    system, one unknown per mask pixel ``(ys, xs)``; ``f3``, ``b3``: ``(H, W, C)`` float64."""
+    h, w = m.shape
     n = ys.size
     index = np.full(m.shape, -1, dtype=np.int64)
     index[ys, xs] = np.arange(n)
@@ -107,12 +116,4 @@ def poisson_blend(
     rows_all = np.concatenate([diag_idx, r])
     cols_all = np.concatenate([diag_idx, c])
     matrix = sparse.coo_matrix((values, (rows_all, cols_all)), shape=(n, n)).tocsc()
-    solution = splu(matrix).solve(rhs)
-
-    out = b3.copy()
-    out[ys, xs] = solution
-    if clip:
-        out[ys, xs] = np.clip(out[ys, xs], 0.0, 1.0)
-    if fg.ndim == 2:
-        out = out[..., 0]
-    return out.astype(dtype, copy=False)
+    return matrix, rhs

@@ -71,14 +71,16 @@ def _gaussian_pyramid(image: NDArray[np.floating], levels: int) -> list[NDArray[
     pyr = [image]
     for _ in range(levels - 1):
         pyr.append(
-            pyramid_reduce(pyr[-1], downscale=2, mode="reflect", preserve_range=True, channel_axis=channel_axis)
+            pyramid_reduce(
+                pyr[-1], downscale=2, mode="reflect", preserve_range=True, channel_axis=channel_axis
+            )
         )
     return pyr
 
 
 def _laplacian_pyramid(image: NDArray[np.floating], levels: int) -> list[NDArray[np.floating]]:
     gauss = _gaussian_pyramid(image, levels)
-    lap = [g - _expand(g_next, g.shape) for g, g_next in zip(gauss[:-1], gauss[1:])]
+    lap = [g - _expand(g_next, g.shape) for g, g_next in zip(gauss[:-1], gauss[1:], strict=False)]
     lap.append(gauss[-1])
     return lap
 
@@ -141,7 +143,7 @@ def laplacian_blend(
     lap_b = _laplacian_pyramid(bg.astype(np.float64, copy=False), n)
     mask_pyr = _gaussian_pyramid(m.astype(np.float64), n)
     blended = []
-    for lf, lb, mk in zip(lap_f, lap_b, mask_pyr):
+    for lf, lb, mk in zip(lap_f, lap_b, mask_pyr, strict=False):
         if lf.ndim == 3:
             mk = mk[..., None]
         blended.append(mk * lf + (1.0 - mk) * lb)

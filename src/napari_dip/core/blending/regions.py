@@ -26,7 +26,6 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage as ndi
 from skimage.util import img_as_float
 
-
 #: Number of low-pass passes used by :func:`soft_mask` by default.
 DEFAULT_SOFT_ITERATIONS = 3
 

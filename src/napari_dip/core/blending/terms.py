@@ -26,15 +26,25 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from .filters import (box_blur, gaussian_blur, image_gradients, l1_grad, luminance, scaled, structure_tangent,
-                      transition_weight, usable_scales)
+from .filters import (
+    box_blur,
+    gaussian_blur,
+    image_gradients,
+    l1_grad,
+    luminance,
+    scaled,
+    structure_tangent,
+    transition_weight,
+    usable_scales,
+)
 
 #: Order of the seven terms (and of the weight tuple in the report).
 TERM_NAMES: tuple[str, ...] = ("pixel", "low_freq", "illum", "grad", "dir", "blend", "aniso")
 
 #: Weights ``(lambda_p, lambda_lf, lambda_ill, lambda_g, lambda_d, lambda_b, lambda_a)`` of A3.
-DEFAULT_WEIGHTS: dict[str, float] = dict(zip(TERM_NAMES, (50.0, 25.0, 20.0, 6.0, 4.0, 12.0, 18.0)))
-
+DEFAULT_WEIGHTS: dict[str, float] = dict(
+    zip(TERM_NAMES, (50.0, 25.0, 20.0, 6.0, 4.0, 12.0, 18.0), strict=False)
+)
 
 
 # --------------------------------------------------------------------------- #

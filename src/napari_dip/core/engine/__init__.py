@@ -6,10 +6,38 @@
 - :mod:`.job` (with :mod:`.checks` and :mod:`.sizing`): a validated call, sized;
 - :mod:`.plan`: one fit compiled from a task and its data;
 - :mod:`.driver`: the fits of a run (planes x tiles, warm start) through the loop;
-- :mod:`.results`: what a run returns.
+- :mod:`.results`: what a run returns;
+- :mod:`.types`: the engine's own types (:class:`~.types.FitSettings`, :class:`~.types.FitContext`,
+  :class:`~.types.FitData`, :class:`~.types.Damage`, and :class:`~.types.TaskLike`, what it asks of a
+  task), so that the engine imports nothing from ``core/tasks/``.
+
+The names below load on first use: ``core.engine.types`` (imported by the tasks, whose metadata the
+command line and the widgets read) must not pull torch in through this package.
 """
 
-from ..devices import pick_device
-from .loop import OUTPUTS, FitHistory, Snapshot, fit
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..devices import pick_device
+    from .loop import OUTPUTS, FitHistory, Snapshot, fit
+
+_LAZY = {
+    "OUTPUTS": ".loop",
+    "FitHistory": ".loop",
+    "Snapshot": ".loop",
+    "fit": ".loop",
+    "pick_device": "..devices",
+}
 
 __all__ = ["OUTPUTS", "FitHistory", "Snapshot", "fit", "pick_device"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -8,6 +8,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy import ndimage as ndi
+from scipy.ndimage import distance_transform_edt
 
 from ..data import ImageCodec, normalize_axis
 
@@ -31,8 +33,10 @@ def geometry(shape: tuple[int, ...], channel_axis: int | None, mode: str | None)
     spatial = [s for i, s in enumerate(shape) if i != axis]
     plane = spatial[len(spatial) - nd:]
     if min(plane[-2:]) < 2:
-        raise ValueError(f"image is only {min(plane[-2:])} pixel wide along a spatial axis (shape {tuple(shape)}, "
-                         f"channel_axis={channel_axis}): too small to restore.")
+        raise ValueError(
+            f"image is only {min(plane[-2:])} pixel wide along a spatial axis (shape {tuple(shape)}, "
+            f"channel_axis={channel_axis}): too small to restore."
+        )
     if nd == 3 and plane[0] < 2:
         raise ValueError(f"mode='volume' needs at least 2 planes along Z (shape {tuple(shape)}); "
                          "use mode='plane' for a single plane.")
@@ -50,10 +54,12 @@ def planes(selection, lead_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     for item in selection:
         idx = (item,) if isinstance(item, (int, np.integer)) else tuple(item)
         if len(idx) != len(lead_shape) or not all(isinstance(i, (int, np.integer)) for i in idx):
-            raise ValueError(f"planes: {item!r} is not an index over the image's leading (stack) axes of shape "
-                             f"{lead_shape}; pass a list of {len(lead_shape)}-tuples of integers.")
+            raise ValueError(
+                f"planes: {item!r} is not an index over the image's leading (stack) axes of shape "
+                f"{lead_shape}; pass a list of {len(lead_shape)}-tuples of integers."
+            )
         norm = []
-        for i, n in zip(idx, lead_shape):
+        for i, n in zip(idx, lead_shape, strict=False):
             if not -n <= i < n:
                 raise ValueError(f"planes: index {idx} is out of range for stack shape {lead_shape}.")
             norm.append(int(i) % n)
@@ -88,8 +94,6 @@ def nonfinite(image: np.ndarray, codec: ImageCodec, idx: tuple) -> np.ndarray:
 
 def largest_hole_radius(missing: np.ndarray) -> float:
     """Depth (in pixels) of the deepest missing pixel: the radius of the largest hole."""
-    from scipy.ndimage import distance_transform_edt
-
     if not missing.any():
         return 0.0
     return float(distance_transform_edt(np.pad(missing, 1, constant_values=False)).max())
@@ -105,8 +109,6 @@ def surround_texture(x: np.ndarray, missing: np.ndarray, depth: float) -> float:
     the range is smooth (0). Measured on 13 holes: brick, grass, gravel, text and stars 0.58-0.71; smooth
     photographs, faces and the paper images 0.19-0.47 (benchmarks/hole_rule.py).
     """
-    from scipy import ndimage as ndi
-
     if not missing.any() or missing.all():
         return 0.0
     _, nearest = ndi.distance_transform_edt(missing, return_indices=True)
@@ -123,8 +125,15 @@ def surround_texture(x: np.ndarray, missing: np.ndarray, depth: float) -> float:
     return float(fine[:, ring].std(axis=1).mean()) / spread
 
 
-def planes_to_fit(image: np.ndarray, codec: ImageCodec, selected: list, mask: np.ndarray | None, *, keep: bool,
-                  measure_depth: bool) -> tuple[list, float, float]:
+def planes_to_fit(
+    image: np.ndarray,
+    codec: ImageCodec,
+    selected: list,
+    mask: np.ndarray | None,
+    *,
+    keep: bool,
+    measure_depth: bool,
+) -> tuple[list, float, float]:
     """The planes that need a fit (with ``keep``, a plane with nothing missing is copied), the deepest hole
     and the :func:`surround_texture` of the plane that holds it."""
     n_nonfinite, any_masked, radius, texture, run = 0, False, 0.0, 0.0, []

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Iterator
+from collections.abc import Generator
 
 import numpy as np
 
 from ..data import repeat_pixels
 from ..memory import tile_boxes, tile_weights
+from ..metrics import psnr, ssim
 from .loop import FitHistory, Snapshot, fit
 from .plan import Plan, plan_fit
 from .results import FitResult, StopInfo, history_rows
@@ -83,7 +84,7 @@ def tiles_of(job, data):
         yield part, osl, tile_weights((y0, y1, x0, x1), plane, job.tile, job.overlap, s)
 
 
-def run(job, reference: np.ndarray | None = None, result_type=FitResult) -> Iterator[Snapshot]:
+def run(job, reference: np.ndarray | None = None, result_type=FitResult) -> Generator[Snapshot, None, None]:
     """Run every fit of ``job``; yield a snapshot per iteration, the last with ``done`` and ``result``."""
     state = _RunState(job, reference, result_type)
     pending = None  # held back one step, so that the run's last snapshot is the one marked done
@@ -113,7 +114,7 @@ class _RunState:
         self.prev: Plan | None = None
         self.prev_state: dict | None = None
 
-    def fit_plane(self, pn: int, idx: tuple) -> Iterator[Snapshot]:
+    def fit_plane(self, pn: int, idx: tuple) -> Generator[Snapshot, None, None]:
         job, canvas = self.job, self.canvas
         t0 = time.perf_counter()
         data = job.data(idx)
@@ -128,7 +129,9 @@ class _RunState:
                 plan.fit_kwargs["optimizer_state"] = self.prev_state
             self.config = self.config or plan.config
             history, scores = FitHistory(), {}
-            gen = fit(plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs)
+            gen = fit(
+                plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs
+            )
             try:
                 for snap in gen:
                     if snap.preview is not None:
@@ -137,8 +140,15 @@ class _RunState:
                         if ref is not None:
                             snap.metrics = {**snap.metrics, **_score(ref, canvas.out[canvas.ui], canvas.pca)}
                         scores[snap.iteration] = snap.metrics
-                    yield dataclasses.replace(snap, done=False, plane=idx, plane_number=pn, n_planes=len(job.planes),
-                                              tile_number=tn, n_tiles=self.n_tiles)
+                    yield dataclasses.replace(
+                        snap,
+                        done=False,
+                        plane=idx,
+                        plane_number=pn,
+                        n_planes=len(job.planes),
+                        tile_number=tn,
+                        n_tiles=self.n_tiles,
+                    )
             finally:
                 gen.close()
             self.total_run += len(history.loss)
@@ -154,11 +164,16 @@ class _RunState:
     def finish(self, last: Snapshot | None) -> Snapshot:
         job = self.job
         config = dict(self.config or {"task": job.task.name})
-        config.update(run_config(job, self.n_tiles), seconds=round(time.perf_counter() - self.started, 3),
-                      iterations_run=self.total_run,
-                      planes=[self.records.get(p, {"plane": list(p), "skipped": SKIPPED}) for p in job.planes])
+        config.update(
+            run_config(job, self.n_tiles),
+            seconds=round(time.perf_counter() - self.started, 3),
+            iterations_run=self.total_run,
+            planes=[self.records.get(p, {"plane": list(p), "skipped": SKIPPED}) for p in job.planes],
+        )
         out = self.canvas.out
-        result = self.result_type(image=out, history=self.rows, stopped_at=StopInfo(*self.last), config=config)
+        result = self.result_type(
+            image=out, history=self.rows, stopped_at=StopInfo(*self.last), config=config
+        )
         if last is None:  # nothing needed a fit
             return Snapshot(0, 0, preview=out, done=True, stop_reason="iterations", result=result)
         return dataclasses.replace(last, preview=out, done=True, stop_reason=self.last[1], result=result)
@@ -179,6 +194,4 @@ def run_config(job, n_tiles: int) -> dict:
 
 
 def _score(reference: np.ndarray, image: np.ndarray, channel_axis: int | None) -> dict[str, float]:
-    from ..metrics import psnr, ssim
-
     return {"psnr": psnr(reference, image), "ssim": ssim(reference, image, channel_axis=channel_axis)}

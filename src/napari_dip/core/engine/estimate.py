@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..memory import tile_boxes
+from .driver import run
 
 
 @dataclass
@@ -33,7 +34,11 @@ class RunEstimate:
     def text(self) -> str:
         """E.g. ``about 1.2 GiB, up to 4 min on cpu (1000 its x 3 fits; auto stop usually ends sooner)``."""
         secs = self.seconds
-        duration = f"{secs:.0f} s" if secs < 90 else (f"{secs / 60:.0f} min" if secs < 5400 else f"{secs / 3600:.1f} h")
+        duration = (
+            f"{secs:.0f} s"
+            if secs < 90
+            else (f"{secs / 60:.0f} min" if secs < 5400 else f"{secs / 3600:.1f} h")
+        )
         fits = f" x {self.fits} fits" if self.fits > 1 else ""
         stop = "; auto stop usually ends sooner" if self.early_stop else ""
         return (f"about {self.memory / 2**30:.1f} GiB, up to {duration} on {self.device} "
@@ -42,8 +47,6 @@ class RunEstimate:
 
 def estimate(job, probe_iterations: int = 3) -> RunEstimate:
     """Time ``probe_iterations`` iterations (after one warm-up) of ``job``'s first fit."""
-    from .driver import run
-
     n_tiles = len(tile_boxes(job.codec.plane_shape[-2:], job.tile, job.overlap)) if job.tile else 1
     fits = max(1, len(job.run)) * n_tiles
     rate = 0.0

@@ -16,9 +16,12 @@ import math
 
 import numpy as np
 import torch
+from scipy.ndimage import label, uniform_filter
 
 
-def choose_holdout(known: np.ndarray, fraction: float, seed: int, like: np.ndarray | None = None) -> np.ndarray | None:
+def choose_holdout(
+    known: np.ndarray, fraction: float, seed: int, like: np.ndarray | None = None
+) -> np.ndarray | None:
     """About ``fraction`` of the observed pixels (``known`` > 0) to hold out, as a bool array like ``known``.
 
     ``like`` (the missing pixels, same shape): hold out pieces shaped like the damage, so that they are
@@ -29,7 +32,9 @@ def choose_holdout(known: np.ndarray, fraction: float, seed: int, like: np.ndarr
     None when ``fraction`` is 0.
     """
     if fraction < 0 or fraction >= 0.5:
-        raise ValueError(f"holdout must be at least 0 and below 0.5 (a share of the observed pixels), got {fraction}")
+        raise ValueError(
+            f"holdout must be at least 0 and below 0.5 (a share of the observed pixels), got {fraction}"
+        )
     if fraction == 0:
         return None
     rng = np.random.default_rng(seed + 7919)
@@ -46,8 +51,6 @@ def choose_holdout(known: np.ndarray, fraction: float, seed: int, like: np.ndarr
 
 def _pieces(candidate: np.ndarray, target: int, rng) -> np.ndarray:
     """Connected pieces of ``candidate`` in random order until ``target`` pixels (the last one cut to fit)."""
-    from scipy.ndimage import label
-
     labels, count = label(candidate)
     order = rng.permutation(count) + 1
     total = np.cumsum(np.bincount(labels.ravel(), minlength=count + 1)[order])
@@ -73,8 +76,6 @@ def fill_held_out(y: np.ndarray, train_known: np.ndarray, hold: np.ndarray) -> n
     The classical estimate fed as input channels (``fill_input``) is built from this, so that the
     held-out values do not reach the network through its input.
     """
-    from scipy.ndimage import uniform_filter
-
     out, todo = y.copy(), hold.copy()
     for size in (3, 7, 15, 31):
         num = np.stack([uniform_filter(c * train_known, size, mode="mirror") for c in y])
@@ -137,7 +138,9 @@ class HoldoutStop:
     def _read(self) -> None:
         if self.pending:
             values = torch.stack([e for _, e in self.pending]).cpu().tolist()
-            self.curve += [(n, -10 * math.log10(max(v, 1e-12))) for (n, _), v in zip(self.pending, values)]
+            self.curve += [
+                (n, -10 * math.log10(max(v, 1e-12))) for (n, _), v in zip(self.pending, values, strict=False)
+            ]
             self.pending = []
 
     def metrics(self) -> dict[str, float]:
@@ -146,13 +149,17 @@ class HoldoutStop:
         return {"holdout_psnr": self.curve[-1][1]} if self.curve else {}
 
     def should_stop(self, t: int) -> bool:
-        """Host read: has the best held-out PSNR risen by less than ``min_gain`` dB in ``patience`` iterations?"""
+        """Host read: has the best held-out PSNR risen by less than ``min_gain`` dB in ``patience``
+        iterations?"""
         self._read()
-        return plateaued(self.curve, t + 1, patience=self.patience, min_gain=self.min_gain, warmup=self.warmup)
+        return plateaued(
+            self.curve, t + 1, patience=self.patience, min_gain=self.min_gain, warmup=self.warmup
+        )
 
 
 def plateaued(curve: list[tuple[int, float]], n: int, *, patience: int, min_gain: float, warmup: int) -> bool:
-    """The rule of :class:`HoldoutStop` on ``curve`` ``[(iteration, held-out PSNR), ...]`` after ``n`` iterations.
+    """The rule of :class:`HoldoutStop` on ``curve`` ``[(iteration, held-out PSNR), ...]`` after ``n``
+    iterations.
 
     True (not before ``warmup``) when the best PSNR so far is less than ``min_gain`` dB above the best
     of the curve up to ``patience`` iterations ago. (benchmarks/holdout_stop.py replays it on recorded runs.)

@@ -17,8 +17,8 @@ import numpy as np
 from ..data import ImageCodec, stack_mask
 from ..devices import pick_device
 from ..noise import CameraNoise, camera_noise
-from ..tasks.base import Damage, FitData, FitSettings, Task
 from . import checks, sizing
+from .types import Damage, FitData, FitSettings, TaskLike
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Job:
     """Everything the driver needs to run the fits of one call."""
 
     image: np.ndarray
-    task: Task
+    task: TaskLike
     inputs: dict                  # the task's validated inputs (mask excluded)
     codec: ImageCodec
     nd: int                       # spatial axes per fit: 2 (planes) or 3 (volumes)
@@ -62,7 +62,8 @@ class Job:
         return self.fit.keep_known
 
 
-def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, iterations, seed, device) -> Job:
+def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis, iterations, seed,
+            device) -> Job:
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
@@ -73,16 +74,18 @@ def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, it
     scale = task.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
     m = _mask(task, mask, codec)
-    run, depth, texture = checks.planes_to_fit(image, codec, planes, m, keep=settings.keep_known and task.keeps_known,
-                                      measure_depth=task.needs_mask)
+    run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.needs_mask,
+                                               keep=settings.keep_known and task.keeps_known)
     dev = pick_device(device)
     fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=Damage(depth, texture))
-    warm_its = int(settings.warm_iterations) if settings.warm_iterations is not None else max(1, fit.iterations // 3)
+    warm = settings.warm_iterations
+    warm_its = int(warm) if warm is not None else max(1, fit.iterations // 3)
     if warm_its < 1:
         raise ValueError(f"warm_iterations must be at least 1, got {warm_its}")
 
     C = codec.n_channels
-    max_memory = int(settings.max_memory) if settings.max_memory is not None else sizing.default_max_memory(dev)
+    given = settings.max_memory
+    max_memory = int(given) if given is not None else sizing.default_max_memory(dev)
     overlap = int(settings.tile_overlap)
     plane_in = codec.plane_shape
     out_plane = _scaled(plane_in, scale)
@@ -93,8 +96,29 @@ def prepare(image, task: Task, settings, *, mask, inputs: dict, channel_axis, it
         return sizing.estimate(fit, C, _scaled(shape, scale), nd, dev, settings.precision)
 
     tile = sizing.choose_tile(settings.tile, memory, max_memory, overlap, plane_in, need_for_tile)
-    return Job(image, task, cleaned, codec, nd, mode, planes, run, m, scale, settings, fit, dev, seed, warm_its,
-               output_shape(codec, scale), tile, overlap, memory, max_memory, camera=camera)
+    return Job(
+        image,
+        task,
+        cleaned,
+        codec,
+        nd,
+        mode,
+        planes,
+        run,
+        m,
+        scale,
+        settings,
+        fit,
+        dev,
+        seed,
+        warm_its,
+        output_shape(codec, scale),
+        tile,
+        overlap,
+        memory,
+        max_memory,
+        camera=camera,
+    )
 
 
 def photon_model(image: np.ndarray, settings, channel_axis) -> CameraNoise | None:
@@ -106,16 +130,20 @@ def photon_model(image: np.ndarray, settings, channel_axis) -> CameraNoise | Non
         return None
     model = camera_noise(image, gain=settings.gain, offset=settings.offset, read_noise=settings.read_noise,
                          channel_axis=channel_axis)
-    finite = np.asarray(image)[np.isfinite(image)] if np.asarray(image).dtype.kind == "f" else np.asarray(image)
+    finite = (
+        np.asarray(image)[np.isfinite(image)] if np.asarray(image).dtype.kind == "f" else np.asarray(image)
+    )
     photons = (float(finite.max()) - model.offset) / model.gain if finite.size else 0.0
     if photons < 1:
-        warnings.warn(f"noise='poisson': with gain {model.gain:.3g} and offset {model.offset:.3g} the brightest "
-                      f"pixel holds {photons:.2g} photons; check gain= and offset= (or leave them to the estimate).",
-                      stacklevel=4)
+        warnings.warn(
+            f"noise='poisson': with gain {model.gain:.3g} and offset {model.offset:.3g} the brightest "
+            f"pixel holds {photons:.2g} photons; check gain= and offset= (or leave them to the estimate).",
+            stacklevel=4,
+        )
     return model
 
 
-def _mask(task: Task, mask, codec: ImageCodec) -> np.ndarray | None:
+def _mask(task: TaskLike, mask, codec: ImageCodec) -> np.ndarray | None:
     if task.needs_mask:
         if mask is None:
             raise ValueError(f"task {task.name!r} needs a mask: a boolean or Labels array with the image's "

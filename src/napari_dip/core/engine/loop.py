@@ -13,8 +13,9 @@ the scalars it reports are read from the device only on *check* iterations
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -103,7 +104,7 @@ def fit(
     seed: int = 0,
     history: FitHistory | None = None,
     optimizer_state: dict | None = None,
-) -> Iterator[Snapshot]:
+) -> Generator[Snapshot, None, None]:
     """Fit ``net(z)`` to minimise ``loss_fn``; yield a :class:`Snapshot` per iteration.
 
     ``net`` and ``z`` must already be on the target device. Closing the
@@ -130,9 +131,7 @@ def fit(
     net.train()  # BatchNorm always uses the statistics of the one image, as in the paper
     start, synced = time.perf_counter(), 0
     for t in range(iterations):
-        net_input = z
-        if reg_noise_std > 0:
-            net_input = z + reg_noise_std * torch.randn(z.shape, generator=gen, device=device).to(memory_format=layout)
+        net_input = _perturbed(z, reg_noise_std, gen, layout)
         optimizer.zero_grad(set_to_none=True)
         with autocast_for(device, precision, z.ndim - 2):
             out = net(net_input)
@@ -161,16 +160,30 @@ def fit(
         elapsed = time.perf_counter() - start
         metrics = early_stop.metrics() if hasattr(early_stop, "metrics") else {}
         if reason is None:
-            yield Snapshot(n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed, metrics=metrics)
+            yield Snapshot(n, iterations, chunk[-1], _preview(finalize, outputs.current()), elapsed,
+                           metrics=metrics)
             continue
-        image, history.stopped_at = outputs.current(), n
-        if reason not in (None, "iterations") and early_stop.selected is not None:
-            image = early_stop.selected  # the image of the lowest-variance iteration
-            history.stopped_at = int(early_stop.best_iter) + 1
+        image = _result(n, reason, outputs, early_stop, history)
         history.stop_reason, history.optimizer_state = reason, optimizer.state_dict()
-        yield Snapshot(n, iterations, chunk[-1], _preview(finalize, image), elapsed, done=True, stop_reason=reason,
-                       metrics=metrics)
+        yield Snapshot(n, iterations, chunk[-1], _preview(finalize, image), elapsed, done=True,
+                       stop_reason=reason, metrics=metrics)
         return
+
+
+def _perturbed(z: torch.Tensor, std: float, gen: torch.Generator, layout) -> torch.Tensor:
+    """The network's input at one iteration: ``z``, plus fresh N(0, ``std``) noise when ``std`` > 0."""
+    if not std > 0:
+        return z
+    return z + std * torch.randn(z.shape, generator=gen, device=z.device).to(memory_format=layout)
+
+
+def _result(n: int, reason: str, outputs: _Outputs, early_stop, history: FitHistory) -> torch.Tensor:
+    """The image a fit stopped at iteration ``n`` returns; sets ``history.stopped_at`` to its iteration."""
+    image, history.stopped_at = outputs.current(), n
+    if reason not in (None, "iterations") and early_stop.selected is not None:
+        image = early_stop.selected  # the image of the lowest-variance iteration
+        history.stopped_at = int(early_stop.best_iter) + 1
+    return image
 
 
 class _Outputs:

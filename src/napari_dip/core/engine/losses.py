@@ -8,7 +8,7 @@ across masks. Computed in float32 even under autocast.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+import torch
 
-from ..tasks.base import FitContext, FitData
+from .holdout import choose_holdout, fill_held_out
+from .inputs import make_input
 from .sizing import make_network, padded_grid
+from .stopping import Backtracker
+from .types import FitContext, FitData
 
 
 @dataclass
@@ -25,11 +30,8 @@ class Plan:
 
 
 def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -> Plan:
-    """Compile one fit of ``data`` (a plane, volume or tile of ``job``); ``warm``: continue that fit's network."""
-    import torch
-
-    from .holdout import choose_holdout, fill_held_out
-
+    """Compile one fit of ``data`` (a plane, volume or tile of ``job``); ``warm``: continue that fit's
+    network."""
     fit, settings, dev, scale, nd = job.fit, job.settings, job.device, job.scale, job.nd
     x, missing = data.x, data.missing
     C, spatial = x.shape[0], x.shape[1:]
@@ -43,22 +45,37 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     # geometry: pad (reflect) the observation to the network's grid; padding is unobserved
     padded, z_spatial = padded_grid(net, out_spatial)
     obs_padded = tuple(ps // scale if i >= nd - 2 else ps for i, ps in enumerate(padded))
-    pads = [(0, ps - s) for ps, s in zip(obs_padded, spatial)]
+    pads = [(0, ps - s) for ps, s in zip(obs_padded, spatial, strict=False)]
     y = np.pad(x, [(0, 0), *pads], mode="reflect" if min(spatial) > 1 else "edge")
     observed = np.pad(~missing, pads, constant_values=False).astype(np.float32)
     # held-out pixels (the automatic stop's quality estimate) are unobserved for the fit and its input
     share = job.task.holdout_share(settings, fit)
-    like = np.pad(missing, pads, constant_values=False) if share and settings.holdout_like == "damage" else None
+    like = (
+        np.pad(missing, pads, constant_values=False) if share and settings.holdout_like == "damage" else None
+    )
     hold = choose_holdout(observed, share, job.seed, like=like)
     known = observed if hold is None else observed * ~hold
     y_in = y if hold is None else fill_held_out(y, known, hold)
     to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(dev)  # noqa: E731
     y_t, known_t, observed_t = to_t(y), to_t(known[None]), to_t(observed[None])
     crop = tuple(slice(0, s) for s in out_spatial)
-    ctx = FitContext(y=y_t, known=known_t, weight=known_t if (known == 0).any() else None, channels=C, dims=nd,
-                     scale=scale, crop=crop, inputs=job.inputs, settings=settings, fit=fit, data=data, device=dev,
-                     codec=job.codec, holdout=None if hold is None else to_t(hold[None].astype(np.float32)),
-                     camera=job.camera)
+    ctx = FitContext(
+        y=y_t,
+        known=known_t,
+        weight=known_t if (known == 0).any() else None,
+        channels=C,
+        dims=nd,
+        scale=scale,
+        crop=crop,
+        inputs=job.inputs,
+        settings=settings,
+        fit=fit,
+        data=data,
+        device=dev,
+        codec=job.codec,
+        holdout=None if hold is None else to_t(hold[None].astype(np.float32)),
+        camera=job.camera,
+    )
     loss_fn = job.task.build(ctx)
     finalize = _finalizer(crop, y_t * observed_t if fit.keep_known else None, observed_t)
     z = _input(job, ctx, y_in, known, input_depth, z_spatial, warm)
@@ -82,11 +99,8 @@ def _finalizer(crop: tuple, y_keep, known_t) -> Callable:
 
 
 def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Plan | None):
-    """The fixed input: noise or a meshgrid, with the task's classical estimate in front when ``fill_input``."""
-    import torch
-
-    from .inputs import make_input
-
+    """The fixed input: noise or a meshgrid, with the task's classical estimate in front when
+    ``fill_input``."""
     fit, C = job.fit, ctx.channels
     guess = None
     if fit.fill_input:
@@ -102,8 +116,6 @@ def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Pl
 
 
 def _loop_kwargs(job, ctx: FitContext, iterations: int) -> dict:
-    from .stopping import Backtracker
-
     fit, s = job.fit, job.settings
     return dict(iterations=iterations, lr=fit.lr, reg_noise_std=fit.reg_noise_std,
                 param_noise_std=float(s.param_noise_std), ema=s.ema, output=s.output,
@@ -116,17 +128,40 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
     """The JSON-ready record of one fit's settings."""
     fit, s, codec = job.fit, job.settings, job.codec
     return {
-        "task": job.task.name, **job.task.describe(job.inputs), "preset": fit.preset_name,
-        "preset_reason": fit.reason, "seed": job.seed, "device": str(job.device), "iterations": fit.iterations,
-        "factor": job.scale if job.scale > 1 else None, "channel_axis": codec.channel_axis,
+        "task": job.task.name,
+        **job.task.describe(job.inputs),
+        "preset": fit.preset_name,
+        "preset_reason": fit.reason,
+        "seed": job.seed,
+        "device": str(job.device),
+        "iterations": fit.iterations,
+        "factor": job.scale if job.scale > 1 else None,
+        "channel_axis": codec.channel_axis,
         "network": {"arch": fit.arch, **spec, "parameters": net.n_parameters, "depth_note": note},
-        "input": fit.input_kind, "input_depth": input_depth, "fill_input": fit.fill_input,
-        "missing_depth": fit.missing_depth, "surround_texture": fit.surround_texture, "loss": fit.loss,
-        "tv_weight": s.tv_weight, "early_stop": fit.early_stop, "window": s.window, "patience": s.patience,
-        "stop_tol": s.stop_tol, "holdout": job.task.holdout_share(s, fit), "stop_gain": s.stop_gain,
+        "input": fit.input_kind,
+        "input_depth": input_depth,
+        "fill_input": fit.fill_input,
+        "missing_depth": fit.missing_depth,
+        "surround_texture": fit.surround_texture,
+        "loss": fit.loss,
+        "tv_weight": s.tv_weight,
+        "early_stop": fit.early_stop,
+        "window": s.window,
+        "patience": s.patience,
+        "stop_tol": s.stop_tol,
+        "holdout": job.task.holdout_share(s, fit),
+        "stop_gain": s.stop_gain,
         "backtrack": fit.backtrack,
-        "keep_known": fit.keep_known, "missing_pixels": int(missing.sum()),
-        "shape": list(job.image.shape), "dtype": str(job.image.dtype), "value_range": [codec.lo, codec.hi],
-        "lr": fit.lr, "reg_noise_std": fit.reg_noise_std, "param_noise_std": s.param_noise_std, "ema": s.ema,
-        "output": s.output, "preview_every": max(1, int(s.preview_every)), "precision": s.precision,
+        "keep_known": fit.keep_known,
+        "missing_pixels": int(missing.sum()),
+        "shape": list(job.image.shape),
+        "dtype": str(job.image.dtype),
+        "value_range": [codec.lo, codec.hi],
+        "lr": fit.lr,
+        "reg_noise_std": fit.reg_noise_std,
+        "param_noise_std": s.param_noise_std,
+        "ema": s.ema,
+        "output": s.output,
+        "preview_every": max(1, int(s.preview_every)),
+        "precision": s.precision,
     }

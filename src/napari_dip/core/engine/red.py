@@ -25,13 +25,16 @@ DENOISERS = ("bm3d", "nlm")
 
 
 class DenoiserPrior:
-    """``prior(out, t)``: the RED penalty of output ``out`` ``(1, C, *spatial)`` in [0, 1] at iteration ``t``."""
+    """``prior(out, t)``: the RED penalty of output ``out`` ``(1, C, *spatial)`` in [0, 1] at iteration
+    ``t``."""
 
     def __init__(self, y: torch.Tensor, crop: tuple, *, weight: float, every: int, denoiser: str = "bm3d"):
         if denoiser not in DENOISERS:
             raise ValueError(f"denoiser must be one of {DENOISERS}, got {denoiser!r}")
         if denoiser == "bm3d" and missing("BM3D"):
-            raise ValueError(f"denoiser='bm3d' needs the bm3d package: {missing('BM3D')}; or use denoiser='nlm'.")
+            raise ValueError(
+                f"denoiser='bm3d' needs the bm3d package: {missing('BM3D')}; or use denoiser='nlm'."
+            )
         self.weight, self.every, self.denoiser = float(weight), max(1, int(every)), denoiser
         self.index = (0, slice(None), *crop)
         observed = y[self.index].float().cpu().numpy()
@@ -43,7 +46,9 @@ class DenoiserPrior:
         if self.denoiser == "bm3d":
             return denoise_bm3d(chw.astype(np.float64), channel_axis=0, sigma=self.sigma)
         if chw.ndim == 4:  # a volume: non-local means per channel
-            return np.stack([denoise_nl_means(c, h=0.8 * self.sigma, sigma=self.sigma, fast_mode=True) for c in chw])
+            return np.stack(
+                [denoise_nl_means(c, h=0.8 * self.sigma, sigma=self.sigma, fast_mode=True) for c in chw]
+            )
         return denoise_nl_means(chw, h=0.8 * self.sigma, sigma=self.sigma, fast_mode=True, channel_axis=0)
 
     def __call__(self, out: torch.Tensor, t: int) -> torch.Tensor:

@@ -11,23 +11,27 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 from ..devices import uses_bf16
+from ..memory import fit_bytes
 from ..networks import architecture
-from ..tasks.base import Damage, FitSettings, Task, apply_width
+from .types import Damage, FitSettings, TaskLike, apply_width
 
 TILE = 256
 CPU_MAX_MEMORY = 4 * 1024**3
 
 
-def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | None, damage: Damage = Damage(),
-            preset_name: str | None = None, reason: str = "") -> FitSettings:
+def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int | None,
+            damage: Damage = Damage(), preset_name: str | None = None, reason: str = "") -> FitSettings:
     """The settings every fit of the run shares (the pixels enter only through ``damage``)."""
     if preset_name is None:
         preset_name, reason = (settings.preset, "chosen by the user") if settings.preset else \
             task.choose_preset(settings, damage)
     if preset_name not in task.presets:
-        raise ValueError(f"task {task.name!r} has no preset {preset_name!r}; choose one of {list(task.presets)}.")
+        raise ValueError(
+            f"task {task.name!r} has no preset {preset_name!r}; choose one of {list(task.presets)}."
+        )
     p = task.preset(preset_name, inputs)
     net_spec = dict(p["network"])
     if settings.network is not None and settings.network != net_spec["arch"]:
@@ -46,19 +50,31 @@ def resolve(task: Task, settings, device, inputs: dict, *, iterations: int | Non
     if fill == "auto":
         fill = task.wants_fill_input(settings, preset_name, damage) and architecture(arch).encoder
     elif fill and not architecture(arch).encoder:
-        raise ValueError(f"fill_input=True needs a network whose input has the image's size; {arch!r} takes a "
-                         "smaller input. Use network='skip', 'unet' or 'resnet', or fill_input=False.")
+        raise ValueError(
+            f"fill_input=True needs a network whose input has the image's size; {arch!r} takes a "
+            "smaller input. Use network='skip', 'unet' or 'resnet', or fill_input=False."
+        )
     return FitSettings(
-        preset_name=preset_name, reason=reason, arch=arch, net_spec=net_spec, input_kind=input_kind,
+        preset_name=preset_name,
+        reason=reason,
+        arch=arch,
+        net_spec=net_spec,
+        input_kind=input_kind,
         input_depth=int(settings.input_depth or (2 if input_kind == "meshgrid" else p["input_depth"])),
-        iterations=its, lr=float(settings.lr or p["lr"]),
-        reg_noise_std=float(settings.reg_noise_std if settings.reg_noise_std is not None else p["reg_noise_std"]),
-        fill_input=bool(fill), loss=settings.loss or p["loss"],
+        iterations=its,
+        lr=float(settings.lr or p["lr"]),
+        reg_noise_std=float(
+            settings.reg_noise_std if settings.reg_noise_std is not None else p["reg_noise_std"]
+        ),
+        fill_input=bool(fill),
+        loss=settings.loss or p["loss"],
         early_stop=bool(settings.early_stop if settings.early_stop is not None else p["early_stop"]),
         backtrack=bool(settings.backtrack if settings.backtrack is not None else p["backtrack"]),
         keep_known=bool(settings.keep_known) and task.keeps_known,
-        missing_depth=round(float(damage.depth), 1), surround_texture=round(float(damage.texture), 3),
-        explicit_depth=settings.depth is not None)
+        missing_depth=round(float(damage.depth), 1),
+        surround_texture=round(float(damage.texture), 3),
+        explicit_depth=settings.depth is not None,
+    )
 
 
 def _width(arch: str, spec: dict, width: int) -> dict:
@@ -70,8 +86,6 @@ def _width(arch: str, spec: dict, width: int) -> dict:
 
 def make_network(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, seed: int):
     """``(net, spec, note, input_depth)`` for an output of ``out_spatial`` (seeded, on the CPU)."""
-    import torch
-
     arch = architecture(fit.arch)
     spec, note = arch.fit(fit.net_spec, min(out_spatial[-2:]), explicit=fit.explicit_depth)
     notes = [note]
@@ -82,7 +96,9 @@ def make_network(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], 
     if fit.input_kind == "meshgrid":
         input_depth = nd
     if fit.fill_input:
-        input_depth = input_depth + channels if fit.input_kind == "meshgrid" else max(input_depth, channels + 1)
+        input_depth = (
+            input_depth + channels if fit.input_kind == "meshgrid" else max(input_depth, channels + 1)
+        )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = arch.build(input_depth, channels, dims=nd, **spec)
@@ -92,23 +108,23 @@ def make_network(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], 
 def padded_grid(net, out_spatial: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The output grid padded to what ``net`` needs, and its input's size."""
     mults, mins, strides = net.geometry(len(out_spatial))
-    padded = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip(out_spatial, mults, mins))
-    return padded, tuple(p // st for p, st in zip(padded, strides))
+    padded = tuple(max(mn, math.ceil(s / m) * m) for s, m, mn in zip(out_spatial, mults, mins, strict=False))
+    return padded, tuple(p // st for p, st in zip(padded, strides, strict=False))
 
 
-def estimate(fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, device, precision: str) -> int:
+def estimate(
+    fit: FitSettings, channels: int, out_spatial: tuple[int, ...], nd: int, device, precision: str
+) -> int:
     """Bytes one fit of an output of ``out_spatial`` needs (:func:`..memory.fit_bytes`)."""
-    from ..memory import fit_bytes
-
     net, _, _, input_depth = make_network(fit, channels, out_spatial, nd, 0)
     padded, z_spatial = padded_grid(net, out_spatial)
-    return fit_bytes(net, input_depth, channels, z_spatial, padded, low_precision=uses_bf16(device, precision, nd))
+    return fit_bytes(
+        net, input_depth, channels, z_spatial, padded, low_precision=uses_bf16(device, precision, nd)
+    )
 
 
 def default_max_memory(device) -> int:
     if device.type == "cuda":
-        import torch
-
         free, _ = torch.cuda.mem_get_info(device)
         return int(0.9 * free)
     return CPU_MAX_MEMORY
@@ -131,9 +147,12 @@ def choose_tile(option, memory: int, max_memory: int, overlap: int, plane_in: tu
         if memory > max_memory:
             what = "volume" if len(plane_in) == 3 else "plane"
             raise ValueError(
-                f"restoring a {'x'.join(map(str, plane_in))} {what} in one fit needs about {memory / 2**30:.1f} "
-                f"GiB, more than max_memory={max_memory / 2**30:.1f} GiB; pass tile='auto' (or a tile size in "
-                "pixels) to restore it in overlapping tiles, raise max_memory, or use a smaller width.")
+                f"restoring a {'x'.join(map(str, plane_in))} {what} in one fit needs about "
+                f"{memory / 2**30:.1f} "
+                f"GiB, more than max_memory={max_memory / 2**30:.1f} GiB; pass tile='auto' (or a tile size "
+                f"in "
+                "pixels) to restore it in overlapping tiles, raise max_memory, or use a smaller width."
+            )
     else:
         raise ValueError(f"tile must be 'auto', False or a tile size in pixels, got {option!r}")
     return None if tile is not None and tile >= max(plane_in[-2:]) else tile

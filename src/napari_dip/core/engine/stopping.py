@@ -96,7 +96,9 @@ class VarianceStop:
             self.best_var = torch.where(better, self.var, self.best_var)
             self.best_iter = torch.where(better, torch.full_like(self.best_iter, t), self.best_iter)
             keep = x if keep is None else keep.detach().float()
-            self.selected = keep.clone() if self.selected is None else torch.where(better, keep, self.selected)
+            self.selected = (
+                keep.clone() if self.selected is None else torch.where(better, keep, self.selected)
+            )
 
     def should_stop(self, t: int) -> bool:
         """Host read: has the variance not improved for ``patience`` iterations?"""

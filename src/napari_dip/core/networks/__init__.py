@@ -19,8 +19,8 @@ Each :class:`Architecture` knows its own geometry: the smallest image it fits
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .hourglass import decoder_net, skip_net, unet
 from .layers import DIPNet
@@ -133,7 +133,8 @@ def architecture(name: str) -> Architecture:
 
 
 def build_network(arch: str, in_channels: int, out_channels: int, dims: int = 2, **kwargs) -> DIPNet:
-    """Build a network by name (``skip``, ``unet``, ``resnet``, ``decoder``); bad options are ``ValueError``."""
+    """Build a network by name (``skip``, ``unet``, ``resnet``, ``decoder``); bad options are
+    ``ValueError``."""
     a = architecture(arch)
     a.check(kwargs)
     return a.build(in_channels, out_channels, dims=dims, **kwargs)

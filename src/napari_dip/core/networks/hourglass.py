@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from torch import nn
 
-from .layers import DIPNet, per_level, bn_act, Concat, first_axis_geometry, level_factors, nd_ops, upsample, conv
+from .layers import (
+    Concat,
+    DIPNet,
+    bn_act,
+    conv,
+    first_axis_geometry,
+    level_factors,
+    nd_ops,
+    per_level,
+    upsample,
+)
 
 
 def skip_net(
@@ -63,12 +73,18 @@ def skip_net(
         layers.append(upsample(f, mode))
         deeper = nn.Sequential(*layers)
         if skips[i] > 0:
-            skip = nn.Sequential(conv(in_ch, skips[i], filter_skip, dims=dims, pad=pad), *bn_act(skips[i], dims))
+            skip = nn.Sequential(
+                conv(in_ch, skips[i], filter_skip, dims=dims, pad=pad), *bn_act(skips[i], dims)
+            )
             block: nn.Module = Concat(skip, deeper)
         else:
             block = deeper
         cat_ch = skips[i] + deeper_out
-        tail = [ops["bn"](cat_ch), conv(cat_ch, up[i], filter_size_up, dims=dims, pad=pad), *bn_act(up[i], dims)]
+        tail = [
+            ops["bn"](cat_ch),
+            conv(cat_ch, up[i], filter_size_up, dims=dims, pad=pad),
+            *bn_act(up[i], dims),
+        ]
         if need1x1_up:
             tail += [conv(up[i], up[i], 1, dims=dims, pad=pad), *bn_act(up[i], dims)]
         return nn.Sequential(block, *tail)
@@ -107,5 +123,10 @@ def decoder_net(in_channels: int = 64, out_channels: int = 3, *, width: int = 64
                    ops["bn"](width)]
         ch = width
     layers += [conv(ch, out_channels, 1, dims=dims), nn.Sigmoid()]
-    return DIPNet(nn.Sequential(*layers), multiple=2**depth,
-                  input_stride=2**depth, name="decoder", first_axis=first_axis_geometry(depth, dims, z_levels, 1, True))
+    return DIPNet(
+        nn.Sequential(*layers),
+        multiple=2**depth,
+        input_stride=2**depth,
+        name="decoder",
+        first_axis=first_axis_geometry(depth, dims, z_levels, 1, True),
+    )

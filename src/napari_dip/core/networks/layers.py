@@ -104,4 +104,6 @@ def first_axis_geometry(depth: int, dims: int, z_levels: int | None, need: int, 
 def upsample(factor, mode: str) -> nn.Module:
     if isinstance(factor, tuple):
         factor = tuple(float(f) for f in factor)
-    return nn.Upsample(scale_factor=factor, mode=mode, **({} if mode == "nearest" else {"align_corners": False}))
+    return nn.Upsample(
+        scale_factor=factor, mode=mode, **({} if mode == "nearest" else {"align_corners": False})
+    )

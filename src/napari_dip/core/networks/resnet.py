@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import DIPNet, bn_act, nd_ops, conv
+from .layers import DIPNet, bn_act, conv, nd_ops
 
 
 class _ResBlock(nn.Module):

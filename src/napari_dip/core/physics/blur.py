@@ -53,7 +53,9 @@ class Blur(Operator):
 
     def __init__(self, psf: np.ndarray, channels: int, *, weight: torch.Tensor | None = None):
         super().__init__(weight)
-        kernel = torch.from_numpy(np.ascontiguousarray(np.flip(psf), dtype=np.float32))  # convolution, not correlation
+        kernel = torch.from_numpy(
+            np.ascontiguousarray(np.flip(psf), dtype=np.float32)
+        )  # convolution, not correlation
         self.dims = kernel.ndim
         self.channels = channels
         self.register_buffer("kernel", kernel.expand(channels, 1, *kernel.shape).contiguous())
@@ -61,5 +63,9 @@ class Blur(Operator):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         conv = F.conv2d if self.dims == 2 else F.conv3d
-        mode = "reflect" if all(p < s for p, s in zip(self.pads[::2], reversed(x.shape[2:]))) else "replicate"
+        mode = (
+            "reflect"
+            if all(p < s for p, s in zip(self.pads[::2], reversed(x.shape[2:]), strict=False))
+            else "replicate"
+        )
         return conv(F.pad(x, self.pads, mode=mode), self.kernel.to(x.dtype), groups=self.channels)

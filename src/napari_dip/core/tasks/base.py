@@ -11,13 +11,22 @@ the widgets read these attributes; none of them compares task names.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from .. import devices
+
+# The engine's types, defined in ``core/engine/types.py`` (the engine imports nothing from the tasks),
+# re-exported here for the tasks and for code that imported them from this module.
+from ..engine.types import Damage, FitContext, FitData, FitSettings, apply_width  # noqa: F401
+
 #: The paper's hourglass: 128/128/4 skip network, bilinear up-sampling (channels capped by ``width``).
-SKIP_4 = dict(arch="skip", channels_down=128, channels_up=128, channels_skip=4, depth=5, upsample_mode="bilinear")
+SKIP_4 = dict(
+    arch="skip", channels_down=128, channels_up=128, channels_skip=4, depth=5, upsample_mode="bilinear"
+)
 
 
 def make_preset(network: dict, *, input: str = "noise", input_depth: int = 32, lr: float = 0.01,
@@ -28,87 +37,10 @@ def make_preset(network: dict, *, input: str = "noise", input_depth: int = 32, l
                 reg_noise_std=reg_noise_std, early_stop=early_stop, backtrack=backtrack, loss=loss)
 
 
-def apply_width(network: dict, width: int) -> dict:
-    """Cap every channel count of a network spec at ``width``."""
-    net = dict(network)
-    for key in ("channels_down", "channels_up", "channels_skip"):
-        value = net.get(key)
-        if isinstance(value, int):
-            net[key] = min(value, width)
-        elif value is not None:
-            net[key] = [min(v, width) for v in value]
-    return net
-
-
-@dataclass(frozen=True)
-class Damage:
-    """What the engine measured of the missing pixels, for a task's preset rule.
-
-    ``depth``: px from the deepest missing pixel to an observed one (0: nothing missing);
-    ``texture``: :func:`~napari_dip.core.engine.checks.surround_texture` of the observed pixels
-    around that hole (0: smooth, about 1: fine texture).
-    """
-
-    depth: float = 0.0
-    texture: float = 0.0
-
-
-@dataclass
-class FitSettings:
-    """The settings of every fit of a run, resolved from the preset and the user's options."""
-
-    preset_name: str
-    reason: str
-    arch: str
-    net_spec: dict
-    input_kind: str
-    input_depth: int
-    iterations: int
-    lr: float
-    reg_noise_std: float
-    fill_input: bool
-    early_stop: bool
-    backtrack: bool
-    loss: str
-    keep_known: bool
-    missing_depth: float = 0.0
-    surround_texture: float = 0.0
-    explicit_depth: bool = False
-
-
-@dataclass
-class FitContext:
-    """What a task's :meth:`Task.build` sees of one fit (tensors on the fit's device)."""
-
-    y: Any                 # observation, (1, C, *obs_grid), reflect-padded to the network's grid
-    known: Any             # (1, 1, *obs_grid): 1 where observed, 0 in holes and padding
-    weight: Any            # ``known``, or None where every pixel of the grid is observed
-    channels: int
-    dims: int              # spatial axes: 2 or 3
-    scale: int             # output grid / observation grid
-    crop: tuple            # slices of the output grid that hold the image (the rest is padding)
-    inputs: dict           # the task's validated inputs (mask excluded: it is ``known``)
-    settings: Any          # the run's Settings (or the blend's settings)
-    fit: FitSettings
-    data: "FitData"
-    device: Any
-    codec: Any             # the run's ImageCodec (values <-> [0, 1])
-    holdout: Any = None    # (1, 1, *obs_grid): 1 at observed pixels held out of the fit (``known`` is 0 there)
-    camera: Any = None     # noise="poisson": the CameraNoise model of the user's values (``core/noise.py``)
-
-
-@dataclass
-class FitData:
-    """One fit's data: ``x`` ``(C, *spatial)`` in [0, 1], its missing pixels, task extras (same grid)."""
-
-    x: np.ndarray
-    missing: np.ndarray
-    extras: dict = field(default_factory=dict)
-
-
 def variance_stop(ctx: FitContext):
-    """The stop of noisy data: the output variance stops falling (:class:`~..engine.stopping.VarianceStop`)."""
-    from ..engine.stopping import VarianceStop
+    """The stop of noisy data: the output variance stops falling
+    (:class:`~..engine.stopping.VarianceStop`)."""
+    from ..engine.stopping import VarianceStop  # torch: task metadata loads without it
 
     return VarianceStop(window=ctx.settings.window, patience=ctx.settings.patience)
 
@@ -132,7 +64,8 @@ class Task:
 
     # --- inputs ---------------------------------------------------------------------------
     def check_inputs(self, inputs: dict[str, Any], *, nd: int, channels: int) -> dict[str, Any]:
-        """Validate the task's inputs (all keys of :attr:`inputs`, None when not given); return them cleaned."""
+        """Validate the task's inputs (all keys of :attr:`inputs`, None when not given); return them
+        cleaned."""
         given = {k: v for k, v in inputs.items() if v is not None and k != "mask"}
         if given:
             raise ValueError(f"task {self.name!r} takes no {' or '.join(sorted(given))}.")
@@ -144,7 +77,8 @@ class Task:
 
     # --- settings -------------------------------------------------------------------------
     def preset(self, name: str | None = None, inputs: dict | None = None) -> dict:
-        """A copy of preset ``name`` (None: the task's default), adjusted to the inputs where the task says."""
+        """A copy of preset ``name`` (None: the task's default), adjusted to the inputs where the task
+        says."""
         return copy.deepcopy(self.presets[name or next(iter(self.presets))])
 
     def describe(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -156,14 +90,13 @@ class Task:
         return next(iter(self.presets)), "task default"
 
     def default_width(self, settings, device, preset_name: str, damage: Damage) -> int:
-        """Channels per level when the user gives no ``width``: 128 on CUDA (the paper's), else :attr:`cpu_width`.
+        """Channels per level when the user gives no ``width``: 128 on CUDA (the paper's), else
+        :attr:`cpu_width`.
 
         The narrower network is measured per task against 64 (benchmarks/network_size.py): where it ties,
         an iteration costs about half as much on a CPU.
         """
-        from ..devices import default_width
-
-        return default_width(device, cpu=self.cpu_width)
+        return devices.default_width(device, cpu=self.cpu_width)
 
     def wants_fill_input(self, settings, preset_name: str, damage: Damage) -> bool:
         """``fill_input="auto"``: feed the classical estimate as input channels? (measured per task)."""
@@ -176,7 +109,7 @@ class Task:
 
     def build(self, ctx: FitContext) -> Callable:
         """The loss ``loss_fn(output, t)`` of one fit (default: the data loss through :meth:`operator`)."""
-        from ..engine.losses import data_loss
+        from ..engine.losses import data_loss  # torch: task metadata loads without it
 
         op = self.operator(ctx).to(ctx.device)
         base = data_loss(ctx.fit.loss)
@@ -185,8 +118,8 @@ class Task:
 
     def regularised(self, data_term: Callable, ctx: FitContext) -> Callable:
         """``loss_fn(out, t)``: ``data_term(out)`` plus the total-variation and explicit-denoiser terms."""
-        from ..engine.losses import total_variation
-        from ..engine.red import denoiser_prior
+        from ..engine.losses import total_variation  # torch: task metadata loads without it
+        from ..engine.red import denoiser_prior  # torch
 
         tv = self.tv_weight(ctx)
         prior = denoiser_prior(ctx)
@@ -197,7 +130,7 @@ class Task:
                 value = value + tv * total_variation(out)
             return value if prior is None else value + prior(out, t)
 
-        loss_fn.tv_weight = tv  # what the run's config records
+        loss_fn.tv_weight = tv  # type: ignore[attr-defined]  # what the run's config records
         return loss_fn
 
     def tv_weight(self, ctx: FitContext) -> float:
@@ -215,7 +148,7 @@ class Task:
         Tasks whose data carry noise the network would end up fitting override
         this with :func:`variance_stop`.
         """
-        from ..engine.stopping import ChangeStop
+        from ..engine.stopping import ChangeStop  # torch
 
         s = ctx.settings
         if ctx.holdout is not None:
@@ -228,9 +161,7 @@ class Task:
 
     def holdout_stop(self, ctx: FitContext):
         """The stop that watches the held-out pixels (:class:`~..engine.holdout.HoldoutStop`)."""
-        import dataclasses
-
-        from ..engine.holdout import HoldoutStop
+        from ..engine.holdout import HoldoutStop  # torch
 
         observed = ctx.known + ctx.holdout  # the operator's view of every observed pixel
         op = self.operator(dataclasses.replace(ctx, known=observed, weight=observed)).to(ctx.device)
@@ -238,8 +169,9 @@ class Task:
         return HoldoutStop(op, ctx.y, ctx.holdout, patience=2 * s.patience, min_gain=s.stop_gain)
 
     def fill_region(self, ctx: FitContext):
-        """Where the network invents the image, on the output grid (1) and where not (0): here the whole image."""
-        import torch
+        """Where the network invents the image, on the output grid (1) and where not (0): here the whole
+        image."""
+        import torch  # torch: task metadata loads without it
 
         grid = [n * ctx.scale if i >= ctx.dims - 2 else n for i, n in enumerate(ctx.known.shape[2:])]
         region = torch.zeros((1, 1, *grid), device=ctx.known.device)

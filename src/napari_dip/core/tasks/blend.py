@@ -10,6 +10,10 @@ two images. It runs on the same driver as restoration
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..blending.poisson import poisson_blend
+from ..blending.pyramid import alpha_blend, laplacian_blend
 from .base import SKIP_4, Task, make_preset, variance_stop
 
 #: Iterations when ``iterations=None``: at the sizes napari users blend
@@ -50,16 +54,23 @@ class Blend(Task):
     def build(self, ctx):
         import torch
 
-        from ..blending.loss import BlendLoss
+        from ..blending.loss import BlendLoss  # torch: task metadata loads without it
 
         s, extras = ctx.settings, ctx.data.extras
         to_t = lambda a: torch.from_numpy(a)[None].to(ctx.device)  # noqa: E731
-        loss = BlendLoss(to_t(extras["foreground"]), to_t(ctx.data.x), to_t(extras["alpha"][None]),
-                         weights=s.weights, iterations=max(1, round(ctx.fit.iterations / float(s.anneal_end))),
-                         c=float(s.anneal_c),
-                         low_freq_kernel=s.low_freq_kernel, illum_sigma=s.illum_sigma,
-                         grad_scales=tuple(s.grad_scales), structure_sigma=float(s.structure_sigma),
-                         dir_eps=float(s.dir_eps))
+        loss = BlendLoss(
+            to_t(extras["foreground"]),
+            to_t(ctx.data.x),
+            to_t(extras["alpha"][None]),
+            weights=s.weights,
+            iterations=max(1, round(ctx.fit.iterations / float(s.anneal_end))),
+            c=float(s.anneal_c),
+            low_freq_kernel=s.low_freq_kernel,
+            illum_sigma=s.illum_sigma,
+            grad_scales=tuple(s.grad_scales),
+            structure_sigma=float(s.structure_sigma),
+            dir_eps=float(s.dir_eps),
+        )
         index = (slice(None), slice(None), *ctx.crop)
 
         def loss_fn(out, t):
@@ -69,16 +80,11 @@ class Blend(Task):
 
     def initial_estimate(self, y, known, inputs):
         """The Poisson composite (``fill_input``), reflect-padded like the background ``y``."""
-        import numpy as np
-
         start = inputs["start"]
-        pads = [(0, 0)] + [(0, n - s) for n, s in zip(y.shape[1:], start.shape[1:])]
+        pads = [(0, 0)] + [(0, n - s) for n, s in zip(y.shape[1:], start.shape[1:], strict=False)]
         return np.pad(start, pads, mode="reflect")
 
     def baselines(self):
-        from ..blending.poisson import poisson_blend
-        from ..blending.pyramid import alpha_blend, laplacian_blend
-
         return {"alpha": alpha_blend, "laplacian": laplacian_blend, "poisson": poisson_blend}
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
+from ..peers import deconvolve_richardson_lucy_tv
 from .base import SKIP_4, Task, make_preset, variance_stop
 
 #: Richardson-Lucy iterations of the classical baseline (scikit-image's default is 50; 30 keeps noise down).
@@ -34,16 +36,20 @@ class Deconvolve(Task):
         return variance_stop(ctx)
 
     def check_inputs(self, inputs, *, nd, channels):
-        from ..physics import gaussian_psf, normalized_psf
+        from ..physics import gaussian_psf, normalized_psf  # torch: task metadata loads without it
 
         psf, sigma = inputs.get("psf"), inputs.get("psf_sigma")
         if (psf is None) == (sigma is None):
-            raise ValueError("task 'deconvolve' needs the point-spread function: psf= (an array, e.g. a measured "
-                             "bead image) or psf_sigma= (a Gaussian's sigma in pixels), not both.")
+            raise ValueError(
+                "task 'deconvolve' needs the point-spread function: psf= (an array, e.g. a measured "
+                "bead image) or psf_sigma= (a Gaussian's sigma in pixels), not both."
+            )
         if sigma is not None:
             sig = np.atleast_1d(np.asarray(sigma, dtype=float))
             if sig.size not in (1, nd):
-                raise ValueError(f"psf_sigma has {sig.size} values; give one, or one per spatial axis ({nd}).")
+                raise ValueError(
+                    f"psf_sigma has {sig.size} values; give one, or one per spatial axis ({nd})."
+                )
             return {"psf": gaussian_psf(sig if sig.size > 1 else sig[0], nd), "psf_sigma": sig.tolist()}
         return {"psf": normalized_psf(psf, nd), "psf_sigma": None}
 
@@ -51,7 +57,7 @@ class Deconvolve(Task):
         return {"psf_shape": list(inputs["psf"].shape), "psf_sigma": inputs["psf_sigma"]}
 
     def operator(self, ctx):
-        from ..physics import Blur
+        from ..physics import Blur  # torch: task metadata loads without it
 
         return Blur(ctx.inputs["psf"], ctx.channels, weight=ctx.weight)
 
@@ -68,15 +74,16 @@ class Deconvolve(Task):
         return classical_estimate(y, inputs["psf"], input_method(inputs["psf"]))
 
     def baselines(self):
-        from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
-        from ..peers import deconvolve_richardson_lucy_tv
-
         return {
             "Richardson-Lucy": lambda image, axis, mask, inputs: deconvolve_richardson_lucy(
-                image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS),
-            "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(image, psf=inputs["psf"], channel_axis=axis),
+                image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS
+            ),
+            "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(
+                image, psf=inputs["psf"], channel_axis=axis
+            ),
             "Richardson-Lucy-TV": lambda image, axis, mask, inputs: deconvolve_richardson_lucy_tv(
-                image, psf=inputs["psf"], channel_axis=axis),
+                image, psf=inputs["psf"], channel_axis=axis
+            ),
         }
 
 
@@ -94,7 +101,8 @@ def psf_width(psf: np.ndarray) -> float:
 
 
 def input_method(psf: np.ndarray) -> str:
-    """Which classical estimate the network starts from: Wiener-Hunt under a narrow 2D PSF, Richardson-Lucy else.
+    """Which classical estimate the network starts from: Wiener-Hunt under a narrow 2D PSF, else Richardson-
+    Lucy.
 
     Measured (benchmarks/deconvolve.py --other-input, 64 px, camera and cell, Gaussian noise and photon
     counts, 3 seeds; docs/notes/benchmarks.md): at sigma 1.5 the Wiener-Hunt input gained 3.1-3.3 dB on
@@ -107,9 +115,8 @@ def input_method(psf: np.ndarray) -> str:
 
 
 def classical_estimate(y: np.ndarray, psf: np.ndarray, method: str) -> np.ndarray:
-    """``method`` (Richardson-Lucy or Wiener) of ``y`` ``(C, *spatial)``, per channel, reflect-padded, in [0, 1]."""
-    from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
-
+    """``method`` (Richardson-Lucy or Wiener) of ``y`` ``(C, *spatial)``, per channel, reflect-padded, in [0,
+    1]."""
     image = np.moveaxis(y, 0, -1).astype(np.float64)
     if method == "Wiener":
         guess = deconvolve_wiener(image, psf=psf, channel_axis=-1)
@@ -126,7 +133,7 @@ def _stabilised_loss(op, ctx):
     """
     import torch
 
-    from ..engine.losses import mse
+    from ..engine.losses import mse  # torch: task metadata loads without it
 
     codec, camera = ctx.codec, ctx.camera
     a, b = codec.window

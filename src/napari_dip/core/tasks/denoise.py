@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from skimage.restoration import estimate_sigma
 
+from ..classical import denoise_nl_means, denoise_tv
+from ..peers import denoise_bm3d, denoise_noise2void, missing
 from .base import SKIP_4, Task, make_preset, variance_stop
 
 
@@ -28,34 +31,30 @@ class Denoise(Task):
         """
         if ctx.settings.tv_weight is not None:
             return super().tv_weight(ctx)
-        from skimage.restoration import estimate_sigma
-
         y = ctx.y[(0, slice(None), *ctx.crop)].float().cpu().numpy()
         return 0.5 * float(estimate_sigma(y, channel_axis=0, average_sigmas=True))
 
     def initial_estimate(self, y, known, inputs):
-        """``fill_input=True``: BM3D of the observation (non-local means without the bm3d package), in [0, 1]."""
-        from ..classical import denoise_nl_means
-        from ..peers import denoise_bm3d, missing
-
+        """``fill_input=True``: BM3D of the observation (non-local means without the bm3d package), in [0,
+        1]."""
         if missing("BM3D"):
             return np.clip(denoise_nl_means(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
         return np.clip(denoise_bm3d(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
 
     def operator(self, ctx):
-        from ..physics import Identity
+        from ..physics import Identity  # torch: task metadata loads without it
 
         return Identity(ctx.weight)
 
     def baselines(self):
-        from ..classical import denoise_nl_means, denoise_tv
-        from ..peers import denoise_bm3d, denoise_noise2void
-
-        return {"non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
-                "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis),
-                "BM3D": lambda image, axis, mask, inputs: denoise_bm3d(image, channel_axis=axis,
-                                                                       camera=inputs.get("camera")),
-                "Noise2Void": lambda image, axis, mask, inputs: denoise_noise2void(image, channel_axis=axis)}
+        return {
+            "non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
+            "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis),
+            "BM3D": lambda image, axis, mask, inputs: denoise_bm3d(
+                image, channel_axis=axis, camera=inputs.get("camera")
+            ),
+            "Noise2Void": lambda image, axis, mask, inputs: denoise_noise2void(image, channel_axis=axis),
+        }
 
 
 TASK = Denoise()

@@ -19,17 +19,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import devices
+from ..classical import inpaint_biharmonic
 from .base import SKIP_4, Task, make_preset
 
-HOLE_NETWORK = dict(arch="skip", channels_down=[16, 32, 64, 128, 128, 128], channels_up=[16, 32, 64, 128, 128, 128],
-                    channels_skip=0, depth=6, filter_size_down=5, filter_size_up=3, need1x1_up=False,
-                    upsample_mode="nearest")
+HOLE_NETWORK = dict(
+    arch="skip",
+    channels_down=[16, 32, 64, 128, 128, 128],
+    channels_up=[16, 32, 64, 128, 128, 128],
+    channels_skip=0,
+    depth=6,
+    filter_size_down=5,
+    filter_size_up=3,
+    need1x1_up=False,
+    upsample_mode="nearest",
+)
 
 
 def biharmonic_fill(y: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Biharmonic inpainting of ``y`` ``(C, *spatial)`` where ``known`` is 0 (2D or 3D)."""
-    from ..classical import inpaint_biharmonic
-
     if not (known == 0).any():
         return y
     out = inpaint_biharmonic(np.moveaxis(y, 0, -1), known == 0, channel_axis=-1)
@@ -54,8 +62,10 @@ class Inpaint(Task):
     def choose_preset(self, settings, damage):
         deep, textured = damage.depth >= settings.hole_radius, damage.texture >= settings.hole_texture
         if deep and textured:
-            return "hole", (f"largest missing region is {damage.depth:.0f} px deep (>= hole_radius) in a textured "
-                            f"surround (texture {damage.texture:.2f} >= hole_texture)")
+            return "hole", (
+                f"largest missing region is {damage.depth:.0f} px deep (>= hole_radius) in a textured "
+                f"surround (texture {damage.texture:.2f} >= hole_texture)"
+            )
         if deep:
             return "inpaint", (f"largest missing region is {damage.depth:.0f} px deep, in a surround "
                                f"without fine texture (texture {damage.texture:.2f} < hole_texture)")
@@ -65,17 +75,16 @@ class Inpaint(Task):
         return self.thin(settings, preset_name, damage)
 
     def thin(self, settings, preset_name, damage) -> bool:
-        """Thin damage (text, scratches, dropped pixels): at most ``fill_radius`` deep, not the hole preset."""
+        """Thin damage (text, scratches, dropped pixels): at most ``fill_radius`` deep, not the hole
+        preset."""
         return preset_name != "hole" and damage.depth <= settings.fill_radius
 
     def default_width(self, settings, device, preset_name, damage):
-        from ..devices import default_width
-
         thin = self.thin(settings, preset_name, damage)
-        return default_width(device, cpu=self.cpu_width if thin else Task.cpu_width)
+        return devices.default_width(device, cpu=self.cpu_width if thin else Task.cpu_width)
 
     def operator(self, ctx):
-        from ..physics import Mask
+        from ..physics import Mask  # torch: task metadata loads without it
 
         return Mask(ctx.known)
 
@@ -86,9 +95,9 @@ class Inpaint(Task):
         return biharmonic_fill(y, known)
 
     def baselines(self):
-        from ..classical import inpaint_biharmonic
-
-        return {"biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)}
+        return {
+            "biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)
+        }
 
 
 TASK = Inpaint()

@@ -17,7 +17,7 @@ class Reconstruct(Inpaint):
         return "reconstruct", "task default"
 
     def operator(self, ctx):
-        from ..physics import PixelSubset
+        from ..physics import PixelSubset  # torch: task metadata loads without it
 
         return PixelSubset(ctx.known)
 

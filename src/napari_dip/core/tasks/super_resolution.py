@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..classical import upscale
 from .base import SKIP_4, Task, make_preset
 
 FACTORS = (2, 4, 8)
@@ -41,19 +42,17 @@ class SuperResolution(Task):
         return True
 
     def operator(self, ctx):
-        from ..physics import Downsampler
+        from ..physics import Downsampler  # torch: task metadata loads without it
 
         return Downsampler(ctx.scale, ctx.channels, weight=ctx.weight)
 
     def initial_estimate(self, y, known, inputs):
-        from ..classical import upscale
-
         return np.clip(upscale(y, inputs["factor"], channel_axis=0), 0, 1).astype(np.float32)
 
     def baselines(self):
-        from ..classical import upscale
-
-        return {"bicubic": lambda image, axis, mask, inputs: upscale(image, inputs["factor"], channel_axis=axis)}
+        return {
+            "bicubic": lambda image, axis, mask, inputs: upscale(image, inputs["factor"], channel_axis=axis)
+        }
 
 
 TASK = SuperResolution()

@@ -1,27 +1,39 @@
 """Multi-scale DIP image blending: :func:`blend` and :func:`iter_blend`.
 
 Report 001, section 4.2 and appendix A3: a skip network maps fixed noise to
-the fused image and is fitted to a :class:`~.loss.BlendLoss` that asks for the
+the fused image and is fitted to a :class:`~.blending.loss.BlendLoss` that asks for the
 background's pixels, low frequencies and illumination outside the mask, the
 foreground's (multi-scale) gradients and gradient directions inside it, and a
 blend of both gradient fields plus the background's directional texture in the
-soft transition band (:func:`~.regions.soft_mask`, sharpened over the run by
+soft transition band (:func:`~.blending.regions.soft_mask`, sharpened over the run by
 the annealing ``alpha ** gamma(t)``). The blend task (``core/tasks/blend.py``)
 runs on the same driver and loop as restoration.
+
+This module sits beside :mod:`.restore`, above the tasks and the engine: ``core/blending/`` holds the
+blend's building blocks (loss, soft map, classical blends, metrics) and imports neither.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Generator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any, cast
 
 import numpy as np
 
-from ..data import ImageCodec, check_dtype
-from ..engine.loop import Snapshot
-from ..engine.results import FitResult
-from ..settings import Settings, option
+from . import tasks
+from .blending.poisson import poisson_blend
+from .blending.regions import default_sigma, soft_mask
+from .blending.terms import DEFAULT_WEIGHTS, TERM_NAMES
+from .data import ImageCodec, check_dtype
+from .devices import pick_device
+from .engine import sizing
+from .engine.driver import run
+from .engine.job import Job
+from .engine.loop import Snapshot
+from .engine.results import FitResult
+from .settings import Settings, option
 
 _MIN_SIDE = 8
 
@@ -34,13 +46,20 @@ class BlendResult(FitResult):
 class BlendSettings(Settings):
     """The options of :func:`blend`: the shared ones of :data:`ACCEPTED` plus the blending loss's own."""
 
-    weights: Any = option(None, "overrides of the seven term weights by name (the blending report's appendix A3)")
+    weights: Any = option(
+        None, "overrides of the seven term weights by name (the blending report's appendix A3)"
+    )
     soft_iterations: int = option(3, "soft map: low-pass passes of the mask")
-    soft_sigma: float | None = option(None, "soft map: per-pass Gaussian sigma (None: max(1, min(H, W) / 64))")
+    soft_sigma: float | None = option(
+        None, "soft map: per-pass Gaussian sigma (None: max(1, min(H, W) / 64))"
+    )
     soft_lowpass: str = option("gaussian", "soft map: gaussian or box low-pass", ("gaussian", "box"))
     anneal_c: float = option(2.0, "shape c of gamma(t) = 1 + 4 (1 - t/T)**c")
-    anneal_end: float = option(1.0, "fraction of the annealing schedule reached at the last iteration "
-                                    "(1: the report's, gamma ends at 1; below 1 the map stops short of the soft mask)")
+    anneal_end: float = option(
+        1.0,
+        "fraction of the annealing schedule reached at the last iteration "
+        "(1: the report's, gamma ends at 1; below 1 the map stops short of the soft mask)",
+    )
     low_freq_kernel: int | None = option(None, "window of G (None: round(min(H, W) / 8) | 1, at least 3)")
     illum_sigma: float | None = option(None, "blur of J (None: max(2, min(H, W) / 32))")
     grad_scales: tuple = option((1, 2, 4), "scales of the foreground-gradient term")
@@ -100,7 +119,7 @@ def blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
         On shape mismatches, an empty mask or one covering every pixel,
         non-finite values, unknown options or invalid settings.
     """
-    final = None
+    final: Any = None  # the last snapshot (the generator yields at least one)
     for snap in iter_blend(foreground, background, mask, channel_axis=channel_axis, iterations=iterations,
                            seed=seed, device=device, weights=weights, **options):
         final = snap
@@ -110,10 +129,8 @@ def blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
 def iter_blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray, *,
                channel_axis: int | None = None, iterations: int | None = None, seed: int = 0,
                device: str | None = None, weights: dict[str, float] | None = None,
-               **options) -> Iterator[Snapshot]:
+               **options) -> Generator[Snapshot, None, None]:
     """The same run as :func:`blend`, as a generator of snapshots (see :func:`napari_dip.iter_restore`)."""
-    from ..engine.driver import run
-
     job = prepare(foreground, background, mask, channel_axis=channel_axis, iterations=iterations, seed=seed,
                   device=device, weights=weights, options=options)
     for snap in run(job, None, BlendResult):
@@ -124,23 +141,29 @@ def iter_blend(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray,
 
 def _blend_config(job, foreground, mask) -> dict:
     """The blending settings of a run, for its ``config``."""
-    from .regions import default_sigma
-    from .terms import DEFAULT_WEIGHTS
-
     s = job.settings
     return {
         "weights": {**DEFAULT_WEIGHTS, **(s.weights or {})},
-        "soft_map": {"iterations": int(s.soft_iterations), "lowpass": s.soft_lowpass,
-                     "sigma": float(default_sigma(job.codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma)},
-        "loss": {"anneal_c": s.anneal_c, "anneal_end": s.anneal_end, "low_freq_kernel": s.low_freq_kernel,
-                 "illum_sigma": s.illum_sigma, "grad_scales": list(s.grad_scales), "structure_sigma": s.structure_sigma, "dir_eps": s.dir_eps},
-        "mask_pixels": int((np.asarray(mask) != 0).sum()), "foreground_dtype": str(np.asarray(foreground).dtype),
+        "soft_map": {
+            "iterations": int(s.soft_iterations),
+            "lowpass": s.soft_lowpass,
+            "sigma": float(default_sigma(job.codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma),
+        },
+        "loss": {
+            "anneal_c": s.anneal_c,
+            "anneal_end": s.anneal_end,
+            "low_freq_kernel": s.low_freq_kernel,
+            "illum_sigma": s.illum_sigma,
+            "grad_scales": list(s.grad_scales),
+            "structure_sigma": s.structure_sigma,
+            "dir_eps": s.dir_eps,
+        },
+        "mask_pixels": int((np.asarray(mask) != 0).sum()),
+        "foreground_dtype": str(np.asarray(foreground).dtype),
     }
 
 
 def _settings(options: dict, weights) -> BlendSettings:
-    from .terms import TERM_NAMES
-
     blend_own = [n for n in BlendSettings.__dataclass_fields__ if n not in Settings.__dataclass_fields__]
     refused = sorted(set(options) & (set(Settings.__dataclass_fields__) - set(ACCEPTED)))
     if refused:
@@ -149,11 +172,17 @@ def _settings(options: dict, weights) -> BlendSettings:
     if weights is not None:
         unknown = sorted(set(weights) - set(TERM_NAMES))
         if unknown:
-            raise ValueError(f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}.")
-    s = BlendSettings.from_options({**options, "weights": weights}, extra=("channel_axis", "iterations", "seed"))
+            raise ValueError(
+                f"unknown loss term(s) {unknown} in weights; valid names are {list(TERM_NAMES)}."
+            )
+    s = cast(BlendSettings, BlendSettings.from_options(
+        {**options, "weights": weights}, extra=("channel_axis", "iterations", "seed")
+    ))
     if not 0.0 < float(s.anneal_end) <= 1.0:
-        raise ValueError(f"anneal_end must be in (0, 1] (the fraction of the annealing schedule the fit reaches); "
-                         f"got {s.anneal_end!r}.")
+        raise ValueError(
+            f"anneal_end must be in (0, 1] (the fraction of the annealing schedule the fit reaches); "
+            f"got {s.anneal_end!r}."
+        )
     return replace(s, tile=False, keep_known=False)
 
 
@@ -204,13 +233,7 @@ def _check_mask(mask, spatial: tuple) -> np.ndarray:
 
 
 def prepare(foreground, background, mask, *, channel_axis, iterations, seed, device, weights, options):
-    """Validate a call of :func:`blend` and make the driver's :class:`~..engine.job.Job`."""
-    from .. import tasks
-    from ..devices import pick_device
-    from ..engine import sizing
-    from ..engine.job import Job
-    from .regions import default_sigma, soft_mask
-
+    """Validate a call of :func:`blend` and make the driver's :class:`~.engine.job.Job`."""
     s = _settings(options, weights)
     fg, bg = np.asarray(foreground), np.asarray(background)
     codec = _check_images(fg, bg, channel_axis)
@@ -219,7 +242,9 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
     for name, x in (("foreground", a), ("background", b)):
         if not np.isfinite(x).all():
             raise ValueError(f"{name} has NaN or infinite values; replace them (e.g. np.nan_to_num) first.")
-    if iterations is not None and (isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1):
+    if iterations is not None and (
+        isinstance(iterations, bool) or int(iterations) != iterations or iterations < 1
+    ):
         raise ValueError(f"iterations must be a positive integer; got {iterations!r}.")
     if s.depth is not None and int(s.depth) < 1:
         raise ValueError(f"depth must be at least 1, got {s.depth!r}")
@@ -229,14 +254,33 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
     fit = sizing.resolve(task, s, dev, {}, iterations=iterations)
     extras = {"foreground": a, "alpha": np.ascontiguousarray(alpha, dtype=np.float32)}
     inputs = {"start": _poisson_start(a, b, inside)} if fit.fill_input else {}
-    job = Job(bg, task, inputs, codec, 2, "plane", [()], [()], None, 1, s, fit, dev, int(seed), fit.iterations,
-              tuple(bg.shape), None, 0, 0, 0, extras=extras)
+    job = Job(
+        bg,
+        task,
+        inputs,
+        codec,
+        2,
+        "plane",
+        [()],
+        [()],
+        None,
+        1,
+        s,
+        fit,
+        dev,
+        int(seed),
+        fit.iterations,
+        tuple(bg.shape),
+        None,
+        0,
+        0,
+        0,
+        extras=extras,
+    )
     return job
 
 
 def _poisson_start(a: np.ndarray, b: np.ndarray, inside: np.ndarray) -> np.ndarray:
     """The Poisson composite of encoded ``(C, H, W)`` images: the input channels of ``fill_input``."""
-    from .poisson import poisson_blend
-
     out = poisson_blend(np.moveaxis(a, 0, -1), np.moveaxis(b, 0, -1), inside)
     return np.ascontiguousarray(np.clip(np.moveaxis(out, -1, 0), 0, 1), dtype=np.float32)
