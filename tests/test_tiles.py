@@ -160,3 +160,45 @@ def test_no_seam_on_a_smooth_image(one_thread):
         assert _seam(image, edges) < 4
     assert _seam(blended, x_edges) < 0.5 * _seam(flat, x_edges)
     assert _seam(blended.T, y_edges) < 0.5 * _seam(flat.T, y_edges)
+
+
+def test_a_killed_worker_loses_no_tile(big, tmp_path):
+    """SIGKILL the worker the moment it starts its first tile fit: the scheduler gives the tile to another
+    worker, and the image written equals the single-process tiled restore (1 torch thread each, same seed)."""
+    import os
+    import signal
+    import threading
+
+    from distributed import Client, LocalCluster, WorkerPlugin
+
+    marker = tmp_path / "killed"  # holds the key of the tile whose worker was killed
+
+    class KillAtFirstTile(WorkerPlugin):
+        def transition(self, key, start, finish, **kwargs):
+            if finish != "executing" or not str(key).startswith("fit_tile"):
+                return
+            try:
+                fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                return
+            os.write(fd, str(key).encode())
+            os.close(fd)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    out, box = tmp_path / "out", {}
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        client.register_plugin(KillAtFirstTile())
+        worker = threading.Thread(target=lambda: box.update(report=run(
+            big, out, task="denoise", client=client, torch_threads=1, progress=False, **TILES)))
+        worker.start()
+        worker.join(timeout=300)  # a ceiling against a hang, not a measurement
+        assert not worker.is_alive()
+        assert marker.exists(), "no worker was killed at a tile"
+        key = marker.read_text()
+        assert sum(t[2] == "processing" for t in cluster.scheduler.story(key) if t[0] == key) >= 2
+    assert box["report"][0]["status"] == "done"
+    expected = restore(tifffile.imread(big), "denoise", **TILES)
+    np.testing.assert_allclose(read_image(out / "big_dip_denoise.tif").data, expected.image, atol=1e-6)
