@@ -92,3 +92,30 @@ def test_the_camera_model_restores_dim_camera_data_better_than_the_gaussian_one(
                       preview_every=50).image
         scores[noise] = psnr(ref, out.astype(float), data_range=float(np.ptp(ref)))
     assert scores["poisson"] > scores["gaussian"] + 0.3, scores
+
+
+def test_a_noise_model_registered_here_is_used_by_denoise_and_deconvolve(monkeypatch):
+    """The noise-model layer: a model registered in this test (a square-root transform) reaches denoising
+    (through the data) and deconvolution (through its loss) with no change to either task's module."""
+    from napari_dip.core import noise
+
+    seen = []
+
+    class SquareRoot:
+        def forward(self, x):
+            seen.append(type(x).__name__)
+            return 2.0 * np.sqrt(np.maximum(x, 0.0)) if isinstance(x, np.ndarray) else 2.0 * x.clamp(min=0).sqrt()
+
+        def inverse(self, d):
+            return (np.asarray(d, dtype=np.float64) / 2.0) ** 2
+
+    monkeypatch.setitem(noise.NOISE_MODELS, "square root", lambda image, settings, axis: SquareRoot())
+    counts = np.random.default_rng(0).poisson(camera(32) / 8.0).astype(np.uint16)
+    den = restore(counts, "denoise", noise="square root", iterations=3, width=8)
+    assert "ndarray" in seen and den.config["noise"] == "square root"
+    assert den.config["camera"] == {"model": "SquareRoot"}
+    seen.clear()
+    restore(counts, "deconvolve", psf_sigma=1.0, noise="square root", iterations=3, width=8)
+    assert "Tensor" in seen  # the transform runs in the loss, after the blur
+    with pytest.raises(ValueError, match="noise must be one of"):
+        restore(counts, "denoise", noise="cubic", iterations=1)

@@ -15,6 +15,8 @@ transition map :func:`soft_mask` they share.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from .core import tasks
@@ -29,7 +31,7 @@ from .core.classical import (
     inpaint_biharmonic,
     upscale,
 )
-from .core.noise import camera_noise
+from .core.noise import noise_model
 from .core.peers import deconvolve_richardson_lucy_tv, denoise_bm3d, denoise_noise2void, missing
 from .core.residual import residual
 
@@ -73,8 +75,8 @@ def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None =
         raise ValueError(f"task {task!r} needs a mask (non-zero = missing pixels).")
     nd = 3 if np.ndim(inputs.get("psf")) == 3 else 2  # a 3D PSF: the classical methods run on the volume
     cleaned = t.check_inputs({k: inputs.get(k) for k in t.inputs if k != "mask"}, nd=nd, channels=1)
-    cleaned["camera"] = (camera_noise(image, gain=gain, offset=offset, read_noise=read_noise,
-                                      channel_axis=channel_axis) if noise == "poisson" else None)
+    model = SimpleNamespace(noise=noise, gain=gain, offset=offset, read_noise=read_noise)
+    cleaned["camera"] = noise_model(image, model, channel_axis)  # None for Gaussian noise
     chosen = {k: v for k, v in t.baselines().items() if missing(k) is None}
     if methods is not None:
         chosen = {k: v for k, v in chosen.items() if k in methods}

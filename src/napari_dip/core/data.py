@@ -116,8 +116,9 @@ class ImageCodec:
             raise ValueError(f"normalize must be one of {NORMALIZE}, got {normalize!r}")
         if transform == "anscombe":
             transform = PHOTON_COUNTS
-        elif not (transform is None or isinstance(transform, CameraNoise)):
-            raise ValueError(f"transform must be one of {TRANSFORMS} or a CameraNoise, got {transform!r}")
+        elif not (transform is None or (hasattr(transform, "forward") and hasattr(transform, "inverse"))):
+            raise ValueError(f"transform must be one of {TRANSFORMS} or a noise model (forward and inverse), "
+                             f"got {transform!r}")
         axis = normalize_axis(channel_axis, image.ndim)
         alpha = None
         if is_rgba(image.shape, axis):

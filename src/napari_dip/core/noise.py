@@ -25,6 +25,7 @@ intercept into offset and read noise assumes that the darkest pixels hold
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -166,3 +167,49 @@ def _pixel_statistics(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         means.append(uniform_filter(p, 5, mode="reflect")[inner].ravel())
         residuals.append((convolve(p, _NOISE_KERNEL, mode="reflect")[inner] ** 2).ravel())
     return np.concatenate(means), np.concatenate(residuals)
+
+
+# --- the noise-model layer -------------------------------------------------------------------------
+#: ``noise=`` name -> ``builder(image, settings, channel_axis)``: the model of the image's values whose
+#: ``forward`` (numpy and torch) stabilises their noise and whose ``inverse`` maps an estimate back, or
+#: None for Gaussian noise (no transform). Denoising applies the model to the data (``ImageCodec``),
+#: deconvolution inside its loss after the blur (``FitContext.camera``): a new model is one entry here.
+NOISE_MODELS: dict[str, Callable] = {}
+
+
+def register_noise_model(name: str, builder: Callable) -> None:
+    """Add (or replace) the noise model ``noise=name``."""
+    NOISE_MODELS[name] = builder
+
+
+def noise_model(image: np.ndarray, settings, channel_axis: int | None = None):
+    """The model ``settings.noise`` names, built for ``image`` (None: Gaussian noise)."""
+    if settings.noise not in NOISE_MODELS:
+        names = ", ".join(map(repr, NOISE_MODELS))
+        raise ValueError(f"noise must be one of {names}; got {settings.noise!r}.")
+    return NOISE_MODELS[settings.noise](image, settings, channel_axis)
+
+
+def _gaussian(image: np.ndarray, settings, channel_axis) -> None:
+    given = [n for n in ("gain", "offset", "read_noise") if getattr(settings, n, None) is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} describe photon counts: pass noise='poisson' with them.")
+    return None
+
+
+def _camera(image: np.ndarray, settings, channel_axis) -> CameraNoise:
+    """The camera model, given or estimated; a warning when the brightest pixel holds under one photon."""
+    model = camera_noise(image, gain=settings.gain, offset=settings.offset, read_noise=settings.read_noise,
+                         channel_axis=channel_axis)
+    x = np.asarray(image)
+    finite = x[np.isfinite(x)] if x.dtype.kind == "f" else x.ravel()
+    photons = (float(finite.max()) - model.offset) / model.gain if finite.size else 0.0
+    if photons < 1:
+        warnings.warn(f"noise='poisson': with gain {model.gain:.3g} and offset {model.offset:.3g} the "
+                      f"brightest pixel holds {photons:.2g} photons; check gain= and offset= (or leave them "
+                      "to the estimate).", stacklevel=4)
+    return model
+
+
+register_noise_model("gaussian", _gaussian)
+register_noise_model("poisson", _camera)

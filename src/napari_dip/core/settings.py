@@ -12,6 +12,8 @@ import difflib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .noise import NOISE_MODELS
+
 
 def option(default: Any, help: str, choices: tuple | None = None) -> Any:
     """A settings field: its default, a one-line meaning and, where fixed, the valid values."""
@@ -129,7 +131,8 @@ class Settings:
                             ("minmax", "percentile"))
     noise: str = option("gaussian", "noise model: gaussian, or poisson (photon counts from a camera: "
                                     "ADU = gain x photons + offset + read noise, variance-stabilised by the "
-                                    "generalised Anscombe transform)", ("gaussian", "poisson"))
+                                    "generalised Anscombe transform); the choices are the noise models "
+                                    "registered in core/noise.py", NOISE_MODELS.keys())
     gain: float | None = option(None, "noise='poisson': ADU per photon (None: estimated from the image by a "
                                       "mean-variance fit; raw photon counts: 1)")
     offset: float | None = option(

@@ -184,13 +184,20 @@ def run_config(job, n_tiles: int) -> dict:
     return {
         "mode": job.mode, "stack_shape": list(codec.lead_shape), "n_planes": len(job.planes),
         "normalize": s.normalize, "noise": s.noise,
-        "camera": job.camera.to_dict() if getattr(job, "camera", None) is not None else None,
+        "camera": _model_record(getattr(job, "camera", None)),
         "data_range": [codec.vmin if codec.vmin is not None else codec.lo,
                        codec.vmax if codec.vmax is not None else codec.hi],
         "warm_start": bool(s.warm_start), "warm_iterations": job.warm_iterations,
         "memory_estimate": job.memory, "max_memory": job.max_memory,
         "tiles": ({"tile": job.tile, "overlap": job.overlap, "count": n_tiles} if job.tile else None),
     }
+
+
+def _model_record(model) -> dict | None:
+    """The noise model of the run for its config: its own record, or its class name."""
+    if model is None:
+        return None
+    return model.to_dict() if hasattr(model, "to_dict") else {"model": type(model).__name__}
 
 
 def _score(reference: np.ndarray, image: np.ndarray, channel_axis: int | None) -> dict[str, float]:

@@ -8,7 +8,6 @@ preset; nothing here depends on which task it is.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from ..data import ImageCodec, stack_mask
 from ..devices import pick_device
-from ..noise import CameraNoise, camera_noise
+from ..noise import CameraNoise, noise_model
 from . import checks, sizing
 from .types import Damage, FitData, FitSettings, TaskLike
 
@@ -46,7 +45,7 @@ class Job:
     memory: int                   # estimated bytes of one untiled fit
     max_memory: int
     extras: dict | None = None    # task data beside the image, ``(C, *spatial)`` or spatial arrays
-    camera: CameraNoise | None = None  # noise="poisson": the photon-count model of the image's values
+    camera: CameraNoise | None = None  # the noise model of the image's values (core/noise.py; None: Gaussian)
 
     def data(self, idx: tuple) -> FitData:
         """Plane ``idx`` encoded ``(C, *plane)`` (non-finite pixels set to 0) and its missing pixels."""
@@ -67,7 +66,7 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
-    camera = photon_model(image, settings, channel_axis)
+    camera = noise_model(image, settings, channel_axis)
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
                            transform=camera if task.codec_transform else None)
     cleaned = task.check_inputs(inputs, nd=nd, channels=codec.n_channels)
@@ -119,28 +118,6 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
         max_memory,
         camera=camera,
     )
-
-
-def photon_model(image: np.ndarray, settings, channel_axis) -> CameraNoise | None:
-    """``noise="poisson"``: the camera model (given, or estimated from the image); None for Gaussian noise."""
-    if settings.noise != "poisson":
-        given = [n for n in ("gain", "offset", "read_noise") if getattr(settings, n) is not None]
-        if given:
-            raise ValueError(f"{', '.join(given)} describe photon counts: pass noise='poisson' with them.")
-        return None
-    model = camera_noise(image, gain=settings.gain, offset=settings.offset, read_noise=settings.read_noise,
-                         channel_axis=channel_axis)
-    finite = (
-        np.asarray(image)[np.isfinite(image)] if np.asarray(image).dtype.kind == "f" else np.asarray(image)
-    )
-    photons = (float(finite.max()) - model.offset) / model.gain if finite.size else 0.0
-    if photons < 1:
-        warnings.warn(
-            f"noise='poisson': with gain {model.gain:.3g} and offset {model.offset:.3g} the brightest "
-            f"pixel holds {photons:.2g} photons; check gain= and offset= (or leave them to the estimate).",
-            stacklevel=4,
-        )
-    return model
 
 
 def _mask(task: TaskLike, mask, codec: ImageCodec) -> np.ndarray | None:

@@ -62,7 +62,7 @@ class Deconvolve(Task):
         return Blur(ctx.inputs["psf"], ctx.channels, weight=ctx.weight)
 
     def build(self, ctx):
-        if getattr(ctx.settings, "noise", "gaussian") != "poisson":
+        if ctx.camera is None:  # Gaussian noise: the data loss through the blur
             return super().build(ctx)
         return _stabilised_loss(self.operator(ctx).to(ctx.device), ctx)
 
