@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .noise import PHOTON_COUNTS, CameraNoise
+from .noise import PHOTON_COUNTS
 
 SUPPORTED_KINDS = "uint8, uint16, int, float32 or float64"
 
@@ -97,12 +98,12 @@ class ImageCodec:
     window: tuple[float, float] = (0.0, 1.0)
     vmin: float | None = None
     vmax: float | None = None
-    transform: CameraNoise | None = None
+    transform: Any = None  # a noise model (forward, inverse), e.g. a CameraNoise
     spatial_ndim: int | None = None
 
     @classmethod
     def fit(cls, image: np.ndarray, channel_axis: int | None = None, *, normalize: str = "minmax",
-            transform: CameraNoise | str | None = None, spatial_ndim: int | None = None) -> ImageCodec:
+            transform: Any = None, spatial_ndim: int | None = None) -> ImageCodec:
         """Fit the value mapping to ``image`` (the whole stack: every plane shares it).
 
         ``normalize="minmax"`` maps the finite minimum and maximum to 0 and 1 (exact);

@@ -9,13 +9,14 @@ Unknown names are a ``ValueError`` that names the close matches.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .noise import NOISE_MODELS
 
 
-def option(default: Any, help: str, choices: tuple | None = None) -> Any:
+def option(default: Any, help: str, choices: Collection | None = None) -> Any:
     """A settings field: its default, a one-line meaning and, where fixed, the valid values."""
     return field(default=default, metadata={"help": help, "choices": choices})
 
@@ -182,7 +183,7 @@ def option_names() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Settings))
 
 
-def option_help() -> dict[str, tuple[Any, str, tuple | None]]:
+def option_help() -> dict[str, tuple[Any, str, Collection | None]]:
     """``name -> (default, meaning, choices)`` for every option (the CLI and docs read it)."""
     return {f.name: (f.default, f.metadata["help"], f.metadata["choices"]) for f in fields(Settings)}
 
