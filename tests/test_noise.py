@@ -104,7 +104,11 @@ def test_a_noise_model_registered_here_is_used_by_denoise_and_deconvolve(monkeyp
     class SquareRoot:
         def forward(self, x):
             seen.append(type(x).__name__)
-            return 2.0 * np.sqrt(np.maximum(x, 0.0)) if isinstance(x, np.ndarray) else 2.0 * x.clamp(min=0).sqrt()
+            return (
+                2.0 * np.sqrt(np.maximum(x, 0.0))
+                if isinstance(x, np.ndarray)
+                else 2.0 * x.clamp(min=0).sqrt()
+            )
 
         def inverse(self, d):
             return (np.asarray(d, dtype=np.float64) / 2.0) ** 2
