@@ -12,7 +12,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-import torch
 
 from . import tasks
 
@@ -24,6 +23,8 @@ def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: 
     ``inputs`` are the task's own (``factor``, ``psf`` or ``psf_sigma``); ``restored`` has the shape the
     task returns (super-resolution: the spatial axes times ``factor``).
     """
+    import torch  # the task's operator; on use, so that baselines (and the batch client) load without torch
+
     t = tasks.get(task)
     y, x = _chw(observation, channel_axis), _chw(restored, channel_axis)
     channels, nd = y.shape[0], y.ndim - 1
