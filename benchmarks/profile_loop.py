@@ -15,9 +15,9 @@ import json
 import time
 
 import torch
-from _common import ROOT, command, machine, markdown_table, write_section
 from torch.profiler import ProfilerActivity, profile
 
+from _common import ROOT, command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 from napari_dip.sample_data import add_gaussian_noise, camera
 
