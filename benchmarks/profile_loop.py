@@ -28,8 +28,14 @@ WARM_UP = 5
 def profile_fit(size: int, iterations: int, precision: str) -> dict:
     """``{"seconds_per_iteration", "ops": [[name, self_ms_per_iteration, share], ...]}`` of one profiled fit."""
     noisy = add_gaussian_noise(camera(size), 25, seed=0)
-    gen = iter_restore(noisy, "denoise", iterations=WARM_UP + iterations, early_stop=False,
-                       preview_every=WARM_UP + iterations, precision=precision)
+    gen = iter_restore(
+        noisy,
+        "denoise",
+        iterations=WARM_UP + iterations,
+        early_stop=False,
+        preview_every=WARM_UP + iterations,
+        precision=precision,
+    )
     for _ in range(WARM_UP):
         next(gen)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -40,8 +46,10 @@ def profile_fit(size: int, iterations: int, precision: str) -> dict:
     events = prof.key_averages()
     total = sum(e.self_cpu_time_total for e in events) or 1.0
     ops = sorted(((e.key, e.self_cpu_time_total) for e in events), key=lambda kv: -kv[1])
-    return {"seconds_per_iteration": seconds / iterations,
-            "ops": [[name, us / 1000 / iterations, us / total] for name, us in ops]}
+    return {
+        "seconds_per_iteration": seconds / iterations,
+        "ops": [[name, us / 1000 / iterations, us / total] for name, us in ops],
+    }
 
 
 def main() -> None:
@@ -60,12 +68,17 @@ def main() -> None:
         path = RESULTS / f"profile-{args.size}-{precision}.json"
         path.write_text(json.dumps({"machine": machine(), **result}, indent=1))
         rows = [[name, f"{ms:.1f}", f"{100 * share:.1f} %"] for name, ms, share in result["ops"][: args.top]]
-        sections.append(f"**precision={precision}**: {1000 * result['seconds_per_iteration']:.0f} ms per "
-                        f"iteration under the profiler\n\n"
-                        + markdown_table(["operator", "self ms per iteration", "share of self CPU time"], rows))
+        sections.append(
+            f"**precision={precision}**: {1000 * result['seconds_per_iteration']:.0f} ms per "
+            f"iteration under the profiler\n\n"
+            + markdown_table(["operator", "self ms per iteration", "share of self CPU time"], rows)
+        )
         print(sections[-1], flush=True)
-    body = (f"Command: `{command()}`  \nMachine: {machine()}, {args.threads or 'default'} torch thread(s)\n\n"
-            + "\n\n".join(sections) + "\n")
+    body = (
+        f"Command: `{command()}`  \nMachine: {machine()}, {args.threads or 'default'} torch thread(s)\n\n"
+        + "\n\n".join(sections)
+        + "\n"
+    )
     write_section("profile-loop", body)
 
 
