@@ -26,7 +26,7 @@ WARM_UP = 5
 
 
 def profile_fit(size: int, iterations: int, precision: str) -> dict:
-    """``{"seconds_per_iteration", "ops": [[name, self_ms_per_iteration, share], ...]}`` of one profiled fit."""
+    """``{"seconds_per_iteration", "ops": [[name, self_ms_per_iteration, share], ...]}`` of a profiled fit."""
     noisy = add_gaussian_noise(camera(size), 25, seed=0)
     gen = iter_restore(
         noisy,
