@@ -162,7 +162,7 @@ def test_no_seam_on_a_smooth_image(one_thread):
     assert _seam(blended.T, y_edges) < 0.5 * _seam(flat.T, y_edges)
 
 
-def test_a_killed_worker_loses_no_tile(big, tmp_path):
+def test_a_killed_worker_loses_no_tile(big, tmp_path, one_thread):
     """SIGKILL the worker the moment it starts its first tile fit: the scheduler gives the tile to another
     worker, and the image written equals the single-process tiled restore (1 torch thread each, same seed)."""
     import os
