@@ -22,17 +22,9 @@ from napari_dip.core.data import repeat_pixels
 
 from ._compare import run_classical
 from ._fit import FitControls, compact
-from ._layers import (
-    META_KEY,
-    crop,
-    layer_region,
-    level_data,
-    mask_plane,
-    output_kwargs,
-    plane_of,
-    spatial_shape,
-)
-from ._restore_form import STACK_MODES, advanced_fields, main_fields, option_kwargs
+from ._layers import META_KEY, output_kwargs
+from ._restore_form import advanced_fields, main_fields
+from ._restore_inputs import read_call
 from ._worker import start_call, start_fit
 
 PROGRESS_STEPS = 1000
@@ -123,60 +115,7 @@ class RestoreWidget(FitControls, Container):
 
     def build_kwargs(self) -> dict[str, Any]:
         """Read the form and the layers into ``iter_restore`` arguments (main thread)."""
-        task = self.tasks[self.task.value]
-        layer = self.image.value
-        if layer is None:
-            raise ValueError(
-                "choose an Image layer to restore (add one with File > Open or File > Open Sample)."
-            )
-        region = layer_region(layer, self.region.value, self.viewer)  # full-resolution pixels, or None
-        level = 0 if region is not None else self._level()
-        mode = STACK_MODES[self.stack.value] if layer.ndim > 2 else None
-        if mode is None:
-            image, index = plane_of(layer, self.viewer, level, region)
-        else:
-            image, index = np.asarray(crop(level_data(layer, level), region, rgb=layer.rgb)), ()
-        kwargs: dict[str, Any] = dict(
-            task=task.name,
-            channel_axis=-1 if layer.rgb else None,
-            iterations=int(self.iterations.value),
-            seed=int(self.seed.value),
-            device=self.device.value,
-            **option_kwargs(self, stack_mode=mode),
-        )
-        kwargs.update(self._task_inputs(task, image, index, mode))
-        full = spatial_shape(layer)
-        if "mask" in kwargs:
-            kwargs["mask"] = crop(kwargs["mask"], region, full=full, what=f"mask {self.mask.value.name!r}")
-        if (ref_layer := self.reference.value) is not None:
-            ref = plane_of(ref_layer, self.viewer)[0] if mode is None else np.asarray(ref_layer.data)
-            kwargs["reference"] = crop(
-                ref, region, rgb=ref_layer.rgb, full=full, what=f"reference {ref_layer.name!r}"
-            )
-        return dict(image=np.array(image, copy=True), index=index, level=level, region=region, **kwargs)
-
-    def _task_inputs(self, task, image, index, mode) -> dict[str, Any]:
-        """The task's own inputs from the form: mask, factor, PSF."""
-        out: dict[str, Any] = {}
-        if task.needs_mask:
-            if self.mask.value is None:
-                raise ValueError(
-                    f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
-                    "Labels) and paint the missing pixels, then choose it as the mask."
-                )
-            out["mask"] = (
-                mask_plane(self.mask.value, index, image.shape[:2])
-                if mode is None
-                else np.asarray(self.mask.value.data)
-            )
-        if "factor" in task.inputs:
-            out["factor"] = int(self.factor.value)
-        if "psf" in task.inputs:
-            if self.psf.value is not None:
-                out["psf"] = np.asarray(self.psf.value.data, dtype=float)
-            else:
-                out["psf_sigma"] = float(self.psf_sigma.value)
-        return out
+        return read_call(self)
 
     # --- estimate before Run ---------------------------------------------------------------
     def schedule_estimate(self, *_) -> None:
