@@ -216,6 +216,12 @@ def test_cli_probe_and_sweep_write_their_files(image48, tmp_path):
     assert len(list(out.glob("*.tif"))) == 2
     assert _cli(["sweep", str(tmp_path / "cam.png"), "--task", "denoise", "--vary", "nope=1",
                  "--out", str(out)]) == 2
+    # every restoration task of the registry, deconvolution included (its PSF through --set)
+    blurred = tmp_path / "blurred"
+    assert _cli(["sweep", str(tmp_path / "cam.png"), "--task", "deconvolve", "--set", "psf_sigma=1.5",
+                 "--vary", "lr=0.01,0.02", "--set", "width=8", "--iterations", "3", "--size", "32",
+                 "--out", str(blurred)]) == 0
+    assert len(list(csv.reader((blurred / "results.csv").open()))) == 3
 
 
 # --- widgets (a real napari viewer: run under xvfb-run) -----------------------------------------

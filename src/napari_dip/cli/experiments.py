@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from napari_dip.core import tasks
 from napari_dip.experiments import iter_prior_probe, iter_sweep, label, parse_vary, plot, write_csv
 from napari_dip.io import read_image as read
 
@@ -161,7 +162,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("sweep", help="restore once per combination of settings; write results.csv "
                                              "and one image per combination")
     p.add_argument("image", help="image file (TIFF, PNG, ...)")
-    p.add_argument("--task", required=True, choices=("denoise", "inpaint", "reconstruct", "super_resolution"))
+    p.add_argument("--task", required=True, choices=tasks.names("restore"),
+                   help="a restoration task of the registry (deconvolve: its PSF with --set psf_sigma=S)")
     p.add_argument("--vary", action="append", required=True, metavar="NAME=V1,V2",
                    help="an option of napari_dip.restore and its values, e.g. depth=2,4,6 (repeatable)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=V",
