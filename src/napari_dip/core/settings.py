@@ -52,7 +52,18 @@ class Settings:
     reg_noise_std: float | None = option(None, "std of the noise added to the input each iteration "
                                                "(None: the preset's)")
     param_noise_std: float = option(0.0, "std of the noise added to the weights after each step (SGLD-like)")
-    ema: float = option(0.99, "weight of the moving average of outputs (output='ema')")
+    ema: float | None = option(None, "weight of the moving average of outputs (output='ema'; None: 0.99, "
+                                     "or 0.9 with fit='input')")
+    fit: str = option(
+        "weights",
+        "what the optimiser fits: weights (the Deep Image Prior) or input (the Deep Random Projector: "
+        "the convolutions frozen at their random weights, the input and the BatchNorms fitted, a "
+        "one-scale network, lr 0.1, sqrt(data loss) + 0.45 x TV; far fewer iterations, lower peak "
+        "on some images, see docs/benchmarks.md)",
+        ("weights", "input"),
+    )
+    compile: bool = option(False, "compile the network with torch.compile (a one-time cost of tens of "
+                                  "seconds; see docs/benchmarks.md for when it pays)", (True, False))
     output: str = option("ema", "image shown and returned: ema (average), last or best (lowest loss)",
                          ("ema", "last", "best"))
     precision: str = option(
@@ -103,7 +114,8 @@ class Settings:
                               ("mse", "multiscale", None))
     tv_weight: float | None = option(None, "weight of a total-variation term (None: the task's: for denoise "
                                            "with Gaussian noise 0.5 x the noise level that scikit-image's "
-                                           "estimate_sigma finds in the image, 0 elsewhere)")
+                                           "estimate_sigma finds in the image, 0 elsewhere; with "
+                                           "fit='input', the weight beside sqrt(data loss), None: 0.45)")
     denoiser_weight: float = option(
         0.0,
         "weight of an explicit-denoiser prior (DeepRED-style RED term): the "

@@ -11,6 +11,7 @@ import torch
 
 from .holdout import choose_holdout, fill_held_out
 from .inputs import make_input
+from .projector import INPUT_EMA, freeze_weights, input_loss, task_settings
 from .sizing import make_network, padded_grid
 from .stopping import Backtracker
 from .types import FitContext, FitData
@@ -41,6 +42,8 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
         note, input_depth = warm.config["network"]["depth_note"], warm.config["input_depth"]
     else:
         net, spec, note, input_depth = make_network(fit, C, out_spatial, nd, job.seed)
+        if fit.fit_mode == "input":
+            net = freeze_weights(net, input_depth, nd)
 
     # geometry: pad (reflect) the observation to the network's grid; padding is unobserved
     padded, z_spatial = padded_grid(net, out_spatial)
@@ -68,7 +71,7 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
         scale=scale,
         crop=crop,
         inputs=job.inputs,
-        settings=settings,
+        settings=task_settings(settings) if fit.fit_mode == "input" else settings,
         fit=fit,
         data=data,
         device=dev,
@@ -77,8 +80,12 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
         camera=job.camera,
     )
     loss_fn = job.task.build(ctx)
+    if fit.fit_mode == "input":
+        loss_fn = input_loss(loss_fn, settings.tv_weight)
     finalize = _finalizer(crop, y_t * observed_t if fit.keep_known else None, observed_t)
     z = _input(job, ctx, y_in, known, input_depth, z_spatial, warm)
+    if fit.fit_mode == "input" and warm is None:
+        z.requires_grad_(True)  # the projector fits its input
     if warm is None:
         net = net.to(dev)
     config = _config(job, net, spec, note, input_depth, missing, iterations)
@@ -118,10 +125,17 @@ def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Pl
 def _loop_kwargs(job, ctx: FitContext, iterations: int) -> dict:
     fit, s = job.fit, job.settings
     return dict(iterations=iterations, lr=fit.lr, reg_noise_std=fit.reg_noise_std,
-                param_noise_std=float(s.param_noise_std), ema=s.ema, output=s.output,
+                param_noise_std=float(s.param_noise_std), ema=_ema(s, fit), output=s.output,
                 early_stop=job.task.stop.rule(ctx, job.task.physics) if fit.early_stop else None,
                 backtrack=Backtracker() if fit.backtrack else None,
-                preview_every=max(1, int(s.preview_every)), precision=s.precision, seed=job.seed)
+                preview_every=max(1, int(s.preview_every)), precision=s.precision, seed=job.seed,
+                compile=bool(getattr(s, "compile", False)))
+
+
+def _ema(settings, fit) -> float:
+    """The moving average's weight: the user's, else 0.99 (0.9 when fitting the input)."""
+    ema = getattr(settings, "ema", None)
+    return float(ema) if ema is not None else (INPUT_EMA if fit.fit_mode == "input" else 0.99)
 
 
 def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
@@ -160,7 +174,9 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
         "lr": fit.lr,
         "reg_noise_std": fit.reg_noise_std,
         "param_noise_std": s.param_noise_std,
-        "ema": s.ema,
+        "ema": _ema(s, fit),
+        "fit": fit.fit_mode,
+        "compile": bool(getattr(s, "compile", False)),
         "output": s.output,
         "preview_every": max(1, int(s.preview_every)),
         "precision": s.precision,

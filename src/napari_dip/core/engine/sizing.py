@@ -16,6 +16,7 @@ import torch
 from ..devices import uses_bf16
 from ..memory import fit_bytes
 from ..networks import architecture
+from .projector import input_fit_settings
 from .types import Damage, FitSettings, TaskLike, apply_width
 
 TILE = 256
@@ -55,7 +56,7 @@ def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int |
             f"fill_input=True needs a network whose input has the image's size; {arch!r} takes a "
             "smaller input. Use network='skip', 'unet' or 'resnet', or fill_input=False."
         )
-    return FitSettings(
+    fit = FitSettings(
         preset_name=preset_name,
         reason=reason,
         arch=arch,
@@ -76,6 +77,8 @@ def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int |
         surround_texture=round(float(damage.texture), 3),
         explicit_depth=settings.depth is not None,
     )
+    mode = getattr(settings, "fit", "weights")
+    return input_fit_settings(fit, settings, iterations=iterations) if mode == "input" else fit
 
 
 def _width(arch: str, spec: dict, width: int) -> dict:

@@ -61,6 +61,7 @@ class FitSettings:
     missing_depth: float = 0.0
     surround_texture: float = 0.0
     explicit_depth: bool = False
+    fit_mode: str = "weights"   # what the optimiser fits: the network's weights, or its input (projector.py)
 
 
 @dataclass
