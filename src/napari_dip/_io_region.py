@@ -3,7 +3,7 @@
 :func:`open_region` gives the image as :func:`napari_dip.io.read_image` would (same axes, same
 ``scene`` and ``channel`` selection, same values and dtype) without reading its pixels;
 :meth:`RegionReader.read` then reads a Y/X box of it (every channel), and :meth:`RegionReader.blocks`
-walks the whole image block by block. How a box is read:
+walks the whole image band by band. How a box is read:
 
 - ``"tiff"``: an uncompressed TIFF series stored in one piece (what tifffile, ImageJ and napari-dip
   write): the box's rows are read from the file at their offsets, nothing else;
@@ -32,7 +32,7 @@ from . import _io_bioio as _bio
 from ._io_raw import native, read_box
 from .io import describe, read_image
 
-#: Block side of :meth:`RegionReader.blocks` (the client's pass over the whole image).
+#: :meth:`RegionReader.blocks` reads bands of about BLOCK x BLOCK pixels (the client's passes).
 BLOCK = 1024
 
 
@@ -68,14 +68,13 @@ class RegionReader:
         """Pixels ``[ys, xs]`` in Y and X, every channel: ``read_image(...).data`` of that box."""
         return fetch(self, self.key(*_bounded(ys, xs, self.shape, self.axes)))
 
-    def blocks(self, size: int = BLOCK) -> Iterator[np.ndarray]:
-        """The whole image, block by block (``size`` x ``size`` in Y and X; one block for ``"whole"``)."""
+    def blocks(self, pixels: int = BLOCK * BLOCK) -> Iterator[np.ndarray]:
+        """The whole image in bands of whole rows, about ``pixels`` pixels each (every channel; one
+        read per band of an uncompressed TIFF; one band for ``"whole"``)."""
         h, w = self.shape[self.axes.index("Y")], self.shape[self.axes.index("X")]
-        if self.how == "whole":
-            size = max(h, w)
-        for y in range(0, h, size):
-            for x in range(0, w, size):
-                yield self.read(slice(y, min(y + size, h)), slice(x, min(x + size, w)))
+        rows = h if self.how == "whole" else max(1, pixels // w)
+        for y in range(0, h, rows):
+            yield self.read(slice(y, min(y + rows, h)), slice(0, w))
 
 
 def _bounded(ys: slice, xs: slice, shape: tuple, axes: str) -> tuple[slice, slice]:

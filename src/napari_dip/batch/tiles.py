@@ -186,7 +186,8 @@ def lazy_output(job, reader, folder):
     shape, c, s = job.out_shape, job.codec.channel_axis, job.scale
     y, x = [i for i in range(len(shape)) if i != c][-2:]
     rgba = is_rgba(shape, c)
-    chunks = da.core.normalize_chunks(tuple((BLOCK if i in (y, x) else n) for i, n in enumerate(shape)), shape)
+    side = tuple((BLOCK if i in (y, x) else n) for i, n in enumerate(shape))
+    chunks = da.core.normalize_chunks(side, shape)
 
     def block(block_info=None):
         (y0, y1), (x0, x1) = (block_info[None]["array-location"][i] for i in (y, x))
