@@ -71,7 +71,7 @@ def mixed_target(output, foreground, background, alpha_t, *, foreground_grad=Non
 
 
 def composite_phase(build, phase: int):
-    """Wrap the blend task's ``build``: mean squared error to the Poisson composite before ``phase``."""
+    """Wrap the blend task's ``objective``: mean squared error to the Poisson composite before ``phase``."""
 
     def phased_build(ctx):
         import torch
@@ -95,17 +95,16 @@ def variant(skip: int | None = None, mixed: bool = False, phase: int = 0):
     from napari_dip.core.blending import loss
 
     task = tasks.get("blend")
-    net = task.presets["blend"]["network"]
-    old_skip, old_term = net["channels_skip"], loss.blend_grad_loss
+    net = task.policy.presets["blend"]["network"]
+    old_skip, old_term, old_objective = net["channels_skip"], loss.blend_grad_loss, task.objective
     net["channels_skip"] = skip or old_skip
     loss.blend_grad_loss = mixed_target if mixed else old_term
     if phase:
-        task.build = composite_phase(type(task).build.__get__(task), phase)
+        task.objective = composite_phase(old_objective, phase)
     try:
         yield
     finally:
-        net["channels_skip"], loss.blend_grad_loss = old_skip, old_term
-        task.__dict__.pop("build", None)
+        net["channels_skip"], loss.blend_grad_loss, task.objective = old_skip, old_term, old_objective
 
 
 def band_only(dip: np.ndarray, classical: np.ndarray, mask: np.ndarray) -> np.ndarray:

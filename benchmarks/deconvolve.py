@@ -51,16 +51,14 @@ def score(ref: np.ndarray, image: np.ndarray) -> float:
 @contextlib.contextmanager
 def other_input():
     """The deconvolve task fed Wiener-Hunt instead of its Richardson-Lucy estimate (patched here)."""
-    from napari_dip.core.tasks.deconvolve import Deconvolve, classical_estimate
+    from napari_dip.core.tasks.deconvolve import TASK, classical_estimate
 
-    chosen = Deconvolve.initial_estimate
-    Deconvolve.initial_estimate = lambda self, y, known, inputs: classical_estimate(
-        y, inputs["psf"], "Wiener"
-    )
+    chosen = TASK.estimate
+    TASK.estimate = lambda y, known, inputs: classical_estimate(y, inputs["psf"], "Wiener")
     try:
         yield
     finally:
-        Deconvolve.initial_estimate = chosen
+        TASK.estimate = chosen
 
 
 def dip_runs(ref, obs, sigma, noise, args) -> tuple[list, list, list]:

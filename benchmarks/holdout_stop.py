@@ -63,7 +63,7 @@ def rows_for(share: str, **rule) -> list[list]:
     s = Settings()
     rows = []
     for case, seed, held, plain in pairs(share):
-        preset = get_task(str(plain["task"])).preset()["iterations"]
+        preset = get_task(str(plain["task"])).policy.preset()["iterations"]
         fixed, own = float(plain["psnr"][-1]), float(held["psnr"][-1])
         c = replay_change(plain, tol=s.stop_tol, window=s.window, patience=s.patience)
         change = float(plain["psnr"][np.searchsorted(plain["iteration"], c)])
@@ -111,7 +111,7 @@ def grid(share: str) -> None:
         for _, _, held, plain in traces:
             n, k = replay(held, patience=patience, min_gain=gain, warmup=warmup)
             cost.append(float(held["psnr"][k] - plain["psnr"][-1]))
-            saved.append(get_task(str(plain["task"])).preset()["iterations"] / n)
+            saved.append(get_task(str(plain["task"])).policy.preset()["iterations"] / n)
         results.append(
             [patience, gain, warmup, min(cost), float(np.mean(cost)), min(saved), float(np.mean(saved))]
         )

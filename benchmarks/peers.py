@@ -135,7 +135,7 @@ def run(size: int, seed: int, red: bool = False, only: list[str] | None = None) 
 
 
 def _methods(task: str) -> list[str]:
-    return [m for m in get_task(task).baselines() if m not in unavailable_methods(task)]
+    return [m for m in get_task(task).baselines if m not in unavailable_methods(task)]
 
 
 def main() -> None:

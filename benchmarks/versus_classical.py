@@ -93,7 +93,7 @@ def run(size: int, seed: int, only: list[str] | None, fixed: int | None = None) 
             t0 = time.perf_counter()
             long = restore(degraded, task, seed=seed, early_stop=False, iterations=fixed, **kw)
             row[f"DIP, no stop, {fixed} its"] = [score(clean, long.image), time.perf_counter() - t0, fixed]
-        inputs = {k: v for k, v in kw.items() if k in get_task(task).inputs and k != "mask"}
+        inputs = {k: v for k, v in kw.items() if k in get_task(task).form.inputs and k != "mask"}
         for method, image in classical_methods(degraded, task, mask=kw.get("mask"),
                                                channel_axis=kw.get("channel_axis"), **inputs).items():
             row[method] = [score(clean, image), 0.0, 0]

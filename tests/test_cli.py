@@ -128,7 +128,7 @@ def test_compare_writes_every_method_its_residual_and_scores(tmp_path, clean64):
     ref = write_image(tmp_path / "clean.tif", clean64, axes="YX")
     assert main(["restore", str(src), "--task", "denoise", "--reference", str(ref), "--compare", *FAST]) == 0
     summary = json.loads((tmp_path / "cells_dip_denoise_compare.json").read_text())
-    methods = [m for m in get("denoise").baselines() if m not in unavailable_methods("denoise")]
+    methods = [m for m in get("denoise").baselines if m not in unavailable_methods("denoise")]
     assert list(summary["methods"]) == ["DIP", *methods] and "BM3D" in methods
     bm3d = read_image(tmp_path / "cells_dip_denoise_bm3d.tif")
     assert bm3d.scale == pytest.approx((0.2, 0.2)) and bm3d.units == ("µm", "µm")

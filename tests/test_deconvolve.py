@@ -38,7 +38,7 @@ def test_gaussian_psf_sums_to_one_per_axis_sigma():
 
 
 def test_deconvolve_gains_psnr_and_runs_through_the_registry(clean64, blurred64):
-    assert "deconvolve" in tasks.names() and tasks.get("deconvolve").inputs == ("psf", "psf_sigma")
+    assert "deconvolve" in tasks.names() and tasks.get("deconvolve").form.inputs == ("psf", "psf_sigma")
     before = blurred64.copy()
     result = restore(blurred64, "deconvolve", psf_sigma=1.5, iterations=150, width=32, early_stop=False)
     assert np.array_equal(blurred64, before), "input was modified"
@@ -66,7 +66,7 @@ def test_deconvolve_defaults_stop_by_themselves(blurred64):
 
     job = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8)
     assert job.fit.early_stop is True
-    assert isinstance(tasks.get("deconvolve").stop_rule(SimpleNamespace(settings=job.settings)), VarianceStop)
+    assert isinstance(tasks.get("deconvolve").stop.rule(SimpleNamespace(settings=job.settings)), VarianceStop)
     off = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8, early_stop=False)
     assert off.fit.early_stop is False
     result = restore(blurred64, "deconvolve", psf_sigma=1.5, iterations=3, width=8)
@@ -120,7 +120,7 @@ def test_the_input_estimate_is_wiener_under_a_narrow_psf_and_richardson_lucy_und
         psf = gaussian_psf(sigma)
         counts = np.random.default_rng(2).poisson(convolve(ref, psf, mode="mirror"))
         y = (counts / counts.max())[None].astype(np.float32)
-        fed = tasks.get("deconvolve").initial_estimate(y, None, {"psf": psf})
+        fed = tasks.get("deconvolve").estimate(y, None, {"psf": psf})
         rl = np.clip(deconvolve_richardson_lucy(y[0].astype(float), psf=psf, num_iter=30), 0, 1)
         wiener = np.clip(deconvolve_wiener(y[0].astype(float), psf=psf), 0, 1)
         np.testing.assert_allclose(fed[0], wiener if sigma < 2 else rl, atol=1e-5)

@@ -23,13 +23,13 @@ def test_the_form_follows_the_task_registry(widget_and_viewer):
     from napari_dip.core import tasks
 
     widget, _ = widget_and_viewer
-    assert list(widget.task.choices) == [tasks.get(n).label for n in tasks.names()]
+    assert list(widget.task.choices) == [tasks.get(n).form.label for n in tasks.names()]
     shown = {}
     for label in widget.task.choices:
         widget.task.value = label
         shown[label] = {w.name for w in (widget.mask, widget.factor, widget.psf_sigma, widget.psf)
                         if not w.native.isHidden()}  # the viewer is not shown: ask what is hidden
-        assert list(widget.preset.choices) == ["auto", *widget.tasks[label].presets]
+        assert list(widget.preset.choices) == ["auto", *widget.tasks[label].policy.presets]
     assert shown == {"denoise": set(), "inpaint": {"mask"}, "reconstruct": {"mask"},
                      "super-resolution": {"factor"}, "deconvolve": {"psf_sigma", "psf"}}
     widget.task.value = "deconvolve"
@@ -222,7 +222,7 @@ def test_compare_lays_out_a_grid(widget_and_viewer, qtbot, clean64):
     widget.run_button.clicked.emit()
     _wait(qtbot, widget)
     widget.compare_button.clicked.emit()
-    methods = [m for m in get("denoise").baselines() if m not in unavailable_methods("denoise")]
+    methods = [m for m in get("denoise").baselines if m not in unavailable_methods("denoise")]
     assert "BM3D" in methods
     qtbot.waitUntil(lambda: all(f"n [residual: {m}]" in viewer.layers for m in methods), timeout=60_000)
     assert viewer.canvas.grid.enabled

@@ -147,8 +147,8 @@ def package_cycles() -> set[tuple[str, ...]]:
 def test_graph_is_read_with_function_local_imports():
     """The reader sees imports inside functions (the ones that hide cycles) and resolves relative ones."""
     graph, _ = import_graph()
-    # core/tasks/base.py imports the engine's losses inside Task.build only
-    assert "napari_dip.core.engine.losses" in graph["napari_dip.core.tasks.base"]
+    # core/tasks/base.py imports the engine's likelihood inside Task.build only
+    assert "napari_dip.core.engine.likelihood" in graph["napari_dip.core.tasks.base"]
     assert "napari_dip.core.engine.types" in graph["napari_dip.core.tasks.base"]
     assert len(graph) > 50
 

@@ -6,6 +6,8 @@ the names below are resolved lazily on first use.
 >>> from napari_dip import restore                        # doctest: +SKIP
 >>> result = restore(noisy, "denoise", iterations=500)    # doctest: +SKIP
 >>> result.image, result.stopped_at, result.config        # doctest: +SKIP
+>>> from napari_dip import denoise                        # doctest: +SKIP
+>>> result = denoise(noisy, iterations=500)               # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ _LAZY = {
     "blend": "napari_dip.core.blend",
     "iter_blend": "napari_dip.core.blend",
     "available_devices": "napari_dip.core.devices",
+    "denoise": "napari_dip.core.entry",
+    "inpaint": "napari_dip.core.entry",
+    "reconstruct": "napari_dip.core.entry",
+    "super_resolve": "napari_dip.core.entry",
+    "deconvolve": "napari_dip.core.entry",
 }
 _SUBMODULES = {"metrics", "baselines", "core", "sample_data", "cli", "io", "masks", "experiments"}
 
@@ -35,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.blend import blend, iter_blend  # noqa: F401
     from .core.devices import available_devices  # noqa: F401
     from .core.engine import Snapshot  # noqa: F401
+    from .core.entry import deconvolve, denoise, inpaint, reconstruct, super_resolve  # noqa: F401
     from .core.restore import RestoreResult, estimate_memory, estimate_run, iter_restore, restore  # noqa: F401
     from .core.settings import Settings  # noqa: F401
 

@@ -65,7 +65,9 @@ def select_shape(shape: tuple, axes: str, names: tuple[str, ...], channel, sourc
     i = channel_index(axes, shape, names, channel, source)
     if i is None:
         return tuple(shape), axes, names
-    c = axes.index(channel_letter(axes))
+    letter = channel_letter(axes)
+    assert letter is not None  # channel_index found the channel axis
+    c = axes.index(letter)
     kept = (names[i],) if len(names) > i else ()
     return tuple(s for k, s in enumerate(shape) if k != c), axes[:c] + axes[c + 1:], kept
 

@@ -71,13 +71,15 @@ def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None =
     them with the install command).
     """
     t = tasks.get(task)
-    if t.needs_mask and mask is None:
+    if t.form.needs_mask and mask is None:
         raise ValueError(f"task {task!r} needs a mask (non-zero = missing pixels).")
-    nd = 3 if np.ndim(inputs.get("psf")) == 3 else 2  # a 3D PSF: the classical methods run on the volume
-    cleaned = t.check_inputs({k: inputs.get(k) for k in t.inputs if k != "mask"}, nd=nd, channels=1)
+    # a 3D PSF: the classical methods run on the volume
+    nd = 3 if np.ndim(np.asarray(inputs.get("psf"))) == 3 else 2
+    own = {k: inputs.get(k) for k in t.form.inputs if k != "mask"}
+    cleaned = t.physics.check_inputs(own, nd=nd, channels=1)
     model = SimpleNamespace(noise=noise, gain=gain, offset=offset, read_noise=read_noise)
     cleaned["camera"] = noise_model(image, model, channel_axis)  # None for Gaussian noise
-    chosen = {k: v for k, v in t.baselines().items() if missing(k) is None}
+    chosen = {k: v for k, v in t.baselines.items() if missing(k) is None}
     if methods is not None:
         chosen = {k: v for k, v in chosen.items() if k in methods}
     return {name: f(image, channel_axis, mask, cleaned) for name, f in chosen.items()}
@@ -93,7 +95,7 @@ def compare(image: np.ndarray, task: str, restored: dict[str, np.ndarray] | None
     (:func:`residual`: observation minus the forward model of the result) keyed by method name.
     """
     results = classical_methods(image, task, mask=mask, channel_axis=channel_axis, **options)
-    inputs = {k: v for k, v in options.items() if k in tasks.get(task).inputs}
+    inputs = {k: v for k, v in options.items() if k in tasks.get(task).form.inputs}
     residuals = {name: residual(image, out, task, mask=mask, channel_axis=channel_axis, **inputs)
                  for name, out in {**(restored or {}), **results}.items()}
     return results, residuals
@@ -101,7 +103,7 @@ def compare(image: np.ndarray, task: str, restored: dict[str, np.ndarray] | None
 
 def unavailable_methods(task: str) -> dict[str, str]:
     """The methods of ``task`` that cannot run here: ``{name: the command that installs them}``."""
-    return {name: missing(name) for name in tasks.get(task).baselines() if missing(name)}
+    return {name: why for name in tasks.get(task).baselines if (why := missing(name))}
 
 
 def classical_restore(
@@ -114,7 +116,7 @@ def classical_restore(
     **inputs,
 ) -> tuple[str, np.ndarray]:
     """The standard classical method for ``task``; returns ``(method name, image)``."""
-    first = next(iter(tasks.get(task).baselines()), None)
+    first = next(iter(tasks.get(task).baselines), None)
     if first is None:
         raise ValueError(f"no classical method for task {task!r}")
     if factor is not None:

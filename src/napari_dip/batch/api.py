@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from napari_dip.core import tasks
-from napari_dip.core.settings import Settings, option_help
+from napari_dip.core.settings import option_help
 from napari_dip.io import read_image
 
 from . import inputs as _inputs
@@ -129,17 +129,12 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None,
 
 
 def _options(task: str, settings: dict) -> dict:
-    """The options shared by every fit, checked now (not once per file on the cluster)."""
+    """The options shared by every fit, checked now (not once per file on the cluster) by the one mapping
+    of user options (:func:`napari_dip.core.tasks.split_options`, as :func:`napari_dip.restore`)."""
     t = tasks.get(task)
-    if t.kind != "restore":
+    if t.form.kind != "restore":
         raise ValueError(f"task {task!r} is not a restoration; choose one of {tasks.names()}.")
-    own = tuple(n for n in t.inputs if n != "mask")
-    others = {n for name in tasks.names() for n in tasks.get(name).inputs} - set(t.inputs)
-    stray = sorted(set(settings) & others)
-    if stray:
-        raise ValueError(f"task {task!r} takes no {', '.join(stray)}.")
-    rest = {k: v for k, v in settings.items() if k not in _NAMED and k not in own}
-    Settings.from_options(rest, extra=(*_NAMED, *own))  # unknown names, bad choices: ValueError
+    tasks.split_options(t, settings, named=tuple(_NAMED))  # other tasks' inputs, unknown names: ValueError
     opts = dict(settings)
     if isinstance(opts.get("psf"), (str, os.PathLike)):
         opts["psf"] = read_image(opts["psf"]).data.astype(float)
@@ -151,7 +146,7 @@ def _options(task: str, settings: dict) -> dict:
 def _mask_argument(task: str, mask, mask_suffix):
     if mask is not None and mask_suffix:
         raise ValueError("give either mask (one for every input) or mask_suffix (one per input), not both.")
-    needs = tasks.get(task).needs_mask
+    needs = tasks.get(task).form.needs_mask
     if needs and mask is None and not mask_suffix:
         raise ValueError(f"task {task!r} needs a mask: pass mask (a file or array for every input) or "
                          "mask_suffix (each input's own file, e.g. '_mask' for a_mask.tif).")

@@ -25,14 +25,14 @@ def compare_file(output: Path, observation: np.ndarray, dip: np.ndarray, task: s
                  mask=None, channel_axis=None, reference=None, seconds: float, **options) -> Path:
     """Run and write the comparison of one restored file; returns the path of its JSON summary."""
     results: dict[str, tuple[np.ndarray, float]] = {"DIP": (dip, seconds)}
-    for method in tasks.get(task).baselines():
+    for method in tasks.get(task).baselines:
         if method in unavailable_methods(task):
             continue
         t0 = time.perf_counter()
         image = classical_methods(observation, task, mask=mask, channel_axis=channel_axis, methods=(method,),
                                   **options)[method]
         results[method] = (image, time.perf_counter() - t0)
-    inputs = {k: v for k, v in options.items() if k in tasks.get(task).inputs}
+    inputs = {k: v for k, v in options.items() if k in tasks.get(task).form.inputs}
     summary: dict = {"task": task, "observation": str(output), "methods": {},
                      "not installed": unavailable_methods(task)}
     stem, suffix = _split(output)

@@ -51,7 +51,7 @@ def pick_device(device=None):
 
 def default_width(device, cpu: int = 64) -> int:
     """Channel cap when the user gives none: 128 on CUDA (the paper's), ``cpu`` elsewhere (a task's
-    :attr:`~napari_dip.core.tasks.base.Task.cpu_width`)."""
+    :attr:`~napari_dip.core.tasks.parts.Policy.cpu_width`)."""
     return 128 if device.type == "cuda" else int(cpu)
 
 

@@ -10,6 +10,7 @@ super-resolution, and 0 at the missing pixels of inpainting and reconstruction.
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -28,15 +29,16 @@ def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: 
     t = tasks.get(task)
     y, x = _chw(observation, channel_axis), _chw(restored, channel_axis)
     channels, nd = y.shape[0], y.ndim - 1
-    cleaned = t.check_inputs({k: inputs.get(k) for k in t.inputs if k != "mask"}, nd=nd, channels=channels)
+    own = {k: inputs.get(k) for k in t.form.inputs if k != "mask"}
+    cleaned = t.physics.check_inputs(own, nd=nd, channels=channels)
     missing = (
         np.zeros(y.shape[1:], bool) if mask is None else np.broadcast_to(np.asarray(mask) != 0, y.shape[1:])
     )
     known = torch.from_numpy((~missing).astype(np.float64))[None, None]
-    ctx = SimpleNamespace(weight=None, known=known, inputs=cleaned, channels=channels, dims=nd,
-                          scale=t.scale(cleaned))
+    ctx: Any = SimpleNamespace(weight=None, known=known, inputs=cleaned, channels=channels, dims=nd,
+                               scale=t.physics.scale(cleaned))  # the fields the operators read
     with torch.no_grad():
-        forward = t.operator(ctx).double()(torch.from_numpy(x)[None])[0].numpy()
+        forward = t.physics.operator(ctx).double()(torch.from_numpy(x)[None])[0].numpy()
     if forward.shape != y.shape:
         raise ValueError(
             f"the restored image maps to shape {forward.shape[1:]} through the task's forward model, "

@@ -24,6 +24,8 @@ from .engine.loop import Snapshot
 from .engine.results import FitResult, StopInfo
 from .engine.types import Damage
 from .settings import Settings
+from .tasks import Task
+from .tasks.options import as_inputs
 
 __all__ = ["RestoreResult", "StopInfo", "estimate_memory", "estimate_run", "iter_restore", "restore"]
 
@@ -134,7 +136,7 @@ def prepare_job(image: np.ndarray, task: str, *, mask=None, factor: int | None =
                 iterations: int | None = None, seed: int = 0, device: str | None = None, **options):
     """The validated :class:`~.engine.job.Job` of ``restore(image, task, ...)`` (its fits, tiles,
     settings)."""
-    t = _task(task)
+    t = tasks.restoration(task)
     settings, inputs = _split(t, options, factor)
     return prepare(image, t, settings, mask=mask, inputs=inputs, channel_axis=channel_axis,
                    iterations=iterations, seed=seed, device=device)
@@ -151,14 +153,14 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     estimated with the task's default preset and, since no mask is given, the
     network of a deep hole (on a CPU the wider one of thin masks and holes).
     """
-    t = _task(task)
+    t = tasks.restoration(task)
     settings, inputs = _split(t, options, factor)
     shape = tuple(int(s) for s in shape)
     _, nd = checks.geometry(shape, channel_axis, settings.mode)
     axis = None if channel_axis is None else channel_axis % len(shape)
     C = colour_channels(shape, axis)
-    cleaned = t.check_inputs(inputs, nd=nd, channels=C)
-    scale = t.scale(cleaned)
+    cleaned = t.physics.check_inputs(inputs, nd=nd, channels=C)
+    scale = t.physics.scale(cleaned)
     spatial = [s for i, s in enumerate(shape) if i != axis][-nd:]
     out_spatial = tuple(s if i < nd - 2 else s * scale for i, s in enumerate(spatial))
     dev = pick_device(device)
@@ -167,22 +169,11 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     return sizing.estimate(fit, C, out_spatial, nd, dev, settings.precision)
 
 
-def _task(name: str):
-    t = tasks.get(name) if isinstance(name, str) else None
-    if t is None or t.kind != "restore":
-        raise ValueError(f"unknown task {name!r}; choose one of {tasks.names()}")
-    return t
-
-
-def _split(task, options: dict, factor) -> tuple[Settings, dict]:
-    """Options -> (Settings, the task's inputs); unknown names are a ``ValueError``."""
-    inputs = {name: options.pop(name, None) for name in task.inputs if name != "mask"}
-    if "factor" in task.inputs:
-        inputs["factor"] = factor
-    elif factor not in (None, 1):
-        raise ValueError(f"factor is only used by task 'super_resolution' (got factor={factor}).")
-    others = {n for t in tasks.names() for n in tasks.get(t).inputs} - set(task.inputs)
-    stray = sorted(set(options) & others)
-    if stray:
-        raise ValueError(f"task {task.name!r} takes no {', '.join(stray)}.")
-    return Settings.from_options(options, extra=(*_ARGUMENTS, *others)), inputs
+def _split(task: Task, options: dict, factor) -> tuple[Settings, dict]:
+    """Options -> (Settings, the task's inputs, mask excluded), through :func:`~.tasks.split_options`
+    (the one mapping of user options, batch's too); unknown names are a ``ValueError``."""
+    opts = dict(options)
+    if factor is not None and (factor != 1 or "factor" in task.form.inputs):
+        opts["factor"] = factor  # restore's named argument: super-resolution's own option
+    settings, own, _ = tasks.split_options(task, opts, named=_ARGUMENTS)
+    return settings, as_inputs(own)

@@ -235,7 +235,7 @@ def _mse_loss(target: np.ndarray, dev):
     return lambda out, t: torch.mean((out[..., :h, :w] - target_t) ** 2)
 
 
-def _follow(fitter, history, result: ProbeResult, which: tuple, axis, start: float):
+def _follow(fitter, history, result: ProbeResult, which: tuple[str, int, int], axis, start: float):
     """Turn one target's engine snapshots into :class:`ProbeProgress` and fill ``result``.
 
     ``history`` is the engine's :class:`FitHistory` of ``fitter`` (filled on check iterations).

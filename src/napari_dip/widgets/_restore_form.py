@@ -173,7 +173,7 @@ def advanced_fields(w) -> Container:
         label="preset",
         value="auto",
         tooltip=_help("preset"),
-        choices=lambda _: ["auto", *w.tasks[w.task.value].presets],
+        choices=lambda _: ["auto", *w.tasks[w.task.value].policy.presets],
     )
     w.loss = ComboBox(
         name="loss",

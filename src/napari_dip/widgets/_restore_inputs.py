@@ -49,7 +49,7 @@ def read_call(widget) -> dict[str, Any]:
 def _task_inputs(widget, task, image, index, mode) -> dict[str, Any]:
     """The task's own inputs from the form: mask, factor, PSF."""
     out: dict[str, Any] = {}
-    if task.needs_mask:
+    if task.form.needs_mask:
         if widget.mask.value is None:
             raise ValueError(
                 f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
@@ -60,9 +60,9 @@ def _task_inputs(widget, task, image, index, mode) -> dict[str, Any]:
             if mode is None
             else np.asarray(widget.mask.value.data)
         )
-    if "factor" in task.inputs:
+    if "factor" in task.form.inputs:
         out["factor"] = int(widget.factor.value)
-    if "psf" in task.inputs:
+    if "psf" in task.form.inputs:
         if widget.psf.value is not None:
             out["psf"] = np.asarray(widget.psf.value.data, dtype=float)
         else:

@@ -37,7 +37,7 @@ PROGRESS_STEPS = 1000
 NONE = "(none)"
 def _tasks() -> dict:
     """The registry's restoration tasks by label (the Restore widget's list)."""
-    return {tasks.get(n).label: tasks.get(n) for n in tasks.names("restore")}
+    return {tasks.get(n).form.label: tasks.get(n) for n in tasks.names("restore")}
 
 
 #: The PSF of a deconvolution sweep (the widget has no PSF field: a Gaussian of this sigma, px).
@@ -114,7 +114,7 @@ class ExperimentsWidget(FitControls, Container):
             w.visible = mode == "prior probe"
         for w in self.sweep_widgets:
             w.visible = mode == "sweep"
-        self.mask.visible = mode == "sweep" and self.tasks[self.task.value].needs_mask
+        self.mask.visible = mode == "sweep" and self.tasks[self.task.value].form.needs_mask
         self.results.setVisible(mode == "sweep")
         self.curves.colors = _probe_colors() if mode == "prior probe" else {}
 
@@ -156,16 +156,16 @@ class ExperimentsWidget(FitControls, Container):
         )
         if self._width() is not None and "width" not in grid:
             kwargs["width"] = self._width()
-        if task.needs_mask:
+        if task.form.needs_mask:
             if self.mask.value is None:
                 raise ValueError(
                     f"task {task.name!r} needs a mask: a Labels layer painted where pixels are missing "
                     "(Plugins > napari-dip > Mask maker makes one)."
                 )
             kwargs["mask"] = mask_plane(self.mask.value, index, image.shape[:2])
-        if "factor" in task.inputs:
+        if "factor" in task.form.inputs:
             kwargs["factor"] = 4
-        if "psf_sigma" in task.inputs:
+        if "psf_sigma" in task.form.inputs:
             kwargs["psf_sigma"] = SWEEP_PSF_SIGMA
         if self.reference.value is not None:
             kwargs["reference"] = plane_of(self.reference.value, self.viewer)[0]

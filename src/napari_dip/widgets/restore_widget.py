@@ -41,7 +41,7 @@ class RestoreWidget(FitControls, Container):
     def __init__(self, napari_viewer: napari.viewer.Viewer):
         super().__init__(labels=True)
         self.viewer = napari_viewer
-        self.tasks = {t.label: t for t in _tasks()}
+        self.tasks = {t.form.label: t for t in _tasks()}
         fields = main_fields(self, self.tasks)
         self.advanced = advanced_fields(self)
         buttons = self._init_fit_controls()
@@ -87,10 +87,10 @@ class RestoreWidget(FitControls, Container):
     # --- form -------------------------------------------------------------------------
     def _on_task(self, label: str) -> None:
         task = self.tasks[label]
-        self.mask.visible = task.needs_mask
-        self.factor.visible = "factor" in task.inputs
-        self.psf_sigma.visible = self.psf.visible = "psf" in task.inputs
-        self.early_stop.value = bool(task.preset()["early_stop"])
+        self.mask.visible = task.form.needs_mask
+        self.factor.visible = "factor" in task.form.inputs
+        self.psf_sigma.visible = self.psf.visible = "psf" in task.form.inputs
+        self.early_stop.value = bool(task.policy.preset()["early_stop"])
         self.preset.reset_choices()
         self.preset.value = "auto"
 

@@ -20,9 +20,9 @@ from . import checks, sizing
 from .types import Damage, FitData, FitSettings, TaskLike
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Job:
-    """Everything the driver needs to run the fits of one call."""
+    """Everything the driver needs to run the fits of one call (built by keyword)."""
 
     image: np.ndarray
     task: TaskLike
@@ -68,13 +68,13 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
     camera = noise_model(image, settings, channel_axis)
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
-                           transform=camera if task.codec_transform else None)
-    cleaned = task.check_inputs(inputs, nd=nd, channels=codec.n_channels)
-    scale = task.scale(cleaned)
+                           transform=camera if task.physics.stabilise_data else None)
+    cleaned = task.physics.check_inputs(inputs, nd=nd, channels=codec.n_channels)
+    scale = task.physics.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
     m = _mask(task, mask, codec)
-    run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.needs_mask,
-                                               keep=settings.keep_known and task.keeps_known)
+    run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.form.needs_mask,
+                                               keep=settings.keep_known and task.physics.keeps_known)
     dev = pick_device(device)
     fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=Damage(depth, texture))
     warm = settings.warm_iterations
@@ -96,32 +96,32 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
 
     tile = sizing.choose_tile(settings.tile, memory, max_memory, overlap, plane_in, need_for_tile)
     return Job(
-        image,
-        task,
-        cleaned,
-        codec,
-        nd,
-        mode,
-        planes,
-        run,
-        m,
-        scale,
-        settings,
-        fit,
-        dev,
-        seed,
-        warm_its,
-        output_shape(codec, scale),
-        tile,
-        overlap,
-        memory,
-        max_memory,
+        image=image,
+        task=task,
+        inputs=cleaned,
+        codec=codec,
+        nd=nd,
+        mode=mode,
+        planes=planes,
+        run=run,
+        mask=m,
+        scale=scale,
+        settings=settings,
+        fit=fit,
+        device=dev,
+        seed=seed,
+        warm_iterations=warm_its,
+        out_shape=output_shape(codec, scale),
+        tile=tile,
+        overlap=overlap,
+        memory=memory,
+        max_memory=max_memory,
         camera=camera,
     )
 
 
 def _mask(task: TaskLike, mask, codec: ImageCodec) -> np.ndarray | None:
-    if task.needs_mask:
+    if task.form.needs_mask:
         if mask is None:
             raise ValueError(f"task {task.name!r} needs a mask: a boolean or Labels array with the image's "
                              f"spatial shape {codec.plane_shape[-2:]}, non-zero where pixels are missing.")

@@ -49,7 +49,7 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     y = np.pad(x, [(0, 0), *pads], mode="reflect" if min(spatial) > 1 else "edge")
     observed = np.pad(~missing, pads, constant_values=False).astype(np.float32)
     # held-out pixels (the automatic stop's quality estimate) are unobserved for the fit and its input
-    share = job.task.holdout_share(settings, fit)
+    share = job.task.stop.holdout_share(settings, fit)
     like = (
         np.pad(missing, pads, constant_values=False) if share and settings.holdout_like == "damage" else None
     )
@@ -104,7 +104,7 @@ def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Pl
     fit, C = job.fit, ctx.channels
     guess = None
     if fit.fill_input:
-        guess = torch.from_numpy(np.ascontiguousarray(job.task.initial_estimate(y, known, job.inputs)))[None]
+        guess = torch.from_numpy(np.ascontiguousarray(job.task.estimate(y, known, job.inputs)))[None]
     if warm is not None:
         z = warm.z
         return z if guess is None else torch.cat([guess.to(z.device), z[:, C:]], dim=1)
@@ -119,7 +119,7 @@ def _loop_kwargs(job, ctx: FitContext, iterations: int) -> dict:
     fit, s = job.fit, job.settings
     return dict(iterations=iterations, lr=fit.lr, reg_noise_std=fit.reg_noise_std,
                 param_noise_std=float(s.param_noise_std), ema=s.ema, output=s.output,
-                early_stop=job.task.stop_rule(ctx) if fit.early_stop else None,
+                early_stop=job.task.stop.rule(ctx, job.task.physics) if fit.early_stop else None,
                 backtrack=Backtracker() if fit.backtrack else None,
                 preview_every=max(1, int(s.preview_every)), precision=s.precision, seed=job.seed)
 
@@ -129,7 +129,7 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
     fit, s, codec = job.fit, job.settings, job.codec
     return {
         "task": job.task.name,
-        **job.task.describe(job.inputs),
+        **job.task.physics.describe(job.inputs),
         "preset": fit.preset_name,
         "preset_reason": fit.reason,
         "seed": job.seed,
@@ -149,7 +149,7 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
         "window": s.window,
         "patience": s.patience,
         "stop_tol": s.stop_tol,
-        "holdout": job.task.holdout_share(s, fit),
+        "holdout": job.task.stop.holdout_share(s, fit),
         "stop_gain": s.stop_gain,
         "backtrack": fit.backtrack,
         "keep_known": fit.keep_known,

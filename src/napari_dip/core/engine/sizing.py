@@ -27,19 +27,20 @@ def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int |
     """The settings every fit of the run shares (the pixels enter only through ``damage``)."""
     if preset_name is None:
         preset_name, reason = (settings.preset, "chosen by the user") if settings.preset else \
-            task.choose_preset(settings, damage)
-    if preset_name not in task.presets:
+            task.policy.choose_preset(settings, damage)
+    policy = task.policy
+    if preset_name not in policy.presets:
         raise ValueError(
-            f"task {task.name!r} has no preset {preset_name!r}; choose one of {list(task.presets)}."
+            f"task {task.name!r} has no preset {preset_name!r}; choose one of {list(policy.presets)}."
         )
-    p = task.preset(preset_name, inputs)
+    p = policy.preset(preset_name, inputs)
     net_spec = dict(p["network"])
     if settings.network is not None and settings.network != net_spec["arch"]:
         net_spec = {"arch": settings.network}
     arch = net_spec.pop("arch")
     if settings.depth is not None:
         net_spec["depth"] = int(settings.depth)
-    width = settings.width or task.default_width(settings, device, preset_name, damage)
+    width = settings.width or policy.default_width(settings, device, preset_name, damage)
     net_spec = _width(arch, net_spec, int(width))
     architecture(arch).check(net_spec)
     input_kind = settings.input or p["input"]
@@ -48,7 +49,7 @@ def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int |
         raise ValueError(f"iterations must be at least 1, got {its}")
     fill = settings.fill_input
     if fill == "auto":
-        fill = task.wants_fill_input(settings, preset_name, damage) and architecture(arch).encoder
+        fill = policy.wants_fill_input(settings, preset_name, damage) and architecture(arch).encoder
     elif fill and not architecture(arch).encoder:
         raise ValueError(
             f"fill_input=True needs a network whose input has the image's size; {arch!r} takes a "
@@ -70,7 +71,7 @@ def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int |
         loss=settings.loss or p["loss"],
         early_stop=bool(settings.early_stop if settings.early_stop is not None else p["early_stop"]),
         backtrack=bool(settings.backtrack if settings.backtrack is not None else p["backtrack"]),
-        keep_known=bool(settings.keep_known) and task.keeps_known,
+        keep_known=bool(settings.keep_known) and task.physics.keeps_known,
         missing_depth=round(float(damage.depth), 1),
         surround_texture=round(float(damage.texture), 3),
         explicit_depth=settings.depth is not None,

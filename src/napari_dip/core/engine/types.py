@@ -94,22 +94,26 @@ class FitData:
     extras: dict = field(default_factory=dict)
 
 
-class TaskLike(Protocol):
-    """What the engine reads of a task (:class:`~napari_dip.core.tasks.base.Task` is the implementation)."""
+class PhysicsLike(Protocol):
+    """How the observation was made (:class:`~napari_dip.core.tasks.parts.Physics`)."""
 
-    name: str
-    presets: dict[str, dict]
-    needs_mask: bool
     keeps_known: bool
-    codec_transform: bool
+    stabilise_data: bool
 
     def check_inputs(self, inputs: dict[str, Any], *, nd: int, channels: int) -> dict[str, Any]: ...
 
     def scale(self, inputs: dict[str, Any]) -> int: ...
 
-    def preset(self, name: str | None = None, inputs: dict | None = None) -> dict: ...
-
     def describe(self, inputs: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class PolicyLike(Protocol):
+    """Presets and the rules that pick from the data (:class:`~napari_dip.core.tasks.parts.Policy`)."""
+
+    @property
+    def presets(self) -> dict[str, dict]: ...
+
+    def preset(self, name: str | None = None, inputs: dict | None = None) -> dict: ...
 
     def choose_preset(self, settings: Any, damage: Damage) -> tuple[str, str]: ...
 
@@ -117,10 +121,39 @@ class TaskLike(Protocol):
 
     def wants_fill_input(self, settings: Any, preset_name: str, damage: Damage) -> bool: ...
 
-    def build(self, ctx: FitContext) -> Callable: ...
 
-    def stop_rule(self, ctx: FitContext) -> Any: ...
+class StopsLike(Protocol):
+    """The stop factory (:class:`~napari_dip.core.tasks.parts.ChangeStops` or ``VarianceStops``)."""
 
     def holdout_share(self, settings: Any, fit: FitSettings) -> float: ...
 
-    def initial_estimate(self, y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray: ...
+    def rule(self, ctx: FitContext, physics: Any) -> Any: ...
+
+
+class FormLike(Protocol):
+    """What the engine reads of a task's form: whether it takes a mask."""
+
+    @property
+    def needs_mask(self) -> bool: ...
+
+
+class TaskLike(Protocol):
+    """What the engine reads of a task (:class:`~napari_dip.core.tasks.base.Task` is the implementation)."""
+
+    name: str
+
+    @property
+    def form(self) -> FormLike: ...
+
+    @property
+    def physics(self) -> PhysicsLike: ...
+
+    @property
+    def policy(self) -> PolicyLike: ...
+
+    @property
+    def stop(self) -> StopsLike: ...
+
+    def build(self, ctx: FitContext) -> Callable: ...
+
+    def estimate(self, y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray: ...

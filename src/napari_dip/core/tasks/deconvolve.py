@@ -7,7 +7,8 @@ axis). The forward operator convolves the network output with the PSF
 (MSE) or, with ``noise="poisson"``, photon counts from a camera: the loss then
 compares the generalised Anscombe transforms (``core/noise.py``) of the blurred
 output and of the observation (the blur acts on the camera's values, so the
-data themselves are not transformed). The automatic
+data themselves are not transformed: ``BlurPhysics.stabilise_data`` is False and
+``core/engine/likelihood.py`` applies the transform after the operator). The automatic
 stop is on by default, as for denoising.
 """
 
@@ -17,23 +18,18 @@ import numpy as np
 
 from ..classical import deconvolve_richardson_lucy, deconvolve_wiener
 from ..peers import deconvolve_richardson_lucy_tv
-from .base import SKIP_4, Task, make_preset, variance_stop
+from .base import SKIP_4, Task, make_preset
+from .options import DeconvolveOptions
+from .parts import Form, Physics, Policy, VarianceStops
 
 #: Richardson-Lucy iterations of the classical baseline (scikit-image's default is 50; 30 keeps noise down).
 RL_ITERATIONS = 30
 
 
-class Deconvolve(Task):
-    name = label = "deconvolve"
-    inputs = ("psf", "psf_sigma")
-    codec_transform = False
-    presets = {"deconvolve": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
-                                         early_stop=True, backtrack=True)}
+class BlurPhysics(Physics):
+    """The observation is the image convolved with the PSF (:class:`~napari_dip.core.physics.Blur`)."""
 
-    holds_out = False  # the variance stop: noisy data, nothing to hold out
-
-    def stop_rule(self, ctx):
-        return variance_stop(ctx)
+    stabilise_data = False  # the blur mixes the camera's values: the noise model applies in the loss
 
     def check_inputs(self, inputs, *, nd, channels):
         from ..physics import gaussian_psf, normalized_psf  # torch: task metadata loads without it
@@ -60,31 +56,6 @@ class Deconvolve(Task):
         from ..physics import Blur  # torch: task metadata loads without it
 
         return Blur(ctx.inputs["psf"], ctx.channels, weight=ctx.weight)
-
-    def build(self, ctx):
-        if ctx.camera is None:  # Gaussian noise: the data loss through the blur
-            return super().build(ctx)
-        return _stabilised_loss(self.operator(ctx).to(ctx.device), ctx)
-
-    def wants_fill_input(self, settings, preset_name, damage):
-        return True
-
-    def initial_estimate(self, y, known, inputs):
-        """The classical estimate fed as input channels, chosen by the PSF's width (:func:`input_method`)."""
-        return classical_estimate(y, inputs["psf"], input_method(inputs["psf"]))
-
-    def baselines(self):
-        return {
-            "Richardson-Lucy": lambda image, axis, mask, inputs: deconvolve_richardson_lucy(
-                image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS
-            ),
-            "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(
-                image, psf=inputs["psf"], channel_axis=axis
-            ),
-            "Richardson-Lucy-TV": lambda image, axis, mask, inputs: deconvolve_richardson_lucy_tv(
-                image, psf=inputs["psf"], channel_axis=axis
-            ),
-        }
 
 
 #: Below this PSF width (sigma, px) the network is fed Wiener-Hunt, above it Richardson-Lucy.
@@ -125,26 +96,28 @@ def classical_estimate(y: np.ndarray, psf: np.ndarray, method: str) -> np.ndarra
     return np.clip(np.moveaxis(guess, -1, 0), 0, 1).astype(np.float32)
 
 
-def _stabilised_loss(op, ctx):
-    """MSE between the generalised Anscombe transforms of ``A(x)`` and ``y``, both mapped back to ADU.
-
-    The blur acts on the camera's values, so the transform comes after the operator; the camera model
-    (``ctx.camera``: gain, offset, read noise) is the one the data's codec would have applied.
-    """
-    import torch
-
-    from ..engine.losses import mse  # torch: task metadata loads without it
-
-    codec, camera = ctx.codec, ctx.camera
-    a, b = codec.window
-    scale = (codec.hi - codec.lo) / (b - a)
-
-    def stabilised(v):
-        return camera.forward((v - a) * scale + codec.lo)
-
-    target = stabilised(ctx.y)
-    norm = float(stabilised(torch.tensor(1.0)) - stabilised(torch.tensor(0.0))) ** 2
-    return TASK.regularised(lambda out: mse(stabilised(op(out)), target, op.weight) / max(norm, 1e-12), ctx)
+def psf_estimate(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
+    """The classical estimate fed as input channels, chosen by the PSF's width (:func:`input_method`)."""
+    return classical_estimate(y, inputs["psf"], input_method(inputs["psf"]))
 
 
-TASK = Deconvolve()
+TASK = Task(
+    name="deconvolve",
+    form=Form(label="deconvolve", options=DeconvolveOptions),
+    policy=Policy({"deconvolve": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
+                                             early_stop=True, backtrack=True)}, fill_input=True),
+    physics=BlurPhysics(),
+    stop=VarianceStops(),  # noisy data, nothing to hold out
+    estimate=psf_estimate,
+    baselines={
+        "Richardson-Lucy": lambda image, axis, mask, inputs: deconvolve_richardson_lucy(
+            image, psf=inputs["psf"], channel_axis=axis, num_iter=RL_ITERATIONS
+        ),
+        "Wiener": lambda image, axis, mask, inputs: deconvolve_wiener(
+            image, psf=inputs["psf"], channel_axis=axis
+        ),
+        "Richardson-Lucy-TV": lambda image, axis, mask, inputs: deconvolve_richardson_lucy_tv(
+            image, psf=inputs["psf"], channel_axis=axis
+        ),
+    },
+)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from skimage.restoration import estimate_sigma
 
 from ..classical import denoise_nl_means, denoise_tv
 from ..peers import denoise_bm3d, denoise_noise2void, missing
-from .base import SKIP_4, Task, make_preset, variance_stop
+from .base import SKIP_4, Task, make_preset
+from .options import NoOptions
+from .parts import Form, Physics, Policy, VarianceStops
 
 
-class Denoise(Task):
-    name = label = "denoise"
-    # F16 denoising: 128/128/4 bilinear, noise(32), lr 0.01, 3000 its, reg 1/30, EMA 0.99
-    presets = {"denoise": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
-                                      early_stop=True, backtrack=True)}
-
-    holds_out = False  # the variance stop: noisy data, nothing to hold out
-
-    def stop_rule(self, ctx):
-        return variance_stop(ctx)
-
+@dataclass(frozen=True)
+class DenoisePolicy(Policy):
     def tv_weight(self, ctx):
         """``tv_weight=None``: 0.5 x the noise level of the observation (``estimate_sigma``, on [0, 1]).
 
@@ -34,27 +29,29 @@ class Denoise(Task):
         y = ctx.y[(0, slice(None), *ctx.crop)].float().cpu().numpy()
         return 0.5 * float(estimate_sigma(y, channel_axis=0, average_sigmas=True))
 
-    def initial_estimate(self, y, known, inputs):
-        """``fill_input=True``: BM3D of the observation (non-local means without the bm3d package), in [0,
-        1]."""
-        if missing("BM3D"):
-            return np.clip(denoise_nl_means(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
-        return np.clip(denoise_bm3d(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
 
-    def operator(self, ctx):
-        from ..physics import Identity  # torch: task metadata loads without it
-
-        return Identity(ctx.weight)
-
-    def baselines(self):
-        return {
-            "non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
-            "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis),
-            "BM3D": lambda image, axis, mask, inputs: denoise_bm3d(
-                image, channel_axis=axis, camera=inputs.get("camera")
-            ),
-            "Noise2Void": lambda image, axis, mask, inputs: denoise_noise2void(image, channel_axis=axis),
-        }
+def bm3d_estimate(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
+    """``fill_input=True``: BM3D of the observation (non-local means without the bm3d package), in [0, 1]."""
+    if missing("BM3D"):
+        return np.clip(denoise_nl_means(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
+    return np.clip(denoise_bm3d(y.astype(np.float64), channel_axis=0), 0, 1).astype(np.float32)
 
 
-TASK = Denoise()
+TASK = Task(
+    name="denoise",
+    form=Form(label="denoise", options=NoOptions),
+    # F16 denoising: 128/128/4 bilinear, noise(32), lr 0.01, 3000 its, reg 1/30, EMA 0.99
+    policy=DenoisePolicy({"denoise": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
+                                                 early_stop=True, backtrack=True)}),
+    physics=Physics(),  # the identity: the observation is the image (plus noise)
+    stop=VarianceStops(),  # noisy data, nothing to hold out
+    estimate=bm3d_estimate,
+    baselines={
+        "non-local means": lambda image, axis, mask, inputs: denoise_nl_means(image, channel_axis=axis),
+        "total variation": lambda image, axis, mask, inputs: denoise_tv(image, channel_axis=axis),
+        "BM3D": lambda image, axis, mask, inputs: denoise_bm3d(
+            image, channel_axis=axis, camera=inputs.get("camera")
+        ),
+        "Noise2Void": lambda image, axis, mask, inputs: denoise_noise2void(image, channel_axis=axis),
+    },
+)

@@ -17,11 +17,14 @@ benchmarks/network_size.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .. import devices
 from ..classical import inpaint_biharmonic
 from .base import SKIP_4, Task, make_preset
+from .options import MaskOptions
+from .parts import Form, Physics, ThinMaskPolicy
 
 HOLE_NETWORK = dict(
     arch="skip",
@@ -44,20 +47,24 @@ def biharmonic_fill(y: np.ndarray, known: np.ndarray) -> np.ndarray:
     return np.clip(np.moveaxis(out, -1, 0), 0, 1).astype(np.float32)
 
 
-class Inpaint(Task):
-    name = label = "inpaint"
-    needs_mask = True
-    inputs = ("mask",)
+class MaskPhysics(Physics):
+    """Only the pixels outside the mask were observed (:class:`~napari_dip.core.physics.Mask`); the network
+    invents the image under it."""
+
     keeps_known = True
-    cpu_width = 32  # thin masks; holes deeper than fill_radius, or the hole preset: Task.cpu_width
-    presets = {
-        # kate text inpainting: 128/128/128 nearest, noise(32), lr 0.01, 6001 its, reg 0.03
-        "inpaint": make_preset(dict(SKIP_4, channels_skip=128, upsample_mode="nearest"), iterations=6000,
-                               reg_noise_std=0.03, early_stop=True),
-        # library large hole: depth 6, no skips, 5x5 down / 3x3 up, no 1x1 up; meshgrid input (report 002)
-        "hole": make_preset(HOLE_NETWORK, input="meshgrid", input_depth=2, iterations=3000, reg_noise_std=0.0,
-                              early_stop=True),
-    }
+
+    def operator(self, ctx):
+        from ..physics import Mask  # torch: task metadata loads without it
+
+        return Mask(ctx.known)
+
+    def fill_region(self, ctx):
+        return super().fill_region(ctx) * (1 - ctx.known)
+
+
+@dataclass(frozen=True)
+class InpaintPolicy(ThinMaskPolicy):
+    """The hole rule (see the module's docstring) on top of the thin-mask rules."""
 
     def choose_preset(self, settings, damage):
         deep, textured = damage.depth >= settings.hole_radius, damage.texture >= settings.hole_texture
@@ -71,33 +78,31 @@ class Inpaint(Task):
                                f"without fine texture (texture {damage.texture:.2f} < hole_texture)")
         return "inpaint", "task default"
 
-    def wants_fill_input(self, settings, preset_name, damage):
-        return self.thin(settings, preset_name, damage)
 
-    def thin(self, settings, preset_name, damage) -> bool:
-        """Thin damage (text, scratches, dropped pixels): at most ``fill_radius`` deep, not the hole
-        preset."""
-        return preset_name != "hole" and damage.depth <= settings.fill_radius
-
-    def default_width(self, settings, device, preset_name, damage):
-        thin = self.thin(settings, preset_name, damage)
-        return devices.default_width(device, cpu=self.cpu_width if thin else Task.cpu_width)
-
-    def operator(self, ctx):
-        from ..physics import Mask  # torch: task metadata loads without it
-
-        return Mask(ctx.known)
-
-    def fill_region(self, ctx):
-        return super().fill_region(ctx) * (1 - ctx.known)
-
-    def initial_estimate(self, y, known, inputs):
-        return biharmonic_fill(y, known)
-
-    def baselines(self):
-        return {
-            "biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)
-        }
+def biharmonic_estimate(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
+    return biharmonic_fill(y, known)
 
 
-TASK = Inpaint()
+BASELINES = {
+    "biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)
+}
+
+TASK = Task(
+    name="inpaint",
+    form=Form(label="inpaint", options=MaskOptions),
+    policy=InpaintPolicy(
+        {
+            # kate text inpainting: 128/128/128 nearest, noise(32), lr 0.01, 6001 its, reg 0.03
+            "inpaint": make_preset(dict(SKIP_4, channels_skip=128, upsample_mode="nearest"), iterations=6000,
+                                   reg_noise_std=0.03, early_stop=True),
+            # library large hole: depth 6, no skips, 5x5 down / 3x3 up, no 1x1 up; meshgrid input (report 002)
+            "hole": make_preset(HOLE_NETWORK, input="meshgrid", input_depth=2, iterations=3000,
+                                reg_noise_std=0.0, early_stop=True),
+        },
+        cpu_width=32,  # thin masks; holes deeper than fill_radius, or the hole preset: 64
+        deep_presets=("hole",),
+    ),
+    physics=MaskPhysics(),
+    estimate=biharmonic_estimate,
+    baselines=BASELINES,
+)
