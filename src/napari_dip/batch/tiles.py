@@ -60,7 +60,7 @@ def _plane(shape: tuple, axes: str) -> tuple[int, int]:
 
 def streamed(task: str, options: dict) -> bool:
     """Whether each tile can be fitted from its own pixels and the image's value mapping alone."""
-    return not tasks.get(task).needs_mask and options.get("noise", "gaussian") == "gaussian"
+    return not tasks.get(task).form.needs_mask and options.get("noise", "gaussian") == "gaussian"
 
 
 def plan_tiles(unit, shape: tuple, axes: str, options: dict, task: str) -> None:

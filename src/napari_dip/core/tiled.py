@@ -88,7 +88,7 @@ def region_job(region: np.ndarray, task: str, mapping: dict, **kwargs):
     image's holes (a mask) and for ``noise="poisson"`` (its camera model is estimated on the whole
     image): those need :func:`prepare_tiles`."""
     job = prepare_job(region, task, **kwargs)
-    if job.task.needs_mask or job.camera is not None or job.tile is not None:
+    if job.task.form.needs_mask or job.camera is not None or job.tile is not None:
         raise ValueError(f"a tile read alone cannot be fitted as part of the image for task {task!r} "
                          f"with {kwargs.get('noise', 'gaussian')!r} noise and tile={kwargs.get('tile')!r}: "
                          "read the whole image (prepare_tiles).")
