@@ -7,8 +7,15 @@ the embedded cluster is (1 fit per worker, the cores split into torch threads); 
 apart (see benchmarks/batch.py). Automatic stop off: every tile runs ``--iterations`` iterations.
 Prints a markdown table (docs/batch.md keeps a copy); writes nothing.
 
+``--memory``: the peak resident memory (VmHWM) of one tile task and of the write task for
+images of ``--sizes`` px at the same tile size, each in a fresh process, on the streamed path (a
+tile task reads its tile, the write goes block by block) and on the whole-image path (what masked
+tasks and ``noise="poisson"`` still take); also the client's planning (the streamed value mapping).
+A float32 image; every tile fitted first (``--iterations``, tiny: memory is the question).
+
     python benchmarks/batch_tiles.py --size 256 --tile 96 --overlap 32 --iterations 80 --width 32
     python benchmarks/batch_tiles.py --tiny                 # a check that it runs
+    python benchmarks/batch_tiles.py --memory --sizes 512 2048 --tile 256 --iterations 1 --width 8
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from pathlib import Path
 
 from _common import command, machine, markdown_table
 from batch import cluster, timed_batch
+from batch_tiles_memory import measure, memory_table
 
 
 def main() -> None:
@@ -34,7 +42,16 @@ def main() -> None:
         help="torch threads per fit (default: the embedded cluster's split of the cores)",
     )
     ap.add_argument("--tiny", action="store_true", help="128 px, tiles of 64, 3 iterations, width 8")
+    ap.add_argument("--memory", action="store_true", help="peak RSS of a tile task and the write (--sizes)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[512, 2048])
+    ap.add_argument("--measure", nargs=3, metavar=("STAGE", "SPEC", "TILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.measure:
+        measure(*args.measure)
+        return
+    if args.memory:
+        memory_table(args)
+        return
     if args.tiny:
         args.size, args.tile, args.overlap, args.iterations, args.width = 128, 64, 16, 3, 8
     import tifffile

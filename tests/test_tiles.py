@@ -93,7 +93,7 @@ def test_a_rerun_fits_only_the_missing_tiles_and_nothing_partial_is_done(
 
     import napari_dip.core.tiled as tiled
 
-    real = tiled.fit_tile
+    real = tiled.fit_region  # a TIFF's tile tasks read their own tiles (fit_region), not the whole image
 
     def fails_on_tile_3(job, k):
         if k == 3:
@@ -105,13 +105,13 @@ def test_a_rerun_fits_only_the_missing_tiles_and_nothing_partial_is_done(
         LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
-        monkeypatch.setattr(tiled, "fit_tile", fails_on_tile_3)
+        monkeypatch.setattr(tiled, "fit_region", fails_on_tile_3)
         first = run(big, out, task="denoise", client=client, torch_threads=1, progress=False, **TILES)
         assert first[0]["status"] == "failed" and "tile 3 lost" in first[0]["error"]
         assert not (out / "big_dip_denoise.tif").exists()  # no output until every tile is there
         kept = sorted(p.name for p in out.glob(".big_dip_denoise.tif.tiles/*/tile_*.npz"))
         assert kept == [f"tile_{k:04d}.npz" for k in (0, 1, 2, 4, 5)]
-        monkeypatch.setattr(tiled, "fit_tile", real)
+        monkeypatch.setattr(tiled, "fit_region", real)
         second = run(big, out, task="denoise", client=client, torch_threads=1, progress=False, **TILES)
     assert second[0]["status"] == "done" and second[0]["tiles"]["fitted"] == [3]
     assert second[0]["tiles"]["reused"] == [0, 1, 2, 4, 5]

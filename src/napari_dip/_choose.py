@@ -81,10 +81,17 @@ def select_channel(img, channel, source: str):
     axes = img.axes[:c] + img.axes[c + 1:]
     drop = [k for k in range(len(img.axes)) if k != c]
     return dataclasses.replace(
-        img, data=np.take(img.data, i, axis=c), axes=axes, channel_axis=None,
+        img, data=_take(img.data, i, c), axes=axes, channel_axis=None,
         scale=tuple(img.scale[k] for k in drop), units=tuple(img.units[k] for k in drop),
         translate=tuple(img.translate[k] for k in drop) if img.translate else (),
         channel_names=(img.channel_names[i],) if len(img.channel_names) > i else ())
+
+
+def _take(data: np.ndarray, i: int, axis: int) -> np.ndarray:
+    """``np.take(data, i, axis)``; a placeholder (zero strides, ``io.read_header``) stays one."""
+    if data.ndim and not any(data.strides):
+        return np.broadcast_to(np.zeros((), data.dtype), data.shape[:axis] + data.shape[axis + 1:])
+    return np.take(data, i, axis=axis)
 
 
 def channel_names(data: np.ndarray, axes: str, given, like) -> tuple[str, ...]:

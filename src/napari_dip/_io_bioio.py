@@ -81,11 +81,16 @@ def _calibration(img, axes: str) -> tuple[list[float], list[str]]:
     return scale, units
 
 
-def read(path: Path, scene=None) -> dict:
-    """The fields of an :class:`napari_dip.io.ImageFile` read through bioio (first resolution level)."""
+def read(path: Path, scene=None, pixels: bool = True) -> dict:
+    """The fields of an :class:`napari_dip.io.ImageFile` read through bioio (first resolution level);
+    without ``pixels``, ``data`` is a placeholder of the image's shape and dtype (:func:`_f.placeholder`)."""
     img = open_image(path, scene)
     axes = _axes(img.dims)
-    data = img.get_image_data(axes)
+    if pixels:
+        data = img.get_image_data(axes)
+    else:
+        sizes = dict(zip(img.dims.order, img.dims.shape, strict=False))
+        data = _f.placeholder(tuple(sizes[a] for a in axes), img.dtype)
     scale, units = _calibration(img, axes)
     meta = {"bioio": {"reader": type(img.reader).__module__.split(".")[0], "scene": img.current_scene,
                       "scenes": list(img.scenes)}}

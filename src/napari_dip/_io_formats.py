@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tifffile
 
 from napari_dip import __version__
+
+from ._io_raw import write_box
 
 PLAIN = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 TIFF = (".tif", ".tiff")
@@ -127,8 +130,6 @@ def write_plain(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
 
 
 def write_imagej(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
-    import tifffile
-
     def ij(u):  # ImageJ's own spelling
         return {"µm": "micron", "s": "sec"}.get(u, u)
 
@@ -145,13 +146,11 @@ def write_imagej(tmp: Path, data, axes, sizes, units, payload, names=()) -> None
         md["finterval"], md["tunit"] = sizes["T"], ij(units["T"])
     if payload is not None:
         md["Info"] = f"napari_dip = {payload}"
-    tifffile.imwrite(tmp, data, imagej=True, resolution=(1 / sizes["X"], 1 / sizes["Y"]), metadata=md,
-                     photometric="rgb" if "S" in axes else "minisblack")
+    tiff_write(tmp, data, imagej=True, resolution=(1 / sizes["X"], 1 / sizes["Y"]), metadata=md,
+               photometric="rgb" if "S" in axes else "minisblack")
 
 
 def write_ome(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
-    import tifffile
-
     md: dict[str, Any] = {"axes": axes}
     for ax in "XYZT":
         if ax not in axes or units[ax] == "pixel":
@@ -167,8 +166,42 @@ def write_ome(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
         md["Channel"] = {"Name": list(names)}
     rgb = axes.endswith("S") and data.shape[-1] == 3 and data.dtype in (np.uint8, np.uint16)
     contig = "contig" if axes.endswith("S") and not rgb else None
-    tifffile.imwrite(tmp, data, ome=True, photometric="rgb" if rgb else "minisblack", planarconfig=contig,
-                     metadata=md)
+    tiff_write(tmp, data, ome=True, photometric="rgb" if rgb else "minisblack", planarconfig=contig,
+               metadata=md)
+
+
+def placeholder(shape: tuple, dtype) -> np.ndarray:
+    """A read-only array of ``shape`` and ``dtype`` that holds no memory (zero strides, all 0): an image's
+    header without its pixels (:func:`napari_dip.io.read_header`)."""
+    return np.broadcast_to(np.zeros((), np.dtype(dtype).newbyteorder("=")), tuple(shape))
+
+
+def is_lazy(data) -> bool:
+    """A dask array (written block by block), not pixels in memory."""
+    return type(data).__module__.split(".")[0] == "dask"
+
+
+def lazy_blocks(data):
+    """``(index, block)`` of every chunk of a dask array, computed one at a time in this thread."""
+    edges = [np.cumsum((0, *c)) for c in data.chunks]
+    for idx in np.ndindex(*data.numblocks):
+        key = tuple(slice(int(e[i]), int(e[i + 1])) for e, i in zip(edges, idx, strict=True))
+        yield key, np.asarray(data.blocks[idx].compute(scheduler="synchronous"))
+
+
+def tiff_write(tmp: Path, data, **kwargs) -> None:
+    """``tifffile.imwrite(tmp, data, **kwargs)``; a dask array is written empty (uncompressed, in one
+    piece) and filled chunk by chunk at its data offset, never whole in memory."""
+    if not is_lazy(data):
+        tifffile.imwrite(tmp, data, **kwargs)
+        return
+    tifffile.imwrite(tmp, None, shape=data.shape, dtype=data.dtype, **kwargs)
+    with tifffile.TiffFile(tmp) as tif:
+        offset = tif.series[0].dataoffset
+    if offset is None:
+        raise ValueError(f"{tmp.name}: tifffile did not store the image in one piece to fill by blocks.")
+    for key, block in lazy_blocks(data):
+        write_box(tmp, offset, data.shape, data.dtype, key, block)
 
 
 def json_default(obj: Any) -> Any:
@@ -182,8 +215,6 @@ def json_default(obj: Any) -> Any:
 
 def versions() -> dict:
     """The versions that wrote a file (for its sidecar)."""
-    import tifffile
-
     return {"napari_dip": __version__, "tifffile": tifffile.__version__, "numpy": np.__version__}
 
 

@@ -7,12 +7,14 @@ in ``omero``, the napari-dip settings in the root attributes (key ``napari_dip``
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import numpy as np
 
 from ._io_bioio import INSTALL
+from ._io_formats import is_lazy
 
 NGFF_ORDER = "TCZYX"
 #: napari-dip's unit names -> the UDUNITS names NGFF asks for.
@@ -61,24 +63,38 @@ def _omero(data: np.ndarray, names: tuple[str, ...], n_channels: int) -> dict:
                          for label in labels]}
 
 
+def _one_block_at_a_time(lazy: bool):
+    """For a dask array: compute its chunks in this thread, one after another (bounded memory, and no
+    nested use of a distributed cluster from inside one of its tasks)."""
+    if not lazy:
+        return contextlib.nullcontext()
+    import dask  # dask arrays come with distributed (napari-dip batch); plain arrays never need it
+
+    return dask.config.set(scheduler="synchronous")
+
+
 def write_zarr(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
-    """Write ``data`` as an OME-Zarr image group at ``tmp`` (a folder)."""
+    """Write ``data`` (an array, or a dask array computed chunk by chunk) as an OME-Zarr image group at
+    ``tmp`` (a folder)."""
     try:  # optional extra, and heavy: only OME-Zarr outputs need it
         import zarr
         from ome_zarr.writer import write_image as ngff_write
     except ImportError:
         raise ValueError(f"writing OME-Zarr needs ome-zarr >= 0.18 (Python >= 3.11): {INSTALL}.") from None
-    moved, order = ngff_layout(np.asarray(data), axes, tuple(names))
+    lazy = is_lazy(data)
+    moved, order = ngff_layout(data if lazy else np.asarray(data), axes, tuple(names))
     if "S" in axes:
         sizes, units = {**sizes, "C": 1.0}, {**units, "C": ""}
     scale = {a.lower(): float(sizes.get(a, 1.0)) if a != "C" else 1.0 for a in order}
     axis_units = {a.lower(): NGFF_UNITS[units[a]] for a in order if units.get(a) in NGFF_UNITS}
     chunks = tuple(min(n, CHUNK[a]) for a, n in zip(order, moved.shape, strict=False))
-    extra = {"omero": _omero(moved, tuple(names), moved.shape[order.index("C")])} if "C" in order else {}
+    with _one_block_at_a_time(lazy):
+        extra = {"omero": _omero(moved, tuple(names), moved.shape[order.index("C")])} if "C" in order else {}
     if axis_units:
         extra["axes_units"] = axis_units
     root = zarr.open_group(str(tmp), mode="w")
-    ngff_write(moved, root, axes=order.lower(), scale=scale, scale_factors=scale_factors(moved.shape[-2:]),
-               storage_options={"chunks": chunks}, **extra)
+    with _one_block_at_a_time(lazy):
+        ngff_write(moved, root, axes=order.lower(), scale=scale,
+                   scale_factors=scale_factors(moved.shape[-2:]), storage_options={"chunks": chunks}, **extra)
     if payload is not None:
         root.attrs["napari_dip"] = json.loads(payload)

@@ -34,7 +34,8 @@ from . import _io_bioio as _bio
 from . import _io_formats as _f
 from . import _io_zarr as _zarr
 
-__all__ = ["ImageFile", "read_image", "describe", "write_image", "read_settings", "sidecar_path"]
+__all__ = ["ImageFile", "read_image", "read_header", "describe", "write_image", "read_settings",
+           "sidecar_path"]
 
 
 @dataclass
@@ -146,6 +147,26 @@ def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFil
     return img if channel is None else _choose.select_channel(img, channel, path.name)
 
 
+def read_header(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFile:
+    """:func:`read_image` without the pixels: every field the same, but ``data`` is a read-only
+    placeholder of the image's shape and dtype that holds no memory (zero strides; its values are 0).
+    TIFF and bioio's formats read their headers only; PNG and JPEG are read whole."""
+    path = Path(path)
+    kind = _kind(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if kind in ("ome-zarr", "bioio"):
+        img = ImageFile(**_bio.read(path, scene, pixels=False))
+    elif kind == "tiff":
+        img = _read_tiff(path, scene, pixels=False)
+    else:
+        _choose.check_scene(path, scene, 1)
+        img = _read_plain(path, kind)
+        img = dataclasses.replace(img, data=_f.placeholder(img.data.shape, img.data.dtype))
+    img = _with_translate(img, path)
+    return img if channel is None else _choose.select_channel(img, channel, path.name)
+
+
 def _with_translate(img: ImageFile, path: Path) -> ImageFile:
     """``img`` with the ``translate`` its sidecar records for these axes (written by :func:`write_image`)."""
     image = _load_sidecar(path).get("image", {}) if path.is_file() else {}
@@ -188,12 +209,13 @@ def _read_plain(path: Path, kind: str) -> ImageFile:
     return ImageFile(data, axes, -1 if axes == "YXS" else None, scale, units, kind, meta)
 
 
-def _read_tiff(path: Path, scene=None) -> ImageFile:
+def _read_tiff(path: Path, scene=None, pixels: bool = True) -> ImageFile:
     names: tuple[str, ...] = ()
     with tifffile.TiffFile(path) as tif:
         index = _choose.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
         series = tif.series[index]
-        data, axes, page = series.asarray(), series.axes, series.keyframe
+        data = series.asarray() if pixels else _f.placeholder(series.shape, series.dtype)
+        axes, page = series.axes, series.keyframe
         if tif.is_ome and tif.ome_metadata:
             fmt, meta = "ome-tiff", {"ome": tifffile.xml2dict(tif.ome_metadata)}
             sizes, units, settings = _f.ome_calibration(tif.ome_metadata, index)
@@ -265,8 +287,10 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         float32 (RGB: uint8), else OME-TIFF; ``.ome.tif``/``.ome.tiff``: always OME-TIFF.
         ``.png`` (grey uint8/uint16, RGB(A) uint8) and ``.jpg``/``.jpeg`` (grey or RGB uint8).
         ``.zarr`` (``.ome.zarr``): an OME-Zarr multiscale pyramid (``napari-dip[formats]``).
-    data : ndarray
-        The pixels, written with their dtype (no conversion).
+    data : ndarray or dask array
+        The pixels, written with their dtype (no conversion). A dask array is computed block by
+        block into TIFF and OME-Zarr files (never whole: an image larger than memory can be
+        written), whole for PNG and JPEG.
     axes : str
         One letter per axis of ``data``, ending in ``"YX"`` or ``"YXS"`` (S: RGB/RGBA samples).
     scale, units : sequence, optional
@@ -299,7 +323,7 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     ValueError
         If ``axes`` do not match ``data``, or the format cannot hold the data.
     """
-    path, data = Path(path), np.asarray(data)
+    path, data = Path(path), data if _f.is_lazy(data) else np.asarray(data)
     kind, axes = _kind(path, write=True), _f.check_axes(axes, data)
     scale, units = _f.calibration(axes, scale, units, like)
     names = _choose.channel_names(data, axes, channel_names, like)

@@ -37,8 +37,10 @@ class Unit:
     warm-started chain of planes), else the plane indices fitted as separate
     Dask tasks. ``tiles`` is the number of tiles of a single 2D image fitted as
     separate Dask tasks (``tile=N``), ``tile_todo`` those not yet kept in
-    ``tile_dir`` by an earlier run. ``error`` is set when the file failed before
-    any fit (unreadable, no mask, a mask of the wrong shape).
+    ``tile_dir`` by an earlier run, ``tile_values`` the image's value mapping when
+    each tile task reads its tile alone (None: each reads the whole image).
+    ``error`` is set when the file failed before any fit (unreadable, no mask,
+    a mask of the wrong shape).
     """
 
     input: Path
@@ -51,6 +53,7 @@ class Unit:
     tiles: int | None = None
     tile_todo: list[int] = field(default_factory=list)
     tile_dir: Path | None = None
+    tile_values: dict | None = None
 
     @property
     def n_fits(self) -> int:
@@ -273,7 +276,7 @@ def _unit(path, output, task, options, mask, mask_suffix, overwrite) -> Unit:
             planes = plane_list(options.get("planes"), lead)
             unit.planes = planes if len(planes) > 1 else None
         if not lead and options.get("mode") != "volume" and not unit.done:
-            plan_tiles(unit, shape, axes, options)
+            plan_tiles(unit, shape, axes, options, task)
     except (ValueError, OSError) as err:
         unit.error = str(err)
     return unit

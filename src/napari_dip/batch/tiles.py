@@ -1,13 +1,22 @@
 """One 2D image in tiles, each tile its own Dask task (``napari-dip batch --tile N``).
 
-Planning (on the client, from the header): how many tiles, and which are not yet kept from an
-earlier run. On the workers: :func:`fit_tile` fits one tile (:mod:`napari_dip.core.tiled`) and
-keeps it on disk, :func:`write_tiles` blends them all into the image, writes it and drops them.
-torch is imported on the workers only.
+Planning (on the client): how many tiles, which are not yet kept from an earlier run, and the whole
+image's value mapping, computed once by streaming over the image block by block
+(:func:`napari_dip.core.streamed.value_mapping`) and passed to every task as numbers. On the workers:
+:func:`fit_tile` reads its tile's pixels only (:mod:`napari_dip._io_region`), fits them
+(:mod:`napari_dip.core.tiled`) and keeps the result on disk; :func:`write_tiles` writes the image
+block by block, each block blended from the kept tiles that touch it, and drops them. No process
+holds the whole image.
+
+Tasks whose fit depends on more of the image than its value range (``inpaint`` and ``reconstruct``
+choose their preset from the whole image's deepest hole; ``noise="poisson"`` estimates the camera on
+the whole image) take the whole-image path instead: each tile task reads the whole image and prepares
+its job, the write task blends in memory. torch is imported on the workers only.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -18,9 +27,19 @@ from pathlib import Path
 import numpy as np
 
 from napari_dip._io_formats import json_default
+from napari_dip._io_region import open_region
+from napari_dip.core import tasks
+from napari_dip.core.data import is_rgba
 from napari_dip.core.memory import tile_boxes
+from napari_dip.core.streamed import value_mapping
+from napari_dip.io import read_header
 
 from . import work
+
+#: Output blocks of the streamed write (Y and X; a multiple of every super-resolution factor).
+BLOCK = 256
+#: Fitted tiles the streamed write keeps loaded (the blocks of a row touch the same few).
+CACHED_TILES = 8
 
 
 def tile_total(shape: tuple, axes: str, options: dict) -> int:
@@ -28,21 +47,35 @@ def tile_total(shape: tuple, axes: str, options: dict) -> int:
     tile = options.get("tile")
     if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)):
         return 1
-    c = next((axes.index(a) for a in "SC" if a in axes), None)  # the channel axis, as inputs.channel_axis
-    plane = tuple(s for i, s in enumerate(shape) if i != c)[-2:]
+    plane = _plane(shape, axes)
     if tile >= max(plane):
         return 1
     return len(tile_boxes(plane, int(tile), int(options.get("tile_overlap", 32))))
 
 
-def plan_tiles(unit, shape: tuple, axes: str, options: dict) -> None:
-    """A 2D image in more than one tile: one task per tile not yet kept from an earlier run."""
+def _plane(shape: tuple, axes: str) -> tuple[int, int]:
+    c = next((axes.index(a) for a in "SC" if a in axes), None)  # the channel axis, as inputs.channel_axis
+    return tuple(s for i, s in enumerate(shape) if i != c)[-2:]  # type: ignore[return-value]
+
+
+def streamed(task: str, options: dict) -> bool:
+    """Whether each tile can be fitted from its own pixels and the image's value mapping alone."""
+    return not tasks.get(task).form.needs_mask and options.get("noise", "gaussian") == "gaussian"
+
+
+def plan_tiles(unit, shape: tuple, axes: str, options: dict, task: str) -> None:
+    """A 2D image in more than one tile: one task per tile not yet kept from an earlier run, and (when
+    :func:`streamed`) the image's value mapping, read once here, block by block."""
     n = tile_total(shape, axes, options)
     if n < 2:
         return
     unit.tiles = n
     unit.tile_dir = unit.output.with_name(f".{unit.output.name}.tiles") / unit.fingerprint["hash"][:16]
     unit.tile_todo = [k for k in range(n) if not tile_path(unit.tile_dir, k).is_file()]
+    if streamed(task, options):
+        reader = open_region(unit.input, scene=options.get("scene"), channel=options.get("channel"))
+        unit.tile_values = value_mapping(reader.blocks, reader.shape, channel_axis=reader.channel_axis,
+                                         normalize=options.get("normalize", "minmax"))
 
 
 def tile_path(folder, k: int) -> Path:
@@ -58,17 +91,41 @@ def _tile_job(spec: dict, img, mask):
     )
 
 
+def _reader(spec: dict):
+    return open_region(spec["input"], **work.selection(spec))
+
+
+def _region(spec: dict, reader, k: int) -> np.ndarray:
+    """Tile ``k``'s pixels, read alone."""
+    kw = spec["kwargs"]
+    boxes = tile_boxes(_plane(reader.shape, reader.axes), int(kw["tile"]), int(kw.get("tile_overlap", 32)))
+    if not 0 <= k < len(boxes):
+        raise ValueError(f"tile {k} does not exist: the image has {len(boxes)} tile(s).")
+    y0, y1, x0, x1 = boxes[k]
+    return reader.read(slice(y0, y1), slice(x0, x1))
+
+
+def _fit_one(spec: dict, k: int) -> dict:
+    from napari_dip.core import tiled  # torch: imported on the worker only
+
+    values = spec["tiles"].get("values")
+    if values is None:  # the whole-image path (masks, noise="poisson")
+        img, mask = work.read_input(spec)
+        return tiled.fit_tile(_tile_job(spec, img, mask), int(k))
+    reader = _reader(spec)
+    job = tiled.region_job(_region(spec, reader, k), spec["task"], values, channel_axis=reader.channel_axis,
+                           **work.restore_kwargs(spec))
+    return tiled.fit_region(job, int(k))
+
+
 def fit_tile(spec: dict, k: int) -> dict:
     """Fit tile ``k`` of the input and keep it on disk (a temporary name renamed when complete), so that
     a re-run fits only the tiles that are missing. Returns ``{"tile", "seconds"}`` or ``{"tile",
     "error"}``."""
-    from napari_dip.core.tiled import fit_tile as fit_one  # torch: imported on the worker only
-
     t0 = time.perf_counter()
     try:
         work.pin_threads(spec)
-        img, mask = work.read_input(spec)
-        part = fit_one(_tile_job(spec, img, mask), int(k))
+        part = _fit_one(spec, k)
         folder = Path(spec["tiles"]["dir"])
         folder.mkdir(parents=True, exist_ok=True)
         path = tile_path(folder, k)
@@ -84,30 +141,78 @@ def fit_tile(spec: dict, k: int) -> dict:
     return {"tile": int(k), "seconds": time.perf_counter() - t0}
 
 
-def _load_tile(path: Path, k: int) -> dict:
+def _load_tile(path: Path, k: int, image: bool = True) -> dict:
     with np.load(path) as f:
         meta = json.loads(str(f["meta"]))
-        return {"tile": k, "image": f["image"], "config": meta["config"], "record": meta["record"]}
+        pixels = f["image"] if image else None  # an npz member is read only when asked for
+        return {"tile": k, "image": pixels, "config": meta["config"], "record": meta["record"]}
+
+
+def _write_whole(spec: dict) -> None:
+    """The whole-image path: every tile blended in memory, the image written."""
+    from napari_dip.core.tiled import blend_tiles  # torch: imported on the worker only
+
+    img, mask = work.read_input(spec)
+    job = _tile_job(spec, img, mask)
+    info = spec["tiles"]
+    tiles = [_load_tile(tile_path(info["dir"], k), k) for k in range(info["count"])]
+    result = blend_tiles(job, tiles)
+    config = {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
+    work.write_output(spec, img, result.image, config)
+
+
+def _write_streamed(spec: dict) -> None:
+    """The image written block by block (:func:`lazy_output`), with the run's record from the tiles' own."""
+    from napari_dip.core.tiled import image_job, tiled_result  # torch: imported on the worker only
+
+    info, reader = spec["tiles"], _reader(spec)
+    job = image_job(_region(spec, reader, 0), reader.shape, spec["task"], info["values"],
+                    channel_axis=reader.channel_axis, **work.restore_kwargs(spec))
+    kept = [_load_tile(tile_path(info["dir"], k), k, image=False) for k in range(info["count"])]
+    result = tiled_result(job, kept, None)
+    image = lazy_output(job, reader, info["dir"])
+    work.write_output(spec, read_header(spec["input"], **work.selection(spec)), image,
+                      {**result.config, "stopped_at": dict(result.stopped_at.__dict__)})
+
+
+def lazy_output(job, reader, folder):
+    """The restored image as a dask array of ``BLOCK`` x ``BLOCK`` (Y, X) chunks, each blended from the
+    kept tiles that touch it when it is computed (:func:`napari_dip.core.tiled.blended_block`)."""
+    import dask.array as da  # comes with distributed; only the write task needs it
+
+    from napari_dip.core.tiled import blended_block  # torch: imported on the worker only
+
+    load = functools.lru_cache(maxsize=CACHED_TILES)(lambda k: _load_tile(tile_path(folder, k), k)["image"])
+    shape, c, s = job.out_shape, job.codec.channel_axis, job.scale
+    y, x = [i for i in range(len(shape)) if i != c][-2:]
+    rgba = is_rgba(shape, c)
+    side = tuple((BLOCK if i in (y, x) else n) for i, n in enumerate(shape))
+    chunks = da.core.normalize_chunks(side, shape)
+
+    def block(block_info=None):
+        (y0, y1), (x0, x1) = (block_info[None]["array-location"][i] for i in (y, x))
+        alpha = None
+        if rgba:  # the alpha channel is copied from the input (repeated for super-resolution)
+            alpha = np.take(reader.read(slice(y0 // s, y1 // s), slice(x0 // s, x1 // s)), [3], axis=c)
+        return blended_block(job, (y0, y1, x0, x1), load, alpha)
+
+    return da.map_blocks(block, chunks=chunks, dtype=job.codec.dtype,
+                         meta=np.empty((0,) * len(shape), job.codec.dtype))
 
 
 def write_tiles(spec: dict, parts: list[dict]) -> dict:
     """Blend every tile kept on disk into the image, write it with the input's metadata, drop the tiles."""
-    from napari_dip.core.tiled import blend_tiles  # torch: imported on the worker only
-
     t0 = time.perf_counter()
     seconds = sum(p.get("seconds", 0.0) for p in parts)
     failed = [p["error"] for p in parts if "error" in p]
     if failed:
         return work.record(spec, "failed", seconds, failed[0])
+    info = spec["tiles"]
     try:
-        img, mask = work.read_input(spec)
-        job = _tile_job(spec, img, mask)
-        info = spec["tiles"]
-        tiles = [_load_tile(tile_path(info["dir"], k), k) for k in range(info["count"])]
-        result = blend_tiles(job, tiles)
-        work.write_output(
-            spec, img, result.image, {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
-        )
+        if info.get("values") is None:
+            _write_whole(spec)
+        else:
+            _write_streamed(spec)
     except work.BAD_INPUT as err:
         return work.record(spec, "failed", seconds + time.perf_counter() - t0, work.message(err))
     shutil.rmtree(Path(info["dir"]).parent, ignore_errors=True)

@@ -51,14 +51,15 @@ def pin_threads(spec: dict) -> None:
 
 
 def read_input(spec: dict):
-    img = read_image(spec["input"], **_selection(spec))
+    img = read_image(spec["input"], **selection(spec))
     mask = spec.get("mask")
     if mask is not None and not isinstance(mask, np.ndarray):
         mask = read_mask(mask)
     return img, mask
 
 
-def _selection(spec: dict) -> dict:
+def selection(spec: dict) -> dict:
+    """The ``scene`` and ``channel`` to read (``read_image``'s keywords)."""
     return {k: spec["kwargs"][k] for k in READ if spec["kwargs"].get(k) is not None}
 
 
@@ -153,7 +154,7 @@ def write_planes(spec: dict, parts: list[dict]) -> dict:
     if failed:
         return record(spec, "failed", seconds, failed[0])
     try:
-        img = read_image(spec["input"], **_selection(spec))
+        img = read_image(spec["input"], **selection(spec))
         out = parts[0]["image"]
         for part in parts[1:]:
             out[plane_index(out.ndim, img.channel_axis, part["index"])] = part["image"]
