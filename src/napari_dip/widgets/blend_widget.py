@@ -31,9 +31,10 @@ from qtpy.QtWidgets import QHeaderView, QStyledItemDelegate
 
 from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
 from napari_dip.core.data import colour_channels
+from napari_dip.core.mask import mask_plane, missing_pixels
 
 from ._fit import FitControls, compact, device_choices
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
+from ._layers import META_KEY, output_kwargs, plane_of
 from ._metrics_table import MetricsTable
 from ._worker import start_call, start_fit
 
@@ -141,11 +142,10 @@ class BlendWidget(MetricsTable, FitControls, Container):
             if x.dtype.kind == "f" and not np.isfinite(x).all():
                 raise ValueError(f"{name} has NaN or infinite values; replace them first.")
         spatial = bg.shape[:2]
-        mask = np.asarray(mask_plane(mask_layer, index, spatial))
-        if mask.shape != spatial:
-            raise ValueError(f"mask {mask_layer.name!r} has shape {mask.shape} but the images are "
+        inside = missing_pixels(mask_plane(np.asarray(mask_layer.data), index, 2))  # the foreground's place
+        if inside.shape != spatial:
+            raise ValueError(f"mask {mask_layer.name!r} has shape {inside.shape} but the images are "
                              f"{spatial[0]}x{spatial[1]}; paint the mask on a Labels layer of that shape.")
-        inside = mask != 0
         if not inside.any():
             raise ValueError(f"mask {mask_layer.name!r} is empty: paint where the foreground goes first.")
         if inside.all():
@@ -161,7 +161,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
             options["width"] = int(self.net_width.value)
         methods = [key for key in CLASSICAL if getattr(self, key).value]
         return dict(foreground=np.array(fg, copy=True), background=np.array(bg, copy=True),
-                    mask=inside.astype(np.uint8), index=index, n_colour=n_colour, methods=methods,
+                    mask=inside, index=index, n_colour=n_colour, methods=methods,
                     options=options, layers=(fg_layer, bg_layer, mask_layer))
 
     # --- run / stop -----------------------------------------------------------------------

@@ -21,13 +21,14 @@ from qtpy.QtWidgets import QComboBox, QSizePolicy
 
 from napari_dip import available_devices, experiments
 from napari_dip.core import tasks
+from napari_dip.core.mask import mask_plane
 from napari_dip.core.settings import option_names
 from napari_dip.experiments import label, parse_values
 from napari_dip.experiments.plotting import COLORS
 
 from ._fit import FitControls
 from ._grid import show_grid
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
+from ._layers import META_KEY, output_kwargs, plane_of
 from ._results import ResultsTable
 from ._worker import start_fit
 from .curves_plot import CurvesPlot
@@ -162,7 +163,7 @@ class ExperimentsWidget(FitControls, Container):
                     f"task {task.name!r} needs a mask: a Labels layer painted where pixels are missing "
                     "(Plugins > napari-dip > Mask maker makes one)."
                 )
-            kwargs["mask"] = mask_plane(self.mask.value, index, image.shape[:2])
+            kwargs["mask"] = mask_plane(np.asarray(self.mask.value.data), index, 2)
         if "factor" in task.form.inputs:
             kwargs["factor"] = 4
         if "psf_sigma" in task.form.inputs:
