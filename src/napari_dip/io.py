@@ -20,7 +20,6 @@ Fiji's *Image > Show Info*), OME-TIFF in a ``MapAnnotation`` with key ``napari_d
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -32,7 +31,9 @@ import tifffile
 from . import _choose
 from . import _io_bioio as _bio
 from . import _io_formats as _f
+from . import _io_sidecar as _side
 from . import _io_zarr as _zarr
+from ._io_sidecar import sidecar_path
 
 __all__ = ["ImageFile", "read_image", "describe", "write_image", "read_settings", "sidecar_path"]
 
@@ -82,11 +83,6 @@ class ImageFile:
         self.scale = tuple(float(s) for s in self.scale) or (1.0,) * len(self.axes)
         self.units = tuple(self.units) or tuple(_f.default_unit(a) for a in self.axes)
         self.channel_names = tuple(str(n) for n in self.channel_names)
-
-
-def sidecar_path(path: str | os.PathLike) -> Path:
-    """The JSON sidecar of an image file: its last extension replaced by ``.json``."""
-    return Path(path).with_suffix(".json")
 
 
 def _kind(path: Path, write: bool = False) -> str:
@@ -142,17 +138,8 @@ def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFil
     else:
         _choose.check_scene(path, scene, 1)
         img = _read_plain(path, kind)
-    img = _with_translate(img, path)
+    img = _side.with_translate(img, path)
     return img if channel is None else _choose.select_channel(img, channel, path.name)
-
-
-def _with_translate(img: ImageFile, path: Path) -> ImageFile:
-    """``img`` with the ``translate`` its sidecar records for these axes (written by :func:`write_image`)."""
-    image = _load_sidecar(path).get("image", {}) if path.is_file() else {}
-    translate = image.get("translate")
-    if translate is None or image.get("axes") != img.axes or len(translate) != len(img.axes):
-        return img
-    return dataclasses.replace(img, translate=tuple(float(t) for t in translate))
 
 
 def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
@@ -181,7 +168,7 @@ def _read_plain(path: Path, kind: str) -> ImageFile:
         raise ValueError(f"{path.name}: unexpected shape {data.shape} for a {kind} image "
                          "(animated files are not supported; save the frames as a TIFF stack).")
     scale = units = ()
-    side = _load_sidecar(path)
+    side = _side.load(path)
     if side.get("image", {}).get("axes") == axes:  # pixel sizes written by write_image
         scale, units = side["image"].get("scale", ()), side["image"].get("units", ())
     meta = {"napari_dip": side["napari_dip"]} if side.get("napari_dip") is not None else {}
@@ -213,19 +200,6 @@ def _read_tiff(path: Path, scene=None) -> ImageFile:
                      [units.get(a, _f.default_unit(a)) for a in axes], fmt, meta, names)
 
 
-def _load_sidecar(path: Path) -> dict:
-    """The sidecar of ``path`` if it exists and describes this very file, else {}."""
-    side = sidecar_path(path)
-    if side == path or not side.is_file():
-        return {}
-    try:
-        doc = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    ok = isinstance(doc, dict) and doc.get("image", {}).get("file", path.name) == path.name
-    return doc if ok else {}
-
-
 def read_settings(path: str | os.PathLike) -> dict | None:
     """The napari-dip settings saved with an image, or None if it has none.
 
@@ -240,16 +214,10 @@ def read_settings(path: str | os.PathLike) -> dict | None:
         if settings is not None:
             return settings
     if p.suffix.lower() in _f.TIFF and p.is_file():
-        with tifffile.TiffFile(p) as tif:
-            if tif.is_ome and tif.ome_metadata:
-                settings = _f.ome_calibration(tif.ome_metadata)[2]
-            elif tif.is_imagej:
-                settings = _f.imagej_calibration(dict(tif.imagej_metadata or {}), tif.pages[0])[2]
-            else:
-                settings = None
+        settings = _f.tiff_settings(p)
         if settings is not None:
             return settings
-    return _load_sidecar(p).get("napari_dip")
+    return _side.load(p).get("napari_dip")
 
 
 def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=None, units=None,
@@ -303,18 +271,13 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     kind, axes = _kind(path, write=True), _f.check_axes(axes, data)
     scale, units = _f.calibration(axes, scale, units, like)
     names = _choose.channel_names(data, axes, channel_names, like)
-    if settings is not None and not isinstance(settings, dict):
-        raise ValueError(f"settings must be a dict of JSON-able values, not {type(settings).__name__}")
-    payload = None if settings is None else json.dumps(settings, default=_f.json_default)
+    payload = _side.payload(settings)
     fmt, writer = _format_writer(path, kind, data, axes, like, names)
     with _f.atomic(path) as tmp:
         writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
                payload, names=names)
     if sidecar:
-        _write_sidecar(path, payload, {
-            "file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
-            "dtype": str(data.dtype), "scale": scale, "units": units, "channel_names": list(names),
-            **_translate_entry(axes, translate)})
+        _side.write(path, payload, _side.image_entry(path, fmt, data, axes, scale, units, names, translate))
     return path
 
 
@@ -330,19 +293,3 @@ def _format_writer(path: Path, kind: str, data: np.ndarray, axes: str, like, nam
         return kind, _zarr.write_zarr
     _f.check_plain(path, data, axes, kind)
     return kind, _f.write_plain
-
-
-def _translate_entry(axes: str, translate) -> dict:
-    """The sidecar's ``translate`` (none when it is not given or all 0)."""
-    if translate is None or not any(float(t) for t in translate):
-        return {}
-    if len(translate) != len(axes):
-        raise ValueError(f"translate has {len(translate)} values but axes {axes!r} have {len(axes)}.")
-    return {"translate": [float(t) for t in translate]}
-
-
-def _write_sidecar(path: Path, payload: str | None, image: dict) -> None:
-    doc = {"napari_dip": None if payload is None else json.loads(payload), "image": image,
-           "written_by": _f.versions()}
-    with _f.atomic(sidecar_path(path)) as tmp:
-        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
