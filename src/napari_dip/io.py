@@ -196,8 +196,8 @@ def _read_tiff(path: Path, scene=None) -> ImageFile:
     if settings is not None:
         meta["napari_dip"] = settings
     channel = next((axes.index(a) - len(axes) for a in "SC" if a in axes), None)
-    return ImageFile(data, axes, channel, [sizes.get(a, 1.0) for a in axes],
-                     [units.get(a, _f.default_unit(a)) for a in axes], fmt, meta, names)
+    return ImageFile(data, axes, channel, tuple(sizes.get(a, 1.0) for a in axes),
+                     tuple(units.get(a, _f.default_unit(a)) for a in axes), fmt, meta, names)
 
 
 def read_settings(path: str | os.PathLike) -> dict | None:
