@@ -18,6 +18,7 @@ from skimage import data
 from _common import command, machine, markdown_table, write_section
 from napari_dip import restore, sample_data
 from napari_dip.baselines import classical_restore, upscale
+from napari_dip.core import tasks
 from napari_dip.metrics import psnr
 
 
@@ -88,7 +89,7 @@ def main() -> None:
             " + fill" if auto.config["fill_input"] else "") + ")"
         extra = {k: v for k, v in kw.items() if k in ("mask", "factor", "channel_axis")}
         method, classical = classical_restore(degraded, task, **extra)
-        if task == "super_resolution":  # the degraded image at the output size (nearest neighbour)
+        if "factor" in tasks.get(task).form.inputs:  # the degraded image at the output size (nearest)
             degraded = upscale(degraded, kw["factor"], order=0)
         rows.append([name, psnr(clean, degraded), scores[False], scores[True], chosen,
                      f"{psnr(clean, classical):.2f} ({method})"])

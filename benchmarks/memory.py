@@ -20,6 +20,7 @@ import json, resource, sys
 import numpy as np, torch
 torch.set_num_threads(1)
 from napari_dip import estimate_memory, restore
+from napari_dip.core import tasks
 
 side, width, precision, task, mode, z = json.loads(sys.argv[1])
 shape = (z, side, side) if mode == "volume" else (side, side)
@@ -30,7 +31,7 @@ def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize()
 mask = None
-if task == "inpaint":
+if tasks.get(task).form.needs_mask:
     mask = np.zeros(shape[-2:], bool); mask[::7, ::5] = True
 base = rss()
 restore(img, task, mask=mask, iterations=2, preview_every=1, early_stop=False, **kw)

@@ -21,6 +21,7 @@ from skimage.io import imread
 from _common import PAPER_DATA, command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.baselines import classical_restore, upscale
+from napari_dip.core import tasks
 from napari_dip.metrics import psnr
 from napari_dip.sample_data import add_gaussian_noise, downsample, random_pixel_mask
 
@@ -103,7 +104,7 @@ def main() -> None:
         method, classical = classical_restore(degraded, task, mask=kw.get("mask"), factor=kw.get("factor"),
                                               channel_axis=kw.get("channel_axis"))
         ema_curve = [h["psnr"] for h in ema.history if "psnr" in h]
-        if task == "super_resolution":  # the degraded image, shown at the output size (nearest neighbour)
+        if "factor" in tasks.get(task).form.inputs:  # the degraded image at the output size (nearest)
             degraded = upscale(degraded, kw["factor"], channel_axis=kw.get("channel_axis"), order=0)
         row = [name, f"{clean.shape[1]}x{clean.shape[0]}", iters, psnr(clean, degraded),
                psnr(clean, last.image), psnr(clean, ema.image), max(ema_curve),

@@ -100,6 +100,18 @@ def ome_calibration(xml: str, index: int = 0) -> tuple[dict, dict, Any]:
     return sizes, units, settings
 
 
+def tiff_settings(path: Path) -> Any:
+    """The napari-dip settings embedded in a TIFF (OME ``MapAnnotation``, ImageJ *Info*), or None."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        if tif.is_ome and tif.ome_metadata:
+            return ome_calibration(tif.ome_metadata)[2]
+        if tif.is_imagej:
+            return imagej_calibration(dict(tif.imagej_metadata or {}), tif.pages[0])[2]
+    return None
+
+
 def fits_imagej(data: np.ndarray, axes: str) -> bool:
     order = [("TZCYXS".find(a)) for a in axes]
     if -1 in order or order != sorted(order) or data.dtype.char not in "BHhf":

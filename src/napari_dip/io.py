@@ -20,10 +20,9 @@ Fiji's *Image > Show Info*), OME-TIFF in a ``MapAnnotation`` with key ``napari_d
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,10 @@ import tifffile
 from . import _choose
 from . import _io_bioio as _bio
 from . import _io_formats as _f
+from . import _io_read as _read
+from . import _io_sidecar as _side
 from . import _io_zarr as _zarr
+from ._io_sidecar import sidecar_path
 
 __all__ = ["ImageFile", "read_image", "read_header", "describe", "write_image", "read_settings",
            "sidecar_path"]
@@ -85,11 +87,6 @@ class ImageFile:
         self.channel_names = tuple(str(n) for n in self.channel_names)
 
 
-def sidecar_path(path: str | os.PathLike) -> Path:
-    """The JSON sidecar of an image file: its last extension replaced by ``.json``."""
-    return Path(path).with_suffix(".json")
-
-
 def _kind(path: Path, write: bool = False) -> str:
     """tiff, png, jpeg, ome-zarr (``.zarr``); reading anything else goes to bioio."""
     suffix = path.suffix.lower()
@@ -139,11 +136,11 @@ def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFil
     if kind in ("ome-zarr", "bioio"):
         img = ImageFile(**_bio.read(path, scene))
     elif kind == "tiff":
-        img = _read_tiff(path, scene)
+        img = ImageFile(**_read.tiff(path, scene))
     else:
         _choose.check_scene(path, scene, 1)
-        img = _read_plain(path, kind)
-    img = _with_translate(img, path)
+        img = ImageFile(**_read.plain(path, kind))
+    img = _side.with_translate(img, path)
     return img if channel is None else _choose.select_channel(img, channel, path.name)
 
 
@@ -158,22 +155,13 @@ def read_header(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFi
     if kind in ("ome-zarr", "bioio"):
         img = ImageFile(**_bio.read(path, scene, pixels=False))
     elif kind == "tiff":
-        img = _read_tiff(path, scene, pixels=False)
+        img = ImageFile(**_read.tiff(path, scene, pixels=False))
     else:
         _choose.check_scene(path, scene, 1)
-        img = _read_plain(path, kind)
-        img = dataclasses.replace(img, data=_f.placeholder(img.data.shape, img.data.dtype))
-    img = _with_translate(img, path)
+        img = ImageFile(**_read.plain(path, kind))
+        img = replace(img, data=_f.placeholder(img.data.shape, img.data.dtype))
+    img = _side.with_translate(img, path)
     return img if channel is None else _choose.select_channel(img, channel, path.name)
-
-
-def _with_translate(img: ImageFile, path: Path) -> ImageFile:
-    """``img`` with the ``translate`` its sidecar records for these axes (written by :func:`write_image`)."""
-    image = _load_sidecar(path).get("image", {}) if path.is_file() else {}
-    translate = image.get("translate")
-    if translate is None or image.get("axes") != img.axes or len(translate) != len(img.axes):
-        return img
-    return dataclasses.replace(img, translate=tuple(float(t) for t in translate))
 
 
 def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
@@ -192,62 +180,6 @@ def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], s
         return tuple(series.shape), series.axes.replace("I", "Z" if tif.is_imagej else "Q"), names
 
 
-def _read_plain(path: Path, kind: str) -> ImageFile:
-    import imageio.v3 as iio
-
-    data = iio.imread(path)
-    if data.ndim == 2 or (data.ndim == 3 and data.shape[-1] in (2, 3, 4)):
-        axes = "YX" if data.ndim == 2 else "YXS"
-    else:
-        raise ValueError(f"{path.name}: unexpected shape {data.shape} for a {kind} image "
-                         "(animated files are not supported; save the frames as a TIFF stack).")
-    scale = units = ()
-    side = _load_sidecar(path)
-    if side.get("image", {}).get("axes") == axes:  # pixel sizes written by write_image
-        scale, units = side["image"].get("scale", ()), side["image"].get("units", ())
-    meta = {"napari_dip": side["napari_dip"]} if side.get("napari_dip") is not None else {}
-    return ImageFile(data, axes, -1 if axes == "YXS" else None, scale, units, kind, meta)
-
-
-def _read_tiff(path: Path, scene=None, pixels: bool = True) -> ImageFile:
-    names: tuple[str, ...] = ()
-    with tifffile.TiffFile(path) as tif:
-        index = _choose.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
-        series = tif.series[index]
-        data = series.asarray() if pixels else _f.placeholder(series.shape, series.dtype)
-        axes, page = series.axes, series.keyframe
-        if tif.is_ome and tif.ome_metadata:
-            fmt, meta = "ome-tiff", {"ome": tifffile.xml2dict(tif.ome_metadata)}
-            sizes, units, settings = _f.ome_calibration(tif.ome_metadata, index)
-            names = _f.ome_channels(tif.ome_metadata, index)
-        elif tif.is_imagej:
-            fmt, meta = "imagej-tiff", {"imagej": dict(tif.imagej_metadata or {})}
-            axes = axes.replace("I", "Z")  # ImageJ reads a plain stack as slices
-            sizes, units, settings = _f.imagej_calibration(meta["imagej"], page)
-        else:
-            fmt, meta, settings = "tiff", {}, None
-            axes = axes.replace("I", "Q")
-            sizes, units = _f.tiff_calibration(page)
-    if settings is not None:
-        meta["napari_dip"] = settings
-    channel = next((axes.index(a) - len(axes) for a in "SC" if a in axes), None)
-    return ImageFile(data, axes, channel, [sizes.get(a, 1.0) for a in axes],
-                     [units.get(a, _f.default_unit(a)) for a in axes], fmt, meta, names)
-
-
-def _load_sidecar(path: Path) -> dict:
-    """The sidecar of ``path`` if it exists and describes this very file, else {}."""
-    side = sidecar_path(path)
-    if side == path or not side.is_file():
-        return {}
-    try:
-        doc = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    ok = isinstance(doc, dict) and doc.get("image", {}).get("file", path.name) == path.name
-    return doc if ok else {}
-
-
 def read_settings(path: str | os.PathLike) -> dict | None:
     """The napari-dip settings saved with an image, or None if it has none.
 
@@ -262,16 +194,10 @@ def read_settings(path: str | os.PathLike) -> dict | None:
         if settings is not None:
             return settings
     if p.suffix.lower() in _f.TIFF and p.is_file():
-        with tifffile.TiffFile(p) as tif:
-            if tif.is_ome and tif.ome_metadata:
-                settings = _f.ome_calibration(tif.ome_metadata)[2]
-            elif tif.is_imagej:
-                settings = _f.imagej_calibration(dict(tif.imagej_metadata or {}), tif.pages[0])[2]
-            else:
-                settings = None
+        settings = _f.tiff_settings(p)
         if settings is not None:
             return settings
-    return _load_sidecar(p).get("napari_dip")
+    return _side.load(p).get("napari_dip")
 
 
 def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=None, units=None,
@@ -327,18 +253,13 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     kind, axes = _kind(path, write=True), _f.check_axes(axes, data)
     scale, units = _f.calibration(axes, scale, units, like)
     names = _choose.channel_names(data, axes, channel_names, like)
-    if settings is not None and not isinstance(settings, dict):
-        raise ValueError(f"settings must be a dict of JSON-able values, not {type(settings).__name__}")
-    payload = None if settings is None else json.dumps(settings, default=_f.json_default)
+    payload = _side.payload(settings)
     fmt, writer = _format_writer(path, kind, data, axes, like, names)
     with _f.atomic(path) as tmp:
         writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
                payload, names=names)
     if sidecar:
-        _write_sidecar(path, payload, {
-            "file": path.name, "format": fmt, "axes": axes, "shape": list(data.shape),
-            "dtype": str(data.dtype), "scale": scale, "units": units, "channel_names": list(names),
-            **_translate_entry(axes, translate)})
+        _side.write(path, payload, _side.image_entry(path, fmt, data, axes, scale, units, names, translate))
     return path
 
 
@@ -354,19 +275,3 @@ def _format_writer(path: Path, kind: str, data: np.ndarray, axes: str, like, nam
         return kind, _zarr.write_zarr
     _f.check_plain(path, data, axes, kind)
     return kind, _f.write_plain
-
-
-def _translate_entry(axes: str, translate) -> dict:
-    """The sidecar's ``translate`` (none when it is not given or all 0)."""
-    if translate is None or not any(float(t) for t in translate):
-        return {}
-    if len(translate) != len(axes):
-        raise ValueError(f"translate has {len(translate)} values but axes {axes!r} have {len(axes)}.")
-    return {"translate": [float(t) for t in translate]}
-
-
-def _write_sidecar(path: Path, payload: str | None, image: dict) -> None:
-    doc = {"napari_dip": None if payload is None else json.loads(payload), "image": image,
-           "written_by": _f.versions()}
-    with _f.atomic(sidecar_path(path)) as tmp:
-        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -109,23 +109,33 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None,
     units = _inputs.plan(files, out, task=task, options=options, mask=mask, mask_suffix=mask_suffix,
                          overwrite=overwrite)
     records: list[Any] = [_before(u) for u in units]  # None: still to run
-    todo = [i for i, r in enumerate(records) if r is None]
     started = time.perf_counter()
+    cluster = dict(client=client, scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker,
+                   torch_threads=torch_threads, resources=resources)
+    _fit_all(units, records, out / REPORT, task=task, options=options, retries=retries, progress=progress,
+             cluster=cluster)
+    if progress:
+        _summary(records, out / REPORT, time.perf_counter() - started)
+    return records
+
+
+def _fit_all(units: list, records: list, report: Path, *, task: str, options: dict, retries: int,
+             progress: bool, cluster: dict) -> None:
+    """Fit the units whose record is still None on one Dask session (``cluster``: :func:`.cluster.connect`'s
+    arguments) and fill in their records; whatever happens, write the report (a unit left unfinished by
+    an interruption is "failed")."""
+    todo = [i for i, r in enumerate(records) if r is None]
     try:
         if todo:
-            with connect(client, scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker,
-                         device=options.get("device"), n_fits=max(1, sum(units[i].n_fits for i in todo)),
-                         torch_threads=torch_threads, resources=resources, retries=retries,
+            with connect(**cluster, device=options.get("device"),
+                         n_fits=max(1, sum(units[i].n_fits for i in todo)), retries=retries,
                          verbose=progress) as session:
                 _compute(session, units, todo, records, task, options, retries, progress)
     finally:
         for i in todo:
             if records[i] is None:
                 records[i] = _record(units[i], "failed", "not finished: the batch was interrupted")
-        write_report(out / REPORT, records)
-    if progress:
-        _summary(records, out / REPORT, time.perf_counter() - started)
-    return records
+        write_report(report, records)
 
 
 def _options(task: str, settings: dict) -> dict:

@@ -18,6 +18,7 @@ import numpy as np
 
 from napari_dip._choose import check_fit, select_shape
 from napari_dip._outputs import default_output
+from napari_dip.core.mask import mask_fits
 from napari_dip.io import describe, sidecar_path
 
 from .tiles import plan_tiles
@@ -177,8 +178,7 @@ def check_mask_shape(image_shape: tuple, image_axes: str, mask_shape: tuple) -> 
     """
     c = channel_axis(image_axes)
     space = tuple(s for i, s in enumerate(image_shape) if i != c)
-    fits = 2 <= len(mask_shape) <= len(space) and space[len(space) - len(mask_shape):] == mask_shape
-    if not fits:
+    if not mask_fits(mask_shape, space):
         stack = f" (or the stack's shape {space})" if len(space) > 2 else ""
         return (f"the mask has shape {mask_shape} but the image's planes have shape {space[-2:]}: give a "
                 f"mask of shape {space[-2:]}{stack}, non-zero where pixels are missing.")

@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from napari_dip._outputs import output_geometry, read_mask
+from napari_dip.core.mask import mask_plane
 from napari_dip.io import read_image, write_image
 
 #: Exceptions that mean "this input is bad": reported at once, never retried.
@@ -141,8 +142,8 @@ def fit_plane(spec: dict, idx: tuple, first: bool) -> dict:
 
 def _nothing_missing(mask, idx: tuple, mode: str | None) -> bool:
     """A stack mask (more axes than a fit) that marks nothing in plane ``idx``."""
-    extra = 0 if mask is None else mask.ndim - (3 if mode == "volume" else 2)
-    return extra > 0 and not np.any(mask[idx[len(idx) - extra:]])
+    fit_ndim = 3 if mode == "volume" else 2
+    return mask is not None and mask.ndim > fit_ndim and not np.any(mask_plane(mask, idx, fit_ndim))
 
 
 def write_planes(spec: dict, parts: list[dict]) -> dict:

@@ -33,6 +33,7 @@ from .engine.driver import run
 from .engine.job import Job
 from .engine.loop import Snapshot
 from .engine.results import FitResult
+from .mask import missing_pixels
 from .settings import Settings, option
 
 _MIN_SIDE = 8
@@ -158,7 +159,7 @@ def _blend_config(job, foreground, mask) -> dict:
             "structure_sigma": s.structure_sigma,
             "dir_eps": s.dir_eps,
         },
-        "mask_pixels": int((np.asarray(mask) != 0).sum()),
+        "mask_pixels": int(missing_pixels(mask).sum()),
         "foreground_dtype": str(np.asarray(foreground).dtype),
     }
 
@@ -217,13 +218,10 @@ def _check_images(fg: np.ndarray, bg: np.ndarray, channel_axis) -> ImageCodec:
 
 
 def _check_mask(mask, spatial: tuple) -> np.ndarray:
-    m = np.asarray(mask)
-    if m.dtype.kind not in "buif":
-        raise ValueError(f"mask has dtype {m.dtype}; pass a boolean or integer (Labels) array.")
-    if m.shape != spatial:
-        raise ValueError(f"mask has shape {m.shape} but the images' spatial shape is {spatial}; paint the "
-                         "mask on a Labels layer with the images' shape.")
-    inside = m != 0
+    inside = missing_pixels(mask)  # here: where the foreground goes
+    if inside.shape != spatial:
+        raise ValueError(f"mask has shape {inside.shape} but the images' spatial shape is {spatial}; "
+                         "paint the mask on a Labels layer with the images' shape.")
     if not inside.any():
         raise ValueError("mask is empty: paint where the foreground goes (non-zero labels) before blending.")
     if inside.all():

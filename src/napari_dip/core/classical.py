@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import cast_to
+from .mask import missing_pixels
 
 
 def _as_float(image: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -49,7 +50,7 @@ def inpaint_biharmonic(image: np.ndarray, mask: np.ndarray, *, channel_axis: int
     """Biharmonic inpainting of the pixels where ``mask`` is non-zero."""
     from skimage.restoration import inpaint_biharmonic as biharmonic
 
-    mask = np.asarray(mask) != 0
+    mask = missing_pixels(mask)
     x, lo, span = _as_float(np.where(_broadcast(mask, image, channel_axis), np.nan, image))
     x = np.nan_to_num(x)
     out = biharmonic(x, mask, channel_axis=channel_axis)

@@ -270,31 +270,3 @@ def cast_to(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         info = np.iinfo(dtype)
         return np.clip(np.rint(x), info.min, info.max).astype(dtype)
     return x.astype(dtype)
-
-
-def stack_mask(mask: np.ndarray, spatial_shape: tuple[int, ...], plane_ndim: int = 2,
-               name: str = "mask") -> np.ndarray:
-    """Validate a mask for a stack whose non-channel shape is ``spatial_shape`` (non-zero = missing).
-
-    The mask's shape must be a trailing part of ``spatial_shape`` that covers at
-    least the last ``plane_ndim`` (spatial) axes: a 2D mask applies to every plane
-    of a stack, a full-shape mask gives each plane its own. Returns a bool array
-    of the mask's shape (it broadcasts against ``spatial_shape``).
-    """
-    mask = np.asarray(mask)
-    if mask.dtype.kind not in "buif":
-        raise ValueError(f"{name} has dtype {mask.dtype}; pass a boolean or integer (Labels) array.")
-    spatial_shape = tuple(spatial_shape)
-    allowed = [spatial_shape[len(spatial_shape) - k:] for k in range(plane_ndim, len(spatial_shape) + 1)]
-    if mask.shape not in allowed:
-        if len(spatial_shape) == plane_ndim:
-            expected = f"the image's spatial shape is {spatial_shape}"
-        else:
-            expected = (f"the image's plane shape is {spatial_shape[-plane_ndim:]} and its stack shape "
-                        f"(planes and spatial axes, without channels) is {spatial_shape}; a mask must have "
-                        f"one of the shapes {allowed}")
-        raise ValueError(
-            f"{name} has shape {mask.shape} but {expected}; paint the mask on a Labels layer with the "
-            "image's shape (napari: File > New Layer > Labels while the image is selected)."
-        )
-    return mask != 0

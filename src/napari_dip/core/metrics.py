@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .mask import missing_pixels
+
 
 def _range(reference: np.ndarray, data_range: float | None) -> float:
     if data_range is not None:
@@ -56,7 +58,7 @@ def masked_psnr(reference: np.ndarray, image: np.ndarray, mask: np.ndarray, *,
                 channel_axis: int | None = None, data_range: float | None = None) -> float:
     """PSNR over the pixels where ``mask`` is non-zero (the filled region) only."""
     reference, image = _pair(reference, image)
-    m = np.asarray(mask) != 0
+    m = missing_pixels(mask)
     if channel_axis is not None:
         m = np.broadcast_to(np.expand_dims(m, channel_axis % reference.ndim), reference.shape)
     if not m.any():

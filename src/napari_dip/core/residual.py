@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import tasks
+from .mask import missing_pixels
 
 
 def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: np.ndarray | None = None,
@@ -32,7 +33,7 @@ def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: 
     own = {k: inputs.get(k) for k in t.form.inputs if k != "mask"}
     cleaned = t.physics.check_inputs(own, nd=nd, channels=channels)
     missing = (
-        np.zeros(y.shape[1:], bool) if mask is None else np.broadcast_to(np.asarray(mask) != 0, y.shape[1:])
+        np.zeros(y.shape[1:], bool) if mask is None else np.broadcast_to(missing_pixels(mask), y.shape[1:])
     )
     known = torch.from_numpy((~missing).astype(np.float64))[None, None]
     ctx: Any = SimpleNamespace(weight=None, known=known, inputs=cleaned, channels=channels, dims=nd,

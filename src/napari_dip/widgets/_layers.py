@@ -193,12 +193,3 @@ def output_kwargs(
         if hasattr(src, attr):
             kwargs[attr] = tuple(getattr(src, attr))[-n:]
     return kwargs
-
-
-def mask_plane(mask_layer, index: tuple[int, ...], spatial_shape: tuple[int, ...]) -> np.ndarray:
-    """The mask for a 2D plane: a 2D Labels layer applies to every plane; an nD one is indexed."""
-    data = np.asarray(mask_layer.data)
-    if data.ndim > len(spatial_shape) and index:
-        lead = data.ndim - len(spatial_shape)
-        data = data[index[-lead:]] if lead <= len(index) else data
-    return data

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ._layers import crop, layer_region, level_data, mask_plane, plane_of, spatial_shape
+from napari_dip.core.mask import mask_plane
+
+from ._layers import crop, layer_region, level_data, plane_of, spatial_shape
 from ._restore_form import STACK_MODES, option_kwargs
 
 
@@ -56,7 +58,7 @@ def _task_inputs(widget, task, image, index, mode) -> dict[str, Any]:
                 "Labels) and paint the missing pixels, then choose it as the mask."
             )
         out["mask"] = (
-            mask_plane(widget.mask.value, index, image.shape[:2])
+            mask_plane(np.asarray(widget.mask.value.data), index, 2)  # the shown plane's part
             if mode is None
             else np.asarray(widget.mask.value.data)
         )

@@ -30,10 +30,10 @@ from napari.utils.notifications import show_error
 from qtpy.QtWidgets import QHeaderView, QStyledItemDelegate
 
 from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
-from napari_dip.core.data import colour_channels
 
+from ._blend_inputs import read_call
 from ._fit import FitControls, compact, device_choices
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
+from ._layers import META_KEY, output_kwargs
 from ._metrics_table import MetricsTable
 from ._worker import start_call, start_fit
 
@@ -116,53 +116,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
     # --- form ---------------------------------------------------------------------------
     def build_inputs(self) -> dict[str, Any]:
         """Read and check the layers and the form (main thread); raise ValueError with a fix."""
-        fg_layer, bg_layer, mask_layer = self.foreground.value, self.background.value, self.mask.value
-        if fg_layer is None or bg_layer is None:
-            raise ValueError("choose a foreground and a background Image layer (File > Open, or "
-                             "File > Open Sample > napari-dip > Foreground, background, mask).")
-        if mask_layer is None:
-            raise ValueError("choose a mask: add a Labels layer (File > New Layer > Labels) and paint where "
-                             "the foreground goes.")
-        if fg_layer is bg_layer:
-            raise ValueError("foreground and background are the same layer; choose two different images.")
-        if bool(fg_layer.rgb) != bool(bg_layer.rgb):
-            raise ValueError(
-                f"{fg_layer.name!r} is {'RGB' if fg_layer.rgb else 'grey'} but {bg_layer.name!r} "
-                f"is {'RGB' if bg_layer.rgb else 'grey'}; convert one so both have the same channels."
-            )
-        fg, _ = plane_of(fg_layer, self.viewer)
-        bg, index = plane_of(bg_layer, self.viewer)
-        if fg.shape != bg.shape:
-            raise ValueError(f"foreground {fg_layer.name!r} has shape {fg.shape} but background "
-                             f"{bg_layer.name!r} has shape {bg.shape}; they must match (resize or crop one).")
-        for name, x in (("foreground", fg), ("background", bg)):
-            if x.dtype.kind not in "uif":
-                raise ValueError(f"{name} has dtype {x.dtype}; napari-dip blends integer or float images.")
-            if x.dtype.kind == "f" and not np.isfinite(x).all():
-                raise ValueError(f"{name} has NaN or infinite values; replace them first.")
-        spatial = bg.shape[:2]
-        mask = np.asarray(mask_plane(mask_layer, index, spatial))
-        if mask.shape != spatial:
-            raise ValueError(f"mask {mask_layer.name!r} has shape {mask.shape} but the images are "
-                             f"{spatial[0]}x{spatial[1]}; paint the mask on a Labels layer of that shape.")
-        inside = mask != 0
-        if not inside.any():
-            raise ValueError(f"mask {mask_layer.name!r} is empty: paint where the foreground goes first.")
-        if inside.all():
-            raise ValueError(
-                f"mask {mask_layer.name!r} covers every pixel: leave some background to blend into."
-            )
-        n_colour = colour_channels(bg.shape, -1) if bg_layer.rgb else None
-        options: dict[str, Any] = dict(
-            channel_axis=-1 if bg_layer.rgb else None, iterations=int(self.iterations.value),
-            seed=int(self.seed.value), device=self.device.value, preview_every=int(self.preview_every.value),
-            lr=float(self.lr.value))
-        if self.net_width.value != "auto":
-            options["width"] = int(self.net_width.value)
-        methods = [key for key in CLASSICAL if getattr(self, key).value]
-        return dict(foreground=np.array(fg, copy=True), background=np.array(bg, copy=True),
-                    mask=inside.astype(np.uint8), index=index, n_colour=n_colour, methods=methods,
-                    options=options, layers=(fg_layer, bg_layer, mask_layer))
+        return read_call(self)
 
     # --- run / stop -----------------------------------------------------------------------
     busy_message = "a blend is already running in this widget; press Stop first."

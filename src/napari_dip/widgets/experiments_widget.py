@@ -19,15 +19,16 @@ from magicgui.widgets import ComboBox, Container, FloatSpinBox, LineEdit, SpinBo
 from napari.utils.notifications import show_error
 from qtpy.QtWidgets import QComboBox, QSizePolicy
 
-from napari_dip import available_devices, experiments
+from napari_dip import experiments
 from napari_dip.core import tasks
+from napari_dip.core.mask import mask_plane
 from napari_dip.core.settings import option_names
 from napari_dip.experiments import label, parse_values
 from napari_dip.experiments.plotting import COLORS
 
-from ._fit import FitControls
+from ._fit import FitControls, device_choices
 from ._grid import show_grid
-from ._layers import META_KEY, mask_plane, output_kwargs, plane_of
+from ._layers import META_KEY, output_kwargs, plane_of
 from ._results import ResultsTable
 from ._worker import start_fit
 from .curves_plot import CurvesPlot
@@ -46,12 +47,6 @@ SWEEP_PSF_SIGMA = 1.5
 SUGGESTED = {"depth": "2,4", "lr": "0.01,0.0001", "network": "skip,unet,resnet,decoder", "width": "16,32,64",
              "input": "noise,meshgrid", "loss": "mse,multiscale", "iterations": "250,500,1000",
              "reg_noise_std": "0,0.03", "seed": "0,1,2"}
-
-
-def _devices() -> list[str]:
-    """The devices a fit can run on, the best first."""
-    names = available_devices()
-    return [n for n in names if n != "cpu"] + ["cpu"]
 
 
 def sweep_options() -> list[str]:
@@ -74,7 +69,7 @@ class ExperimentsWidget(FitControls, Container):
                                      choices=["auto", 8, 16, 32, 64, 128], value=32,
                                      tooltip="channels per level (auto: 128 on a GPU, 64 on a CPU)")
         self.seed = SpinBox(name="seed", label="seed", min=0, max=2**31 - 1, value=0)
-        self.device = ComboBox(name="device", label="device", choices=_devices())
+        self.device = ComboBox(name="device", label="device", choices=device_choices())
         self.noise_sigma = FloatSpinBox(name="noise_sigma", label="noise σ", min=0.0, max=1.0, step=0.01,
                                         value=0.1,
                                         tooltip="std of the 'noisy' target's noise, image in [0, 1]")
@@ -162,7 +157,7 @@ class ExperimentsWidget(FitControls, Container):
                     f"task {task.name!r} needs a mask: a Labels layer painted where pixels are missing "
                     "(Plugins > napari-dip > Mask maker makes one)."
                 )
-            kwargs["mask"] = mask_plane(self.mask.value, index, image.shape[:2])
+            kwargs["mask"] = mask_plane(np.asarray(self.mask.value.data), index, 2)
         if "factor" in task.form.inputs:
             kwargs["factor"] = 4
         if "psf_sigma" in task.form.inputs:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.stats import rankdata
 
@@ -49,8 +51,9 @@ def from_unit(
 def classical_blends(foreground: np.ndarray, background: np.ndarray, mask: np.ndarray,
                      methods: list[str], n_colour: int | None) -> dict[str, np.ndarray]:
     """Run the chosen classical blends; results in the background's dtype and layout."""
-    functions = {"alpha_blend": pyramid.alpha_blend, "laplacian_blend": pyramid.laplacian_blend,
-                 "poisson_blend": poisson.poisson_blend}
+    functions: dict[str, Callable[..., np.ndarray]] = {
+        "alpha_blend": pyramid.alpha_blend, "laplacian_blend": pyramid.laplacian_blend,
+        "poisson_blend": poisson.poisson_blend}
 
     lo, hi = value_range(foreground, background)
     fg = to_unit(foreground, lo, hi, n_colour)

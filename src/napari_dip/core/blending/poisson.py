@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.sparse.linalg import splu
 
-from .regions import channels_last3, check_pair
+from .regions import as_mask, channels_last3, check_pair
 
 _NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
@@ -59,7 +59,8 @@ def poisson_blend(foreground: ArrayLike, background: ArrayLike, mask: ArrayLike,
     ValueError
         On shape mismatches or values outside ``[0, 1]``.
     """
-    fg, bg, m, dtype = check_pair(foreground, background, mask)
+    fg, bg, _, dtype = check_pair(foreground, background)
+    m = as_mask(mask, fg.shape)
     if not m.any():
         return bg.astype(dtype, copy=True)
     if m.all():

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from skimage.transform import pyramid_reduce, resize
 
-from .regions import DEFAULT_SOFT_ITERATIONS, check_pair, positive, soft_mask
+from .regions import DEFAULT_SOFT_ITERATIONS, as_mask, check_pair, positive, soft_mask
 
 
 def alpha_blend(
@@ -43,7 +43,8 @@ def alpha_blend(
     ValueError
         On shape mismatches, values outside ``[0, 1]`` or invalid options.
     """
-    fg, bg, m, dtype = check_pair(foreground, background, mask)
+    fg, bg, _, dtype = check_pair(foreground, background)
+    m = as_mask(mask, fg.shape)
     alpha = soft_mask(m, iterations=iterations, sigma=sigma, lowpass=lowpass)
     if fg.ndim == 3:
         alpha = alpha[..., None]
@@ -128,7 +129,8 @@ def laplacian_blend(
     ValueError
         On shape mismatches, values outside ``[0, 1]`` or too many levels.
     """
-    fg, bg, m, dtype = check_pair(foreground, background, mask)
+    fg, bg, _, dtype = check_pair(foreground, background)
+    m = as_mask(mask, fg.shape)
     top = _max_levels(fg.shape)
     if levels is None:
         n = _default_levels(fg.shape)

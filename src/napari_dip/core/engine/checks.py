@@ -12,6 +12,7 @@ from scipy import ndimage as ndi
 from scipy.ndimage import distance_transform_edt
 
 from ..data import ImageCodec, normalize_axis
+from ..mask import mask_plane
 
 MODES = ("plane", "volume")
 
@@ -68,15 +69,6 @@ def planes(selection, lead_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     if not out:
         raise ValueError("planes is empty: pass None to restore every plane, or the planes to restore.")
     return out
-
-
-def plane_mask(mask: np.ndarray, codec: ImageCodec, idx: tuple) -> np.ndarray:
-    """The mask of plane ``idx`` (a 2D mask applies to every plane)."""
-    plane = codec.plane_shape
-    extra = mask.ndim - len(plane)
-    if extra > 0:
-        mask = mask[tuple(idx[len(idx) - extra:])]
-    return np.broadcast_to(mask, plane)
 
 
 def nonfinite(image: np.ndarray, codec: ImageCodec, idx: tuple) -> np.ndarray:
@@ -141,7 +133,8 @@ def planes_to_fit(
     for idx in selected:
         bad = nonfinite(image, codec, idx)
         n_nonfinite += int(bad.sum())
-        masked = plane_mask(mask, codec, idx) if mask is not None else np.zeros(codec.plane_shape, bool)
+        masked = (mask_plane(mask, idx, len(codec.plane_shape)) if mask is not None
+                  else np.zeros(codec.plane_shape, bool))
         any_masked |= bool(masked.any())
         missing = masked | bad
         if bad.all():

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..data import ImageCodec, stack_mask
+from ..data import ImageCodec
 from ..devices import pick_device
+from ..mask import mask_plane, stack_mask
 from ..noise import CameraNoise, noise_model
 from . import checks, sizing
 from .types import Damage, FitData, FitSettings, TaskLike
@@ -53,7 +54,7 @@ class Job:
         finite = np.isfinite(x)
         missing = ~finite.all(axis=0)
         if self.mask is not None:
-            missing |= checks.plane_mask(self.mask, self.codec, idx)
+            missing |= mask_plane(self.mask, idx, len(self.codec.plane_shape))  # a 2D mask: every plane
         return FitData(np.where(finite, x, 0.0).astype(np.float32), missing, dict(self.extras or {}))
 
     @property

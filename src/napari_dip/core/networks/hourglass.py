@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from torch import nn
 
@@ -50,51 +51,81 @@ def skip_net(
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
-    down = per_level(channels_down, depth, "channels_down")
-    up = per_level(channels_up, depth, "channels_up")
-    skips = per_level(channels_skip, depth, "channels_skip")
     ops = nd_ops(dims)
-    mode = ops["linear_mode"] if upsample_mode in ("bilinear", "trilinear", "linear") else upsample_mode
-    factors = level_factors(depth, dims, z_levels)
-
-    def level(i: int, in_ch: int) -> nn.Module:
-        layers: list[nn.Module] = []
-        f = factors[i]
-        if downsample == "stride":
-            layers.append(conv(in_ch, down[i], filter_size_down, stride=f, dims=dims, pad=pad))
-        else:
-            layers += [ops["pool"](f), conv(in_ch, down[i], filter_size_down, dims=dims, pad=pad)]
-        layers += bn_act(down[i], dims)
-        layers += [conv(down[i], down[i], filter_size_down, dims=dims, pad=pad), *bn_act(down[i], dims)]
-        deeper_out = down[i]
-        if i + 1 < depth:
-            layers.append(level(i + 1, down[i]))
-            deeper_out = up[i + 1]
-        layers.append(upsample(f, mode))
-        deeper = nn.Sequential(*layers)
-        if skips[i] > 0:
-            skip = nn.Sequential(
-                conv(in_ch, skips[i], filter_skip, dims=dims, pad=pad), *bn_act(skips[i], dims)
-            )
-            block: nn.Module = Concat(skip, deeper)
-        else:
-            block = deeper
-        cat_ch = skips[i] + deeper_out
-        tail = [
-            ops["bn"](cat_ch),
-            conv(cat_ch, up[i], filter_size_up, dims=dims, pad=pad),
-            *bn_act(up[i], dims),
-        ]
-        if need1x1_up:
-            tail += [conv(up[i], up[i], 1, dims=dims, pad=pad), *bn_act(up[i], dims)]
-        return nn.Sequential(block, *tail)
-
-    head: list[nn.Module] = [level(0, in_channels), conv(up[0], out_channels, 1, dims=dims, pad=pad)]
+    spec = _SkipSpec(
+        down=per_level(channels_down, depth, "channels_down"),
+        up=per_level(channels_up, depth, "channels_up"),
+        skips=per_level(channels_skip, depth, "channels_skip"),
+        factors=level_factors(depth, dims, z_levels),
+        ops=ops,
+        mode=ops["linear_mode"] if upsample_mode in ("bilinear", "trilinear", "linear") else upsample_mode,
+        dims=dims, pad=pad, filter_size_down=filter_size_down, filter_size_up=filter_size_up,
+        filter_skip=filter_skip, downsample=downsample, need1x1_up=need1x1_up,
+    )
+    top = _skip_level(spec, 0, in_channels)
+    head: list[nn.Module] = [top, conv(spec.up[0], out_channels, 1, dims=dims, pad=pad)]
     if need_sigmoid:
         head.append(nn.Sigmoid())
     need = filter_size_down // 2 + 1
     return DIPNet(nn.Sequential(*head), multiple=2**depth, name="skip",
                   min_size=2**depth * need, first_axis=first_axis_geometry(depth, dims, z_levels, need))
+
+
+@dataclass(frozen=True)
+class _SkipSpec:
+    """:func:`skip_net`'s options resolved per level (channels, down-sampling factors, the nd layers)."""
+
+    down: list
+    up: list
+    skips: list
+    factors: list
+    ops: dict
+    mode: str
+    dims: int
+    pad: str
+    filter_size_down: int
+    filter_size_up: int
+    filter_skip: int
+    downsample: str
+    need1x1_up: bool
+
+
+def _skip_level(spec: _SkipSpec, i: int, in_ch: int) -> nn.Module:
+    """Level ``i`` of the hourglass and every level below it: down, deeper, up, the skip beside them, the
+    tail. Modules are made in this order (the seeded initial weights depend on it)."""
+    s, dims, pad = spec, spec.dims, spec.pad
+    layers: list[nn.Module] = _skip_down(spec, i, in_ch)
+    deeper_out = s.down[i]
+    if i + 1 < len(s.down):
+        layers.append(_skip_level(spec, i + 1, s.down[i]))
+        deeper_out = s.up[i + 1]
+    layers.append(upsample(s.factors[i], s.mode))
+    deeper = nn.Sequential(*layers)
+    if s.skips[i] > 0:
+        skip = nn.Sequential(conv(in_ch, s.skips[i], s.filter_skip, dims=dims, pad=pad),
+                             *bn_act(s.skips[i], dims))
+        block: nn.Module = Concat(skip, deeper)
+    else:
+        block = deeper
+    cat_ch = s.skips[i] + deeper_out
+    tail = [s.ops["bn"](cat_ch), conv(cat_ch, s.up[i], s.filter_size_up, dims=dims, pad=pad),
+            *bn_act(s.up[i], dims)]
+    if s.need1x1_up:
+        tail += [conv(s.up[i], s.up[i], 1, dims=dims, pad=pad), *bn_act(s.up[i], dims)]
+    return nn.Sequential(block, *tail)
+
+
+def _skip_down(spec: _SkipSpec, i: int, in_ch: int) -> list[nn.Module]:
+    """Level ``i``'s way down: a strided convolution (or pooling and a convolution), then a convolution."""
+    s, dims, pad, ch = spec, spec.dims, spec.pad, spec.down[i]
+    if s.downsample == "stride":
+        layers: list[nn.Module] = [conv(in_ch, ch, s.filter_size_down, stride=s.factors[i], dims=dims,
+                                        pad=pad)]
+    else:
+        layers = [s.ops["pool"](s.factors[i]), conv(in_ch, ch, s.filter_size_down, dims=dims, pad=pad)]
+    layers += bn_act(ch, dims)
+    layers += [conv(ch, ch, s.filter_size_down, dims=dims, pad=pad), *bn_act(ch, dims)]
+    return layers
 
 
 def unet(in_channels: int = 32, out_channels: int = 3, *, width: int = 64, depth: int = 4,
