@@ -94,6 +94,22 @@ def test_run_denoise_creates_an_updated_output_layer(widget_and_viewer, qtbot, c
     assert len(widget.plot.psnr) >= 2
 
 
+def test_fitting_the_input_from_the_dock(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    src = viewer.add_image(add_gaussian_noise(clean64, 25), name="cells")
+    widget.image.value = src
+    widget.iterations.value = 20
+    widget.show_advanced.value = True
+    widget.fit.value = "input"
+    assert widget.lr.value == pytest.approx(0.1)  # the mode's own learning rate while lr is untouched
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    config = viewer.layers["cells [DIP denoise]"].metadata["napari_dip"]["config"]
+    assert config["fit"] == "input" and config["lr"] == pytest.approx(0.1) and config["network"]["depth"] == 1
+    widget.fit.value = "weights"
+    assert widget.lr.value == pytest.approx(0.01)
+
+
 def test_inpaint_with_a_labels_mask(widget_and_viewer, qtbot, clean64):
     widget, viewer = widget_and_viewer
     mask = text_mask(clean64.shape)

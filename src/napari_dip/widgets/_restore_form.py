@@ -153,6 +153,9 @@ def main_fields(w, tasks: dict) -> list:
 def advanced_fields(w) -> Container:
     """The folded options, set as attributes of ``w``; returns their container."""
     w.lr = FloatSpinBox(name="lr", label="lr", min=1e-5, max=1.0, step=0.001, value=0.01, tooltip=_help("lr"))
+    w.fit = ComboBox(name="fit", label="fit", choices=["weights", "input"], value="weights",
+                     tooltip=_help("fit"))
+    w.fit.changed.connect(lambda mode: _fit_lr(w, mode))
     w.net_width = ComboBox(
         name="net_width",
         label="width",
@@ -223,6 +226,7 @@ def advanced_fields(w) -> Container:
     )
     return Container(
         widgets=[
+            w.fit,
             w.lr,
             w.net_width,
             w.network,
@@ -242,12 +246,20 @@ def advanced_fields(w) -> Container:
     )
 
 
+def _fit_lr(w, mode: str) -> None:
+    """Fitting the input has its own learning rate (0.1): the lr field follows the fit while untouched."""
+    pair = {"input": (0.01, 0.1), "weights": (0.1, 0.01)}[mode]
+    if abs(w.lr.value - pair[0]) < 1e-9:
+        w.lr.value = pair[1]
+
+
 def option_kwargs(w, *, stack_mode: str | None) -> dict[str, Any]:
     """The Settings options the form sets (only those that differ from "the preset's")."""
     kw: dict[str, Any] = dict(
         early_stop=bool(w.early_stop.value),
         preview_every=int(w.preview_every.value),
         lr=float(w.lr.value),
+        fit=w.fit.value,
         output=w.output.value,
         noise=w.noise.value,
         normalize=w.normalize.value,
