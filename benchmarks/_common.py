@@ -5,6 +5,8 @@ from __future__ import annotations
 import platform
 import re
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +59,16 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def in_turns(ways: dict[str, Iterator], rounds: int, block: int) -> dict[str, list[float]]:
+    """Seconds per step of each iterator, stepped in turns ``block`` steps at a time for ``rounds``
+    rounds, so that a load from elsewhere falls on all of them alike; one list of rounds per way."""
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(rounds):
+        for name, steps in ways.items():
+            t = time.perf_counter()
+            for _ in range(block):
+                next(steps)
+            times[name].append((time.perf_counter() - t) / block)
+    return times

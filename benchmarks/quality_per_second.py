@@ -27,11 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 
 import numpy as np
 
-from _common import ROOT, command, machine
+from _common import ROOT, command, in_turns, machine
 from _speed_tables import quality_table
 from napari_dip import iter_restore
 from napari_dip.metrics import psnr
@@ -61,13 +60,7 @@ def step_seconds(degraded, task, kw, iterations: dict, rounds: int = 5, block: i
     gens = {name: iter(iter_restore(degraded.astype(np.float32) / 255, task, iterations=10**6, seed=0,
                                     preview_every=10, **kw, **{**WAYS[name], "early_stop": False}))
             for name in iterations}
-    times: dict[str, list[float]] = {name: [] for name in gens}
-    for _ in range(rounds):
-        for name, gen in gens.items():
-            t = time.perf_counter()
-            for _ in range(block):
-                next(gen)
-            times[name].append((time.perf_counter() - t) / block)
+    times = in_turns(gens, rounds, block)
     for gen in gens.values():
         gen.close()
     return {name: statistics.median(ts[1:]) for name, ts in times.items()}

@@ -26,7 +26,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +35,7 @@ import torch
 from skimage.io import imread
 from skimage.metrics import peak_signal_noise_ratio
 
-from _common import PAPER_DATA, ROOT, command, machine
+from _common import PAPER_DATA, ROOT, command, in_turns, machine
 from _speed_tables import step_cost_table
 from napari_dip import iter_restore
 from napari_dip.core.engine import loop
@@ -128,13 +127,7 @@ def measure(size: int, original: Path | None, rounds: int, block: int) -> dict:
     if original is not None:
         ways = {"original code (notebook step)": original_steps(original, clean, noisy, True),
                 "original net + Adam only": original_steps(original, clean, noisy, False), **ways}
-    times: dict[str, list[float]] = {name: [] for name in ways}
-    for _ in range(rounds):
-        for name, steps in ways.items():
-            t = time.perf_counter()
-            for _ in range(block):
-                next(steps)
-            times[name].append((time.perf_counter() - t) / block)
+    times = in_turns(ways, rounds, block)
     out = {}
     for name, ts in times.items():
         median = statistics.median(ts[2:])
