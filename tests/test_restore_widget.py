@@ -110,6 +110,20 @@ def test_fitting_the_input_from_the_dock(widget_and_viewer, qtbot, clean64):
     assert widget.lr.value == pytest.approx(0.01)
 
 
+def test_restarts_from_the_dock_are_averaged_into_one_layer(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    src = viewer.add_image(add_gaussian_noise(clean64, 25), name="cells")
+    widget.image.value = src
+    widget.iterations.value = 10
+    widget.show_advanced.value = True
+    widget.restarts.value = 2
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    outputs = [layer for layer in viewer.layers if layer.name.startswith("cells [DIP")]
+    assert len(outputs) == 1 and outputs[0].data.shape == src.data.shape
+    assert outputs[0].metadata["napari_dip"]["config"]["restarts"] == 2
+
+
 def test_inpaint_with_a_labels_mask(widget_and_viewer, qtbot, clean64):
     widget, viewer = widget_and_viewer
     mask = text_mask(clean64.shape)

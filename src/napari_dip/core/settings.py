@@ -62,6 +62,9 @@ class Settings:
         "on some images, see docs/benchmarks.md)",
         ("weights", "input"),
     )
+    restarts: int = option(1, "independent fits (own seeded weights and input) run side by side and "
+                              "averaged, as the paper's restarts: k times the time and memory of one fit "
+                              "on a CPU; see docs/benchmarks.md")
     compile: bool = option(False, "compile the network with torch.compile (a one-time cost of tens of "
                                   "seconds; see docs/benchmarks.md for when it pays)", (True, False))
     output: str = option("ema", "image shown and returned: ema (average), last or best (lowest loss)",

@@ -156,6 +156,7 @@ def advanced_fields(w) -> Container:
     w.fit = ComboBox(name="fit", label="fit", choices=["weights", "input"], value="weights",
                      tooltip=_help("fit"))
     w.fit.changed.connect(lambda mode: _fit_lr(w, mode))
+    w.restarts = SpinBox(name="restarts", label="restarts", min=1, max=8, value=1, tooltip=_help("restarts"))
     w.net_width = ComboBox(
         name="net_width",
         label="width",
@@ -227,6 +228,7 @@ def advanced_fields(w) -> Container:
     return Container(
         widgets=[
             w.fit,
+            w.restarts,
             w.lr,
             w.net_width,
             w.network,
@@ -260,6 +262,7 @@ def option_kwargs(w, *, stack_mode: str | None) -> dict[str, Any]:
         preview_every=int(w.preview_every.value),
         lr=float(w.lr.value),
         fit=w.fit.value,
+        restarts=int(w.restarts.value),
         output=w.output.value,
         noise=w.noise.value,
         normalize=w.normalize.value,

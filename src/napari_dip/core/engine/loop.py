@@ -146,8 +146,8 @@ def fit(
         with torch.no_grad():
             for p in params if param_noise_std > 0 else ():
                 p.add_(torch.randn(p.shape, generator=gen, device=device), alpha=param_noise_std)
-            outputs.update(out.detach().float(), loss.detach())
-            losses[t] = loss.detach()
+            outputs.update(_shown(out), loss.detach())
+            losses[t] = loss.detach() / out.shape[0]  # restarts: their summed loss, recorded as the mean
             if early_stop is not None:
                 early_stop.update(outputs.last, t, keep=outputs.current())
         n = t + 1
@@ -180,6 +180,12 @@ def _perturbed(z: torch.Tensor, std: float, gen: torch.Generator, layout) -> tor
     if not std > 0:
         return z
     return z + std * torch.randn(z.shape, generator=gen, device=z.device).to(memory_format=layout)
+
+
+def _shown(out: torch.Tensor) -> torch.Tensor:
+    """The image of one iteration: the output, or the average of a batch of restarts' outputs."""
+    out = out.detach().float()
+    return out if out.shape[0] == 1 else out.mean(0, keepdim=True)
 
 
 def _result(n: int, reason: str, outputs: _Outputs, early_stop, history: FitHistory) -> torch.Tensor:

@@ -12,6 +12,7 @@ import torch
 from .holdout import choose_holdout, fill_held_out
 from .inputs import make_input
 from .projector import INPUT_EMA, freeze_weights, input_loss, task_settings
+from .restarts import combine, per_restart, restart_seeds
 from .sizing import make_network, padded_grid
 from .stopping import Backtracker
 from .types import FitContext, FitData
@@ -37,13 +38,7 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     x, missing = data.x, data.missing
     C, spatial = x.shape[0], x.shape[1:]
     out_spatial = tuple(s if i < nd - 2 else s * scale for i, s in enumerate(spatial))
-    if warm is not None:
-        net, spec = warm.net, warm.spec
-        note, input_depth = warm.config["network"]["depth_note"], warm.config["input_depth"]
-    else:
-        net, spec, note, input_depth = make_network(fit, C, out_spatial, nd, job.seed)
-        if fit.fit_mode == "input":
-            net = freeze_weights(net, input_depth, nd)
+    net, spec, note, input_depth = _network(job, C, out_spatial, warm)
 
     # geometry: pad (reflect) the observation to the network's grid; padding is unobserved
     padded, z_spatial = padded_grid(net, out_spatial)
@@ -82,6 +77,8 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     loss_fn = job.task.build(ctx)
     if fit.fit_mode == "input":
         loss_fn = input_loss(loss_fn, settings.tv_weight)
+    if job.fit.restarts > 1:
+        loss_fn = per_restart(loss_fn, job.fit.restarts)
     finalize = _finalizer(crop, y_t * observed_t if fit.keep_known else None, observed_t)
     z = _input(job, ctx, y_in, known, input_depth, z_spatial, warm)
     if fit.fit_mode == "input" and warm is None:
@@ -91,6 +88,19 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     config = _config(job, net, spec, note, input_depth, missing, iterations)
     config["tv_weight"] = getattr(loss_fn, "tv_weight", job.settings.tv_weight)
     return Plan(net, z, loss_fn, finalize, _loop_kwargs(job, ctx, iterations), config, spec)
+
+
+def _network(job, C: int, out_spatial: tuple, warm: Plan | None):
+    """``(net, spec, note, input_depth)``: the warm fit's, or new (its ``restarts`` side by side)."""
+    if warm is not None:
+        return warm.net, warm.spec, warm.config["network"]["depth_note"], warm.config["input_depth"]
+    fit, nd, k = job.fit, job.nd, job.fit.restarts
+    nets = []
+    for seed in restart_seeds(job.seed, k):
+        net, spec, note, input_depth = make_network(fit, C, out_spatial, nd, seed)
+        nets.append(freeze_weights(net, input_depth, nd) if fit.fit_mode == "input" else net)
+    net = nets[0] if k == 1 else combine(nets, batched=job.device.type != "cpu")
+    return net, spec, note, input_depth
 
 
 def _finalizer(crop: tuple, y_keep, known_t) -> Callable:
@@ -114,11 +124,13 @@ def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Pl
         guess = torch.from_numpy(np.ascontiguousarray(job.task.estimate(y, known, job.inputs)))[None]
     if warm is not None:
         z = warm.z
-        return z if guess is None else torch.cat([guess.to(z.device), z[:, C:]], dim=1)
-    z_gen = torch.Generator().manual_seed(job.seed)
-    z = make_input(fit.input_kind, input_depth - (C if guess is not None else 0), z_spatial, generator=z_gen)
+        return z if guess is None else torch.cat([guess.to(z.device).expand(len(z), -1, *z.shape[2:]),
+                                                  z[:, C:]], dim=1)
+    depth = input_depth - (C if guess is not None else 0)
+    z = torch.cat([make_input(fit.input_kind, depth, z_spatial, generator=torch.Generator().manual_seed(s))
+                   for s in restart_seeds(job.seed, job.fit.restarts)])
     if guess is not None:
-        z = torch.cat([guess, z], dim=1)
+        z = torch.cat([guess.expand(len(z), -1, *z.shape[2:]), z], dim=1)
     return z.to(job.device)
 
 
@@ -177,6 +189,7 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
         "ema": _ema(s, fit),
         "fit": fit.fit_mode,
         "compile": bool(getattr(s, "compile", False)),
+        "restarts": job.fit.restarts,
         "output": s.output,
         "preview_every": max(1, int(s.preview_every)),
         "precision": s.precision,

@@ -17,6 +17,7 @@ from ..devices import uses_bf16
 from ..memory import fit_bytes
 from ..networks import architecture
 from .projector import input_fit_settings
+from .restarts import check_restarts
 from .types import Damage, FitSettings, TaskLike, apply_width
 
 TILE = 256
@@ -76,9 +77,18 @@ def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int |
         missing_depth=round(float(damage.depth), 1),
         surround_texture=round(float(damage.texture), 3),
         explicit_depth=settings.depth is not None,
+        restarts=_restarts(settings),
     )
     mode = getattr(settings, "fit", "weights")
     return input_fit_settings(fit, settings, iterations=iterations) if mode == "input" else fit
+
+
+def _restarts(settings) -> int:
+    k = check_restarts(getattr(settings, "restarts", 1))
+    if k > 1 and float(getattr(settings, "denoiser_weight", 0) or 0) > 0:
+        raise ValueError("restarts > 1 cannot be combined with denoiser_weight > 0 (the denoiser's estimate "
+                         "is kept for one fit); use one or the other.")
+    return k
 
 
 def _width(arch: str, spec: dict, width: int) -> dict:
@@ -122,7 +132,7 @@ def estimate(
     """Bytes one fit of an output of ``out_spatial`` needs (:func:`..memory.fit_bytes`)."""
     net, _, _, input_depth = make_network(fit, channels, out_spatial, nd, 0)
     padded, z_spatial = padded_grid(net, out_spatial)
-    return fit_bytes(
+    return fit.restarts * fit_bytes(
         net, input_depth, channels, z_spatial, padded, low_precision=uses_bf16(device, precision, nd)
     )
 

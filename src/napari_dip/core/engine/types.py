@@ -62,6 +62,7 @@ class FitSettings:
     surround_texture: float = 0.0
     explicit_depth: bool = False
     fit_mode: str = "weights"   # what the optimiser fits: the network's weights, or its input (projector.py)
+    restarts: int = 1           # independent fits side by side, averaged (restarts.py)
 
 
 @dataclass
