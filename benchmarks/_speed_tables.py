@@ -57,5 +57,89 @@ QUALITY_HEADER = ["case, seed", "notebook best PSNR", "notebook s to within 0.5 
                   'fit="input": s to within 0.5 dB (x sooner)', 'fit="input" at the stop: PSNR in s']
 
 
+def _spread(values: list[float], fmt: str) -> str:
+    """``median (min to max)`` of ``values``, or the one value."""
+    v = sorted(values)
+    mid = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+    return format(mid, fmt) if len(v) == 1 else f"{mid:{fmt}} ({v[0]:{fmt}} to {v[-1]:{fmt}})"
+
+
+def _speedups(runs: list[dict], way: str) -> str:
+    """How many times sooner than the notebook ``way`` came within the margin, over the seeds."""
+    factors, never = [], 0
+    for r in runs:
+        nb = r["traces"]["notebook"]
+        target = max(nb["psnr"])
+        nb_time = (first_within(nb, target) or 0) * r["seconds_per_iteration"]["notebook"]
+        it = first_within(r["traces"][way], target)
+        if it is None:
+            never += 1
+        else:
+            factors.append(nb_time / (it * r["seconds_per_iteration"][way]))
+    text = _spread(factors, ".1f") + "x" if factors else ""
+    return text + (f"{'; ' if text else ''}never in {never} of {len(runs)}" if never else "")
+
+
+def quality_summary(results: dict) -> str:
+    """Per case over its seeds: median (min to max) of the speed-ups and of the PSNR at the stop."""
+    by_case: dict[str, list[dict]] = {}
+    for key, r in results.items():
+        if not key.startswith("_"):
+            by_case.setdefault(key.rsplit(", s", 1)[0], []).append(r)
+    rows = []
+    for case, runs in by_case.items():
+        best = [max(r["traces"]["notebook"]["psnr"]) for r in runs]
+        row = [case, str(len(runs)), _spread(best, ".2f")]
+        for way in ("defaults", "input"):
+            gap = [r["traces"][way]["final_psnr"] - b for r, b in zip(runs, best, strict=True)]
+            row += [_speedups(runs, way), _spread(gap, "+.2f")]
+        rows.append(row)
+    header = ["case", "seeds", "notebook best PSNR", "defaults: x sooner to within 0.5 dB",
+              "defaults at the stop minus notebook best, dB", 'fit="input": x sooner to within 0.5 dB',
+              'fit="input" at the stop minus notebook best, dB']
+    return markdown_table(header, rows)
+
+
 def quality_table(results: dict) -> str:
-    return markdown_table(QUALITY_HEADER, quality_rows(results))
+    """The summary over seeds (median, min to max), then every seed's row."""
+    return (quality_summary(results) + "\n\nEvery seed:\n\n"
+            + markdown_table(QUALITY_HEADER, quality_rows(results)))
+
+
+def _reach(trace: dict, target: float, seconds: float, reference: float | None = None) -> str:
+    it = first_within(trace, target)
+    if it is None:
+        return "never"
+    ratio = "" if reference is None else f" ({reference / (it * seconds):.1f}x)"
+    return f"{it * seconds:.0f}{ratio}"
+
+
+def restarts_tables(results: dict, kept: dict) -> str:
+    """The step table of ``restarts.py --steps`` and its quality table beside the one-fit traces ``kept``."""
+    parts = []
+    if "steps" in results:
+        st = results["steps"]
+        sec = st["seconds_per_iteration"]
+        one = sec["one fit (defaults)"]
+        rows = [[name, f"{s:.3f}", f"{s / one:.2f}"] for name, s in sec.items()]
+        parts.append(f"Command: `{st['command']}`  \nMachine: {st['machine']}; F16, {st['size']}²\n\n"
+                     + markdown_table(["way", "s per iteration", "x one fit's step"], rows))
+    if "quality" in results:
+        q = results["quality"]
+        k = q["restarts"]
+        rows = []
+        for key, r in q["cases"].items():
+            one_trace = kept[key]["traces"]["defaults"]
+            target = max(kept[key]["traces"]["notebook"]["psnr"])
+            s1, sk = r["seconds_per_iteration"]["defaults"], r["seconds_per_iteration"][f"restarts={k}"]
+            rk = r["trace"]
+            rows.append([key, f"{target:.2f}", _reach(one_trace, target, s1), _reach(rk, target, sk),
+                         f"{one_trace['final_psnr']:.2f} in {one_trace['iterations_run'] * s1:.0f} s",
+                         f"{rk['final_psnr']:.2f} in {rk['iterations_run'] * sk:.0f} s",
+                         f"{rk['final_psnr'] - one_trace['final_psnr']:+.2f}"])
+        header = ["case, seed", "notebook best PSNR", "one fit: s to within 0.5 dB",
+                  f"restarts={k}: s to within 0.5 dB", "one fit at the stop: PSNR in s",
+                  f"restarts={k} at the stop: PSNR in s", "gain at the stop, dB"]
+        parts.append(f"Command: `{q['command']}`  \nMachine: {q['machine']}\n\n"
+                     + markdown_table(header, rows))
+    return "\n\n".join(parts) + "\n"

@@ -18,6 +18,8 @@ median seconds per iteration over the rounds after the first two (warm-up; compi
 
     python benchmarks/step_cost.py --original /tmp/dip-orig --sizes 128 256 --threads 2
     python benchmarks/step_cost.py --report      # the table again from the kept results
+    python benchmarks/step_cost.py --original /tmp/dip-orig --sizes 128 256 --skip compile \
+        --out step-cost-epyc.json              # another machine, without the compile's minutes
 """
 
 from __future__ import annotations
@@ -121,9 +123,10 @@ def original_steps(path: Path, clean: np.ndarray, noisy: np.ndarray, bookkeeping
     del last_net
 
 
-def measure(size: int, original: Path | None, rounds: int, block: int) -> dict:
+def measure(size: int, original: Path | None, rounds: int, block: int, skip: list[str]) -> dict:
     clean, noisy = f16(size)
-    ways = {name: napari_dip_steps(noisy, opts) for name, opts in NAPARI_DIP.items()}
+    ways = {name: napari_dip_steps(noisy, opts) for name, opts in NAPARI_DIP.items()
+            if not any(word in name for word in skip)}
     if original is not None:
         ways = {"original code (notebook step)": original_steps(original, clean, noisy, True),
                 "original net + Adam only": original_steps(original, clean, noisy, False), **ways}
@@ -151,9 +154,11 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=10)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--note", default="", help="what else ran on the machine meanwhile")
+    ap.add_argument("--skip", nargs="*", default=[], help="leave out the ways whose name has these words")
+    ap.add_argument("--out", default="step-cost.json", help="the results' file in benchmarks/traces/")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
-    path = RESULTS / "step-cost.json"
+    path = RESULTS / args.out
     if args.report:
         print(table(json.loads(path.read_text())))
         return
@@ -164,7 +169,8 @@ def main() -> None:
         "machine": machine(),
         "threads": torch.get_num_threads(),
         "note": args.note or "nothing else running",
-        "sizes": {str(s): measure(s, args.original, args.rounds, args.block) for s in args.sizes},
+        "sizes": {str(s): measure(s, args.original, args.rounds, args.block, args.skip)
+                  for s in args.sizes},
     }
     path.write_text(json.dumps(results, indent=1))
     print(table(results))

@@ -225,7 +225,9 @@ def _layout(net: torch.nn.Module, z: torch.Tensor):
     """Channels-last for 2D convolutions (faster on CPU and CUDA); ``(net, z, layout)``."""
     layout = torch.channels_last if z.ndim == 4 and z.device.type != "mps" else torch.contiguous_format
     if layout is torch.channels_last:
-        net = net.to(memory_format=layout)
+        for p in net.parameters():  # the 4D weights (batched restarts stack theirs: 5D, left as they are)
+            if p.ndim == 4:
+                p.data = p.data.contiguous(memory_format=layout)
         if not z.requires_grad:  # a fitted input stays the caller's leaf (a few channels: layout is moot)
             z = z.contiguous(memory_format=layout)
     return net, z, layout

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import restarts
 from .holdout import choose_holdout, fill_held_out
 from .inputs import make_input
 from .projector import INPUT_EMA, freeze_weights, input_loss, task_settings
@@ -99,7 +100,7 @@ def _network(job, C: int, out_spatial: tuple, warm: Plan | None):
     for seed in restart_seeds(job.seed, k):
         net, spec, note, input_depth = make_network(fit, C, out_spatial, nd, seed)
         nets.append(freeze_weights(net, input_depth, nd) if fit.fit_mode == "input" else net)
-    net = nets[0] if k == 1 else combine(nets, batched=job.device.type != "cpu")
+    net = nets[0] if k == 1 else combine(nets, batched=restarts.batched_for(job.device))
     return net, spec, note, input_depth
 
 

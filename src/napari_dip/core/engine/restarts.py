@@ -41,6 +41,11 @@ def check_restarts(k) -> int:
     return int(k)
 
 
+def batched_for(device: torch.device) -> bool:
+    """Whether restarts run batched on ``device``: everywhere but on a CPU (see the module's note)."""
+    return device.type != "cpu"
+
+
 def combine(nets: list[DIPNet], *, batched: bool) -> DIPNet:
     """One :class:`~..networks.DIPNet` running ``nets`` (same architecture, own weights) side by side on
     the batch axis: sample ``i`` of its input goes through ``nets[i]``."""
