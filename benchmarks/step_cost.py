@@ -14,7 +14,8 @@ median seconds per iteration over the rounds after the first two (warm-up; compi
 * **napari-dip** through ``iter_restore`` (previews every 10 iterations, automatic stop off): at
   the paper's width in fp32 and in the automatic precision, the defaults (width 64 on a CPU),
   the defaults with the per-parameter Adam of before (``foreach``/loop instead of the fused
-  kernel), with ``compile=True``, and with ``fit="input"`` (the Deep Random Projector).
+  kernel), with channels-first tensors instead of channels-last, with ``compile=True``, and with
+  ``fit="input"`` (the Deep Random Projector).
 
     python benchmarks/step_cost.py --original /tmp/dip-orig --sizes 128 256 --threads 2
     python benchmarks/step_cost.py --report      # the table again from the kept results
@@ -49,6 +50,7 @@ NAPARI_DIP = {
     "napari-dip, width 128, auto precision": dict(width=128),
     "napari-dip defaults": {},
     "defaults, per-parameter Adam (before)": dict(unfused=True),
+    "defaults, channels-first tensors": dict(channels_first=True),
     "defaults, compile=True": dict(compile=True),
     'defaults, fit="input"': dict(fit="input"),
 }
@@ -75,11 +77,11 @@ def unfused_adam():
 
 def napari_dip_steps(noisy: np.ndarray, options: dict) -> Iterator[None]:
     options = dict(options)
-    unfused = options.pop("unfused", False)
+    unfused, first = options.pop("unfused", False), options.pop("channels_first", False)
     gen = iter_restore(noisy, "denoise", channel_axis=-1, iterations=10**6, early_stop=False, seed=0,
                        **options)
-    with unfused_adam() if unfused else _nothing():
-        next(gen)  # the optimiser is made at the first step
+    with unfused_adam() if unfused else channels_first() if first else _nothing():
+        next(gen)  # the optimiser and the layout are made at the first step
     yield
     for _ in gen:
         yield
@@ -88,6 +90,17 @@ def napari_dip_steps(noisy: np.ndarray, options: dict) -> Iterator[None]:
 @contextmanager
 def _nothing():
     yield
+
+
+@contextmanager
+def channels_first():
+    """The loop's tensors in the default (channels-first) layout instead of channels-last."""
+    original = loop._layout
+    loop._layout = lambda net, z: (net, z, torch.contiguous_format)
+    try:
+        yield
+    finally:
+        loop._layout = original
 
 
 def original_steps(path: Path, clean: np.ndarray, noisy: np.ndarray, bookkeeping: bool) -> Iterator[None]:
