@@ -124,22 +124,26 @@ def restarts_tables(results: dict, kept: dict) -> str:
         rows = [[name, f"{s:.3f}", f"{s / one:.2f}"] for name, s in sec.items()]
         parts.append(f"Command: `{st['command']}`  \nMachine: {st['machine']}; F16, {st['size']}²\n\n"
                      + markdown_table(["way", "s per iteration", "x one fit's step"], rows))
-    if "quality" in results:
-        q = results["quality"]
-        k = q["restarts"]
-        rows = []
-        for key, r in q["cases"].items():
-            one_trace = kept[key]["traces"]["defaults"]
-            target = max(kept[key]["traces"]["notebook"]["psnr"])
-            s1, sk = r["seconds_per_iteration"]["defaults"], r["seconds_per_iteration"][f"restarts={k}"]
-            rk = r["trace"]
-            rows.append([key, f"{target:.2f}", _reach(one_trace, target, s1), _reach(rk, target, sk),
-                         f"{one_trace['final_psnr']:.2f} in {one_trace['iterations_run'] * s1:.0f} s",
-                         f"{rk['final_psnr']:.2f} in {rk['iterations_run'] * sk:.0f} s",
-                         f"{rk['final_psnr'] - one_trace['final_psnr']:+.2f}"])
-        header = ["case, seed", "notebook best PSNR", "one fit: s to within 0.5 dB",
-                  f"restarts={k}: s to within 0.5 dB", "one fit at the stop: PSNR in s",
-                  f"restarts={k} at the stop: PSNR in s", "gain at the stop, dB"]
-        parts.append(f"Command: `{q['command']}`  \nMachine: {q['machine']}\n\n"
-                     + markdown_table(header, rows))
+    for name in ("quality-weights", "quality-input"):
+        if name in results:
+            parts.append(_restarts_quality(results[name], kept))
     return "\n\n".join(parts) + "\n"
+
+
+def _restarts_quality(q: dict, kept: dict) -> str:
+    k, way = q["restarts"], {"weights": "defaults", "input": "input"}[q["fit"]]
+    label = "one fit" if q["fit"] == "weights" else 'fit="input", one fit'
+    rows = []
+    for key, r in q["cases"].items():
+        one_trace = kept[key]["traces"][way]
+        target = max(kept[key]["traces"]["notebook"]["psnr"])
+        s1, sk = r["seconds_per_iteration"]["one fit"], r["seconds_per_iteration"][f"restarts={k}"]
+        rk = r["trace"]
+        rows.append([key, f"{target:.2f}", _reach(one_trace, target, s1), _reach(rk, target, sk),
+                     f"{one_trace['final_psnr']:.2f} in {one_trace['iterations_run'] * s1:.0f} s",
+                     f"{rk['final_psnr']:.2f} in {rk['iterations_run'] * sk:.0f} s",
+                     f"{rk['final_psnr'] - one_trace['final_psnr']:+.2f}"])
+    header = ["case, seed", "notebook best PSNR", f"{label}: s to within 0.5 dB",
+              f"restarts={k}: s to within 0.5 dB", f"{label} at the stop: PSNR in s",
+              f"restarts={k} at the stop: PSNR in s", "gain at the stop, dB"]
+    return f"Command: `{q['command']}`  \nMachine: {q['machine']}\n\n" + markdown_table(header, rows)

@@ -8,10 +8,11 @@
   automatic stop, PSNR every 10 iterations, beside the one-fit traces that ``quality_per_second.py``
   kept for the same cases and seeds (run that first): time to within 0.5 dB of the notebook's best
   and the PSNR at the stop. Seconds per iteration of one fit and of the restarts are measured per
-  case, side by side, after the traces.
+  case, side by side, after the traces. ``--fit input``: the same with ``fit="input"`` for both.
 
     python benchmarks/restarts.py --steps --size 128 --restarts 2 4
-    python benchmarks/restarts.py --quality --size 96 --seeds 0 --restarts 2
+    python benchmarks/restarts.py --quality --size 96 --seeds 1 --restarts 2
+    python benchmarks/restarts.py --quality --size 96 --seeds 1 --restarts 4 --fit input
     python benchmarks/restarts.py --report --size 96
 """
 
@@ -74,7 +75,8 @@ def measure_steps(size: int, ks: list[int], rounds: int, block: int) -> dict:
     return {name: statistics.median(ts[1:]) for name, ts in times.items()}
 
 
-def measure_quality(size: int, seeds: list[int], k: int, kept: dict) -> dict:
+def measure_quality(size: int, seeds: list[int], k: int, kept: dict, fit: str) -> dict:
+    base = {} if fit == "weights" else dict(fit=fit)
     out = {}
     for seed in seeds:
         for name, task, degraded, clean, kw, _ in cases(size, seed):
@@ -82,10 +84,10 @@ def measure_quality(size: int, seeds: list[int], k: int, kept: dict) -> dict:
             if key not in kept:
                 print(f"{key}: no one-fit traces kept by quality_per_second.py; skipped", flush=True)
                 continue
-            trace = record(degraded, clean, task, kw, dict(restarts=k), None, seed)
+            trace = record(degraded, clean, task, kw, dict(restarts=k, **base), None, seed)
             image = degraded.astype(np.float32) / 255
             gens = {way: steps(image, task, kw, opts) for way, opts in
-                    (("defaults", {}), (f"restarts={k}", dict(restarts=k)))}
+                    (("one fit", base), (f"restarts={k}", dict(restarts=k, **base)))}
             seconds = {w: statistics.median(ts[1:]) for w, ts in in_turns(gens, 4, 5).items()}
             out[key] = {"trace": trace, "seconds_per_iteration": seconds}
             print(key, f"restarts={k}: final {trace['final_psnr']:.2f} after {trace['iterations_run']} its;",
@@ -98,6 +100,8 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=96)
     ap.add_argument("--restarts", type=int, nargs="+", default=[2])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("--fit", default="weights", choices=["weights", "input"],
+                    help="the way of fitting of both the one fit and the restarts (--quality)")
     ap.add_argument("--steps", action="store_true")
     ap.add_argument("--quality", action="store_true")
     ap.add_argument("--rounds", type=int, default=5)
@@ -112,13 +116,13 @@ def main() -> None:
                                                                    args.block)}
     if args.quality:
         kept = json.loads((RESULTS / f"quality-per-second-{args.size}.json").read_text())
-        results["quality"] = {"size": args.size, "restarts": args.restarts[0], "command": command(),
-                              "machine": machine(),
-                              "cases": measure_quality(args.size, args.seeds, args.restarts[0], kept)}
+        results[f"quality-{args.fit}"] = {
+            "size": args.size, "restarts": args.restarts[0], "fit": args.fit, "command": command(),
+            "machine": machine(),
+            "cases": measure_quality(args.size, args.seeds, args.restarts[0], kept, args.fit)}
     if args.steps or args.quality:
         path.write_text(json.dumps(results))
-    kept = json.loads((RESULTS / f"quality-per-second-{results['quality']['size']}.json").read_text()) \
-        if "quality" in results else {}
+    kept = json.loads((RESULTS / f"quality-per-second-{args.size}.json").read_text())
     print(restarts_tables(results, kept))
 
 
