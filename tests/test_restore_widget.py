@@ -94,12 +94,18 @@ def test_run_denoise_creates_an_updated_output_layer(widget_and_viewer, qtbot, c
     assert len(widget.plot.psnr) >= 2
 
 
-def test_fitting_the_input_from_the_dock(widget_and_viewer, qtbot, clean64):
-    widget, viewer = widget_and_viewer
+def _noisy_cells(widget, viewer, clean64, iterations: int):
+    """A noisy image chosen in the dock, its iterations set and the advanced options unfolded."""
     src = viewer.add_image(add_gaussian_noise(clean64, 25), name="cells")
     widget.image.value = src
-    widget.iterations.value = 20
+    widget.iterations.value = iterations
     widget.show_advanced.value = True
+    return src
+
+
+def test_fitting_the_input_from_the_dock(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    _noisy_cells(widget, viewer, clean64, 20)
     widget.fit.value = "input"
     assert widget.lr.value == pytest.approx(0.1)  # the mode's own learning rate while lr is untouched
     widget.run_button.clicked.emit()
@@ -112,10 +118,7 @@ def test_fitting_the_input_from_the_dock(widget_and_viewer, qtbot, clean64):
 
 def test_restarts_from_the_dock_are_averaged_into_one_layer(widget_and_viewer, qtbot, clean64):
     widget, viewer = widget_and_viewer
-    src = viewer.add_image(add_gaussian_noise(clean64, 25), name="cells")
-    widget.image.value = src
-    widget.iterations.value = 10
-    widget.show_advanced.value = True
+    src = _noisy_cells(widget, viewer, clean64, 10)
     widget.restarts.value = 2
     widget.run_button.clicked.emit()
     _wait(qtbot, widget)
