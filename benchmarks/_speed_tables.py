@@ -57,11 +57,12 @@ QUALITY_HEADER = ["case, seed", "notebook best PSNR", "notebook s to within 0.5 
                   'fit="input": s to within 0.5 dB (x sooner)', 'fit="input" at the stop: PSNR in s']
 
 
-def _spread(values: list[float], fmt: str) -> str:
-    """``median (min to max)`` of ``values``, or the one value."""
+def _spread(values: list[float], fmt: str, unit: str = "") -> str:
+    """``median (min to max)`` of ``values``, or the one value, each followed by ``unit``."""
     v = sorted(values)
     mid = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
-    return format(mid, fmt) if len(v) == 1 else f"{mid:{fmt}} ({v[0]:{fmt}} to {v[-1]:{fmt}})"
+    one = lambda x: f"{x:{fmt}}{unit}"  # noqa: E731
+    return one(mid) if len(v) == 1 else f"{one(mid)} ({one(v[0])} to {one(v[-1])})"
 
 
 def _speedups(runs: list[dict], way: str) -> str:
@@ -76,7 +77,7 @@ def _speedups(runs: list[dict], way: str) -> str:
             never += 1
         else:
             factors.append(nb_time / (it * r["seconds_per_iteration"][way]))
-    text = _spread(factors, ".1f") + "x" if factors else ""
+    text = _spread(factors, ".1f", "x") if factors else ""
     return text + (f"{'; ' if text else ''}never in {never} of {len(runs)}" if never else "")
 
 

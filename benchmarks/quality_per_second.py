@@ -75,7 +75,7 @@ def run_case(name, task, degraded, clean, kw, notebook_its, seed, cap) -> dict:
               f"{traces[way]['iterations_run']} its, best {max(traces[way]['psnr']):.2f}", flush=True)
     seconds = step_seconds(degraded, task, kw, WAYS)
     print(f"{name} s{seed} s/it: {seconds}", flush=True)
-    return {"traces": traces, "seconds_per_iteration": seconds}
+    return {"traces": traces, "seconds_per_iteration": seconds, "machine": machine()}
 
 
 def remeasure(results: dict, size: int, seeds: list[int]) -> None:
@@ -86,7 +86,15 @@ def remeasure(results: dict, size: int, seeds: list[int]) -> None:
             if key in results:
                 results[key]["seconds_per_iteration"] = step_seconds(degraded, task, kw, WAYS)
                 print(key, results[key]["seconds_per_iteration"], flush=True)
-    results["_meta"]["note"] = f"seconds per iteration measured again, alone, by `{command()}`"
+    by_machine: dict[str, list[str]] = {}
+    for key, r in results.items():
+        if not key.startswith("_"):
+            where = r.get("machine", results["_meta"]["machine"])
+            by_machine.setdefault(where, []).append(key.rsplit(", ", 1)[1])
+    traces = "; ".join(f"{m}: {', '.join(sorted(set(seeds)))}" for m, seeds in by_machine.items())
+    results["_meta"]["machine"] = machine()
+    results["_meta"]["note"] = (f"seconds per iteration of every row measured again, alone, by "
+                                f"`{command()}`; the traces (in iterations) recorded on {traces}")
 
 
 def main() -> None:
