@@ -148,3 +148,19 @@ def _restarts_quality(q: dict, kept: dict) -> str:
               f"restarts={k}: s to within 0.5 dB", f"{label} at the stop: PSNR in s",
               f"restarts={k} at the stop: PSNR in s", "gain at the stop, dB"]
     return f"Command: `{q['command']}`  \nMachine: {q['machine']}\n\n" + markdown_table(header, rows)
+
+
+def second_order_table(results: dict, kept: dict) -> str:
+    """L-BFGS's best PSNR on the input mode beside the Adam fit's best (``quality_per_second.py``'s)."""
+    rows = []
+    for key, trace in results["cases"].items():
+        best = max(range(len(trace["psnr"])), key=trace["psnr"].__getitem__)
+        adam = kept[key]["traces"]["input"]
+        a_best = max(range(len(adam["psnr"])), key=adam["psnr"].__getitem__)
+        rows.append([key, f"{trace['psnr'][best]:.2f} ({trace['evaluations'][best]})",
+                     f"{adam['psnr'][a_best]:.2f} ({adam['iteration'][a_best]})",
+                     f"{trace['psnr'][best] - adam['psnr'][a_best]:+.2f}"])
+    header = ["case, seed", "L-BFGS: best PSNR (network evaluations)", "Adam: best PSNR (iterations)",
+              "difference, dB"]
+    return (f"Command: `{results['command']}`  \nMachine: {results['machine']}\n\n"
+            + markdown_table(header, rows) + "\n")
