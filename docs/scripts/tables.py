@@ -78,6 +78,8 @@ SPEED = {
     "step-cost": ("step-cost.json", step_cost_table, "2026-12-07"),
     "step-cost-epyc": ("step-cost-epyc.json", step_cost_table, "2026-12-07"),
     "quality-per-second-96": ("quality-per-second-96.json", quality_table, "2026-12-07"),
+    "quality-per-second-128": ("quality-per-second-128.json", quality_table, "2026-12-07"),
+    "quality-per-second-256": ("quality-per-second-256.json", quality_table, "2026-12-07"),
 }
 
 
