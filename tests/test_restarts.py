@@ -93,6 +93,8 @@ def test_memory_grows_with_the_restarts():
 @pytest.mark.parametrize("options, match", [
     (dict(restarts=0), "restarts"),
     (dict(restarts=1.5), "restarts"),
+    (dict(restarts=None), "restarts"),
+    (dict(restarts="two"), "restarts"),
     (dict(restarts=2, denoiser_weight=0.1, denoiser="nlm"), "denoiser_weight"),
 ])
 def test_bad_restarts_are_a_value_error(options, match):

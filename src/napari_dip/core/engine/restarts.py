@@ -36,7 +36,11 @@ def restart_seeds(seed: int, k: int) -> list[int]:
 
 def check_restarts(k) -> int:
     """``k`` as an int, or a ``ValueError`` unless it is a whole number >= 1."""
-    if isinstance(k, bool) or int(k) != k or k < 1:
+    try:
+        whole = not isinstance(k, bool) and int(k) == k and k >= 1
+    except (TypeError, ValueError):  # None, a string, ...
+        whole = False
+    if not whole:
         raise ValueError(f"restarts must be a whole number of at least 1, got {k!r}")
     return int(k)
 
