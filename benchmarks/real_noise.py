@@ -128,7 +128,7 @@ import sys, time, numpy as np, tifffile
 from napari_dip.core.peers import denoise_noise2void
 x = tifffile.imread(sys.argv[1])
 t = time.perf_counter()
-out = denoise_noise2void(x, epochs=int(sys.argv[3]))
+out = denoise_noise2void(x, epochs=int(sys.argv[3]), patch=int(sys.argv[4]))
 print(time.perf_counter() - t)
 tifffile.imwrite(sys.argv[2], out)
 """
@@ -140,11 +140,13 @@ def run_n2v(python: str, noisy: np.ndarray, clean: np.ndarray, epochs: int) -> d
         src, dst = Path(tmp, "in.tif"), Path(tmp, "out.tif")
         tifffile.imwrite(src, noisy)
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-        done = subprocess.run([python, "-c", N2V_SCRIPT, str(src), str(dst), str(epochs)], env=env, cwd=tmp,
-                              capture_output=True, text=True, check=True)
+        patch = 64 if min(noisy.shape) >= 256 else 32  # careamics needs patches to spare for validation
+        argv = [python, "-c", N2V_SCRIPT, str(src), str(dst), str(epochs), str(patch)]
+        done = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, check=True)
         seconds = float(done.stdout.strip().splitlines()[-1])
         p, s = score(tifffile.imread(dst), clean)
-    return {"psnr": p, "ssim": s, "seconds": seconds, "epochs": epochs, "note": "careamics in its own venv"}
+    return {"psnr": p, "ssim": s, "seconds": seconds, "epochs": epochs, "patch": patch,
+            "note": "careamics in its own venv"}
 
 
 def auto_decision(noisy: np.ndarray) -> dict | None:

@@ -67,19 +67,20 @@ def test_a_method_that_is_not_installed_is_reported_not_raised(monkeypatch, clea
 
 def test_noise2void_runs_through_careamics(monkeypatch, clean64):
     """The careamics adapter: trained on the image, predicted on it, mapped back to its range (a stand-in
-    CAREamist here: careamics brings torchvision and a matching torch, not part of the test environment)."""
+    CAREamist with careamics 0.3.5's signatures, checked against the real package in its own environment:
+    careamics brings torchvision and a matching torch, not part of the test environment)."""
     calls = {}
 
     class CAREamist:
-        def __init__(self, source):
-            calls["config"] = source
+        def __init__(self, config, *, work_dir=None, enable_progress_bar=True):
+            calls["config"], calls["work_dir"] = config, work_dir
 
-        def train(self, train_source):
-            calls["train"] = train_source.shape
+        def train(self, *, train_data=None):
+            calls["train"] = train_data.shape
 
-        def predict(self, source, axes):
+        def predict(self, pred_data, *, axes=None, data_type=None):
             calls["axes"] = axes
-            return [np.clip(source * 0 + 0.5, 0, 1)]
+            return [np.clip(pred_data[None, None] * 0 + 0.5, 0, 1)], ["array"]
 
     careamics = types.ModuleType("careamics")
     careamics.CAREamist = CAREamist
@@ -92,6 +93,8 @@ def test_noise2void_runs_through_careamics(monkeypatch, clean64):
         calls["train"] == clean64.shape
         and calls["axes"] == "YX"
         and calls["config"]["patch_size"] == [32, 32]
+        and calls["config"]["n_val_patches"] == 1  # 4 patches of 32 in 64 x 64: one held out
+        and calls["work_dir"] is not None
     )
     assert out.dtype == clean64.dtype and abs(float(out.mean()) - (clean64.min() + clean64.max()) / 2) < 1
     with pytest.raises(ValueError, match="too small"):

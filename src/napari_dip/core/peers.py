@@ -22,6 +22,7 @@ line and the benchmarks list such a method as unavailable instead of failing.
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from collections.abc import Callable
 
 import numpy as np
@@ -141,21 +142,27 @@ def denoise_noise2void(image: np.ndarray, *, channel_axis: int | None = None, ep
                          "too small (use a larger image or the whole stack).")
     x, lo, span = _as_float(image)
     axes = "SYX" if x.ndim == 3 else "YX"
-    model = _careamist(axes, epochs, patch, batch_size, x, progress)
-    pred = model.predict(source=x.astype(np.float32), axes=axes)
-    out = np.squeeze(np.concatenate(pred) if isinstance(pred, list) else pred).reshape(x.shape)
-    return cast_to(np.clip(out, 0, 1) * span + lo, image.dtype)
+    out = _careamics_n2v(axes, epochs, patch, batch_size, x.astype(np.float32), progress)
+    return cast_to(np.clip(out.reshape(x.shape), 0, 1) * span + lo, image.dtype)
 
 
-def _careamist(axes: str, epochs: int, patch: int, batch_size: int, x: np.ndarray, progress):
+def _careamics_n2v(axes: str, epochs: int, patch: int, batch_size: int, x: np.ndarray,
+                   progress) -> np.ndarray:
+    """Train careamics' Noise2Void on ``x`` and predict ``x`` (careamics >= 0.3.5's API; its checkpoints and
+    logs go to a temporary folder, not the working directory)."""
     # careamics is optional (the [n2v] extra; it brings PyTorch Lightning and torchvision)
     from careamics import CAREamist
     from careamics.config import create_n2v_config
 
+    patches = int(np.prod([s // patch for s in x.shape[-2:]])) * (x.shape[0] if x.ndim == 3 else 1)
     config = create_n2v_config(experiment_name="napari-dip-n2v", data_type="array", axes=axes,
-                               patch_size=[patch, patch], batch_size=batch_size, num_epochs=epochs)
-    model = CAREamist(source=config)
-    model.train(train_source=x.astype(np.float32))
-    if progress is not None:
-        progress(epochs, epochs)
-    return model
+                               patch_size=[patch, patch], batch_size=batch_size, num_epochs=epochs,
+                               n_val_patches=max(1, min(8, patches // 8)))  # 1 in 8 held out, at most 8
+    with tempfile.TemporaryDirectory(prefix="napari-dip-n2v-") as work_dir:
+        model = CAREamist(config, work_dir=work_dir, enable_progress_bar=False)
+        model.train(train_data=x)
+        if progress is not None:
+            progress(epochs, epochs)
+        pred = model.predict(x, axes=axes, data_type="array")
+    images = pred[0] if isinstance(pred, tuple) else pred
+    return np.squeeze(np.concatenate([np.asarray(p) for p in images]) if isinstance(images, list) else images)
