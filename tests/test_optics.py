@@ -130,3 +130,29 @@ def test_the_command_line_reads_the_pixel_size_from_an_ome_tiff(tmp_path, capsys
     assert main(["restore", str(plain), "--task", "deconvolve", "--na", "1.4", "--wavelength", "0.52",
                  "--pixel-size", "0.065", "--microscope", "confocal", *fast]) == 0
     assert read_settings(tmp_path / "plain_dip_deconvolve.tif")["psf_optics"]["microscope"] == "confocal"
+
+
+def test_the_pixel_size_of_a_file_in_um(tmp_path):
+    from napari_dip._outputs import file_pixel_size, with_pixel_size
+    from napari_dip.io import read_image
+
+    stack = np.zeros((3, 8, 8), np.uint16)
+    img = read_image(write_image(tmp_path / "z.ome.tif", stack, axes="ZYX", scale=(0.3, 0.1, 0.1),
+                                 units=("µm", "µm", "µm")))
+    assert file_pixel_size(img) == (0.1, 0.1) and file_pixel_size(img, "volume") == (0.3, 0.1, 0.1)
+    assert with_pixel_size(img, {"na": 1.4}, "volume")["pixel_size"] == (0.3, 0.1, 0.1)
+    assert with_pixel_size(img, {"psf_sigma": 1.0}) == {"psf_sigma": 1.0}  # not the optics: untouched
+    plain = read_image(write_image(tmp_path / "p.tif", stack[0], axes="YX"))
+    assert file_pixel_size(plain) is None
+    with pytest.raises(ValueError, match="--pixel-size"):
+        with_pixel_size(plain, {"na": 1.4, "wavelength": 0.52})
+
+
+def test_a_volume_takes_a_3d_optics_psf(tmp_path):
+    stack = np.random.default_rng(0).random((6, 16, 16)).astype(np.float32)
+    r = restore(stack, "deconvolve", mode="volume", na=1.0, wavelength=0.52, ni=1.33, ns=1.33,
+                pixel_size=(0.4, 0.2, 0.2), iterations=1, width=8)
+    optics = r.config["psf_optics"]
+    assert len(optics["shape"]) == 3 and optics["fwhm_axial"] > optics["fwhm_lateral"]
+    with pytest.raises(ValueError, match="Z step"):
+        restore(stack, "deconvolve", mode="volume", na=1.0, wavelength=0.52, pixel_size=0.2, iterations=1)
