@@ -156,3 +156,14 @@ def test_a_volume_takes_a_3d_optics_psf(tmp_path):
     assert len(optics["shape"]) == 3 and optics["fwhm_axial"] > optics["fwhm_lateral"]
     with pytest.raises(ValueError, match="Z step"):
         restore(stack, "deconvolve", mode="volume", na=1.0, wavelength=0.52, pixel_size=0.2, iterations=1)
+
+
+def test_a_batch_fit_takes_each_file_pixel_size(tmp_path):
+    from napari_dip.batch import api, work
+    from napari_dip.io import read_image
+
+    options = api._options("deconvolve", {"na": 1.4, "wavelength": 0.52, "iterations": 1, "width": 8})
+    img = read_image(write_image(tmp_path / "a.ome.tif", np.zeros((16, 16), np.uint8), axes="YX",
+                                 scale=(0.08, 0.08), units=("µm", "µm")))
+    result = work._restore({"task": "deconvolve", "kwargs": options}, img, None)
+    assert result.config["psf_optics"]["pixel_size"] == [0.08, 0.08]
