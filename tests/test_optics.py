@@ -94,6 +94,9 @@ def test_deconvolve_takes_the_optics_and_records_the_psf(small_img):
     # ~2 pixels per FWHM: the pixels' integration and the interpolated crossings widen it a little
     assert 1.0 < optics["fwhm_lateral"] / lateral_fwhm_estimate(1.2, 0.52) < 1.3
     assert r.config["psf_shape"] == optics["shape"]
+    # the pixel size alone (a layer's scale) leaves a Gaussian PSF as it is
+    r = restore(small_img, "deconvolve", psf_sigma=1.0, pixel_size=0.1, iterations=1, width=8)
+    assert r.config["psf_sigma"] == [1.0] and "psf_optics" not in r.config
 
 
 @pytest.mark.parametrize("kwargs, words", [
@@ -101,6 +104,7 @@ def test_deconvolve_takes_the_optics_and_records_the_psf(small_img):
     (dict(na=1.2, pixel_size=0.1), "wavelength="),
     (dict(na=1.2, wavelength=0.52), "pixel_size="),
     (dict(na=1.2, wavelength=0.52, pixel_size=(0.1, 0.2)), "square pixels"),
+    (dict(ni=1.33, psf_sigma=1.0), "give na= and wavelength="),
 ])
 def test_deconvolve_refuses_an_incomplete_or_double_psf(small_img, kwargs, words):
     with pytest.raises(ValueError, match=words):

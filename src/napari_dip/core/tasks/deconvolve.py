@@ -36,6 +36,11 @@ class BlurPhysics(Physics):
 
         psf, sigma = inputs.get("psf"), inputs.get("psf_sigma")
         optics = {k: inputs.get(k) for k in OPTICS if inputs.get(k) is not None}
+        if optics.keys() - {"pixel_size"} and not optics.keys() & {"na", "wavelength"}:
+            raise ValueError(f"{', '.join(f'{k}=' for k in sorted(optics.keys() - {'pixel_size'}))} describe "
+                             "the optics PSF: give na= and wavelength= (µm) with them.")
+        if not optics.keys() & {"na", "wavelength"}:
+            optics = {}  # the pixel size alone (e.g. the layer's scale) does not make the PSF
         ways = (psf is not None) + (sigma is not None) + bool(optics)
         if ways != 1:
             raise ValueError(

@@ -62,7 +62,8 @@ class DeconvolveOptions:
         None: "widefield"; "confocal" squares the widefield PSF (a simple approximation).
     pixel_size : float or sequence of float, optional
         The pixel size in µm (the layer's scale, the file's metadata): one lateral value, (Y, X), or
-        (Z, Y, X); a 3D fit (``mode="volume"``) needs the Z step, i.e. (Z, Y, X). Required with the optics.
+        (Z, Y, X); a 3D fit (``mode="volume"``) needs the Z step, i.e. (Z, Y, X). Required with the optics;
+        read by them only (given with ``psf`` or ``psf_sigma`` it changes nothing).
     """
 
     psf: np.ndarray | None = None
