@@ -171,3 +171,11 @@ def test_a_batch_fit_takes_each_file_pixel_size(tmp_path):
                                  scale=(0.08, 0.08), units=("µm", "µm")))
     result = work._restore({"task": "deconvolve", "kwargs": options}, img, None)
     assert result.config["psf_optics"]["pixel_size"] == [0.08, 0.08]
+
+
+def test_the_classical_methods_take_the_optics(small_img):
+    from napari_dip.baselines import classical_methods
+
+    out = classical_methods(small_img, "deconvolve", na=1.2, wavelength=0.52, ni=1.33, pixel_size=0.1,
+                            methods=("Richardson-Lucy",))
+    assert out["Richardson-Lucy"].shape == small_img.shape
