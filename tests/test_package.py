@@ -86,3 +86,14 @@ def test_public_modules_expose_the_documented_names():
     out = baselines.alpha_blend(fg, bg, mask)
     assert out[16, 16] > 0.7 and out[0, 0] < 0.25
     assert metrics.masked_ssim(bg, bg, metrics.transition_region(mask)) == pytest.approx(1.0)
+
+
+@pytest.mark.gui
+def test_the_plugins_menu_lists_the_user_tools_first(make_napari_viewer):
+    """Plugins > napari-dip: Restore and Mask maker, then the research docks (napari.yaml's order)."""
+    from napari._app_model import get_app_model
+
+    make_napari_viewer()
+    items = get_app_model().menus.get_menu("napari/plugins/napari-dip")
+    titles = [item.command.title for item in items if hasattr(item, "command")]
+    assert titles[:4] == ["Restore", "Mask maker", "Blend", "Experiments"], titles

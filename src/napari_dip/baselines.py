@@ -73,8 +73,9 @@ def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None =
     t = tasks.get(task)
     if t.form.needs_mask and mask is None:
         raise ValueError(f"task {task!r} needs a mask (non-zero = missing pixels).")
-    # a 3D PSF: the classical methods run on the volume
-    nd = 3 if np.ndim(np.asarray(inputs.get("psf"))) == 3 else 2
+    # a 3D PSF (measured, or the optics' with a Z step): the classical methods run on the volume
+    volume_optics = inputs.get("na") is not None and np.size(inputs.get("pixel_size", ())) == 3
+    nd = 3 if np.ndim(np.asarray(inputs.get("psf"))) == 3 or volume_optics else 2
     own = {k: inputs.get(k) for k in t.form.inputs if k != "mask"}
     cleaned = t.physics.check_inputs(own, nd=nd, channels=1)
     model = SimpleNamespace(noise=noise, gain=gain, offset=offset, read_noise=read_noise)

@@ -76,7 +76,8 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None,
     **settings
         ``iterations``, ``seed``, ``device``, ``factor``, ``scene`` and ``channel`` (which
         image and channel of each file, by index or name), the task's inputs
-        (``psf``: an array or an image file; ``psf_sigma``) and any option of
+        (``psf``: an array or an image file; ``psf_sigma``; the optics: ``na``, ``wavelength``, ``ni``,
+        ``ns``, ``microscope``, ``pixel_size``, which defaults to each file's metadata) and any option of
         :class:`napari_dip.Settings` (``width``, ``mode``, ``warm_start``, ...).
 
     Returns

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from napari_dip._outputs import output_geometry, read_mask
+from napari_dip._outputs import output_geometry, read_mask, with_pixel_size
 from napari_dip.core.mask import mask_plane
 from napari_dip.io import read_image, write_image
 
@@ -71,9 +71,8 @@ def restore_kwargs(spec: dict, **extra) -> dict:
 def _restore(spec: dict, img, mask, **extra):
     from napari_dip import restore  # torch: on the worker only, never on the client
 
-    return restore(
-        img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **restore_kwargs(spec, **extra)
-    )
+    kwargs = with_pixel_size(img, restore_kwargs(spec, **extra), spec["kwargs"].get("mode"))
+    return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **kwargs)
 
 
 def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:

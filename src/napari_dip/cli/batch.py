@@ -13,7 +13,7 @@ from napari_dip.batch import REPORT, run
 from napari_dip.core import tasks
 
 from .options import add_settings, settings_from
-from .restore_file import add_selection
+from .restore_file import add_psf, add_selection, psf_inputs
 
 
 def register(sub) -> None:
@@ -40,9 +40,7 @@ def register(sub) -> None:
     masks = p.add_mutually_exclusive_group()
     masks.add_argument("--mask", help="one mask file for every input: non-zero = missing")
     masks.add_argument("--mask-suffix", help="each input's own mask: a.tif -> a{SUFFIX}.tif (e.g. _mask)")
-    psf = p.add_mutually_exclusive_group()
-    psf.add_argument("--psf", help="deconvolve: a PSF image file")
-    psf.add_argument("--psf-sigma", type=float, nargs="+", help="deconvolve: Gaussian PSF sigma in pixels")
+    add_psf(p)
     p.add_argument("--factor", type=int, help="super-resolution factor (2, 4, 8)")
     p.add_argument("--iterations", type=int, help="maximum iterations per fit (default: the preset's)")
     p.add_argument("--seed", type=int, default=0)
@@ -70,11 +68,10 @@ def register(sub) -> None:
 
 def batch(args: argparse.Namespace) -> int:
     options = settings_from(args)
-    for name in ("factor", "iterations", "device", "psf", "scene", "channel"):
+    for name in ("factor", "iterations", "device", "scene", "channel"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
-    if args.psf_sigma:
-        options["psf_sigma"] = args.psf_sigma[0] if len(args.psf_sigma) == 1 else args.psf_sigma
+    options.update(psf_inputs(args))
     try:
         report = run(
             args.inputs,

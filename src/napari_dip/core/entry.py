@@ -68,20 +68,28 @@ def super_resolve(image: np.ndarray, *, factor: int, channel_axis: int | None = 
 
 
 def deconvolve(image: np.ndarray, *, psf: np.ndarray | None = None,
-               psf_sigma: float | Sequence[float] | None = None, noise: str = "gaussian",
-               gain: float | None = None, offset: float | None = None, read_noise: float | None = None,
-               channel_axis: int | None = None, iterations: int | None = None, seed: int = 0,
-               device: str | None = None, reference: np.ndarray | None = None,
+               psf_sigma: float | Sequence[float] | None = None, na: float | None = None,
+               wavelength: float | None = None, ni: float | None = None, ns: float | None = None,
+               microscope: str | None = None, pixel_size: float | Sequence[float] | None = None,
+               noise: str = "gaussian", gain: float | None = None, offset: float | None = None,
+               read_noise: float | None = None, channel_axis: int | None = None,
+               iterations: int | None = None, seed: int = 0, device: str | None = None,
+               reference: np.ndarray | None = None,
                **options: Any) -> RestoreResult:
     """Deconvolve ``image`` by its point-spread function: ``psf`` (measured: 2D, or 3D with
-    ``mode="volume"``) or ``psf_sigma`` (a Gaussian's sigma in pixels), one of the two.
+    ``mode="volume"``), ``psf_sigma`` (a Gaussian's sigma in pixels) or the optics, one of the three:
+    ``na``, ``wavelength`` (emission, µm) and ``pixel_size`` (µm: lateral, (Y, X) or (Z, Y, X)), with
+    ``ni`` (default 1.515), ``ns`` (1.33) and ``microscope`` ("widefield" or "confocal"), computed by
+    :func:`napari_dip.core.physics.optics.optics_psf` (``napari-dip[optics]``).
 
     ``noise`` and the camera model as for :func:`denoise`; with ``noise="poisson"`` the transform
     runs in the loss, after the blur.
     """
-    return restore(image, "deconvolve", psf=psf, psf_sigma=psf_sigma, noise=noise, gain=gain, offset=offset,
-                   read_noise=read_noise, channel_axis=channel_axis, iterations=iterations, seed=seed,
-                   device=device, reference=reference, **options)
+    optics: dict[str, Any] = dict(na=na, wavelength=wavelength, ni=ni, ns=ns, microscope=microscope,
+                                  pixel_size=pixel_size)
+    return restore(image, "deconvolve", psf=psf, psf_sigma=psf_sigma, **optics, noise=noise, gain=gain,
+                   offset=offset, read_noise=read_noise, channel_axis=channel_axis, iterations=iterations,
+                   seed=seed, device=device, reference=reference, **options)
 
 
 #: Task name -> its entry point (tests/test_restore.py checks that every restoration task has one and

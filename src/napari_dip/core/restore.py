@@ -75,7 +75,8 @@ def restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, fac
     reference : ndarray, optional
         A clean image with the output's shape; PSNR/SSIM are then recorded.
     **options
-        The task's own inputs (``deconvolve``: ``psf`` or ``psf_sigma``) and any
+        The task's own inputs (``deconvolve``: ``psf``, ``psf_sigma`` or the optics: ``na``,
+        ``wavelength``, ``pixel_size``, ``ni``, ``ns``, ``microscope``) and any
         option of :class:`~napari_dip.core.settings.Settings` (``preset``,
         ``network``, ``width``, ``lr``, ``early_stop``, ``loss``, ``mode``,
         ``planes``, ``warm_start``, ``normalize``, ``noise``, ``tile``, ...).

@@ -46,16 +46,34 @@ class SuperResolutionOptions:
 
 @dataclass(frozen=True)
 class DeconvolveOptions:
-    """Deconvolution: the point-spread function, as one of (not both):
+    """Deconvolution: the point-spread function, as one of the three:
 
     psf : ndarray, optional
         A measured PSF (e.g. a bead image): 2D, or 3D for ``mode="volume"``; normalised to sum 1.
     psf_sigma : float or sequence of float, optional
         A Gaussian PSF: its sigma in pixels, one value or one per spatial axis.
+    na, wavelength : float, optional
+        The optics (:func:`napari_dip.core.physics.optics.optics_psf`, ``napari-dip[optics]``): the
+        objective's numerical aperture and the emission wavelength in µm (0.52 for 520 nm), both
+        required for this way; with them:
+    ni, ns : float, optional
+        Refractive index of the immersion medium and of the sample (None: 1.515, oil, and 1.33, water).
+    microscope : {"widefield", "confocal"}, optional
+        None: "widefield"; "confocal" squares the widefield PSF (a simple approximation).
+    pixel_size : float or sequence of float, optional
+        The pixel size in µm (the layer's scale, the file's metadata): one lateral value, (Y, X), or
+        (Z, Y, X); a 3D fit (``mode="volume"``) needs the Z step, i.e. (Z, Y, X). Required with the optics;
+        read by them only (given with ``psf`` or ``psf_sigma`` it changes nothing).
     """
 
     psf: np.ndarray | None = None
     psf_sigma: float | Sequence[float] | None = None
+    na: float | None = None
+    wavelength: float | None = None
+    ni: float | None = None
+    ns: float | None = None
+    microscope: str | None = None
+    pixel_size: float | Sequence[float] | None = None
 
 
 @dataclass(frozen=True)
