@@ -151,7 +151,7 @@ def blend_tiles(job, tiles: list[dict]) -> RestoreResult:
     if found != list(range(len(boxes))):
         raise ValueError(f"blending needs tiles 0-{len(boxes) - 1} once each, got {found}.")
     canvas = Canvas(job, initial_output(job))
-    canvas.start_plane((), data.x, data.missing, tiled=bool(job.tile))
+    canvas.start_plane((), data.x, data.missing, tiled=job.split)
     by_index = {t["tile"]: t for t in tiles}
     for k, (_, osl, weight) in enumerate(boxes):
         canvas.show(by_index[k]["image"], osl, weight, done=True)
