@@ -69,8 +69,9 @@ def initial_output(job) -> np.ndarray:
     return out
 
 
-def parts_of(job, idx: tuple = ()) -> list[tuple]:
-    """The ``(y0, y1, x0, x1)`` boxes plane ``idx`` is fitted in: its windows, its tiles, or None (one fit)."""
+def parts_of(job, idx: tuple = ()) -> list:
+    """The ``(y0, y1, x0, x1)`` boxes plane ``idx`` is fitted in: its windows, its tiles, or [None] (one
+    fit of the whole plane)."""
     if job.windows is not None:
         return list(job.windows.get(idx, []))
     if job.tile:

@@ -55,7 +55,8 @@ class RunEstimate:
     def text(self) -> str:
         """E.g. ``about 1.2 GiB on cpu; expected about 2 min (automatic stop, typically 700 iterations),
         at most 4 min (cap: 3000 its x 3 fits)``."""
-        fits = f" x {self.fits} {'windows' if self.extent == 'windows' else 'fits'}" if self.fits > 1 else ""
+        what = "windows" if self.extent == "windows" else "fits"
+        fits = f" x {self.fits} {what}" if self.fits > 1 else ""
         head = f"about {self.memory / 2**30:.1f} GiB on {self.device}"
         if self.early_stop and self.typical_iterations is not None:
             return (f"{head}; expected about {duration(self.expected_seconds)} (automatic stop, typically "
@@ -65,12 +66,14 @@ class RunEstimate:
         return f"{head}; at most {duration(self.seconds)} (cap: {self.iterations} its{fits}; {why})"
 
     def to_dict(self) -> dict:
-        return {**dataclasses.asdict(self), "seconds": self.seconds, "expected_seconds": self.expected_seconds,
-                "expected_iterations": self.expected_iterations}
+        return {**dataclasses.asdict(self), "seconds": self.seconds,
+                "expected_seconds": self.expected_seconds, "expected_iterations": self.expected_iterations}
 
 
 def duration(secs: float) -> str:
-    return f"{secs:.0f} s" if secs < 90 else (f"{secs / 60:.0f} min" if secs < 5400 else f"{secs / 3600:.1f} h")
+    if secs < 90:
+        return f"{secs:.0f} s"
+    return f"{secs / 60:.0f} min" if secs < 5400 else f"{secs / 3600:.1f} h"
 
 
 def _area(box, plane) -> int:

@@ -84,7 +84,8 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.form.needs_mask,
                                                keep=settings.keep_known and task.physics.keeps_known)
     dev = pick_device(device)
-    fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=Damage(depth, texture))
+    damage = Damage(depth, texture)
+    fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=damage)
     warm = settings.warm_iterations
     warm_its = int(warm) if warm is not None else max(1, fit.iterations // 3)
     if warm_its < 1:
@@ -102,7 +103,7 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
         shape = (*plane_in[:-2], *(min(side, s) for s in plane_in[-2:]))
         return sizing.estimate(fit, C, _scaled(shape, scale), nd, dev, settings.precision)
 
-    boxes = windows.plan(image, codec, run, m, task, settings, fit, Damage(depth, texture), nd=nd, scale=scale)
+    boxes = windows.plan(image, codec, run, m, task, settings, fit, damage, nd=nd, scale=scale)
     if boxes is not None:
         largest = max((max(b[1] - b[0], b[3] - b[2]) for bs in boxes.values() for b in bs), default=2)
         memory = need_for_tile(largest)

@@ -119,8 +119,8 @@ def plan(image, codec, planes: list, mask, task, settings, fit, damage, *, nd: i
     sizes = margin_and_side(task, settings, fit, damage) if nd == 2 and scale == 1 else None
     if sizes is None:
         if extent == "windows":
-            raise ValueError("extent='windows' needs a task whose mask marks missing pixels it fills (inpaint) "
-                             "on 2D planes (mode='plane'); use extent='whole' or 'auto'.")
+            raise ValueError("extent='windows' needs a task whose mask marks the missing pixels it fills "
+                             "(inpaint) on 2D planes (mode='plane'); use extent='whole' or 'auto'.")
         return None
     margin, side = sizes
     n = len(codec.plane_shape)
