@@ -169,3 +169,13 @@ def test_the_stop_table_gives_the_median_at_the_nearest_measured_size():
     assert stop_counts.typical_stop("no such preset", 96) is None
     for rows in stop_counts.STOP_ITERATIONS.values():
         assert all(size > 0 and counts and all(c > 0 for c in counts) for size, counts, _ in rows)
+
+
+def test_tiles_as_separate_fits_cover_the_whole_image():
+    from napari_dip.core.tiled import prepare_tiles
+
+    img = _image()
+    mask = _mask(img.shape, (20, 26, 30, 36))
+    assert prepare_tiles(img, "inpaint", mask=mask, tile=96, **FAST).windows is None
+    with pytest.raises(ValueError, match="extent='windows'"):
+        prepare_tiles(img, "inpaint", mask=mask, tile=96, extent="windows", **FAST)
