@@ -44,7 +44,8 @@ DATA = ROOT.parent / "shared" / "data" / "w2s"
 TRACE = ROOT / "benchmarks" / "traces" / "real-size.json"
 TABLE = ROOT / "docs" / "tables" / "real-size.md"
 CASES = ("denoise", "bm3d", "inpaint", "inpaint-whole")
-#: Inpainting holes: discs at these (row, column) fractions of the image, radius 1.2 % of its side (at least 2 px).
+#: Inpainting holes: discs at these (row, column) fractions of the image, radius 1.2 % of its side
+#: (at least 2 px).
 HOLES = ((0.30, 0.30), (0.62, 0.70), (0.80, 0.22))
 TILE = 512
 
