@@ -163,6 +163,13 @@ class Settings:
         "auto", "auto (tiles when a fit exceeds max_memory), False (refuse) or a tile size (px)"
     )
     tile_overlap: int = option(32, "pixels shared by neighbouring tiles (cosine-blended)")
+    extent: str = option(
+        "auto",
+        "what a mask task (inpaint) fits: windows (a window around each group of masked pixels, its "
+        "context margin from the hole rule; only the masked pixels change), whole (one fit of the whole "
+        "image) or auto (windows when they cover under 50% of the image; see docs/real-sizes.md)",
+        ("auto", "windows", "whole"),
+    )
 
     @classmethod
     def from_options(cls, options: dict[str, Any], *, extra: tuple[str, ...] = ()) -> Settings:

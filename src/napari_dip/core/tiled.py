@@ -34,8 +34,12 @@ from .streamed import mapped_codec
 
 def prepare_tiles(image: np.ndarray, task: str, **kwargs):
     """The job of ``restore(image, task, **kwargs)`` for one 2D image (with channels); a ``ValueError``
-    for a stack (its planes are the batch's unit of work, tiled inside each fit)."""
-    job = prepare_job(image, task, **kwargs)
+    for a stack (its planes are the batch's unit of work, tiled inside each fit). Tiles cover the whole
+    image: ``extent`` is ``"whole"`` here (windows around a mask's damage are fitted by :func:`restore`)."""
+    if kwargs.get("extent") == "windows":
+        raise ValueError("tiles as separate fits cover the whole image, but extent='windows': use "
+                         "extent='whole' or 'auto', or restore the image in one run to fit windows.")
+    job = prepare_job(image, task, **{**kwargs, "extent": "whole"})
     if job.codec.lead_shape or job.nd != 2:
         raise ValueError(
             f"tiles as separate fits take one 2D image (with channels), but this image of shape "
@@ -151,7 +155,7 @@ def blend_tiles(job, tiles: list[dict]) -> RestoreResult:
     if found != list(range(len(boxes))):
         raise ValueError(f"blending needs tiles 0-{len(boxes) - 1} once each, got {found}.")
     canvas = Canvas(job, initial_output(job))
-    canvas.start_plane((), data.x, data.missing, tiled=bool(job.tile))
+    canvas.start_plane((), data.x, data.missing, tiled=job.split)
     by_index = {t["tile"]: t for t in tiles}
     for k, (_, osl, weight) in enumerate(boxes):
         canvas.show(by_index[k]["image"], osl, weight, done=True)

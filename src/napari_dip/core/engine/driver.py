@@ -69,19 +69,33 @@ def initial_output(job) -> np.ndarray:
     return out
 
 
-def tiles_of(job, data):
-    """``(data of the tile, output slice, weight)`` per tile; one untiled fit when ``job.tile`` is None."""
-    if not job.tile:
-        yield data, None, None
-        return
+def parts_of(job, idx: tuple = ()) -> list:
+    """The ``(y0, y1, x0, x1)`` boxes plane ``idx`` is fitted in: its windows, its tiles, or [None] (one
+    fit of the whole plane)."""
+    if job.windows is not None:
+        return list(job.windows.get(idx, []))
+    if job.tile:
+        return tile_boxes(job.codec.plane_shape[-2:], job.tile, job.overlap)
+    return [None]
+
+
+def tiles_of(job, data, idx: tuple = ()):
+    """``(data of the part, output slice, weight)`` per tile or window (windows: weight 1, they never
+    overlap); one fit of the whole plane when the job has neither."""
     plane = data.x.shape[-2:]
     s = job.scale
-    for y0, y1, x0, x1 in tile_boxes(plane, job.tile, job.overlap):
+    for box in parts_of(job, idx):
+        if box is None:
+            yield data, None, None
+            continue
+        y0, y1, x0, x1 = box
         sl = (Ellipsis, slice(y0, y1), slice(x0, x1))
         extras = {k: v[sl] for k, v in data.extras.items()}
         part = dataclasses.replace(data, x=data.x[sl], missing=data.missing[sl], extras=extras)
         osl = (Ellipsis, slice(y0 * s, y1 * s), slice(x0 * s, x1 * s))
-        yield part, osl, tile_weights((y0, y1, x0, x1), plane, job.tile, job.overlap, s)
+        weight = (np.ones(((y1 - y0) * s, (x1 - x0) * s)) if job.windows is not None
+                  else tile_weights(box, plane, job.tile, job.overlap, s))
+        yield part, osl, weight
 
 
 def run(job, reference: np.ndarray | None = None, result_type=FitResult) -> Generator[Snapshot, None, None]:
@@ -103,7 +117,7 @@ class _RunState:
     def __init__(self, job, reference, result_type):
         self.job, self.reference, self.result_type = job, reference, result_type
         self.canvas = Canvas(job, initial_output(job))
-        self.n_tiles = len(tile_boxes(job.codec.plane_shape[-2:], job.tile, job.overlap)) if job.tile else 1
+        self.n_tiles = max((len(parts_of(job, idx)) for idx in job.run), default=1)
         self.multi = len(job.planes) > 1 or self.n_tiles > 1 or bool(job.codec.lead_shape)
         self.rows: list[dict] = []
         self.records: dict[tuple, dict] = {}
@@ -118,12 +132,13 @@ class _RunState:
         job, canvas = self.job, self.canvas
         t0 = time.perf_counter()
         data = job.data(idx)
-        canvas.start_plane(idx, data.x, data.missing, tiled=bool(job.tile))
+        canvas.start_plane(idx, data.x, data.missing, tiled=job.split)
+        n_parts = len(parts_of(job, idx))
         warm = bool(job.settings.warm_start) and self.prev is not None
         its = job.warm_iterations if warm else job.fit.iterations
         ref = self.reference[canvas.ui] if self.reference is not None else None
         runs = []
-        for tn, (part, osl, w) in enumerate(tiles_of(job, data), start=1):
+        for tn, (part, osl, w) in enumerate(tiles_of(job, data, idx), start=1):
             plan = plan_fit(job, part, iterations=its, warm=self.prev if warm and osl is None else None)
             if warm and osl is None:
                 plan.fit_kwargs["optimizer_state"] = self.prev_state
@@ -147,7 +162,7 @@ class _RunState:
                         plane_number=pn,
                         n_planes=len(job.planes),
                         tile_number=tn,
-                        n_tiles=self.n_tiles,
+                        n_tiles=n_parts,
                     )
             finally:
                 gen.close()
@@ -157,9 +172,14 @@ class _RunState:
             self.rows += history_rows(history, scores, {"plane": list(idx), "tile": tn} if self.multi else {})
             if osl is None:
                 self.prev, self.prev_state = plan, history.optimizer_state
+        last = runs[-1] if runs else (0, "iterations", 0)
         self.records[idx] = {"plane": list(idx), "warm_start": warm, "iterations": its,
-                             "iterations_run": sum(r[2] for r in runs), "stopped_at": runs[-1][0],
-                             "reason": runs[-1][1], "seconds": round(time.perf_counter() - t0, 3)}
+                             "iterations_run": sum(r[2] for r in runs), "stopped_at": last[0],
+                             "reason": last[1], "seconds": round(time.perf_counter() - t0, 3)}
+        if job.windows is not None:
+            self.records[idx]["windows"] = [{"box": list(map(int, b)), "iterations_run": r[2],
+                                             "stopped_at": r[0], "reason": r[1]}
+                                            for b, r in zip(parts_of(job, idx), runs, strict=False)]
 
     def finish(self, last: Snapshot | None) -> Snapshot:
         job = self.job
@@ -190,6 +210,7 @@ def run_config(job, n_tiles: int) -> dict:
         "warm_start": bool(s.warm_start), "warm_iterations": job.warm_iterations,
         "memory_estimate": job.memory, "max_memory": job.max_memory,
         "tiles": ({"tile": job.tile, "overlap": job.overlap, "count": n_tiles} if job.tile else None),
+        "extent": "windows" if job.windows is not None else "whole",
     }
 
 

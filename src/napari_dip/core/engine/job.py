@@ -17,7 +17,7 @@ from ..data import ImageCodec
 from ..devices import pick_device
 from ..mask import mask_plane, stack_mask
 from ..noise import CameraNoise, noise_model
-from . import checks, sizing
+from . import checks, sizing, windows
 from .types import Damage, FitData, FitSettings, TaskLike
 
 
@@ -47,6 +47,8 @@ class Job:
     max_memory: int
     extras: dict | None = None    # task data beside the image, ``(C, *spatial)`` or spatial arrays
     camera: CameraNoise | None = None  # the noise model of the image's values (core/noise.py; None: Gaussian)
+    windows: dict | None = None   # plane index -> (y0, y1, x0, x1) windows fitted alone (engine/windows.py);
+                                  # None: the whole plane (or its tiles)
 
     def data(self, idx: tuple) -> FitData:
         """Plane ``idx`` encoded ``(C, *plane)`` (non-finite pixels set to 0) and its missing pixels."""
@@ -60,6 +62,11 @@ class Job:
     @property
     def keep(self) -> bool:
         return self.fit.keep_known
+
+    @property
+    def split(self) -> bool:
+        """Each plane is fitted in parts (tiles or windows) pasted into it."""
+        return bool(self.tile) or self.windows is not None
 
 
 def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis, iterations, seed,
@@ -77,7 +84,8 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.form.needs_mask,
                                                keep=settings.keep_known and task.physics.keeps_known)
     dev = pick_device(device)
-    fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=Damage(depth, texture))
+    damage = Damage(depth, texture)
+    fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=damage)
     warm = settings.warm_iterations
     warm_its = int(warm) if warm is not None else max(1, fit.iterations // 3)
     if warm_its < 1:
@@ -95,7 +103,17 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
         shape = (*plane_in[:-2], *(min(side, s) for s in plane_in[-2:]))
         return sizing.estimate(fit, C, _scaled(shape, scale), nd, dev, settings.precision)
 
-    tile = sizing.choose_tile(settings.tile, memory, max_memory, overlap, plane_in, need_for_tile)
+    boxes = windows.plan(image, codec, run, m, task, settings, fit, damage, nd=nd, scale=scale)
+    if boxes is not None:
+        largest = max((max(b[1] - b[0], b[3] - b[2]) for bs in boxes.values() for b in bs), default=2)
+        memory = need_for_tile(largest)
+        if memory > max_memory:  # a window too large for one fit: the whole plane, tiled
+            if settings.extent == "windows":
+                raise ValueError(f"a window of {largest} px needs about {memory / 2**30:.1f} GiB, more than "
+                                 f"max_memory={max_memory / 2**30:.1f} GiB; use extent='whole' (tiled).")
+            boxes, memory = None, sizing.estimate(fit, C, out_plane, nd, dev, settings.precision)
+    tile = None if boxes is not None else sizing.choose_tile(settings.tile, memory, max_memory, overlap,
+                                                              plane_in, need_for_tile)
     return Job(
         image=image,
         task=task,
@@ -118,6 +136,7 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
         memory=memory,
         max_memory=max_memory,
         camera=camera,
+        windows=boxes,
     )
 
 

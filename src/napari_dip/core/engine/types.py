@@ -123,6 +123,8 @@ class PolicyLike(Protocol):
 
     def wants_fill_input(self, settings: Any, preset_name: str, damage: Damage) -> bool: ...
 
+    def context_margin(self, settings: Any, damage: Damage) -> float | None: ...
+
 
 class StopsLike(Protocol):
     """The stop factory (:class:`~napari_dip.core.tasks.parts.ChangeStops` or ``VarianceStops``)."""

@@ -13,6 +13,13 @@ than ``fill_radius`` (measured: +1.5 dB on text, -2.0 dB on the library hole). T
 thin masks get the narrower CPU network (32 channels: a tie on text and dropped pixels at
 about half the time); deeper holes keep 64 (32 lost 0.65 dB on the library hole,
 benchmarks/network_size.py).
+
+Fits in windows (``extent``, core/engine/windows.py): the observed pixels that explain a hole are
+taken to reach ``CONTEXT_DEPTHS`` times the deepest hole's depth from it, at least ``MIN_CONTEXT`` px:
+the texture measure reads a ring up to one depth wide around the hole, and the hole preset copies
+texture across the hole (two depths wide), so three depths give every hole a surround wider than
+itself. A choice, checked by benchmarks/real_size.py (PSNR in the holes, windows against the whole
+image).
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ from ..classical import inpaint_biharmonic
 from .base import SKIP_4, Task, make_preset
 from .options import MaskOptions
 from .parts import Form, Physics, ThinMaskPolicy
+
+#: Context of a window (see the module's docstring): this many hole depths, at least MIN_CONTEXT px.
+CONTEXT_DEPTHS = 3
+MIN_CONTEXT = 32
 
 HOLE_NETWORK = dict(
     arch="skip",
@@ -77,6 +88,9 @@ class InpaintPolicy(ThinMaskPolicy):
             return "inpaint", (f"largest missing region is {damage.depth:.0f} px deep, in a surround "
                                f"without fine texture (texture {damage.texture:.2f} < hole_texture)")
         return "inpaint", "task default"
+
+    def context_margin(self, settings, damage):
+        return max(float(MIN_CONTEXT), CONTEXT_DEPTHS * damage.depth)
 
 
 def biharmonic_estimate(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:

@@ -128,6 +128,11 @@ class Policy:
         """Weight of the total-variation term of one fit: the user's ``tv_weight``, else 0."""
         return float(ctx.settings.tv_weight or 0.0)
 
+    def context_margin(self, settings, damage: Damage) -> float | None:
+        """How far (px) the observed pixels that explain a missing region reach, for fits in windows
+        around the damage (``extent``, ``core/engine/windows.py``); None: the task fits the whole image."""
+        return None
+
 
 @dataclass(frozen=True)
 class ThinMaskPolicy(Policy):
