@@ -15,7 +15,7 @@ def widget_and_viewer(make_napari_viewer):
     return widget, viewer
 
 
-def _wait(qtbot, widget, timeout=60_000):
+def _wait(qtbot, widget, timeout=300_000):  # generous: the machine may be shared
     qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import napari
-import numpy as np
 from magicgui.widgets import Container, Label, PushButton
 from magicgui.widgets.bases import ValueWidget
 from napari.utils.notifications import show_error
@@ -23,7 +22,7 @@ from napari_dip.core.data import repeat_pixels
 
 from ._compare import CompareTable, run_classical
 from ._fit import FitControls, compact, wrap
-from ._layers import META_KEY, output_kwargs
+from ._layers import META_KEY, output_kwargs, snapshots_stack
 from ._restore_form import advanced_fields, main_fields
 from ._restore_inputs import read_call
 from ._restore_status import done_text, hit_cap, progress_text
@@ -152,7 +151,12 @@ class RestoreWidget(FitControls, Container):
             self._estimate_timer.start()
 
     def _start_estimate(self) -> None:
-        if self.closed or self.worker is not None or self.image.value is None:
+        """Memory and time of the run the form describes now, computed on a worker (it times a few
+        iterations); a newer estimate replaces an older one that is still running."""
+        if self.closed or self.worker is not None:
+            return
+        if self.image.value is None:
+            self.estimate.value = "choose an image: its time and memory are estimated here before you run"
             return
         try:
             kwargs = self.build_kwargs()
@@ -293,21 +297,9 @@ class RestoreWidget(FitControls, Container):
             self.status.value = f"stopped by user: showing iteration {it}"
         shots = self._run.get("snapshots")
         if shots:
-            src = self._run["src"]
-            stack = np.stack([p for _, p in shots])
-            kw = output_kwargs(
-                src,
-                f"{self.output_layer.name} snapshots",
-                scale_factor=self._run["params"].get("factor", 1) or 1,
-                metadata={"iterations": [i for i, _ in shots]},
-                offset=self._run.get("offset"),
-                ndim=stack.ndim - 1 - (1 if src.rgb else 0),
-            )
-            kw["scale"], kw["translate"] = (1.0, *kw["scale"]), (0.0, *kw["translate"])
-            kw.pop("units", None)
-            labels = kw.get("axis_labels") or tuple(f"axis {i}" for i in range(len(kw["scale"]) - 1))
-            kw["axis_labels"] = ("iteration", *labels)
-            self.viewer.add_image(stack, **kw)
+            self.viewer.add_image(*snapshots_stack(
+                self._run["src"], f"{self.output_layer.name} snapshots", shots,
+                factor=self._run["params"].get("factor", 1) or 1, offset=self._run.get("offset")))
 
     # --- compare ---------------------------------------------------------------------------
     def compare(self) -> None:
