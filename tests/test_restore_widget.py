@@ -15,7 +15,7 @@ def widget_and_viewer(make_napari_viewer):
     return widget, viewer
 
 
-def _wait(qtbot, widget, timeout=60_000):
+def _wait(qtbot, widget, timeout=300_000):  # generous: the machine may be shared
     qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
 
 
@@ -30,6 +30,11 @@ def test_the_form_follows_the_task_registry(widget_and_viewer):
         shown[label] = {w.name for w in (widget.mask, widget.factor, widget.psf_sigma, widget.psf)
                         if not w.native.isHidden()}  # the viewer is not shown: ask what is hidden
         assert list(widget.preset.choices) == ["auto", *widget.tasks[label].policy.presets]
+        assert widget.task_hint.value == widget.tasks[label].form.hint != ""
+        # the cap is the task's own, as in Python: 0 stands for it and says its number
+        preset = widget.tasks[label].policy.preset()
+        assert widget.iterations.value == 0
+        assert str(preset["iterations"]) in widget.iterations.native.specialValueText()
     assert shown == {"denoise": set(), "inpaint": {"mask"}, "reconstruct": {"mask"},
                      "super-resolution": {"factor"}, "deconvolve": {"psf_sigma", "psf"}}
     widget.task.value = "deconvolve"
@@ -422,3 +427,167 @@ def test_the_estimate_appears_before_run(widget_and_viewer, qtbot, clean64):
     qtbot.waitUntil(lambda: widget.estimate.value.startswith("about"), timeout=30_000)
     assert "on cpu" in widget.estimate.value and "600 its" in widget.estimate.value
     assert widget.worker is None  # nothing was started
+
+
+def _fields_shown(widget, fold: bool = True) -> list[str]:
+    """The form's fields a user sees now, before the fold (``fold``) or all (the hint lines, the buttons and
+    the status lines are not fields)."""
+    from magicgui.widgets import Label
+
+    shown = []
+    for w in widget:
+        if fold and w.name == "show_advanced":
+            break
+        if w.name != "show_advanced" and not isinstance(w, Label) and w.name not in ("", "progress") \
+                and not w.native.isHidden():
+            shown.append(w.name)
+    return shown
+
+
+@pytest.mark.parametrize("task", ["denoise", "inpaint", "super-resolution", "deconvolve"])
+def test_at_most_seven_fields_before_the_fold_and_noise_first(widget_and_viewer, clean64, task):
+    """Microscopy first: the image, the task, its inputs, the noise model and the scaling, each with a line
+    under it; everything else folded until "expert options" is ticked (a stack adds its mode)."""
+    widget, viewer = widget_and_viewer
+    widget.image.value = viewer.add_image(np.stack([clean64] * 3), name="zstack")
+    widget.task.value = task
+    shown = _fields_shown(widget)
+    assert len(shown) <= 7, shown
+    assert shown[:2] == ["image", "task"] and shown[-2:] == ["noise", "normalize"], shown
+    for name in ("iterations", "seed", "device", "preview_every", "lr", "fit", "output", "restarts"):
+        assert name not in shown
+    assert widget.noise_hint.value and widget.normalize_hint.value and widget.task_hint.value
+    widget.show_advanced.value = True
+    expert = set(_fields_shown(widget, False))
+    assert {"iterations", "seed", "device", "preview_every", "max_memory"} <= expert
+    assert widget.max_memory.native.specialValueText() == "automatic"  # 0 is not "0.00 GiB"
+    assert all(widget.__getattribute__(n).tooltip for n in ("lr", "fit", "output", "restarts", "max_memory"))
+
+
+def test_the_canvas_keeps_half_of_a_1280_wide_window(make_napari_viewer, qtbot, clean64):
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1280, 800)
+    dock, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
+    widget.image.value = viewer.add_image(clean64, name="cells")
+    widget.task.value = "deconvolve"
+    qtbot.wait(50)  # the layout settles (no timing is measured)
+    canvas = viewer.window._qt_viewer.canvas.native
+    assert canvas.width() >= 640, (canvas.width(), dock.width())
+
+
+def _run_to_cap(widget, viewer, qtbot, clean64, iterations=6):
+    widget.image.value = viewer.add_image(add_gaussian_noise(clean64[:40, :40], 25), name="cells")
+    widget.show_advanced.value = True
+    widget.iterations.value = iterations
+    widget.net_width.value = 8
+    widget.preview_every.value = 3
+    widget.run_button.clicked.emit()
+    _wait(qtbot, widget)
+    return viewer.layers["cells [DIP denoise]"]
+
+
+def test_the_cap_is_said_and_continue_goes_on_with_the_same_fit(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    out = _run_to_cap(widget, viewer, qtbot, clean64)
+    assert widget.early_stop.value is True
+    assert "cap of 6 iterations" in widget.status.value and "automatic stop fired" in widget.status.value
+    assert "Continue" in widget.status.value and not widget.continue_button.native.isHidden()
+    first = np.array(out.data)
+    points = len(widget.plot.loss)
+    widget.continue_button.clicked.emit()
+    _wait(qtbot, widget)
+    assert "cells [DIP denoise] (1)" not in viewer.layers  # the same layer, not a new run's
+    assert out.metadata["napari_dip"]["iteration"] == 12 and "iteration 12" in widget.status.value
+    assert len(widget.plot.loss) > points and widget.plot.loss[-1][0] == 12  # one x axis
+    assert not np.array_equal(out.data, first)
+
+
+def test_continue_resumes_the_network_not_a_fresh_one(clean64):
+    """iter_restore(resume=...) goes on from the earlier fit: 3 + 3 iterations equal 6 in one go (output
+    "last": no average restarted), up to float rounding."""
+    import napari_dip
+
+    img = add_gaussian_noise(clean64[:32, :32], 25)
+    kw = dict(width=8, early_stop=False, output="last", preview_every=3, device="cpu", reg_noise_std=0.0)
+    six = napari_dip.restore(img, "denoise", iterations=6, **kw)
+    three = napari_dip.restore(img, "denoise", iterations=3, **kw)
+    *_, last = napari_dip.iter_restore(img, "denoise", iterations=3, resume=three, **kw)
+    assert np.abs(last.result.image.astype(int) - six.image.astype(int)).max() <= 1
+    fresh = napari_dip.restore(img, "denoise", iterations=3, **kw)
+    assert np.abs(fresh.image.astype(int) - six.image.astype(int)).max() > 1
+
+
+def test_previews_are_coalesced_on_the_ui_thread(widget_and_viewer, qtbot, clean64, monkeypatch):
+    """Snapshots that arrive while a preview is pending replace it: the layer is updated at most once per
+    PREVIEW_MS however fast the fit yields (counted, not timed: the timer never fires in between here), and
+    the last snapshot is shown at once."""
+    from napari_dip.widgets import restore_widget as rw
+
+    widget, viewer = widget_and_viewer
+    widget.image.value = viewer.add_image(clean64, name="img")
+    widget.output_layer = viewer.add_image(clean64, name="out")
+    widget._run, widget._last = {}, {"result": None}
+    updates = []
+    widget.output_layer.events.data.connect(lambda e: updates.append(1))
+
+    class Snap:
+        def __init__(self, i, done=False):
+            self.iteration, self.total, self.loss, self.metrics, self.done = i, 100, 0.1 / i, {}, done
+            self.preview, self.progress, self.elapsed, self.seconds_left = clean64 + i, i / 100, i, 1.0
+            self.n_planes = self.n_tiles = self.plane_number = self.tile_number = 1
+
+    for i in range(1, 30):
+        widget._on_snapshot(Snap(i))
+    assert updates == [] and widget._preview_timer.isActive() and widget._latest.iteration == 29
+    assert len(widget.plot.loss) == 29  # every point is kept for the plot
+    widget._preview_timer.timeout.emit()
+    assert len(updates) == 1 and widget._latest is None and rw.PREVIEW_MS >= 100
+
+
+def test_the_progress_bar_does_not_repaint_synchronously(widget_and_viewer):
+    """QProgressBar.setValue repaints at once (napari's whole window, the canvas included): the dock moves
+    it with updates off (seen from valueChanged, emitted inside setValue before its repaint), so that the
+    repaint is queued."""
+    widget, _ = widget_and_viewer
+    bar = widget.progress.native
+    seen = []
+    bar.valueChanged.connect(lambda _: seen.append(bar.updatesEnabled()))
+    widget._set_progress(500)
+    assert widget.progress.value == 500 and seen == [False] and bar.updatesEnabled()
+
+
+def test_the_estimate_is_filled_and_follows_the_options(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    widget.image.value = viewer.add_image(clean64[:32, :32], name="img")
+    assert widget.build_kwargs()["iterations"] is None  # 0: the task's own cap, as restore(iterations=None)
+    qtbot.waitUntil(lambda: widget.estimate.value.startswith("about"), timeout=60_000)
+    assert "3000 its" in widget.estimate.value  # the task's own cap
+    widget.show_advanced.value = True
+    widget.net_width.value = 8
+    widget.iterations.value = 40  # any option re-estimates
+    qtbot.waitUntil(lambda: "40 its" in widget.estimate.value, timeout=60_000)
+    assert widget.estimate.value.startswith("about")
+
+
+def test_compare_labels_each_tile_and_fills_the_table(widget_and_viewer, qtbot, clean64):
+    widget, viewer = widget_and_viewer
+    _run_to_cap(widget, viewer, qtbot, clean64)
+    widget.reference.value = viewer.add_image(clean64[:40, :40], name="clean")
+    widget.compare_button.clicked.emit()
+    qtbot.waitUntil(lambda: "cells [residual: BM3D]" in viewer.layers, timeout=60_000)
+    qtbot.waitUntil(lambda: widget.table.rowCount() > 0, timeout=10_000)
+    tiles = [ly for ly in viewer.layers if ly.visible]
+    assert len(tiles) >= 8 and all(ly.name_overlay.visible for ly in tiles)
+    text = widget.table.text()
+    header = text.splitlines()[0].split("\t")
+    assert header[:3] == ["method", "PSNR", "SSIM"] and {"mean", "spread", "lag-1", "s"} <= set(header)
+    assert {"DIP denoise", "BM3D", "non-local means"} <= set(widget.table.rows)
+    assert widget.table.rows["DIP denoise"]["s"] > 0 and widget.table.isVisible() is not None
+
+
+def test_residual_stats_tell_white_noise_from_removed_structure(rng):
+    from napari_dip.core.residual import residual_stats
+
+    white = residual_stats(rng.normal(0, 5, (64, 64)))
+    smooth = residual_stats(np.cumsum(rng.normal(0, 1, (64, 64)), axis=1))
+    assert abs(white["lag-1"]) < 0.1 < smooth["lag-1"] and 4 < white["spread"] < 6

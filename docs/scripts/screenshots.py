@@ -1,14 +1,17 @@
 """Render the dock-widget screenshots of README.md and docs/ after short real runs on the bundled samples.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" python docs/scripts/screenshots.py [ITERATIONS]
+    xvfb-run -a -s "-screen 0 1600x1000x24" python docs/scripts/screenshots.py [ITERATIONS] [--w2s DIR]
+        [--only restore,blend,experiments,mask_maker,region]
 
-One real napari viewer per dock, each after a real (short) run on a sample of *File > Open Sample >
-napari-dip*, at the dock's natural width:
+One real napari viewer per dock, each after a real (short) run, at the dock's natural width:
 
-* ``restore_widget.png``: Restore, inpainting the text sample (ITERATIONS, default 150), then
-  ``restore_advanced.png``: the advanced options unfolded;
-* ``compare_grid.png``: Restore denoising the noisy cell (3 x ITERATIONS), then its Compare grid (input,
-  DIP, non-local means, TV, BM3D, reference, and the residual of each method);
+* ``restore_widget.png``: Restore denoising a microscopy image, a 256 x 256 crop of the W2S
+  widefield image ``noisy_001_0.tif`` (``--w2s``, default ``../shared/data/w2s`` beside the
+  repository), its estimate of time and memory filled before Run, ITERATIONS (default 150) as the
+  cap, so that the status shows the cap message and Continue; ``restore_advanced.png``: the expert
+  options unfolded; ``compare_grid.png``: then its Compare grid (input, DIP, non-local means, TV,
+  BM3D, the clean ``clean_001_0.tif`` as reference, the residual of each method), each tile named,
+  and the table of numbers in the dock;
 * ``blend_widget.png``: Blend on the blend sample (ITERATIONS), the classical blends beside it, the
   metrics table;
 * ``experiments_widget.png``: Experiments, a 2 x 2 sweep (depth x learning rate) on the text sample
@@ -24,17 +27,22 @@ one torch thread. About three minutes on a 2-core CPU.
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 from pathlib import Path
 
 import napari
+import numpy as np
+import tifffile
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QApplication
 
 from napari_dip import sample_data
 
 OUT = Path(__file__).resolve().parents[1] / "images"
+#: The W2S images (widefield, 512 x 512): a folder beside the repository by default.
+W2S = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "w2s"
+ALL = ("restore", "blend", "experiments", "mask_maker", "region")
 
 
 def settle(app, rounds: int = 30) -> None:
@@ -70,23 +78,51 @@ def shot(viewer, name: str) -> None:
     print(f"wrote {path.relative_to(OUT.parents[1])}")
 
 
-def restore(iterations: int) -> None:
-    viewer, app = viewer_with(sample_data.make_text_sample)
+def w2s_crop(folder: Path, name: str) -> np.ndarray:
+    """The central 256 x 256 pixels of a W2S image (512 x 512, uint8)."""
+    image = tifffile.imread(folder / name)
+    y, x = (image.shape[0] - 256) // 2, (image.shape[1] - 256) // 2
+    return np.ascontiguousarray(image[y:y + 256, x:x + 256])
+
+
+def wait_until(app, ready, timeout: float = 300) -> None:
+    t0 = time.time()
+    while not ready() and time.time() - t0 < timeout:
+        app.processEvents()
+        time.sleep(0.05)
+    settle(app)
+
+
+def restore_and_compare(iterations: int, w2s: Path) -> None:
+    """Restore on a widefield microscopy crop (estimate filled, the cap reached), the expert options, then
+    Compare with the clean image as reference."""
+    noisy, clean = w2s_crop(w2s, "noisy_001_0.tif"), w2s_crop(w2s, "clean_001_0.tif")
+    viewer, app = viewer_with(lambda: [(noisy, {"name": "widefield (noisy)", "colormap": "gray"}, "image"),
+                                       (clean, {"name": "widefield (clean)", "visible": False}, "image")])
     _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
-    widget.task.value = "inpaint"
-    widget.image.value = viewer.layers["camera (text)"]
-    widget.mask.value = viewer.layers["text mask"]
-    widget.reference.value = viewer.layers["camera (reference)"]
-    widget.iterations.value = iterations
+    widget.image.value = viewer.layers["widefield (noisy)"]
+    wait_until(app, lambda: widget.estimate.value.startswith("about"))
+    widget.show_advanced.value = True
+    widget.iterations.value = iterations  # short for the picture: the status then shows the cap and Continue
+    widget.show_advanced.value = False
+    wait_until(app, lambda: widget.estimate.value.startswith("about"))
+    print("estimate:", widget.estimate.value)
     widget.run_button.clicked.emit()
     wait_for(widget, app)
-    viewer.layers["text mask"].visible = False
+    wait_until(app, lambda: widget.estimate.value.startswith("about"))
+    viewer.layers.selection.active = viewer.layers["widefield (noisy) [DIP denoise]"]
     viewer.reset_view()
     settle(app)
     shot(viewer, "restore_widget.png")
     widget.show_advanced.value = True
     settle(app)
     shot(viewer, "restore_advanced.png")
+    widget.show_advanced.value = False
+    widget.reference.value = viewer.layers["widefield (clean)"]
+    widget.compare_button.clicked.emit()
+    wait_until(app, lambda: widget.table.rowCount() > 0)
+    settle(app)
+    shot(viewer, "compare_grid.png")
     viewer.close()
 
 
@@ -142,25 +178,6 @@ def mask_maker() -> None:
     viewer.close()
 
 
-def compare(iterations: int) -> None:
-    """Denoise the noisy cell, then Compare: every available method of the task and every residual."""
-    viewer, app = viewer_with(sample_data.make_noisy_sample)
-    _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
-    widget.image.value = viewer.layers["cell (noisy)"]
-    widget.reference.value = viewer.layers["cell (reference)"]
-    widget.iterations.value = 3 * iterations
-    widget.run_button.clicked.emit()
-    wait_for(widget, app)
-    widget.compare_button.clicked.emit()
-    t0 = time.time()
-    while "cell (noisy) [residual: BM3D]" not in viewer.layers and time.time() - t0 < 300:
-        app.processEvents()
-        time.sleep(0.05)
-    settle(app)
-    shot(viewer, "compare_grid.png")
-    viewer.close()
-
-
 def region(iterations: int) -> None:
     clean = sample_data.cell(512)
     noisy = sample_data.add_gaussian_noise(clean, 25)
@@ -185,18 +202,22 @@ def region(iterations: int) -> None:
     viewer.close()
 
 
-def main(iterations: int = 150) -> None:
+def main(iterations: int = 150, w2s: Path = W2S, only: tuple[str, ...] = ALL) -> None:
     import torch
 
     torch.set_num_threads(1)
     OUT.mkdir(parents=True, exist_ok=True)
-    restore(iterations)
-    compare(iterations)
-    blend(iterations)
-    experiments(max(iterations // 2, 10))
-    mask_maker()
-    region(iterations)
+    shots = {"restore": lambda: restore_and_compare(iterations, w2s), "blend": lambda: blend(iterations),
+             "experiments": lambda: experiments(max(iterations // 2, 10)), "mask_maker": mask_maker,
+             "region": lambda: region(iterations)}
+    for name in only:
+        shots[name]()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 150)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("iterations", nargs="?", type=int, default=150)
+    parser.add_argument("--w2s", type=Path, default=W2S, help="folder of the W2S images (noisy_001_0.tif)")
+    parser.add_argument("--only", default=",".join(ALL), help="comma-separated: " + ", ".join(ALL))
+    args = parser.parse_args()
+    main(args.iterations, args.w2s, tuple(args.only.split(",")))

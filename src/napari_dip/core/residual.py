@@ -53,3 +53,15 @@ def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: 
 def _chw(image: np.ndarray, channel_axis: int | None) -> np.ndarray:
     x = np.asarray(image, dtype=np.float64)
     return np.ascontiguousarray(x[None] if channel_axis is None else np.moveaxis(x, channel_axis, 0))
+
+
+def residual_stats(r: np.ndarray) -> dict[str, float]:
+    """What a residual says without a clean image: its ``mean`` (a bias: the result too bright or too dark),
+    its ``spread`` (standard deviation: about the noise's for a good denoising) and ``lag-1`` (the mean
+    correlation of neighbouring pixels along the two last axes: near 0 when what was removed is white
+    noise, positive when structure of the image was removed with it)."""
+    r = np.asarray(r, dtype=np.float64)
+    d = r - r.mean()
+    var = float((d * d).mean())
+    lag = [float((d[..., 1:, :] * d[..., :-1, :]).mean()), float((d[..., :, 1:] * d[..., :, :-1]).mean())]
+    return {"mean": float(r.mean()), "spread": var**0.5, "lag-1": (sum(lag) / 2 / var) if var > 0 else 0.0}

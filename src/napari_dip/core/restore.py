@@ -30,7 +30,7 @@ from .tasks.options import as_inputs
 __all__ = ["RestoreResult", "StopInfo", "estimate_memory", "estimate_run", "iter_restore", "restore"]
 
 #: The named arguments of :func:`restore` (offered as close matches for a misspelt option).
-_ARGUMENTS = ("mask", "factor", "channel_axis", "iterations", "seed", "device", "reference")
+_ARGUMENTS = ("mask", "factor", "channel_axis", "iterations", "seed", "device", "reference", "resume")
 
 
 class RestoreResult(FitResult):
@@ -96,7 +96,7 @@ def restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, fac
 def iter_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, factor: int | None = None,
                  channel_axis: int | None = None, iterations: int | None = None, seed: int = 0,
                  device: str | None = None, reference: np.ndarray | None = None,
-                 **options) -> Generator[Snapshot, None, None]:
+                 resume: FitResult | None = None, **options) -> Generator[Snapshot, None, None]:
     """The same run as :func:`restore`, as a generator of :class:`~.engine.loop.Snapshot`.
 
     Every iteration yields a snapshot; every ``preview_every`` iterations it
@@ -108,6 +108,11 @@ def iter_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
     a snapshot belongs to; ``progress`` is the fraction of all the work done.
     Arguments are validated before the first snapshot, so a bad call raises
     ``ValueError`` at the first ``next()``.
+
+    ``resume``: the result of an earlier call with the same image and options
+    (one plane or volume, no tiles): its fit goes on for ``iterations`` more
+    iterations from where it stopped (same network, input and optimiser
+    state) instead of starting afresh; the Restore dock's Continue.
     """
     job = prepare_job(image, task, mask=mask, factor=factor, channel_axis=channel_axis, iterations=iterations,
                       seed=seed, device=device, **options)
@@ -116,7 +121,7 @@ def iter_restore(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
         if reference.shape != job.out_shape:
             raise ValueError(f"reference has shape {reference.shape} but the restored image will have "
                              f"shape {job.out_shape}; pass the clean image that matches the output.")
-    yield from run(job, reference, RestoreResult)
+    yield from run(job, reference, RestoreResult, resume=resume)
 
 
 def estimate_run(image: np.ndarray, task: str, *, mask: np.ndarray | None = None, factor: int | None = None,

@@ -8,7 +8,7 @@ import time
 from magicgui.widgets import Container, Label, ProgressBar, PushButton
 from napari.utils.notifications import show_error, show_warning
 from qtpy.QtCore import QEvent, QObject
-from qtpy.QtWidgets import QComboBox
+from qtpy.QtWidgets import QAbstractSpinBox, QComboBox
 
 from napari_dip import available_devices
 
@@ -58,20 +58,31 @@ class FitControls:
             return True
         return False
 
-    def _begin_run(self, device: str, total: int, **run) -> bool:
-        """Claim ``device`` and reset the controls; False (with a notification) if the device is busy."""
+    def _begin_run(self, device: str, total: int, clear: bool = True, **run) -> bool:
+        """Claim ``device`` and reset the controls (the plot too unless not ``clear``: a continued fit); False
+        (with a notification) if the device is busy."""
         if not claim_device(device):
             show_warning(f"napari-dip: another fit is already running on {device}; wait for it or stop it.")
             return False
         self._stop = self._life["stop"] = threading.Event()
         self._run = dict(device=device, started=time.perf_counter(), **run)
-        self.plot.clear()
+        if clear:
+            self.plot.clear()
         self.progress.max = total
         self.progress.value = 0
         self.status.value = "starting…"
         self.run_button.enabled = False
         self.stop_button.enabled = True
         return True
+
+    def _set_progress(self, value: int) -> None:
+        """Move the progress bar without QProgressBar's synchronous repaint, which repainted napari's
+        whole window, the canvas included (about 200 ms a call under a software OpenGL: the UI thread's
+        longest pause in a run, benchmarks/ui_gaps.py); the repaint is queued instead."""
+        bar = self.progress.native
+        bar.setUpdatesEnabled(False)
+        self.progress.value = value
+        bar.setUpdatesEnabled(True)  # schedules an ordinary update()
 
     def stop(self) -> None:
         self._stop.set()
@@ -118,6 +129,8 @@ def compact(container, labels=()) -> None:
     for combo in container.native.findChildren(QComboBox):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(6)
+    for box in container.native.findChildren(QAbstractSpinBox):
+        box.setMinimumWidth(70)  # not as wide as their largest value (a seed's 2147483647)
     for label in labels:
         wrap(label)
 

@@ -193,3 +193,16 @@ def output_kwargs(
         if hasattr(src, attr):
             kwargs[attr] = tuple(getattr(src, attr))[-n:]
     return kwargs
+
+
+def snapshots_stack(src, name: str, shots: list, *, factor: int = 1, offset=None) -> tuple[np.ndarray, dict]:
+    """``(stack, layer kwargs)`` of a run's kept previews ``[(iteration, image), ...]``: an iteration axis
+    in front of the output's geometry."""
+    stack = np.stack([p for _, p in shots])
+    kw = output_kwargs(src, name, scale_factor=factor, metadata={"iterations": [i for i, _ in shots]},
+                       offset=offset, ndim=stack.ndim - 1 - (1 if src.rgb else 0))
+    kw["scale"], kw["translate"] = (1.0, *kw["scale"]), (0.0, *kw["translate"])
+    kw.pop("units", None)
+    labels = kw.get("axis_labels") or tuple(f"axis {i}" for i in range(len(kw["scale"]) - 1))
+    kw["axis_labels"] = ("iteration", *labels)
+    return stack, kw

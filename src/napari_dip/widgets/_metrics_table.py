@@ -1,4 +1,4 @@
-"""The Blend widget's metrics table: one row per method, copied to the clipboard or saved as CSV."""
+"""The metrics tables: Blend's (one row per method, copied or saved as CSV) and Restore's Compare numbers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from napari.utils.notifications import show_error, show_info, show_warning
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from napari_dip.core.blending.compare import METRIC_COLUMNS, RANK_COLUMN, rank_methods
 
@@ -51,8 +60,6 @@ class MetricsTable:
         return buf.getvalue()
 
     def copy_table(self) -> None:
-        from qtpy.QtWidgets import QApplication
-
         QApplication.clipboard().setText(self.csv_text())
         show_info("napari-dip: metrics copied to the clipboard as CSV.")
 
@@ -63,8 +70,6 @@ class MetricsTable:
         return path
 
     def _save_dialog(self) -> None:
-        from qtpy.QtWidgets import QFileDialog
-
         if not self.metrics:
             show_warning("napari-dip: no metrics yet; run a blend first.")
             return
@@ -77,3 +82,48 @@ class MetricsTable:
                 show_error(f"napari-dip: could not write {path}: {err}")
                 return
             show_info(f"napari-dip: metrics saved to {path}")
+
+
+class CompareTable(QTableWidget):
+    """The Restore dock's Compare numbers: one row per method, sortable; hidden until Compare has run."""
+
+    def __init__(self, parent=None):
+        super().__init__(0, 0, parent)
+        self.setSortingEnabled(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip("PSNR/SSIM: against the clean reference (higher is better). Without one, the "
+                        "residual "
+                        "(input minus the method's result seen through the task's physics): mean near 0, "
+                        "spread near the noise's, lag-1 near 0 (only noise was removed). s: seconds.")
+        self.rows: dict[str, dict[str, float]] = {}
+        self.setVisible(False)
+
+    def show_rows(self, rows: dict[str, dict[str, float]]) -> None:
+        """Fill the table with ``{method: {column: value}}`` (columns in the first row's order)."""
+        self.rows = rows
+        columns = list(dict.fromkeys(c for row in rows.values() for c in row))
+        self.setSortingEnabled(False)
+        self.setColumnCount(len(columns) + 1)
+        self.setHorizontalHeaderLabels(["method", *columns])
+        self.setRowCount(len(rows))
+        for r, (method, row) in enumerate(rows.items()):
+            self.setItem(r, 0, QTableWidgetItem(method))
+            for c, name in enumerate(columns, start=1):
+                item = QTableWidgetItem()
+                if (value := row.get(name)) is not None:
+                    item.setData(Qt.ItemDataRole.DisplayRole, float(f"{value:.3g}"))  # numeric sort
+                self.setItem(r, c, item)
+        self.setSortingEnabled(True)
+        self.setMinimumHeight(min(8, len(rows) + 1) * (self.fontMetrics().height() + 4) + 8)
+        self.setVisible(bool(rows))
+
+    def text(self) -> str:
+        """The table as shown, tab-separated (for tests and the clipboard)."""
+        cols = self.columnCount()
+        lines = ["\t".join(self.horizontalHeaderItem(c).text() for c in range(cols))]
+        for r in range(self.rowCount()):
+            lines.append("\t".join(self.item(r, c).text() if self.item(r, c) else "" for c in range(cols)))
+        return "\n".join(lines)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import napari
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, create_widget
+from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, Label, LineEdit, SpinBox, create_widget
+from qtpy.QtWidgets import QSizePolicy
 
 from napari_dip.core.settings import option_help, parse_planes
 
@@ -20,7 +21,7 @@ from ._layers import VIEW
 
 STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
 TILES = {"auto": "auto", "off": False, "128 px": 128, "256 px": 256, "512 px": 512}
-#: Settings shown as form fields in the advanced options, in this order.
+#: Settings shown as form fields, in this order (noise and normalize above the fold).
 MICROSCOPY = ("noise", "normalize", "warm_start", "planes", "tile", "max_memory")
 
 
@@ -48,25 +49,23 @@ def region_choices(viewer) -> list[tuple[str, Any]]:
     return [("none", None), (VIEW, VIEW), *shapes]
 
 
+def hint(text: str = "") -> Label:
+    """The one short line under a main field that says what it does."""
+    line = Label(value=text, label="")
+    line.native.setWordWrap(True)
+    # its width follows the dock's (it wraps), never the other way round
+    line.native.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    line.native.setStyleSheet("color: gray; font-size: 11px;")
+    return line
+
+
 def main_fields(w, tasks: dict) -> list:
-    """The always-visible fields, set as attributes of ``w``; returns them in form order."""
-    w.task = ComboBox(name="task", label="task", choices=list(tasks), value=next(iter(tasks)))
+    """The fields above the fold (what a microscopist sets: image, task, its inputs, noise, scaling), each
+    with a line saying what it does, set as attributes of ``w``; returns them, hint lines included, in form
+    order. At most 7 fields show at once (the PSF group's two, a stack's mode)."""
     w.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
-    w.region = ComboBox(
-        name="region",
-        label="region",
-        choices=lambda _: region_choices(w.viewer),
-        value=None,
-        tooltip="Restore only a region, at full resolution: the selected (else the first) "
-        "rectangle of a Shapes layer, or what the canvas shows now. none: the whole image.",
-    )
-    w.level = ComboBox(
-        name="level",
-        label="level",
-        choices=lambda _: level_choices(w.image.value),
-        tooltip="Multiscale image: the pyramid level to restore (0 = full resolution; large "
-        "levels are restored in tiles).",
-    )
+    w.task = ComboBox(name="task", label="task", choices=list(tasks), value=next(iter(tasks)))
+    w.task_hint = hint()
     w.stack = ComboBox(
         name="stack",
         label="stack",
@@ -81,114 +80,7 @@ def main_fields(w, tasks: dict) -> list:
     w.factor = ComboBox(
         name="factor", label="factor", choices=[2, 4, 8], value=4, tooltip="Up-scaling factor."
     )
-    w.psf_sigma = FloatSpinBox(
-        name="psf_sigma",
-        label="PSF σ",
-        min=0.1,
-        max=50.0,
-        step=0.1,
-        value=1.5,
-        tooltip="Gaussian point-spread function, sigma in pixels (used without a PSF layer).",
-    )
-    w.psf = _layer(
-        "psf",
-        "PSF",
-        napari.layers.Image,
-        "Optional: an Image layer holding a measured PSF (e.g. a bead), 2D, or 3D for volume mode.",
-    )
-    w.reference = _layer(
-        "reference",
-        "reference",
-        napari.layers.Image,
-        "Optional: a clean image; PSNR and SSIM are then shown live.",
-    )
-    w.iterations = SpinBox(
-        name="iterations",
-        label="iterations",
-        min=1,
-        max=100_000,
-        step=100,
-        value=1000,
-        tooltip="Maximum iterations per fit.",
-    )
-    w.early_stop = CheckBox(
-        name="early_stop",
-        label="auto stop",
-        value=True,
-        tooltip="Stop by itself when the result stops improving (no clean image needed).",
-    )
-    w.seed = SpinBox(
-        name="seed", label="seed", min=0, max=2**31 - 1, value=0, tooltip="Same seed, same result."
-    )
-    w.device = ComboBox(name="device", label="device", choices=device_choices())
-    w.preview_every = SpinBox(
-        name="preview_every",
-        label="preview",
-        min=1,
-        max=10_000,
-        value=10,
-        tooltip="Update the layer every this many iterations.",
-    )
-    w.show_advanced = CheckBox(text="advanced options", value=False)
-    return [
-        w.task,
-        w.image,
-        w.region,
-        w.level,
-        w.stack,
-        w.mask,
-        w.factor,
-        w.psf_sigma,
-        w.psf,
-        w.reference,
-        w.iterations,
-        w.early_stop,
-        w.seed,
-        w.device,
-        w.preview_every,
-        w.show_advanced,
-    ]
-
-
-def advanced_fields(w) -> Container:
-    """The folded options, set as attributes of ``w``; returns their container."""
-    w.lr = FloatSpinBox(name="lr", label="lr", min=1e-5, max=1.0, step=0.001, value=0.01, tooltip=_help("lr"))
-    w.fit = ComboBox(name="fit", label="fit", choices=["weights", "input"], value="weights",
-                     tooltip=_help("fit"))
-    w.fit.changed.connect(lambda mode: _fit_lr(w, mode))
-    w.restarts = SpinBox(name="restarts", label="restarts", min=1, max=8, value=1, tooltip=_help("restarts"))
-    w.net_width = ComboBox(
-        name="net_width",
-        label="width",
-        choices=["auto", 8, 16, 32, 64, 128],
-        value="auto",
-        tooltip=_help("width"),
-    )
-    w.network = ComboBox(
-        name="network",
-        label="network",
-        choices=["preset", "skip", "unet", "resnet", "decoder"],
-        value="preset",
-        tooltip=_help("network"),
-    )
-    # a callable: napari's reset_choices() (on every layer change) asks the current task again
-    w.preset = ComboBox(
-        name="preset",
-        label="preset",
-        value="auto",
-        tooltip=_help("preset"),
-        choices=lambda _: ["auto", *w.tasks[w.task.value].policy.presets],
-    )
-    w.loss = ComboBox(
-        name="loss",
-        label="loss",
-        choices=["preset", "mse", "multiscale"],
-        value="preset",
-        tooltip=_help("loss"),
-    )
-    w.output = ComboBox(
-        name="output", label="output", choices=["ema", "last", "best"], value="ema", tooltip=_help("output")
-    )
+    w.psf_group = psf_group(w)
     w.noise = ComboBox(
         name="noise",
         label="noise",
@@ -196,56 +88,158 @@ def advanced_fields(w) -> Container:
         value="gaussian",
         tooltip=_help("noise") + ". Poisson: photon counts (fluorescence).",
     )
+    w.noise_hint = hint("How the values are noisy: photon counts (poisson) for fluorescence cameras, "
+                        "gaussian otherwise.")
     w.normalize = ComboBox(
         name="normalize",
-        label="normalize",
+        label="intensities",
         choices=["minmax", "percentile"],
         value="minmax",
-        tooltip=_help("normalize"),
+        tooltip=_help("normalize") + ". percentile: when a few hot or dead pixels set the range.",
     )
-    w.warm_start = CheckBox(name="warm_start", label="warm start", value=False, tooltip=_help("warm_start"))
-    w.planes = LineEdit(
-        name="planes",
-        label="planes",
-        value="",
-        tooltip="All planes: the planes to restore, e.g. 0-4,7 (empty: all; others are copied).",
+    w.normalize_hint = hint("How values map to the fit's range: minmax keeps every value exactly; "
+                            "percentile ignores hot pixels.")
+    w.show_advanced = CheckBox(name="show_advanced", text="expert options", value=False,
+                               tooltip="Iterations, network, learning rate, memory, device, ...: the "
+                               "defaults suit most images.")
+    return [
+        w.image,
+        w.task,
+        w.task_hint,
+        w.stack,
+        w.mask,
+        w.factor,
+        *w.psf_group,
+        w.noise,
+        w.noise_hint,
+        w.normalize,
+        w.normalize_hint,
+        w.show_advanced,
+    ]
+
+
+def psf_group(w) -> list:
+    """Deconvolution's point-spread function: a measured PSF layer, else a Gaussian of a given width (shown
+    and hidden together; in the form's own label column, so that the dock stays narrow)."""
+    w.psf = _layer(
+        "psf",
+        "PSF image",
+        napari.layers.Image,
+        "Optional: an Image layer holding a measured PSF (e.g. a bead), 2D, or 3D for volume mode.",
     )
-    w.tile = ComboBox(name="tile", label="tile", choices=list(TILES), value="auto", tooltip=_help("tile"))
-    w.max_memory = FloatSpinBox(
-        name="max_memory",
-        label="memory",
-        min=0.0,
-        max=4096.0,
-        step=0.5,
-        value=0.0,
-        tooltip="Memory one fit may use, GiB (0: 4 GiB on CPU, 90% of free GPU memory).",
+    w.psf_sigma = FloatSpinBox(
+        name="psf_sigma",
+        label="blur width (px)",
+        min=0.1,
+        max=50.0,
+        step=0.1,
+        value=1.5,
+        tooltip="Without a PSF image: the blur is a Gaussian of this standard deviation, in pixels. "
+        "Raise it if the result still looks blurred, lower it if edges ring.",
     )
-    w.keep_snapshots = CheckBox(
-        text="keep snapshots",
-        value=False,
-        tooltip="Also keep every preview as a stack with an iteration axis.",
+    w.psf_hint = hint("A measured PSF (a bead image) if you have one; else the blur's width.")
+    # the optics fields (NA, wavelength, refractive indices) go here, after the Gaussian's width
+    return [w.psf, w.psf_sigma, w.psf_hint]
+
+
+def expert_fields(w) -> list:
+    """What the region, the run and the network need: set as attributes of ``w``, in fold order."""
+    w.region = ComboBox(
+        name="region",
+        label="region",
+        choices=lambda _: region_choices(w.viewer),
+        value=None,
+        tooltip="Restore only a region, at full resolution: the selected (else the first) "
+        "rectangle of a Shapes layer, or what the canvas shows now. none: the whole image.",
     )
-    return Container(
-        widgets=[
-            w.fit,
-            w.restarts,
-            w.lr,
-            w.net_width,
-            w.network,
-            w.preset,
-            w.loss,
-            w.output,
-            w.noise,
-            w.normalize,
-            w.warm_start,
-            w.planes,
-            w.tile,
-            w.max_memory,
-            w.keep_snapshots,
-        ],
-        labels=True,
-        visible=False,
+    w.level = ComboBox(
+        name="level",
+        label="pyramid level",
+        choices=lambda _: level_choices(w.image.value),
+        tooltip="Multiscale image: the pyramid level to restore (0 = full resolution; large "
+        "levels are restored in tiles).",
     )
+    w.reference = _layer(
+        "reference",
+        "clean reference",
+        napari.layers.Image,
+        "Optional: a clean image of the same scene (a simulation's ground truth); PSNR and SSIM are "
+        "then shown live and in Compare.",
+    )
+    w.iterations = SpinBox(
+        name="iterations",
+        label="max iterations",
+        min=0,
+        max=100_000,
+        step=100,
+        value=0,
+        tooltip="The most iterations a fit may run (the automatic stop usually ends it sooner). "
+        "auto: the task's own cap (as in Python); raise it if the status says the cap was hit.",
+    )
+    w.early_stop = CheckBox(
+        name="early_stop",
+        label="stop by itself",
+        value=True,
+        tooltip="Stop when the result stops improving (no clean image needed). Turn off only to run "
+        "exactly 'max iterations'.",
+    )
+    return [w.region, w.level, w.reference, w.iterations, w.early_stop]
+
+
+def advanced_fields(w) -> list:
+    """The folded options (hidden until "expert options" is ticked), set as attributes of ``w``; returns them
+    in form order (in the form's own label column, not a nested one: the dock stays narrow)."""
+    run = expert_fields(w)
+    w.output = ComboBox(
+        name="output", label="result image",
+        choices=[("average of recent iterations", "ema"), ("last iteration", "last"),
+                 ("lowest loss", "best")],
+        value="ema", tooltip=_help("output") + ". The average is the least noisy; keep it unless comparing.",
+    )
+    w.fit = ComboBox(name="fit", label="what is trained",
+                     choices=[("network weights", "weights"), ("network input (faster)", "input")],
+                     value="weights", tooltip=_help("fit") + ". Try the input for large images on a CPU.")
+    w.fit.changed.connect(lambda mode: _fit_lr(w, mode))
+    w.restarts = SpinBox(name="restarts", label="averaged fits", min=1, max=8, value=1,
+                         tooltip=_help("restarts") + ". More: less noise, proportionally slower.")
+    w.lr = FloatSpinBox(name="lr", label="learning rate", min=1e-5, max=1.0, step=0.001, value=0.01,
+                        tooltip=_help("lr") + ". Lower it if the loss jumps up and down.")
+    w.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 8, 16, 32, 64, 128],
+                           value="auto", tooltip=_help("width") + ". Narrower: faster, less detail.")
+    w.network = ComboBox(name="network", label="network",
+                         choices=["preset", "skip", "unet", "resnet", "decoder"],
+                         value="preset", tooltip=_help("network"))
+    # a callable: napari's reset_choices() (on every layer change) asks the current task again
+    w.preset = ComboBox(name="preset", label="preset", value="auto", tooltip=_help("preset"),
+                        choices=lambda _: ["auto", *w.tasks[w.task.value].policy.presets])
+    w.loss = ComboBox(name="loss", label="data loss", choices=["preset", "mse", "multiscale"], value="preset",
+                      tooltip=_help("loss"))
+    w.warm_start = CheckBox(name="warm_start", label="warm planes", value=False,
+                            tooltip=_help("warm_start") + ". Faster on stacks of similar planes.")
+    w.planes = LineEdit(name="planes", label="planes", value="",
+                        tooltip="All planes: the planes to restore, e.g. 0-4,7 (empty: all; others are "
+                        "copied).")
+    w.tile = ComboBox(name="tile", label="tiles", choices=list(TILES), value="auto",
+                      tooltip=_help("tile") + ". auto tiles only images too large for the memory limit.")
+    w.max_memory = FloatSpinBox(name="max_memory", label="memory (GiB)", min=0.0, max=4096.0, step=0.5,
+                                value=0.0, tooltip="Memory one fit may use, GiB; larger images are tiled. "
+                                "automatic: 4 GiB on CPU, 90% of the free GPU memory.")
+    w.max_memory.native.setSpecialValueText("automatic")
+    w.seed = SpinBox(name="seed", label="random seed", min=0, max=2**31 - 1, value=0,
+                     tooltip="Same seed, same result; change it to see how much a result depends on chance.")
+    w.device = ComboBox(name="device", label="device", choices=device_choices(),
+                        tooltip="Where the fit runs: a GPU is 10-100x faster than the CPU.")
+    w.preview_every = SpinBox(name="preview_every", label="preview every", min=1, max=10_000, value=10,
+                              tooltip="Show the result every this many iterations; raise it for large "
+                              "images.")
+    w.keep_snapshots = CheckBox(text="keep snapshots", value=False,
+                                tooltip="Also keep every preview as a stack with an iteration axis.")
+    fields = [*run, w.output, w.fit, w.restarts, w.lr, w.net_width, w.network, w.preset, w.loss,
+              w.warm_start, w.planes, w.tile, w.max_memory, w.seed, w.device, w.preview_every,
+              w.keep_snapshots]
+    for field in fields:
+        field.visible = False
+    return fields
 
 
 def _fit_lr(w, mode: str) -> None:

@@ -32,7 +32,7 @@ def read_call(widget) -> dict[str, Any]:
     kwargs: dict[str, Any] = dict(
         task=task.name,
         channel_axis=-1 if layer.rgb else None,
-        iterations=int(widget.iterations.value),
+        iterations=int(widget.iterations.value) or None,  # 0: the task's own cap, as in Python
         seed=int(widget.seed.value),
         device=widget.device.value,
         **option_kwargs(widget, stack_mode=mode),
@@ -47,6 +47,7 @@ def read_call(widget) -> dict[str, Any]:
             ref, region, rgb=ref_layer.rgb, full=full, what=f"reference {ref_layer.name!r}"
         )
     return dict(image=np.array(image, copy=True), index=index, level=level, region=region, **kwargs)
+
 
 def _task_inputs(widget, task, image, index, mode) -> dict[str, Any]:
     """The task's own inputs from the form: mask, factor, PSF."""

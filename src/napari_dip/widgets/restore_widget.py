@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import napari
-import numpy as np
 from magicgui.widgets import Container, Label, PushButton
+from magicgui.widgets.bases import ValueWidget
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
@@ -20,14 +20,17 @@ import napari_dip
 from napari_dip.core import tasks
 from napari_dip.core.data import repeat_pixels
 
-from ._compare import run_classical
-from ._fit import FitControls, compact
-from ._layers import META_KEY, output_kwargs
+from ._compare import CompareTable, run_classical
+from ._fit import FitControls, compact, wrap
+from ._layers import META_KEY, output_kwargs, snapshots_stack
 from ._restore_form import advanced_fields, main_fields
 from ._restore_inputs import read_call
+from ._restore_status import done_text, hit_cap, progress_text
 from ._worker import start_call, start_fit
 
 PROGRESS_STEPS = 1000
+#: The fewest milliseconds between two preview updates of the layer, plot and status (the UI thread's share).
+PREVIEW_MS = 250
 
 
 def _tasks():
@@ -46,53 +49,76 @@ class RestoreWidget(FitControls, Container):
         self.advanced = advanced_fields(self)
         buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
-        buttons.append(self.compare_button)
+        self.continue_button = PushButton(name="continue_button", text="Continue", visible=False,
+                                          tooltip="Go on with the same fit for as many iterations again, "
+                                          "from where it stopped (same network and optimiser state).")
+        buttons.extend([self.compare_button, self.continue_button])
         self.estimate = Label(name="estimate", value="")
-        self.extend([*fields, self.advanced, buttons, self.estimate, self.progress, self.status])
+        self.extend([*fields, *self.advanced, buttons, self.estimate, self.progress, self.status])
         self.native.layout().addWidget(self.plot)
+        self.table = CompareTable()
+        self.native.layout().addWidget(self.table)
         self._compact()
-        self._estimate_timer = QTimer()
-        self._estimate_timer.setSingleShot(True)
-        self._estimate_timer.setInterval(600)
-        self._estimate_timer.timeout.connect(self._start_estimate)
-        self._estimate_call, self._classical = None, None
+        self._estimate_timer = self._single_shot(600, self._start_estimate)
+        self._preview_timer = self._single_shot(PREVIEW_MS, self._show_latest)
+        self._estimate_call, self._classical, self._latest, self._last = None, None, None, None
 
         self.task.changed.connect(self._on_task)
         self.image.changed.connect(self._on_image)
         self.region.changed.connect(self._on_region)
-        self.show_advanced.changed.connect(lambda v: setattr(self.advanced, "visible", v))
+        self.show_advanced.changed.connect(self._show_expert)
         self.compare_button.changed.connect(self.compare)
-        for field in (
-            self.task,
-            self.image,
-            self.region,
-            self.level,
-            self.stack,
-            self.iterations,
-            self.device,
-            self.net_width,
-            self.tile,
-            self.max_memory,
-            self.early_stop,
-        ):
+        self.continue_button.changed.connect(self.continue_fit)
+        for field in self._value_fields():  # the estimate follows every option
             field.changed.connect(self.schedule_estimate)
         self._on_task(self.task.value)
         self._on_image(self.image.value)
 
+    def _single_shot(self, ms: int, slot) -> QTimer:
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.setInterval(ms)
+        timer.timeout.connect(slot)
+        return timer
+
+    def _value_fields(self) -> list:
+        """Every field of the form (the fold's and the PSF group's included), not the status lines."""
+        out, todo = [], list(self)
+        while todo:
+            w = todo.pop(0)
+            if isinstance(w, Container):
+                todo.extend(w)
+            elif isinstance(w, ValueWidget) and not isinstance(w, Label) and w.name not in ("progress",):
+                out.append(w)
+        return out
+
     def _compact(self) -> None:
         """Narrow fields and wrapping text, so the dock leaves napari's canvas room."""
         compact(self, [self.status, self.estimate])
-        self.plot.setMaximumHeight(140)
+        for line in (self.task_hint, self.noise_hint, self.normalize_hint, self.psf_hint):
+            wrap(line)
+        self.plot.setMaximumHeight(150)
 
     # --- form -------------------------------------------------------------------------
     def _on_task(self, label: str) -> None:
         task = self.tasks[label]
+        self.task_hint.value = task.form.hint
         self.mask.visible = task.form.needs_mask
         self.factor.visible = "factor" in task.form.inputs
-        self.psf_sigma.visible = self.psf.visible = "psf" in task.form.inputs
-        self.early_stop.value = bool(task.policy.preset()["early_stop"])
+        for field in self.psf_group:
+            field.visible = "psf" in task.form.inputs
+        preset = task.policy.preset()
+        self.early_stop.value = bool(preset["early_stop"])
+        # 0 = the task's own cap, as in Python (iterations=None); the preset chosen for the image may differ
+        self.iterations.native.setSpecialValueText(f"auto ({preset['iterations']})")
         self.preset.reset_choices()
         self.preset.value = "auto"
+
+    def _show_expert(self, shown: bool) -> None:
+        """Unfold (or fold) the expert options; the conditional ones follow the image again."""
+        for field in self.advanced:
+            field.visible = shown
+        self._on_image(self.image.value)
 
     def _on_image(self, layer) -> None:
         lead = 0 if layer is None else layer.ndim - 2
@@ -106,7 +132,8 @@ class RestoreWidget(FitControls, Container):
     def _on_region(self, *_) -> None:
         """A region is read at full resolution: no level to choose."""
         self.level.visible = (
-            bool(getattr(self.image.value, "multiscale", False)) and self.region.value is None
+            bool(self.show_advanced.value) and bool(getattr(self.image.value, "multiscale", False))
+            and self.region.value is None
         )
 
     def _level(self) -> int:
@@ -124,7 +151,12 @@ class RestoreWidget(FitControls, Container):
             self._estimate_timer.start()
 
     def _start_estimate(self) -> None:
-        if self.closed or self.worker is not None or self.image.value is None:
+        """Memory and time of the run the form describes now, computed on a worker (it times a few
+        iterations); a newer estimate replaces an older one that is still running."""
+        if self.closed or self.worker is not None:
+            return
+        if self.image.value is None:
+            self.estimate.value = "choose an image: its time and memory are estimated here before you run"
             return
         try:
             kwargs = self.build_kwargs()
@@ -163,22 +195,14 @@ class RestoreWidget(FitControls, Container):
         src = self.image.value
         image, index, level, region = (kwargs.pop(k) for k in ("image", "index", "level", "region"))
         offset = None if region is None else region.offset
-        if not self._begin_run(
-            kwargs["device"],
-            PROGRESS_STEPS,
-            src=src,
-            snapshots=[],
-            keep=bool(self.keep_snapshots.value),
-            offset=offset,
-        ):
+        if not self._begin_run(kwargs["device"], PROGRESS_STEPS, src=src, snapshots=[],
+                               keep=bool(self.keep_snapshots.value), offset=offset):
             return
-        self._estimate_timer.stop()
         task = kwargs["task"]
         factor = kwargs.get("factor", 1)
         placeholder = image
         if factor > 1:  # nearest-neighbour up-scaling of the (last two) spatial axes
             placeholder = repeat_pixels(image, factor, (-3, -2) if src.rgb else (-2, -1))
-        name = f"{src.name} [DIP {task}]"
         params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
         params.update(
             source=src.name,
@@ -188,94 +212,94 @@ class RestoreWidget(FitControls, Container):
             psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None,
             region=None if region is None else dict(region.as_dict(), of=self.region.current_choice),
         )
-        self.output_layer = self.viewer.add_image(
-            placeholder,
-            **output_kwargs(
-                src,
-                name,
-                scale_factor=factor,
-                metadata=params,
-                level=level,
-                offset=offset,
-                ndim=placeholder.ndim - (1 if src.rgb else 0),
-            ),
-        )
+        self.output_layer = self.viewer.add_image(placeholder, **output_kwargs(
+            src, f"{src.name} [DIP {task}]", scale_factor=factor, metadata=params, level=level,
+            offset=offset, ndim=placeholder.ndim - (1 if src.rgb else 0)))
         if region is not None:
             self.estimate.value = f"restoring a region of {region}, full resolution"
         elif getattr(src, "multiscale", False):
             self.estimate.value = f"restoring pyramid level {level} ({'x'.join(map(str, image.shape))})"
         self._run["params"] = params
+        self._start(image, kwargs)
+
+    def _start(self, image, kwargs: dict, resume=None, before: int = 0) -> None:
+        """Run ``iter_restore`` on a worker (``resume``: continue that result's fit; ``before``: iterations
+        already on the plot)."""
+        self._estimate_timer.stop()
+        self._latest, self._last = None, dict(image=image, kwargs=kwargs, result=None)
+        self._run["before"] = before
+        self.continue_button.visible = False
 
         def make_generator():
             options = {k: v for k, v in kwargs.items() if k != "task"}
-            return napari_dip.iter_restore(image, **options, task=task)
+            return napari_dip.iter_restore(image, **options, task=kwargs["task"], resume=resume)
 
-        self.worker = start_fit(
-            make_generator,
-            on_snapshot=self._on_snapshot,
-            on_error=self._on_error,
-            on_finished=self._on_finished,
-            stop=self._stop,
-        )
+        self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
+                                on_finished=self._on_finished, stop=self._stop)
+
+    def continue_fit(self) -> None:
+        """After a run that hit its cap: the same fit, as many iterations again, into the same layer."""
+        last = self._last
+        if self._refuse_if_busy() or not last or last["result"] is None or last["result"].resume is None:
+            return
+        result, kwargs = last["result"], last["kwargs"]
+        keep = dict(self._run)
+        if not self._begin_run(kwargs["device"], PROGRESS_STEPS, clear=False,
+                               **{k: keep[k] for k in ("src", "snapshots", "keep", "offset", "params")}):
+            return
+        self._start(last["image"], kwargs, resume=result,
+                    before=keep.get("before", 0) + int(result.config.get("iterations_run", 0)))
 
     def _on_snapshot(self, snap) -> None:
+        """Keep the newest snapshot; the layer, plot and status follow at most every PREVIEW_MS (a preview
+        at every snapshot kept the UI thread busy), and at once for the last one."""
         if self.closed:
+            return
+        x = self._run.get("before", 0) + snap.iteration
+        self.plot.add(x, snap.loss, snap.metrics.get("psnr"), redraw=False)  # every point, drawn later
+        if self._run.get("keep"):
+            self._run["snapshots"].append((x, snap.preview))
+        self._latest = snap
+        if snap.done:
+            self._preview_timer.stop()
+            self._show_latest()
+        elif not self._preview_timer.isActive():
+            self._preview_timer.start()
+
+    def _show_latest(self) -> None:
+        snap, self._latest = self._latest, None
+        if snap is None or self.closed:
             return
         layer = self.output_layer
         layer.data = snap.preview
-        self.progress.value = int(snap.progress * PROGRESS_STEPS)
-        left = snap.seconds_left
-        rate = snap.elapsed / max(1, snap.iteration)
-        text = f"iteration {snap.iteration}/{snap.total} · {rate:.2f} s/it"
-        if snap.n_planes > 1:
-            text = f"plane {snap.plane_number}/{snap.n_planes} · " + text
-        if snap.n_tiles > 1:
-            text = f"tile {snap.tile_number}/{snap.n_tiles} · " + text
-        if left is not None and not snap.done:
-            text += f" · ~{left:.0f} s left (max)"
-        if snap.metrics:
-            text += " · " + ", ".join(f"{k} {v:.3g}" for k, v in snap.metrics.items())
-        self.status.value = text
-        # one x axis for the whole run: the fits of a stack's planes (and tiles) follow each other
-        fits_before = (snap.plane_number - 1) * snap.n_tiles + snap.tile_number - 1
-        self.plot.add(fits_before * snap.total + snap.iteration, snap.loss, snap.metrics.get("psnr"))
-        if self._run.get("keep"):
-            self._run["snapshots"].append((snap.iteration, snap.preview))
+        self._set_progress(int(snap.progress * PROGRESS_STEPS))
+        self.status.value = progress_text(snap)
+        self.plot.update()
         meta = layer.metadata.setdefault(META_KEY, {})
-        meta["iteration"] = snap.iteration
+        meta["iteration"] = self._run.get("before", 0) + snap.iteration
         if snap.done:
             result = snap.result
             meta.update(config=result.config, stopped_at=result.stopped_at.__dict__)
-            self.status.value = (
-                f"done: image from iteration {result.stopped_at.iteration} "
-                f"({result.stopped_at.reason}) in {result.config['seconds']:.1f} s"
-            )
+            self._last["result"] = result
+            can = hit_cap(result) and result.resume is not None
+            before = self._run.get("before", 0)
+            self.status.value = done_text(result, bool(self.early_stop.value), can, before)
+            self.continue_button.visible = can
 
     def _on_finished(self) -> None:
         self._release_device()
         self._end_run()
         if self.closed:
             return
+        self.schedule_estimate()  # the estimate of the next run
         if self._stop.is_set():
             it = self.output_layer.metadata.get(META_KEY, {}).get("iteration")
             self.status.value = f"stopped by user: showing iteration {it}"
         shots = self._run.get("snapshots")
         if shots:
-            src = self._run["src"]
-            stack = np.stack([p for _, p in shots])
-            kw = output_kwargs(
-                src,
-                f"{self.output_layer.name} snapshots",
-                scale_factor=self._run["params"].get("factor", 1) or 1,
-                metadata={"iterations": [i for i, _ in shots]},
-                offset=self._run.get("offset"),
-                ndim=stack.ndim - 1 - (1 if src.rgb else 0),
-            )
-            kw["scale"], kw["translate"] = (1.0, *kw["scale"]), (0.0, *kw["translate"])
-            kw.pop("units", None)
-            labels = kw.get("axis_labels") or tuple(f"axis {i}" for i in range(len(kw["scale"]) - 1))
-            kw["axis_labels"] = ("iteration", *labels)
-            self.viewer.add_image(stack, **kw)
+            self.viewer.add_image(*snapshots_stack(
+                self._run["src"], f"{self.output_layer.name} snapshots", shots,
+                factor=self._run["params"].get("factor", 1) or 1, offset=self._run.get("offset")))
 
     # --- compare ---------------------------------------------------------------------------
     def compare(self) -> None:

@@ -98,9 +98,18 @@ def tiles_of(job, data, idx: tuple = ()):
         yield part, osl, weight
 
 
-def run(job, reference: np.ndarray | None = None, result_type=FitResult) -> Generator[Snapshot, None, None]:
-    """Run every fit of ``job``; yield a snapshot per iteration, the last with ``done`` and ``result``."""
+def run(job, reference: np.ndarray | None = None, result_type=FitResult,
+        resume: FitResult | None = None) -> Generator[Snapshot, None, None]:
+    """Run every fit of ``job``; yield a snapshot per iteration, the last with ``done`` and ``result``.
+
+    ``resume``: the result of an earlier run of the same one-fit job, whose fit this run continues (its
+    network, input and optimiser state; ``job.fit.iterations`` more iterations)."""
     state = _RunState(job, reference, result_type)
+    if resume is not None:
+        if resume.resume is None or len(job.planes) != 1 or state.n_tiles > 1:
+            raise ValueError("resume: only a run of one untiled fit (one plane or volume) can be continued.")
+        state.prev, state.prev_state = resume.resume
+        state.resuming = True
     pending = None  # held back one step, so that the run's last snapshot is the one marked done
     for pn, idx in enumerate(job.planes, start=1):
         if idx in job.run:
@@ -127,6 +136,7 @@ class _RunState:
         self.started = time.perf_counter()
         self.prev: Plan | None = None
         self.prev_state: dict | None = None
+        self.resuming = False
 
     def fit_plane(self, pn: int, idx: tuple) -> Generator[Snapshot, None, None]:
         job, canvas = self.job, self.canvas
@@ -134,8 +144,9 @@ class _RunState:
         data = job.data(idx)
         canvas.start_plane(idx, data.x, data.missing, tiled=job.split)
         n_parts = len(parts_of(job, idx))
-        warm = bool(job.settings.warm_start) and self.prev is not None
-        its = job.warm_iterations if warm else job.fit.iterations
+        warm = (self.resuming or bool(job.settings.warm_start)) and self.prev is not None
+        its = job.warm_iterations if warm and not self.resuming else job.fit.iterations
+        self.resuming = False
         ref = self.reference[canvas.ui] if self.reference is not None else None
         runs = []
         for tn, (part, osl, w) in enumerate(tiles_of(job, data, idx), start=1):
@@ -194,6 +205,8 @@ class _RunState:
         result = self.result_type(
             image=out, history=self.rows, stopped_at=StopInfo(*self.last), config=config
         )
+        if len(job.planes) == 1 and self.n_tiles == 1 and self.prev is not None:
+            result.resume = (self.prev, self.prev_state)
         if last is None:  # nothing needed a fit
             return Snapshot(0, 0, preview=out, done=True, stop_reason="iterations", result=result)
         return dataclasses.replace(last, preview=out, done=True, stop_reason=self.last[1], result=result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,9 @@ class FitResult:
     history: list[dict] = field(default_factory=list)
     stopped_at: StopInfo = field(default_factory=lambda: StopInfo(0, "iterations"))
     config: dict = field(default_factory=dict)
+    #: what continuing this fit needs (its network, input and optimiser state): a run of one untiled fit,
+    #: else None; pass the result as ``resume=`` to continue it. Not part of :meth:`to_dict`.
+    resume: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"history": self.history, "stopped_at": asdict(self.stopped_at), "config": self.config}

@@ -39,7 +39,8 @@ def bm3d_estimate(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
 
 TASK = Task(
     name="denoise",
-    form=Form(label="denoise", options=NoOptions),
+    form=Form(label="denoise", options=NoOptions,
+              hint="Remove noise; needs only the image."),
     # F16 denoising: 128/128/4 bilinear, noise(32), lr 0.01, 3000 its, reg 1/30, EMA 0.99
     policy=DenoisePolicy({"denoise": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
                                                  early_stop=True, backtrack=True)}),

@@ -103,7 +103,8 @@ BASELINES = {
 
 TASK = Task(
     name="inpaint",
-    form=Form(label="inpaint", options=MaskOptions),
+    form=Form(label="inpaint", options=MaskOptions,
+              hint="Fill the painted (missing) pixels; needs a mask (a Labels layer)."),
     policy=InpaintPolicy(
         {
             # kate text inpainting: 128/128/128 nearest, noise(32), lr 0.01, 6001 its, reg 0.03

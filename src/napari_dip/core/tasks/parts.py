@@ -34,6 +34,8 @@ class Form:
     label: str
     options: type
     kind: str = "restore"
+    #: one plain sentence for the forms: what the task does and what it needs besides the image
+    hint: str = ""
 
     @property
     def inputs(self) -> tuple[str, ...]:

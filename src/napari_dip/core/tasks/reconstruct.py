@@ -17,7 +17,9 @@ class SubsetPhysics(MaskPhysics):
 
 TASK = Task(
     name="reconstruct",
-    form=Form(label="reconstruct", options=MaskOptions),
+    form=Form(label="reconstruct", options=MaskOptions,
+              hint="Rebuild an image of which only some pixels were measured; needs a mask of the "
+                   "unmeasured ones."),
     # barbara 50% pixels: 128/128/4 bilinear, noise(32), reg 0.03 (lr 0.001 x 11000 its in the paper;
     # 0.01 x 3000 reaches the same level far sooner on the sizes napari users fit interactively)
     policy=ThinMaskPolicy({"reconstruct": make_preset(SKIP_4, iterations=3000, reg_noise_std=0.03,

@@ -51,7 +51,8 @@ def upscaled(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
 
 TASK = Task(
     name="super_resolution",
-    form=Form(label="super-resolution", options=SuperResolutionOptions),
+    form=Form(label="super-resolution", options=SuperResolutionOptions,
+              hint="Up-scale by a factor, adding detail consistent with the image."),
     # zebra 4x: 128/128/4 bilinear, noise(32), lr 0.01, 2000 its (8x: 4000), reg 0.03 (8x: 0.05)
     policy=SuperResolutionPolicy(
         {"super_resolution": make_preset(SKIP_4, iterations=2000, reg_noise_std=0.03, early_stop=True)},
