@@ -140,3 +140,88 @@ def test_the_readme_python_block_runs(monkeypatch):
     assert len(shapes) == 4
     for before, after, factor in shapes:
         assert after[:2] == (before[0] * factor, before[1] * factor)
+
+
+# Numbers the prose quotes, each with the generated table (docs/tables/) and the row it comes from:
+# (page, phrase on the page, table, the row's first cell, the number, which the phrase and the row both
+# hold). A rerun that moves a number fails here until the page quotes the new one.
+VC, DG, PHOTON = "versus-classical", "docs/decision-guide.md", "camera deconvolution, photon counts"
+QUOTED = [
+    ("README.md", "DIP +1.62 dB over non-local means", VC, "F16 denoising", "+1.62"),
+    ("README.md", "camera −0.20, cell −0.37 dB", "peers", "camera, Gaussian noise", "-0.20"),
+    ("README.md", "camera −0.20, cell −0.37 dB", "peers", "cell, Gaussian noise", "-0.37"),
+    ("README.md", "DIP +0.81 dB over BM3D", "peers", "cell, photon counts", "+0.81"),
+    ("README.md", "a camera's ADU (−0.38 dB)", "peers", "camera, photon counts", "-0.38"),
+    ("README.md", "DIP +2.14 dB over biharmonic", VC, "library inpainting", "+2.14"),
+    ("README.md", "a tie (+0.32 dB)", VC, "kate inpainting", "+0.32"),
+    ("README.md", "DIP +0.55 dB", VC, "barbara 50% pixels", "+0.55"),
+    ("README.md", "biharmonic better by 1.66 dB", VC, "cell 50% pixels", "-1.66"),
+    ("README.md", "DIP +2.85 dB over bicubic", VC, "zebra super-resolution 4x", "+2.85"),
+    ("README.md", "Richardson-Lucy-TV (+0.27 dB)", "peers", "camera deconvolution (PSF 2.5 px", "+0.27"),
+    ("README.md", "DIP +0.68 dB over Wiener", "peers", PHOTON, "+0.68"),
+    ("README.md", "+0.65 dB in *vc*", VC, PHOTON, "+0.65"),
+    (DG, "+1.62 dB over non-local means", VC, "F16 denoising", "+1.62"),
+    (DG, "+0.37 dB over non-local means", VC, "camera denoising", "+0.37"),
+    (DG, "+0.32 dB over biharmonic", VC, "kate inpainting", "+0.32"),
+    (DG, "+2.14 dB over biharmonic", VC, "library inpainting", "+2.14"),
+    (DG, "+0.55 dB over biharmonic", VC, "barbara 50% pixels", "+0.55"),
+    (DG, "DIP −1.66 dB", VC, "cell 50% pixels", "-1.66"),
+    (DG, "+2.85 dB over bicubic", VC, "zebra super-resolution 4x", "+2.85"),
+    (DG, "+0.81 dB / −0.38 dB", "peers", "cell, photon counts", "+0.81"),
+    (DG, "+0.81 dB / −0.38 dB", "peers", "camera, photon counts", "-0.38"),
+    (DG, "+0.68 dB over Wiener (+0.58 to +0.75)", "peers",
+     PHOTON, "+0.68 (+0.58 to +0.75)"),
+    (DG, "+0.65 dB in the versus-classical run", VC,
+     PHOTON, "+0.65"),
+    (DG, "+0.27 dB over Richardson-Lucy-TV", "peers", "camera deconvolution (PSF 2.5 px", "+0.27"),
+    ("docs/benchmarks.md", "photon-count deconvolution +0.65 over Wiener", VC,
+     PHOTON, "+0.65"),
+    ("docs/tasks/deconvolve.md", "by 0.65 dB (+0.61 to +0.72)", VC,
+     PHOTON, "+0.65 (+0.61 to +0.72)"),
+    ("docs/tasks/deconvolve.md", "0.68 dB on every seed (+0.58 to +0.75", "peers",
+     PHOTON, "+0.68 (+0.58 to +0.75)"),
+    ("docs/tasks/inpaint.md", "2.14 dB on the library hole", VC, "library inpainting", "+2.14"),
+    ("docs/tasks/denoise.md", "+0.37 dB; seeds\n+0.09 to +0.73", VC, "camera denoising",
+     "+0.37 (+0.09 to +0.73)"),
+]
+
+
+def _flat(path: Path) -> str:
+    """The page's text with every run of whitespace (line breaks too) as one space."""
+    return " ".join(path.read_text().split())
+
+
+def _row(table: str, first_cell: str) -> str:
+    rows = [line for line in (DOCS / "tables" / f"{table}.md").read_text().splitlines()
+            if line.startswith(f"| {first_cell}")]
+    assert len(rows) == 1, f"{table}: {len(rows)} rows start with {first_cell!r}"
+    return rows[0]
+
+
+@pytest.mark.parametrize(("page", "phrase", "table", "row", "number"), QUOTED)
+def test_quoted_numbers_match_their_tables(page, phrase, table, row, number):
+    """A margin the prose quotes is on the page and in the generated table's row it comes from."""
+    text, phrase = _flat(ROOT / page), " ".join(phrase.split())
+    assert phrase in text, f"{page} no longer says {phrase!r}: update QUOTED with the page"
+    assert number.lstrip("+-").split(" ")[0] in phrase, (page, phrase, number)
+    line = _row(table, row)
+    assert number in line, f"{page} quotes {number} from {table}.md, whose row is now {line}"
+
+
+def test_deconvolution_input_rule_and_iteration_caps_as_the_code_says():
+    """The pages give the deconvolution input rule's 2 px and every task's preset cap as the code does."""
+    from napari_dip.core import tasks
+    from napari_dip.core.tasks.deconvolve import WIENER_INPUT_BELOW
+
+    assert WIENER_INPUT_BELOW == 2.0
+    px = f"{WIENER_INPUT_BELOW:g} px"
+    rule = f"Wiener-Hunt under {px}, Richardson-Lucy from {px}; a 3D PSF"
+    assert rule in _flat(DOCS / "tasks" / "deconvolve.md")
+    caps = {name: tasks.get(name).policy.preset()["iterations"] for name in tasks.MODULES}
+    hole = tasks.get("inpaint").policy.preset("hole")["iterations"]
+    sr8 = tasks.get("super_resolution").policy.preset(inputs={"factor": 8})["iterations"]
+    stated = (f"denoise, reconstruct and deconvolve {caps['denoise']}, inpaint {caps['inpaint']} "
+              f"(the hole preset {hole}), super-resolution {caps['super_resolution']} ({sr8} at 8x), "
+              f"blend {caps['blend']}")
+    assert caps["denoise"] == caps["reconstruct"] == caps["deconvolve"]
+    assert stated in _flat(DOCS / "stopping.md")
