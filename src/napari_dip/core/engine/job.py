@@ -16,7 +16,7 @@ import numpy as np
 from ..data import ImageCodec
 from ..devices import pick_device
 from ..mask import mask_plane, stack_mask
-from ..noise import CameraNoise, noise_model
+from ..noise import CameraNoise, NoiseChoice, resolve_noise
 from . import checks, sizing
 from .types import Damage, FitData, FitSettings, TaskLike
 
@@ -47,6 +47,7 @@ class Job:
     max_memory: int
     extras: dict | None = None    # task data beside the image, ``(C, *spatial)`` or spatial arrays
     camera: CameraNoise | None = None  # the noise model of the image's values (core/noise.py; None: Gaussian)
+    noise: NoiseChoice | None = None   # which model, why (noise="auto" resolved), for the run's record
 
     def data(self, idx: tuple) -> FitData:
         """Plane ``idx`` encoded ``(C, *plane)`` (non-finite pixels set to 0) and its missing pixels."""
@@ -67,7 +68,8 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
-    camera = noise_model(image, settings, channel_axis)
+    noise = resolve_noise(image, settings, channel_axis)  # noise="auto" decided here, before anything reads it
+    camera = noise.camera
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
                            transform=camera if task.physics.stabilise_data else None)
     cleaned = task.physics.check_inputs(inputs, nd=nd, channels=codec.n_channels)
@@ -118,6 +120,7 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
         memory=memory,
         max_memory=max_memory,
         camera=camera,
+        noise=noise,
     )
 
 
