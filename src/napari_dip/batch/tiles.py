@@ -200,7 +200,7 @@ def _write_streamed(spec: dict) -> None:
 
 
 def _streamed_kwargs(spec: dict) -> dict:
-    """The restore options of a streamed tile: ``noise="auto"`` as the client decided it (every tile alike)."""
+    """A streamed tile's restore options: ``noise="auto"`` as the client decided it (every tile alike)."""
     decided = spec["tiles"].get("noise")
     return work.restore_kwargs(spec, **({"noise": decided["name"]} if decided else {}))
 

@@ -176,7 +176,8 @@ def _pixel_statistics(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: ``forward`` (numpy and torch) stabilises their noise and whose ``inverse`` maps an estimate back, or
 #: None for Gaussian noise (no transform). Denoising applies the model to the data (``ImageCodec``),
 #: deconvolution inside its loss after the blur (``FitContext.camera``): a new model is one entry here.
-#: ``"auto"`` is no model of its own: it resolves to ``"poisson"`` or ``"gaussian"`` (:func:`choose_noise_model`).
+#: ``"auto"`` is no model of its own: it resolves to ``"poisson"`` or ``"gaussian"``
+#: (:func:`choose_noise_model`).
 NOISE_MODELS: dict[str, Callable] = {}
 #: The names of the camera parameters a user may give (they imply photon counts).
 CAMERA_PARAMETERS = ("gain", "offset", "read_noise")
@@ -200,8 +201,8 @@ class NoiseChoice:
         return out
 
     def summary(self) -> str:
-        """``noise: auto -> poisson (gain 2.1, offset 98.7; variance grows with the mean ...)``, for status lines."""
-        head = f"noise: {self.requested} -> {self.name}" if self.requested != self.name else f"noise: {self.name}"
+        """The status line: ``noise: auto -> poisson (gain 2.1, offset 98.7; variance grows ...)``."""
+        head = f"noise: {self.requested}" + ("" if self.requested == self.name else f" -> {self.name}")
         if isinstance(self.camera, CameraNoise):
             return f"{head} (gain {self.camera.gain:.3g}, offset {self.camera.offset:.3g}; {self.reason})"
         return f"{head} ({self.reason})"
@@ -236,10 +237,11 @@ def resolve_noise(image: np.ndarray, settings, channel_axis: int | None = None) 
         names = ", ".join(map(repr, NOISE_MODELS))
         raise ValueError(f"noise must be one of {names}; got {requested!r}.")
     if requested != "auto":
-        return NoiseChoice(requested, NOISE_MODELS[requested](image, settings, channel_axis), "chosen by the user",
-                           requested)
+        model = NOISE_MODELS[requested](image, settings, channel_axis)
+        return NoiseChoice(requested, model, "chosen by the user", requested)
     if any(getattr(settings, n, None) is not None for n in CAMERA_PARAMETERS):
-        return NoiseChoice("poisson", _camera(image, settings, channel_axis), "the camera's parameters were given")
+        camera = _camera(image, settings, channel_axis)
+        return NoiseChoice("poisson", camera, "the camera's parameters were given")
     choice = choose_noise_model(image, channel_axis=channel_axis)
     if choice.name == "poisson":  # the same model as noise="poisson" (and its photon-count check)
         return NoiseChoice("poisson", _camera(image, settings, channel_axis), choice.reason)

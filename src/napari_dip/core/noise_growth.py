@@ -74,7 +74,8 @@ def variance_growth(image: np.ndarray, *, channel_axis: int | None = None) -> Gr
     std = float(np.sqrt(np.median(V)))
     floor = 0.7 if integer else 1e-3 * (hi - lo)
     if not std >= floor:
-        return Growth(False, f"no measurable noise (std {std:.3g}): a clean image", noise_std=std, levels=len(L))
+        return Growth(False, f"no measurable noise (std {std:.3g}): a clean image", noise_std=std,
+                      levels=len(L))
     slope, t, growth = _line(L, V)
     found = dict(slope=slope, t=t, growth=growth, noise_std=std, levels=len(L))
     min_t = MIN_T if integer else MIN_T_FLOAT

@@ -68,7 +68,7 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
-    noise = resolve_noise(image, settings, channel_axis)  # noise="auto" decided here, before anything reads it
+    noise = resolve_noise(image, settings, channel_axis)  # noise="auto" decided before anything reads it
     camera = noise.camera
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
                            transform=camera if task.physics.stabilise_data else None)
