@@ -249,7 +249,7 @@ class RestoreWidget(FitControls, Container):
             self.status.value = (
                 f"done: image from iteration {result.stopped_at.iteration} "
                 f"({result.stopped_at.reason}) in {result.config['seconds']:.1f} s"
-            )
+            ) + (f" · {result.config['noise_choice']['summary']}" if "noise_choice" in result.config else "")
 
     def _on_finished(self) -> None:
         self._release_device()
