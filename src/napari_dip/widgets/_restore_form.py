@@ -192,11 +192,11 @@ def advanced_fields(w) -> Container:
     w.noise = ComboBox(
         name="noise",
         label="noise",
-        choices=list(option_help()["noise"][2]),  # the noise-model registry (core/noise.py), "auto" among them
+        choices=list(option_help()["noise"][2]),  # the noise-model registry (core/noise.py), auto among them
         value=option_help()["noise"][0],  # "auto"
         tooltip=_help("noise") + ". Auto measures whether the noise grows with the brightness (a camera's "
-        "photon counts: poisson) or not (gaussian); the run's status and metadata say which it chose and why. "
-        "Poisson: photon counts (fluorescence).",
+        "photon counts: poisson) or not (gaussian); the run's status and metadata say which it chose and "
+        "why. Poisson: photon counts (fluorescence).",
     )
     w.normalize = ComboBox(
         name="normalize",
