@@ -195,7 +195,7 @@ class NoiseChoice:
 
     def to_dict(self) -> dict:
         """The run's record (``result.config["noise_choice"]``)."""
-        out = {"requested": self.requested, "name": self.name, "reason": self.reason}
+        out: dict = {"requested": self.requested, "name": self.name, "reason": self.reason}
         if isinstance(self.camera, CameraNoise):
             out.update(gain=self.camera.gain, offset=self.camera.offset, read_noise=self.camera.read_noise)
         return out

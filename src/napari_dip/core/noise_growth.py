@@ -77,13 +77,14 @@ def variance_growth(image: np.ndarray, *, channel_axis: int | None = None) -> Gr
         return Growth(False, f"no measurable noise (std {std:.3g}): a clean image", noise_std=std,
                       levels=len(L))
     slope, t, growth = _line(L, V)
-    found = dict(slope=slope, t=t, growth=growth, noise_std=std, levels=len(L))
     min_t = MIN_T if integer else MIN_T_FLOAT
     if t >= min_t and growth >= MIN_GROWTH:
-        return Growth(True, f"variance grows with the mean (x{growth:.1f}, t {t:.0f})", **found)
-    if t >= min_t:
-        return Growth(False, f"variance nearly constant (x{growth:.2f} across the levels)", **found)
-    return Growth(False, f"variance does not grow with the mean (t {t:.1f})", **found)
+        grows, reason = True, f"variance grows with the mean (x{growth:.1f}, t {t:.0f})"
+    elif t >= min_t:
+        grows, reason = False, f"variance nearly constant (x{growth:.2f} across the levels)"
+    else:
+        grows, reason = False, f"variance does not grow with the mean (t {t:.1f})"
+    return Growth(grows, reason, slope=slope, t=t, growth=growth, noise_std=std, levels=len(L))
 
 
 def _planes(x: np.ndarray, channel_axis: int | None) -> np.ndarray:
