@@ -80,7 +80,7 @@ def _auto_noise(unit, options: dict, task: str) -> dict:
     y0, x0 = max(0, (y - MAX_SIDE) // 2), max(0, (x - MAX_SIDE) // 2)
     centre = reader.read(slice(y0, y0 + MAX_SIDE), slice(x0, x0 + MAX_SIDE))
     choice = choose_noise_model(centre, channel_axis=reader.channel_axis)
-    unit.tile_noise = choice.to_dict()
+    unit.tile_noise = {**choice.to_dict(), "summary": choice.summary()}
     return {**options, "noise": choice.name}
 
 
