@@ -45,7 +45,11 @@ def test_a_given_gain_is_used_and_a_bad_one_refused():
     with pytest.raises(ValueError, match="gain must be positive"):
         camera_noise(image, gain=0.0)
     with pytest.raises(ValueError, match="noise='poisson'"):
-        restore(image, "denoise", gain=2.0, iterations=1)
+        restore(image, "denoise", noise="gaussian", gain=2.0, iterations=1)
+    # noise="auto" (the default): a given gain means photon counts
+    config = restore(image, "denoise", gain=2.0, iterations=1, width=8).config
+    assert config["noise"] == "poisson" and config["camera"]["gain"] == 2.0
+    assert config["noise_choice"]["reason"] == "the camera's parameters were given"
 
 
 def test_data_whose_noise_does_not_grow_with_brightness_are_refused():

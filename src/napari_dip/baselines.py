@@ -31,7 +31,7 @@ from .core.classical import (
     inpaint_biharmonic,
     upscale,
 )
-from .core.noise import noise_model
+from .core.noise import CAMERA_PARAMETERS, NoiseChoice, choose_noise_model, resolve_noise
 from .core.peers import deconvolve_richardson_lucy_tv, denoise_bm3d, denoise_noise2void, missing
 from .core.residual import residual
 
@@ -41,6 +41,9 @@ __all__ = [
     "compare",
     "residual",
     "unavailable_methods",
+    "noise_choice",
+    "choose_noise_model",
+    "method_label",
     "denoise_nl_means",
     "denoise_tv",
     "denoise_bm3d",
@@ -59,16 +62,20 @@ __all__ = [
 
 def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None = None,
                       channel_axis: int | None = None, methods: tuple[str, ...] | None = None,
-                      noise: str = "gaussian", gain: float | None = None, offset: float | None = None,
+                      noise: str = "auto", gain: float | None = None, offset: float | None = None,
                       read_noise: float | None = None, **inputs) -> dict[str, np.ndarray]:
     """Every classical method and peer of ``task`` (or those named in ``methods``): ``{name: image}``.
 
     ``inputs`` are the task's own (``factor`` for super-resolution, ``psf`` or
     ``psf_sigma`` for deconvolution); ``mask`` as for :func:`napari_dip.restore`.
-    ``noise="poisson"`` (with ``gain``, ``offset``, ``read_noise`` or their
-    estimates) runs BM3D on the variance-stabilised counts. Methods whose
-    package is not installed are left out (:func:`unavailable_methods` lists
-    them with the install command).
+    The noise model is the DIP run's (``noise``, default ``"auto"``, decided on
+    the same image as :func:`napari_dip.restore` decides it): with the camera
+    model (``"poisson"``, with ``gain``, ``offset``, ``read_noise`` or their
+    estimates) BM3D runs on the variance-stabilised counts (:func:`compare`
+    labels it ``"BM3D (camera model)"``, :func:`method_label`); with Gaussian
+    noise on its sigma estimate. Methods whose package is not
+    installed are left out (:func:`unavailable_methods` lists them with the
+    install command).
     """
     t = tasks.get(task)
     if t.form.needs_mask and mask is None:
@@ -78,12 +85,28 @@ def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None =
     nd = 3 if np.ndim(np.asarray(inputs.get("psf"))) == 3 or volume_optics else 2
     own = {k: inputs.get(k) for k in t.form.inputs if k != "mask"}
     cleaned = t.physics.check_inputs(own, nd=nd, channels=1)
-    model = SimpleNamespace(noise=noise, gain=gain, offset=offset, read_noise=read_noise)
-    cleaned["camera"] = noise_model(image, model, channel_axis)  # None for Gaussian noise
+    cleaned["camera"] = noise_choice(image, noise=noise, gain=gain, offset=offset, read_noise=read_noise,
+                                     channel_axis=channel_axis).camera  # None for Gaussian noise
     chosen = {k: v for k, v in t.baselines.items() if missing(k) is None}
     if methods is not None:
         chosen = {k: v for k, v in chosen.items() if k in methods}
     return {name: f(image, channel_axis, mask, cleaned) for name, f in chosen.items()}
+
+
+def noise_choice(image: np.ndarray, *, noise: str = "auto", gain: float | None = None,
+                 offset: float | None = None, read_noise: float | None = None,
+                 channel_axis: int | None = None) -> NoiseChoice:
+    """The noise model a run with these options uses on ``image`` (``"auto"`` decided, as
+    :func:`napari_dip.restore` decides it), with its reason: what :func:`classical_methods` gives BM3D."""
+    model = SimpleNamespace(noise=noise, gain=gain, offset=offset, read_noise=read_noise)
+    return resolve_noise(image, model, channel_axis)
+
+
+def method_label(task: str, method: str, camera) -> str:
+    """The name Compare shows for ``method`` of ``task``: ``"BM3D (camera model)"`` where the method
+    takes the camera model and the run has one, else ``method``."""
+    f = tasks.get(task).baselines.get(method)
+    return f"{method} (camera model)" if camera is not None and getattr(f, "uses_camera", False) else method
 
 
 def compare(image: np.ndarray, task: str, restored: dict[str, np.ndarray] | None = None, *,
@@ -93,9 +116,13 @@ def compare(image: np.ndarray, task: str, restored: dict[str, np.ndarray] | None
 
     ``restored``: results made elsewhere (the DIP's), ``{name: image}``. ``options``: the task's inputs and
     the noise model, as for :func:`classical_methods`. Returns ``(results, residuals)``, the residuals
-    (:func:`residual`: observation minus the forward model of the result) keyed by method name.
+    (:func:`residual`: observation minus the forward model of the result) keyed by method name, the name
+    saying which noise model ran where it matters (:func:`method_label`: ``"BM3D (camera model)"``).
     """
-    results = classical_methods(image, task, mask=mask, channel_axis=channel_axis, **options)
+    noise = {k: options[k] for k in ("noise", *CAMERA_PARAMETERS) if k in options}
+    camera = noise_choice(image, channel_axis=channel_axis, **noise).camera
+    results = {method_label(task, name, camera): out for name, out in
+               classical_methods(image, task, mask=mask, channel_axis=channel_axis, **options).items()}
     inputs = {k: v for k, v in options.items() if k in tasks.get(task).form.inputs}
     residuals = {name: residual(image, out, task, mask=mask, channel_axis=channel_axis, **inputs)
                  for name, out in {**(restored or {}), **results}.items()}

@@ -197,7 +197,8 @@ def _spec(unit, task: str, options: dict, session) -> dict:
         "torch_threads": session.torch_threads,
     }
     if unit.tiles:
-        spec["tiles"] = {"dir": str(unit.tile_dir), "count": unit.tiles, "values": unit.tile_values}
+        spec["tiles"] = {"dir": str(unit.tile_dir), "count": unit.tiles, "values": unit.tile_values,
+                         "noise": unit.tile_noise}
     return spec
 
 

@@ -55,6 +55,7 @@ class Unit:
     tile_todo: list[int] = field(default_factory=list)
     tile_dir: Path | None = None
     tile_values: dict | None = None
+    tile_noise: dict | None = None  # noise="auto" decided on the client (NoiseChoice.to_dict)
 
     @property
     def n_fits(self) -> int:

@@ -11,7 +11,10 @@ holds the whole image.
 Tasks whose fit depends on more of the image than its value range (``inpaint`` and ``reconstruct``
 choose their preset from the whole image's deepest hole; ``noise="poisson"`` estimates the camera on
 the whole image) take the whole-image path instead: each tile task reads the whole image and prepares
-its job, the write task blends in memory. torch is imported on the workers only.
+its job, the write task blends in memory. ``noise="auto"`` is decided once, on the client, from the
+image's centre (the pixels its test reads, :mod:`napari_dip.core.noise_growth`): Gaussian streams with
+that decision handed to every tile, the camera model takes the whole-image path. torch is imported on
+the workers only.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from napari_dip._io_region import open_region
 from napari_dip.core import tasks
 from napari_dip.core.data import is_rgba
 from napari_dip.core.memory import tile_boxes
+from napari_dip.core.noise import CAMERA_PARAMETERS, choose_noise_model
+from napari_dip.core.noise_growth import MAX_SIDE
+from napari_dip.core.settings import Settings
 from napari_dip.core.streamed import value_mapping
 from napari_dip.io import read_header
 
@@ -59,8 +65,23 @@ def _plane(shape: tuple, axes: str) -> tuple[int, int]:
 
 
 def streamed(task: str, options: dict) -> bool:
-    """Whether each tile can be fitted from its own pixels and the image's value mapping alone."""
-    return not tasks.get(task).form.needs_mask and options.get("noise", "gaussian") == "gaussian"
+    """Whether each tile can be fitted from its own pixels and the image's value mapping alone (``noise``
+    resolved: ``"auto"`` is decided by :func:`plan_tiles` first)."""
+    return not tasks.get(task).form.needs_mask and options.get("noise", Settings.noise) == "gaussian"
+
+
+def _auto_noise(unit, options: dict, task: str) -> dict:
+    """``options`` with ``noise="auto"`` decided on the centre of the image (kept in ``unit.tile_noise``)."""
+    if (options.get("noise", Settings.noise) != "auto" or tasks.get(task).form.needs_mask
+            or any(options.get(k) is not None for k in CAMERA_PARAMETERS)):
+        return options
+    reader = open_region(unit.input, scene=options.get("scene"), channel=options.get("channel"))
+    y, x = _plane(reader.shape, reader.axes)
+    y0, x0 = max(0, (y - MAX_SIDE) // 2), max(0, (x - MAX_SIDE) // 2)
+    centre = reader.read(slice(y0, y0 + MAX_SIDE), slice(x0, x0 + MAX_SIDE))
+    choice = choose_noise_model(centre, channel_axis=reader.channel_axis)
+    unit.tile_noise = {**choice.to_dict(), "summary": choice.summary()}
+    return {**options, "noise": choice.name}
 
 
 def plan_tiles(unit, shape: tuple, axes: str, options: dict, task: str) -> None:
@@ -72,6 +93,7 @@ def plan_tiles(unit, shape: tuple, axes: str, options: dict, task: str) -> None:
     unit.tiles = n
     unit.tile_dir = unit.output.with_name(f".{unit.output.name}.tiles") / unit.fingerprint["hash"][:16]
     unit.tile_todo = [k for k in range(n) if not tile_path(unit.tile_dir, k).is_file()]
+    options = _auto_noise(unit, options, task)
     if streamed(task, options):
         reader = open_region(unit.input, scene=options.get("scene"), channel=options.get("channel"))
         unit.tile_values = value_mapping(reader.blocks, reader.shape, channel_axis=reader.channel_axis,
@@ -114,7 +136,7 @@ def _fit_one(spec: dict, k: int) -> dict:
         return tiled.fit_tile(_tile_job(spec, img, mask), int(k))
     reader = _reader(spec)
     job = tiled.region_job(_region(spec, reader, k), spec["task"], values, channel_axis=reader.channel_axis,
-                           **work.restore_kwargs(spec))
+                           **_streamed_kwargs(spec))
     return tiled.fit_region(job, int(k))
 
 
@@ -167,12 +189,20 @@ def _write_streamed(spec: dict) -> None:
 
     info, reader = spec["tiles"], _reader(spec)
     job = image_job(_region(spec, reader, 0), reader.shape, spec["task"], info["values"],
-                    channel_axis=reader.channel_axis, **work.restore_kwargs(spec))
+                    channel_axis=reader.channel_axis, **_streamed_kwargs(spec))
     kept = [_load_tile(tile_path(info["dir"], k), k, image=False) for k in range(info["count"])]
     result = tiled_result(job, kept, None)
     image = lazy_output(job, reader, info["dir"])
-    work.write_output(spec, read_header(spec["input"], **work.selection(spec)), image,
-                      {**result.config, "stopped_at": dict(result.stopped_at.__dict__)})
+    config = {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
+    if info.get("noise"):  # noise="auto", decided on the client: its record, not the tiles' "gaussian"
+        config["noise_choice"] = info["noise"]
+    work.write_output(spec, read_header(spec["input"], **work.selection(spec)), image, config)
+
+
+def _streamed_kwargs(spec: dict) -> dict:
+    """A streamed tile's restore options: ``noise="auto"`` as the client decided it (every tile alike)."""
+    decided = spec["tiles"].get("noise")
+    return work.restore_kwargs(spec, **({"noise": decided["name"]} if decided else {}))
 
 
 def lazy_output(job, reader, folder):

@@ -126,6 +126,8 @@ def restore_file(args: argparse.Namespace) -> int:
             **inputs,
             **options,
         )
+        if "noise_choice" in result.config:  # noise="auto" resolved: which model, why
+            print(result.config["noise_choice"]["summary"])
         output = Path(args.output) if args.output else default_output(Path(args.input), args.task)
         scale, units, translate = output_geometry(img, result.image.shape, args.factor or 1)
         settings = {

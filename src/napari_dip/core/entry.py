@@ -23,15 +23,18 @@ from .restore import RestoreResult, restore
 __all__ = ["ENTRY_POINTS", "deconvolve", "denoise", "inpaint", "reconstruct", "super_resolve"]
 
 
-def denoise(image: np.ndarray, *, noise: str = "gaussian", gain: float | None = None,
+def denoise(image: np.ndarray, *, noise: str = "auto", gain: float | None = None,
             offset: float | None = None, read_noise: float | None = None, channel_axis: int | None = None,
             iterations: int | None = None, seed: int = 0, device: str | None = None,
             reference: np.ndarray | None = None, **options: Any) -> RestoreResult:
     """Denoise ``image`` with a Deep Image Prior.
 
-    ``noise``: "gaussian", or "poisson" for photon counts from a camera (``ADU = gain x photons +
-    offset + read noise``; ``gain``, ``offset`` and ``read_noise`` are estimated from the image where not
-    given), or another model registered in ``core/noise.py``. See the module for the shared parameters.
+    ``noise``: "auto" (the default: "poisson" where the image's noise variance measurably grows with its
+    mean, as a camera's does, else "gaussian"; :func:`~.noise.choose_noise_model`, the decision recorded in
+    ``result.config["noise_choice"]``), "gaussian", or "poisson" for photon counts from a camera (``ADU =
+    gain x photons + offset + read noise``; ``gain``, ``offset`` and ``read_noise`` are estimated from the
+    image where not given), or another model registered in ``core/noise.py``. See the module for the shared
+    parameters.
     """
     return restore(image, "denoise", noise=noise, gain=gain, offset=offset, read_noise=read_noise,
                    channel_axis=channel_axis, iterations=iterations, seed=seed, device=device,
@@ -71,7 +74,7 @@ def deconvolve(image: np.ndarray, *, psf: np.ndarray | None = None,
                psf_sigma: float | Sequence[float] | None = None, na: float | None = None,
                wavelength: float | None = None, ni: float | None = None, ns: float | None = None,
                microscope: str | None = None, pixel_size: float | Sequence[float] | None = None,
-               noise: str = "gaussian", gain: float | None = None, offset: float | None = None,
+               noise: str = "auto", gain: float | None = None, offset: float | None = None,
                read_noise: float | None = None, channel_axis: int | None = None,
                iterations: int | None = None, seed: int = 0, device: str | None = None,
                reference: np.ndarray | None = None,

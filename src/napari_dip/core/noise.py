@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.ndimage import convolve, uniform_filter
 
+from .noise_growth import variance_growth
+
 #: Immerkaer's noise kernel: zero on locally linear signal, output variance = the noise variance.
 _NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64) / 6.0
 _SQRT_3_2 = float(np.sqrt(1.5))
@@ -174,7 +176,51 @@ def _pixel_statistics(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: ``forward`` (numpy and torch) stabilises their noise and whose ``inverse`` maps an estimate back, or
 #: None for Gaussian noise (no transform). Denoising applies the model to the data (``ImageCodec``),
 #: deconvolution inside its loss after the blur (``FitContext.camera``): a new model is one entry here.
+#: ``"auto"`` is no model of its own: it resolves to ``"poisson"`` or ``"gaussian"``
+#: (:func:`choose_noise_model`).
 NOISE_MODELS: dict[str, Callable] = {}
+#: The names of the camera parameters a user may give (they imply photon counts).
+CAMERA_PARAMETERS = ("gain", "offset", "read_noise")
+
+
+@dataclass(frozen=True)
+class NoiseChoice:
+    """The noise model a run uses: its registry ``name``, the built model (``camera``; None: Gaussian), a
+    one-line ``reason``, and what the user asked for (``requested``: ``"auto"`` or the name itself)."""
+
+    name: str
+    camera: CameraNoise | None
+    reason: str
+    requested: str = "auto"
+
+    def to_dict(self) -> dict:
+        """The run's record (``result.config["noise_choice"]``)."""
+        out: dict = {"requested": self.requested, "name": self.name, "reason": self.reason}
+        if isinstance(self.camera, CameraNoise):
+            out.update(gain=self.camera.gain, offset=self.camera.offset, read_noise=self.camera.read_noise)
+        return out
+
+    def summary(self) -> str:
+        """The status line: ``noise: auto -> poisson (gain 2.1, offset 98.7; variance grows ...)``."""
+        head = f"noise: {self.requested}" + ("" if self.requested == self.name else f" -> {self.name}")
+        if isinstance(self.camera, CameraNoise):
+            return f"{head} (gain {self.camera.gain:.3g}, offset {self.camera.offset:.3g}; {self.reason})"
+        return f"{head} ({self.reason})"
+
+
+def choose_noise_model(image: np.ndarray, *, channel_axis: int | None = None) -> NoiseChoice:
+    """What ``noise="auto"`` picks for ``image``: the camera model (``"poisson"``, with its gain, offset and
+    read noise estimated by :func:`estimate_camera_noise`) where the noise variance measurably grows with
+    the mean, else ``"gaussian"`` (constant variance, a clean image, too little data to tell). The test and
+    its thresholds: :mod:`.noise_growth`. ``reason`` says which way it went and why."""
+    growth = variance_growth(image, channel_axis=channel_axis)
+    if not growth.grows:
+        return NoiseChoice("gaussian", None, growth.reason)
+    try:
+        camera = estimate_camera_noise(image, channel_axis=channel_axis)
+    except ValueError as error:  # the binned fit disagrees with the test: keep the safe choice
+        return NoiseChoice("gaussian", None, f"{growth.reason}, but the camera fit failed ({error})")
+    return NoiseChoice("poisson", camera, growth.reason)
 
 
 def register_noise_model(name: str, builder: Callable) -> None:
@@ -182,16 +228,37 @@ def register_noise_model(name: str, builder: Callable) -> None:
     NOISE_MODELS[name] = builder
 
 
-def noise_model(image: np.ndarray, settings, channel_axis: int | None = None):
-    """The model ``settings.noise`` names, built for ``image`` (None: Gaussian noise)."""
-    if settings.noise not in NOISE_MODELS:
+def resolve_noise(image: np.ndarray, settings, channel_axis: int | None = None) -> NoiseChoice:
+    """The model ``settings.noise`` names, built for ``image``; ``"auto"`` decided first
+    (:func:`choose_noise_model`; a given gain, offset or read noise means photon counts). A user's
+    explicit name always wins."""
+    requested = settings.noise
+    if requested not in NOISE_MODELS:
         names = ", ".join(map(repr, NOISE_MODELS))
-        raise ValueError(f"noise must be one of {names}; got {settings.noise!r}.")
-    return NOISE_MODELS[settings.noise](image, settings, channel_axis)
+        raise ValueError(f"noise must be one of {names}; got {requested!r}.")
+    if requested != "auto":
+        model = NOISE_MODELS[requested](image, settings, channel_axis)
+        return NoiseChoice(requested, model, "chosen by the user", requested)
+    if any(getattr(settings, n, None) is not None for n in CAMERA_PARAMETERS):
+        camera = _camera(image, settings, channel_axis)
+        return NoiseChoice("poisson", camera, "the camera's parameters were given")
+    choice = choose_noise_model(image, channel_axis=channel_axis)
+    if choice.name == "poisson":  # the same model as noise="poisson" (and its photon-count check)
+        return NoiseChoice("poisson", _camera(image, settings, channel_axis), choice.reason)
+    return choice
+
+
+def noise_model(image: np.ndarray, settings, channel_axis: int | None = None):
+    """The model ``settings.noise`` names, built for ``image`` (None: Gaussian noise; ``"auto"`` resolved)."""
+    return resolve_noise(image, settings, channel_axis).camera
+
+
+def _auto(image: np.ndarray, settings, channel_axis):
+    return resolve_noise(image, settings, channel_axis).camera
 
 
 def _gaussian(image: np.ndarray, settings, channel_axis) -> None:
-    given = [n for n in ("gain", "offset", "read_noise") if getattr(settings, n, None) is not None]
+    given = [n for n in CAMERA_PARAMETERS if getattr(settings, n, None) is not None]
     if given:
         raise ValueError(f"{', '.join(given)} describe photon counts: pass noise='poisson' with them.")
     return None
@@ -213,3 +280,4 @@ def _camera(image: np.ndarray, settings, channel_axis) -> CameraNoise:
 
 register_noise_model("gaussian", _gaussian)
 register_noise_model("poisson", _camera)
+register_noise_model("auto", _auto)

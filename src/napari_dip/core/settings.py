@@ -145,12 +145,17 @@ class Settings:
     warm_iterations: int | None = option(None, "iterations of a warm-started plane (None: iterations // 3)")
     normalize: str = option("minmax", "minmax (exact) or percentile (0.1/99.9 -> 0.1/0.9)",
                             ("minmax", "percentile"))
-    noise: str = option("gaussian", "noise model: gaussian, or poisson (photon counts from a camera: "
-                                    "ADU = gain x photons + offset + read noise, variance-stabilised by the "
-                                    "generalised Anscombe transform); the choices are the noise models "
-                                    "registered in core/noise.py", NOISE_MODELS.keys())
-    gain: float | None = option(None, "noise='poisson': ADU per photon (None: estimated from the image by a "
-                                      "mean-variance fit; raw photon counts: 1)")
+    noise: str = option(
+        "auto",
+        "noise model: auto (poisson where the noise variance measurably grows with the mean, as a camera's "
+        "does; gaussian otherwise: constant variance, clean images), gaussian, or poisson (photon counts "
+        "from a camera: ADU = gain x photons + offset + read noise, variance-stabilised by the generalised "
+        "Anscombe transform); the choices are the noise models registered in core/noise.py",
+        NOISE_MODELS.keys(),
+    )
+    gain: float | None = option(None, "noise='poisson' (with auto, giving it means poisson): ADU per photon "
+                                      "(None: estimated from the image by a mean-variance fit; raw photon "
+                                      "counts: 1)")
     offset: float | None = option(
         None, "noise='poisson': the camera's offset in ADU (None: estimated, or 0 when the gain is given)"
     )

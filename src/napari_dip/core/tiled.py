@@ -93,8 +93,9 @@ def region_job(region: np.ndarray, task: str, mapping: dict, **kwargs):
     image): those need :func:`prepare_tiles`."""
     job = prepare_job(region, task, **kwargs)
     if job.task.form.needs_mask or job.camera is not None or job.tile is not None:
+        noise = job.noise.name if job.noise is not None else job.settings.noise  # "auto" resolved
         raise ValueError(f"a tile read alone cannot be fitted as part of the image for task {task!r} "
-                         f"with {kwargs.get('noise', 'gaussian')!r} noise and tile={kwargs.get('tile')!r}: "
+                         f"with {noise!r} noise and tile={kwargs.get('tile')!r}: "
                          "read the whole image (prepare_tiles).")
     codec = mapped_codec(mapping, region.shape, region.dtype, job.codec.channel_axis, job.codec.alpha)
     return dataclasses.replace(job, codec=codec)

@@ -84,9 +84,11 @@ def main_fields(w, tasks: dict) -> list:
     w.noise = ComboBox(
         name="noise",
         label="noise",
-        choices=["gaussian", "poisson"],
-        value="gaussian",
-        tooltip=_help("noise") + ". Poisson: photon counts (fluorescence).",
+        choices=list(option_help()["noise"][2]),  # the noise-model registry (core/noise.py), auto among them
+        value=option_help()["noise"][0],  # "auto"
+        tooltip=_help("noise") + ". Auto measures whether the noise grows with the brightness (a camera's "
+        "photon counts: poisson) or not (gaussian); the run's status and metadata say which it chose and "
+        "why. Poisson: photon counts (fluorescence).",
     )
     w.noise_hint = hint("How the values are noisy: photon counts (poisson) for fluorescence cameras, "
                         "gaussian otherwise.")

@@ -283,7 +283,8 @@ class RestoreWidget(FitControls, Container):
             self._last["result"] = result
             can = hit_cap(result) and result.resume is not None
             before = self._run.get("before", 0)
-            self.status.value = done_text(result, bool(self.early_stop.value), can, before)
+            self.status.value = done_text(result, bool(self.early_stop.value), can, before) + (
+                f" · {result.config['noise_choice']['summary']}" if "noise_choice" in result.config else "")
             self.continue_button.visible = can
 
     def _on_finished(self) -> None:

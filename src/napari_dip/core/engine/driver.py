@@ -216,7 +216,7 @@ def run_config(job, n_tiles: int) -> dict:
     codec, s = job.codec, job.settings
     return {
         "mode": job.mode, "stack_shape": list(codec.lead_shape), "n_planes": len(job.planes),
-        "normalize": s.normalize, "noise": s.noise,
+        "normalize": s.normalize, **_noise_record(job),
         "camera": _model_record(getattr(job, "camera", None)),
         "data_range": [codec.vmin if codec.vmin is not None else codec.lo,
                        codec.vmax if codec.vmax is not None else codec.hi],
@@ -225,6 +225,15 @@ def run_config(job, n_tiles: int) -> dict:
         "tiles": ({"tile": job.tile, "overlap": job.overlap, "count": n_tiles} if job.tile else None),
         "extent": "windows" if job.windows is not None else "whole",
     }
+
+
+def _noise_record(job) -> dict:
+    """The noise model the run used (``noise="auto"`` resolved) and, under ``noise_choice``, what was asked
+    for, why, the fitted camera and the status line (``summary``)."""
+    choice = getattr(job, "noise", None)
+    if choice is None:
+        return {"noise": job.settings.noise}
+    return {"noise": choice.name, "noise_choice": {**choice.to_dict(), "summary": choice.summary()}}
 
 
 def _model_record(model) -> dict | None:

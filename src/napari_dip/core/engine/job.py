@@ -16,7 +16,7 @@ import numpy as np
 from ..data import ImageCodec
 from ..devices import pick_device
 from ..mask import mask_plane, stack_mask
-from ..noise import CameraNoise, noise_model
+from ..noise import CameraNoise, NoiseChoice, resolve_noise
 from . import checks, sizing, windows
 from .types import Damage, FitData, FitSettings, TaskLike
 
@@ -49,6 +49,7 @@ class Job:
     camera: CameraNoise | None = None  # the noise model of the image's values (core/noise.py; None: Gaussian)
     windows: dict | None = None   # plane index -> (y0, y1, x0, x1) windows fitted alone (engine/windows.py);
                                   # None: the whole plane (or its tiles)
+    noise: NoiseChoice | None = None   # which model, why (noise="auto" resolved), for the run's record
 
     def data(self, idx: tuple) -> FitData:
         """Plane ``idx`` encoded ``(C, *plane)`` (non-finite pixels set to 0) and its missing pixels."""
@@ -74,7 +75,8 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     """Validate a call of :func:`napari_dip.restore` and size its fits."""
     image = image if isinstance(image, np.ndarray) else np.asarray(image)
     mode, nd = checks.geometry(image.shape, channel_axis, settings.mode)
-    camera = noise_model(image, settings, channel_axis)
+    noise = resolve_noise(image, settings, channel_axis)  # noise="auto" decided before anything reads it
+    camera = noise.camera
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
                            transform=camera if task.physics.stabilise_data else None)
     cleaned = task.physics.check_inputs(inputs, nd=nd, channels=codec.n_channels)
@@ -137,6 +139,7 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
         max_memory=max_memory,
         camera=camera,
         windows=boxes,
+        noise=noise,
     )
 
 
