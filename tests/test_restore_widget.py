@@ -27,7 +27,8 @@ def test_the_form_follows_the_task_registry(widget_and_viewer):
     shown = {}
     for label in widget.task.choices:
         widget.task.value = label
-        shown[label] = {w.name for w in (widget.mask, widget.factor, widget.psf_sigma, widget.psf)
+        inputs = (widget.mask, widget.factor, widget.psf_sigma, widget.psf, widget.optics)
+        shown[label] = {w.name for w in inputs
                         if not w.native.isHidden()}  # the viewer is not shown: ask what is hidden
         assert list(widget.preset.choices) == ["auto", *widget.tasks[label].policy.presets]
         assert widget.task_hint.value == widget.tasks[label].form.hint != ""
@@ -36,7 +37,7 @@ def test_the_form_follows_the_task_registry(widget_and_viewer):
         assert widget.iterations.value == 0
         assert str(preset["iterations"]) in widget.iterations.native.specialValueText()
     assert shown == {"denoise": set(), "inpaint": {"mask"}, "reconstruct": {"mask"},
-                     "super-resolution": {"factor"}, "deconvolve": {"psf_sigma", "psf"}}
+                     "super-resolution": {"factor"}, "deconvolve": {"optics"}}  # the optics: the default
     widget.task.value = "deconvolve"
     assert widget.early_stop.value is True  # the task's own default stop
     assert widget.run_button.text == "Run" and widget.stop_button.text == "Stop"

@@ -20,8 +20,10 @@ from ._worker import start_call
 
 __all__ = ["CompareTable", "compare_methods", "run_classical"]
 
-#: The options of a run that the comparison shares: the task's inputs and the photon-count model.
-SHARED = ("factor", "psf", "psf_sigma", "noise", "gain", "offset", "read_noise")
+#: The options of a run that the comparison shares: the task's inputs (the optics' too) and the photon-count
+#: model.
+SHARED = ("factor", "psf", "psf_sigma", "na", "wavelength", "ni", "ns", "microscope", "pixel_size", "noise",
+          "gain", "offset", "read_noise")
 
 
 def run_classical(widget, kwargs: dict) -> None:

@@ -18,6 +18,7 @@ from napari_dip.core.settings import option_help, parse_planes
 
 from ._fit import device_choices
 from ._layers import VIEW
+from ._psf_form import psf_group
 
 STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
 TILES = {"auto": "auto", "off": False, "128 px": 128, "256 px": 256, "512 px": 512}
@@ -62,7 +63,7 @@ def hint(text: str = "") -> Label:
 def main_fields(w, tasks: dict) -> list:
     """The fields above the fold (what a microscopist sets: image, task, its inputs, noise, scaling), each
     with a line saying what it does, set as attributes of ``w``; returns them, hint lines included, in form
-    order. At most 7 fields show at once (the PSF group's two, a stack's mode)."""
+    order. At most 7 fields show at once (the PSF group's way and its fields, a stack's mode)."""
     w.image = create_widget(name="image", annotation=napari.layers.Image, label="image")
     w.task = ComboBox(name="task", label="task", choices=list(tasks), value=next(iter(tasks)))
     w.task_hint = hint()
@@ -80,7 +81,7 @@ def main_fields(w, tasks: dict) -> list:
     w.factor = ComboBox(
         name="factor", label="factor", choices=[2, 4, 8], value=4, tooltip="Up-scaling factor."
     )
-    w.psf_group = psf_group(w)
+    w.psf_group = psf_group(w, hint)
     w.noise = ComboBox(
         name="noise",
         label="noise",
@@ -118,30 +119,6 @@ def main_fields(w, tasks: dict) -> list:
         w.normalize_hint,
         w.show_advanced,
     ]
-
-
-def psf_group(w) -> list:
-    """Deconvolution's point-spread function: a measured PSF layer, else a Gaussian of a given width (shown
-    and hidden together; in the form's own label column, so that the dock stays narrow)."""
-    w.psf = _layer(
-        "psf",
-        "PSF image",
-        napari.layers.Image,
-        "Optional: an Image layer holding a measured PSF (e.g. a bead), 2D, or 3D for volume mode.",
-    )
-    w.psf_sigma = FloatSpinBox(
-        name="psf_sigma",
-        label="blur width (px)",
-        min=0.1,
-        max=50.0,
-        step=0.1,
-        value=1.5,
-        tooltip="Without a PSF image: the blur is a Gaussian of this standard deviation, in pixels. "
-        "Raise it if the result still looks blurred, lower it if edges ring.",
-    )
-    w.psf_hint = hint("A measured PSF (a bead image) if you have one; else the blur's width.")
-    # the optics fields (NA, wavelength, refractive indices) go here, after the Gaussian's width
-    return [w.psf, w.psf_sigma, w.psf_hint]
 
 
 def expert_fields(w) -> list:

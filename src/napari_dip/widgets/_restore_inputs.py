@@ -9,6 +9,7 @@ import numpy as np
 from napari_dip.core.mask import mask_plane
 
 from ._layers import crop, layer_region, level_data, plane_of, spatial_shape
+from ._psf_form import psf_inputs
 from ._restore_form import STACK_MODES, option_kwargs
 
 
@@ -50,7 +51,7 @@ def read_call(widget) -> dict[str, Any]:
 
 
 def _task_inputs(widget, task, image, index, mode) -> dict[str, Any]:
-    """The task's own inputs from the form: mask, factor, PSF."""
+    """The task's own inputs from the form: mask, factor, PSF (a layer, a width or the optics)."""
     out: dict[str, Any] = {}
     if task.form.needs_mask:
         if widget.mask.value is None:
@@ -66,8 +67,5 @@ def _task_inputs(widget, task, image, index, mode) -> dict[str, Any]:
     if "factor" in task.form.inputs:
         out["factor"] = int(widget.factor.value)
     if "psf" in task.form.inputs:
-        if widget.psf.value is not None:
-            out["psf"] = np.asarray(widget.psf.value.data, dtype=float)
-        else:
-            out["psf_sigma"] = float(widget.psf_sigma.value)
+        out.update(psf_inputs(widget, widget.image.value, mode))
     return out

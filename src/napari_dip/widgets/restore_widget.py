@@ -23,6 +23,7 @@ from napari_dip.core.data import repeat_pixels
 from ._compare import CompareTable, run_classical
 from ._fit import FitControls, compact, wrap
 from ._layers import META_KEY, output_kwargs, snapshots_stack
+from ._psf_form import add_psf_layer, optics_psf, pixel_size_field, show_psf_fields, span_row
 from ._restore_form import advanced_fields, main_fields
 from ._restore_inputs import read_call
 from ._restore_status import done_text, hit_cap, progress_text
@@ -47,6 +48,7 @@ class RestoreWidget(FitControls, Container):
         self.tasks = {t.form.label: t for t in _tasks()}
         fields = main_fields(self, self.tasks)
         self.advanced = advanced_fields(self)
+        self.pixel_size = pixel_size_field()
         buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
         self.continue_button = PushButton(name="continue_button", text="Continue", visible=False,
@@ -54,7 +56,9 @@ class RestoreWidget(FitControls, Container):
                                           "from where it stopped (same network and optimiser state).")
         buttons.extend([self.compare_button, self.continue_button])
         self.estimate = Label(name="estimate", value="")
-        self.extend([*fields, *self.advanced, buttons, self.estimate, self.progress, self.status])
+        self.extend([*fields, self.pixel_size, *self.advanced, buttons, self.estimate, self.progress,
+                     self.status])
+        span_row(self.optics)
         self.native.layout().addWidget(self.plot)
         self.table = CompareTable()
         self.native.layout().addWidget(self.table)
@@ -105,8 +109,7 @@ class RestoreWidget(FitControls, Container):
         self.task_hint.value = task.form.hint
         self.mask.visible = task.form.needs_mask
         self.factor.visible = "factor" in task.form.inputs
-        for field in self.psf_group:
-            field.visible = "psf" in task.form.inputs
+        show_psf_fields(self)
         preset = task.policy.preset()
         self.early_stop.value = bool(preset["early_stop"])
         # 0 = the task's own cap, as in Python (iterations=None); the preset chosen for the image may differ
@@ -118,6 +121,7 @@ class RestoreWidget(FitControls, Container):
         """Unfold (or fold) the expert options; the conditional ones follow the image again."""
         for field in self.advanced:
             field.visible = shown
+        show_psf_fields(self)
         self._on_image(self.image.value)
 
     def _on_image(self, layer) -> None:
@@ -189,6 +193,7 @@ class RestoreWidget(FitControls, Container):
             return
         try:
             kwargs = self.build_kwargs()
+            optics = optics_psf(self.tasks[self.task.value], kwargs)  # checked before anything starts
         except ValueError as err:
             show_error(f"napari-dip: {err}")
             return
@@ -212,6 +217,8 @@ class RestoreWidget(FitControls, Container):
             psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None,
             region=None if region is None else dict(region.as_dict(), of=self.region.current_choice),
         )
+        if optics is not None:  # the PSF the run will use, shown beside it
+            params["psf_layer"] = add_psf_layer(self.viewer, src, *optics).name
         self.output_layer = self.viewer.add_image(placeholder, **output_kwargs(
             src, f"{src.name} [DIP {task}]", scale_factor=factor, metadata=params, level=level,
             offset=offset, ndim=placeholder.ndim - (1 if src.rgb else 0)))
