@@ -59,8 +59,8 @@ def psf_group(w, hint) -> list:
     w.microscope = ComboBox(name="microscope", label="microscope", choices=["widefield", "confocal"],
                             value="widefield", tooltip="confocal: the widefield PSF squared (a simple "
                             "approximation of a small pinhole).")
-    w.optics = Container(name="optics", label="", labels=True,
-                         widgets=[w.na, w.wavelength, w.ni, w.ns, w.microscope])
+    w.optics = Container(name="optics", label="", labels=True)
+    w.optics.extend([w.na, w.wavelength, w.ni, w.ns, w.microscope])  # added after init: labels of one width
     w.optics.margins = (0, 0, 0, 0)
     w.psf_hint = hint(HINTS[OPTICS_WAY])
     w.psf_way.changed.connect(lambda *_: show_psf_fields(w))
@@ -151,10 +151,14 @@ def add_psf_layer(viewer, src, psf: np.ndarray, record: dict, nd: int) -> napari
                             metadata={META_KEY: {"psf_optics": record}})
 
 
-def span_row(container: Container) -> None:
-    """Let a nested container of the form span its row: no (empty) label of its own in the form's label
-    column, so the dock stays as narrow as without it."""
-    labeled = getattr(container, "_labeled_widget_ref", None)  # magicgui's labelled row around it
-    row = labeled() if labeled is not None else None
+def span_row(container: Container, like) -> None:
+    """Let a nested container of the form span its row (no empty label of its own in the form's label column,
+    so the dock stays as narrow as without it), its labels as wide as the form's (those of ``like``'s row)."""
+    row = container._labeled_widget()  # magicgui's labelled row around it (None outside a labelled form)
     if row is not None:
         row._label_widget.visible = False
+    outer = like._labeled_widget()
+    for field in container:
+        inner = field._labeled_widget()
+        if outer is not None and inner is not None:
+            inner.label_width = max(outer._label_widget.min_width, inner._label_widget.min_width)

@@ -58,7 +58,7 @@ class RestoreWidget(FitControls, Container):
         self.estimate = Label(name="estimate", value="")
         self.extend([*fields, self.pixel_size, *self.advanced, buttons, self.estimate, self.progress,
                      self.status])
-        span_row(self.optics)
+        span_row(self.optics, like=self.image)
         self.native.layout().addWidget(self.plot)
         self.table = CompareTable()
         self.native.layout().addWidget(self.table)

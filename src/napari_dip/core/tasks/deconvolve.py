@@ -156,7 +156,8 @@ def psf_estimate(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
 TASK = Task(
     name="deconvolve",
     form=Form(label="deconvolve", options=DeconvolveOptions,
-              hint="Undo the blur of the optics (its PSF); give a measured PSF or the blur width."),
+              hint="Undo the blur of the optics (its PSF): computed from the objective, measured, or a "
+                   "blur width."),
     policy=Policy({"deconvolve": make_preset(SKIP_4, iterations=3000, reg_noise_std=1 / 30,
                                              early_stop=True, backtrack=True)}, fill_input=True),
     physics=BlurPhysics(),
