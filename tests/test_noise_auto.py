@@ -122,13 +122,8 @@ def test_the_stabilised_bm3d_beats_the_sigma_estimate_on_camera_data():
     assert score["stabilised"] > score["sigma"] + 0.6, score
 
 
-def test_the_restore_dock_offers_the_registry_with_auto_first_chosen(qtbot):
-    from types import SimpleNamespace
-
-    from napari_dip.core.tasks import get
-    from napari_dip.widgets._restore_form import advanced_fields
-
-    w = SimpleNamespace(tasks={"denoise": get("denoise")}, task=SimpleNamespace(value="denoise"))
-    advanced_fields(w)
+def test_the_restore_dock_offers_the_registry_with_auto_first_chosen(make_napari_viewer):
+    viewer = make_napari_viewer()
+    _, w = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
     assert w.noise.value == "auto" and list(w.noise.choices) == list(NOISE_MODELS)
     assert "Auto measures" in w.noise.tooltip

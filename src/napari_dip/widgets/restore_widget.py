@@ -122,7 +122,7 @@ class RestoreWidget(FitControls, Container):
         for field in self.advanced:
             field.visible = shown
         show_psf_fields(self)
-        self._on_image(self.image.value)
+        self._on_region()  # the level field follows the image again (its value is kept)
 
     def _on_image(self, layer) -> None:
         lead = 0 if layer is None else layer.ndim - 2
@@ -305,9 +305,10 @@ class RestoreWidget(FitControls, Container):
             self.status.value = f"stopped by user: showing iteration {it}"
         shots = self._run.get("snapshots")
         if shots:
-            self.viewer.add_image(*snapshots_stack(
+            stack, kwargs = snapshots_stack(
                 self._run["src"], f"{self.output_layer.name} snapshots", shots,
-                factor=self._run["params"].get("factor", 1) or 1, offset=self._run.get("offset")))
+                factor=self._run["params"].get("factor", 1) or 1, offset=self._run.get("offset"))
+            self.viewer.add_image(stack, **kwargs)
 
     # --- compare ---------------------------------------------------------------------------
     def compare(self) -> None:
