@@ -179,7 +179,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     out_path = TRACES / f"real-noise-{args.crop or 512}.json"
     data = json.loads(out_path.read_text()) if out_path.exists() else {"results": {}}
-    data["_meta"] = {"command": command(), "machine": machine(), "crop": args.crop or 512}
+    ran = data.get("_meta", {}).get("commands", [])
+    ran = [*ran, command()] if command() not in ran else ran  # every invocation that added results
+    data["_meta"] = {"commands": ran, "command": " ; ".join(ran), "machine": machine(),
+                     "crop": args.crop or 512}
 
     def save() -> None:
         out_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from _noise_tables import real_noise_table  # noqa: E402 -- the benchmarks' own renderers
 from _speed_tables import quality_table, restarts_tables, second_order_table, step_cost_table  # noqa: E402 -- the benchmarks' own renderers
 
 TRACES = ROOT / "benchmarks" / "traces"
@@ -80,6 +81,7 @@ SPEED = {
     "quality-per-second-96": ("quality-per-second-96.json", quality_table, "2026-12-07"),
     "quality-per-second-128": ("quality-per-second-128.json", quality_table, "2026-12-07"),
     "quality-per-second-256": ("quality-per-second-256.json", quality_table, "2026-12-07"),
+    "real-noise-128": ("real-noise-128.json", real_noise_table, "2026-12-07"),
 }
 
 
