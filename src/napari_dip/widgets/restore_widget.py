@@ -24,10 +24,11 @@ from ._compare import CompareTable, run_classical
 from ._fit import FitControls, compact, wrap
 from ._layers import META_KEY, output_kwargs, snapshots_stack
 from ._psf_form import add_psf_layer, optics_psf, pixel_size_field, show_psf_fields, span_row
+from ._restore_estimate import start_estimate
 from ._restore_form import advanced_fields, main_fields
 from ._restore_inputs import read_call
 from ._restore_status import done_text, hit_cap, progress_text
-from ._worker import start_call, start_fit
+from ._worker import start_fit
 
 PROGRESS_STEPS = 1000
 #: The fewest milliseconds between two preview updates of the layer, plot and status (the UI thread's share).
@@ -155,37 +156,8 @@ class RestoreWidget(FitControls, Container):
             self._estimate_timer.start()
 
     def _start_estimate(self) -> None:
-        """Memory and time of the run the form describes now, computed on a worker (it times a few
-        iterations); a newer estimate replaces an older one that is still running."""
-        if self.closed or self.worker is not None:
-            return
-        if self.image.value is None:
-            self.estimate.value = "choose an image: its time and memory are estimated here before you run"
-            return
-        try:
-            kwargs = self.build_kwargs()
-        except ValueError as err:
-            self.estimate.value = f"cannot run yet: {err}"
-            return
-        image, task = kwargs.pop("image"), kwargs.pop("task")
-        for key in ("index", "level", "region", "reference", "preview_every"):
-            kwargs.pop(key, None)
-        self.estimate.value = "estimating memory and time…"
-        token = object()
-        self._estimate_token = token
-
-        def shown(est):
-            if not self.closed and self._estimate_token is token:
-                self.estimate.value = est.text()
-
-        self._estimate_call = start_call(
-            napari_dip.estimate_run,
-            image,
-            task,
-            **kwargs,
-            on_result=shown,
-            on_error=lambda e: setattr(self.estimate, "value", f"estimate failed: {e}"),
-        )
+        """Memory and time of the run the form describes now, on a worker (``_restore_estimate``)."""
+        start_estimate(self)
 
     # --- run / stop ---------------------------------------------------------------------
     def run(self) -> None:
