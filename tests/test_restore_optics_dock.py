@@ -57,15 +57,17 @@ def test_the_optics_fields_show_only_for_deconvolution_from_the_optics(widget_an
     assert _shown(widget, *names) == set()
 
 
-def test_the_optics_leave_the_canvas_half_of_a_1280_wide_window(make_napari_viewer, qtbot, clean64):
+@pytest.mark.parametrize("expert", [False, True])
+def test_the_canvas_keeps_half_of_a_1280_wide_window(make_napari_viewer, qtbot, clean64, expert):
+    """The deconvolution form (the optics its tallest inputs), with and without the expert options."""
     viewer = make_napari_viewer(show=True)
     viewer.window._qt_window.resize(1280, 800)
     dock, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
     widget.image.value = viewer.add_image(clean64, name="cells")
     widget.task.value = "deconvolve"
-    widget.show_advanced.value = True  # the pixel size too
+    widget.show_advanced.value = expert  # with it, the pixel size too
     qtbot.wait(50)  # the layout settles (no timing is measured)
-    assert widget.optics.native.isVisible() and widget.pixel_size.native.isVisible()
+    assert widget.optics.native.isVisible() and widget.pixel_size.native.isVisible() == expert
     canvas = viewer.window._qt_viewer.canvas.native
     assert canvas.width() >= 640, (canvas.width(), dock.width())
 

@@ -465,17 +465,6 @@ def test_at_most_seven_fields_before_the_fold_and_noise_first(widget_and_viewer,
     assert all(widget.__getattribute__(n).tooltip for n in ("lr", "fit", "output", "restarts", "max_memory"))
 
 
-def test_the_canvas_keeps_half_of_a_1280_wide_window(make_napari_viewer, qtbot, clean64):
-    viewer = make_napari_viewer(show=True)
-    viewer.window._qt_window.resize(1280, 800)
-    dock, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
-    widget.image.value = viewer.add_image(clean64, name="cells")
-    widget.task.value = "deconvolve"
-    qtbot.wait(50)  # the layout settles (no timing is measured)
-    canvas = viewer.window._qt_viewer.canvas.native
-    assert canvas.width() >= 640, (canvas.width(), dock.width())
-
-
 def _run_to_cap(widget, viewer, qtbot, clean64, iterations=6):
     widget.image.value = viewer.add_image(add_gaussian_noise(clean64[:40, :40], 25), name="cells")
     widget.show_advanced.value = True
