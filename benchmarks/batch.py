@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib.report import command, machine, markdown_table, write_section
 
 
 def make_folder(folder: Path, n: int, size: int) -> None:

@@ -122,7 +122,7 @@ def _mib(r: dict) -> list:
 
 
 def memory_table(args) -> None:
-    from _common import command, machine, markdown_table
+    from _lib.report import command, machine, markdown_table
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -29,11 +29,11 @@ import re
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib import TRACES
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import Settings
 from napari_dip.core.engine.holdout import plateaued
 from napari_dip.core.tasks import get as get_task
-from stop_traces import TRACES
 from stopping import replay as replay_change
 
 

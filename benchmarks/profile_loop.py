@@ -17,7 +17,8 @@ import time
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from _common import ROOT, command, machine, markdown_table, write_section
+from _lib import ROOT
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 from napari_dip.sample_data import add_gaussian_noise, camera
 

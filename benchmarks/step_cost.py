@@ -38,8 +38,9 @@ import torch
 from skimage.io import imread
 from skimage.metrics import peak_signal_noise_ratio
 
-from _common import PAPER_DATA, ROOT, command, in_turns, machine
-from _speed_tables import step_cost_table
+from _lib import PAPER_DATA, ROOT
+from _lib.report import command, in_turns, machine
+from _lib.speed_tables import step_cost_table
 from napari_dip import iter_restore
 from napari_dip.core.engine import loop
 from napari_dip.sample_data import add_gaussian_noise

@@ -16,10 +16,10 @@ import argparse
 import numpy as np
 import torch
 
-from _common import command, machine, markdown_table, write_section
+from _lib import TRACES
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import Settings
 from napari_dip.core.engine.stopping import ChangeStop
-from stop_traces import TRACES
 
 
 def replay(trace, **rule) -> int:

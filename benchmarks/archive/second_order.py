@@ -20,12 +20,13 @@ import json
 import numpy as np
 import torch
 
-from _common import ROOT, command, machine
-from _speed_tables import second_order_table
+from _lib import ROOT
+from _lib.cases import paper_cases
+from _lib.report import command, machine
+from _lib.speed_tables import second_order_table
 from napari_dip.core.engine.plan import plan_fit
 from napari_dip.core.restore import prepare_job
 from napari_dip.metrics import psnr
-from paper import cases
 
 RESULTS = ROOT / "benchmarks" / "traces"
 
@@ -69,7 +70,7 @@ def main() -> None:
     path = RESULTS / f"second-order-{args.size}.json"
     if not args.report:
         out = {}
-        for name, task, degraded, clean, kw, _ in cases(args.size, args.seed):
+        for name, task, degraded, clean, kw, _ in paper_cases(args.size, args.seed):
             out[f"{name}, s{args.seed}"] = lbfgs_trace(degraded, clean, task, kw, args.seed, args.steps,
                                                        args.inner)
             print(name, f"best {max(out[f'{name}, s{args.seed}']['psnr']):.2f}", flush=True)

@@ -26,11 +26,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from _common import ROOT, command, in_turns, machine
-from _speed_tables import restarts_tables
+from _lib import ROOT
+from _lib.cases import paper_cases
+from _lib.report import command, in_turns, machine
+from _lib.speed_tables import restarts_tables
 from napari_dip import iter_restore
 from napari_dip.core.engine import restarts
-from paper import cases
 from quality_per_second import record
 from step_cost import f16
 
@@ -79,7 +80,7 @@ def measure_quality(size: int, seeds: list[int], k: int, kept: dict, fit: str) -
     base = {} if fit == "weights" else dict(fit=fit)
     out = {}
     for seed in seeds:
-        for name, task, degraded, clean, kw, _ in cases(size, seed):
+        for name, task, degraded, clean, kw, _ in paper_cases(size, seed):
             key = f"{name}, s{seed}"
             if key not in kept:
                 print(f"{key}: no one-fit traces kept by quality_per_second.py; skipped", flush=True)
