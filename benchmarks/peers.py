@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from _lib import ROOT
+from _lib import ROOT, TRACES
 from _lib.cases import degrade
 from _lib.report import machine
 from _lib.scoring import score
@@ -39,7 +39,6 @@ from napari_dip.baselines import classical_methods, unavailable_methods
 from napari_dip.core.tasks import get as get_task
 from napari_dip.sample_data import add_gaussian_noise, camera, cell
 
-RESULTS = ROOT / "benchmarks" / "traces"
 DIP = "DIP (defaults)"
 
 
@@ -153,7 +152,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
     for seed in args.seeds:
-        path = RESULTS / f"peers{'-red' if args.red else ''}-{args.size}-s{seed}.json"
+        path = TRACES / f"peers{'-red' if args.red else ''}-{args.size}-s{seed}.json"
         path.write_text(
             json.dumps(
                 {

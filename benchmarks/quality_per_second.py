@@ -30,14 +30,13 @@ import statistics
 
 import numpy as np
 
-from _lib import ROOT
+from _lib import TRACES
 from _lib.cases import paper_cases
 from _lib.report import command, in_turns, machine
 from _lib.speed_tables import quality_table
 from napari_dip import iter_restore
 from napari_dip.metrics import psnr
 
-RESULTS = ROOT / "benchmarks" / "traces"
 WAYS = {"notebook": dict(width=128, output="last", early_stop=False), "defaults": {},
         "input": dict(fit="input")}
 
@@ -108,7 +107,7 @@ def main() -> None:
     ap.add_argument("--seconds-only", action="store_true",
                     help="keep the traces; measure the seconds per iteration again (on a quiet machine)")
     args = ap.parse_args()
-    path = RESULTS / f"quality-per-second-{args.size}.json"
+    path = TRACES / f"quality-per-second-{args.size}.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     if args.seconds_only:
         remeasure(results, args.size, args.seeds)

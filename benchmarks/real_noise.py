@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from _lib import ROOT, W2S
+from _lib import ROOT, TRACES, W2S
 from _lib.cases import w2s_names, w2s_pair
 from _lib.report import command, machine
 from _lib.scoring import W2S_RULE, score
@@ -47,7 +47,6 @@ from napari_dip import restore
 from napari_dip.core.noise import estimate_camera_noise
 from napari_dip.core.peers import denoise_bm3d
 
-TRACES = ROOT / "benchmarks" / "traces"
 #: The DIP runs: label -> restore()'s keyword arguments.
 DIP_RUNS = {
     "DIP, Gaussian model": dict(noise="gaussian"),

@@ -38,12 +38,12 @@ from pathlib import Path
 
 import numpy as np
 
-from _lib import ROOT, W2S
+from _lib import ROOT, TRACES, W2S
 from _lib.cases import w2s_names, w2s_pair
 from _lib.report import command, machine, markdown_table
 from _lib.scoring import W2S_RULE, score
 
-TRACE = ROOT / "benchmarks" / "traces" / "real-size.json"
+TRACE = TRACES / "real-size.json"
 TABLE = ROOT / "docs" / "tables" / "real-size.md"
 CASES = ("denoise", "bm3d", "inpaint", "inpaint-whole")
 #: Inpainting holes: discs at these (row, column) fractions of the image, radius 1.2 % of its side

@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from _lib import ROOT
+from _lib import TRACES
 from _lib.cases import degrade, paper_cases
 from _lib.report import command, machine, markdown_table, write_section
 from _lib.scoring import score
@@ -37,8 +37,6 @@ from napari_dip import restore
 from napari_dip.baselines import classical_methods
 from napari_dip.core.tasks import get as get_task
 from napari_dip.sample_data import add_gaussian_noise, camera, cell, random_pixel_mask
-
-RESULTS = ROOT / "benchmarks" / "traces"
 
 
 def cases(size: int, seed: int):
@@ -139,7 +137,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     results = {}
     for seed in args.seeds:
-        path = RESULTS / f"versus-classical-{args.size}-s{seed}.json"
+        path = TRACES / f"versus-classical-{args.size}-s{seed}.json"
         kept = json.loads(path.read_text()) if path.exists() else {}
         if not args.report:
             kept.update(run(args.size, seed, args.only, args.fixed))

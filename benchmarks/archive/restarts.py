@@ -26,7 +26,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from _lib import ROOT
+from _lib import TRACES
 from _lib.cases import paper_cases
 from _lib.report import command, in_turns, machine
 from _lib.speed_tables import restarts_tables
@@ -34,8 +34,6 @@ from napari_dip import iter_restore
 from napari_dip.core.engine import restarts
 from quality_per_second import record
 from step_cost import f16
-
-RESULTS = ROOT / "benchmarks" / "traces"
 
 
 @contextmanager
@@ -109,21 +107,21 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=5)
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
-    path = RESULTS / "restarts.json"
+    path = TRACES / "restarts.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     if args.steps:
         results["steps"] = {"size": args.size, "command": command(), "machine": machine(),
                             "seconds_per_iteration": measure_steps(args.size, args.restarts, args.rounds,
                                                                    args.block)}
     if args.quality:
-        kept = json.loads((RESULTS / f"quality-per-second-{args.size}.json").read_text())
+        kept = json.loads((TRACES / f"quality-per-second-{args.size}.json").read_text())
         results[f"quality-{args.fit}"] = {
             "size": args.size, "restarts": args.restarts[0], "fit": args.fit, "command": command(),
             "machine": machine(),
             "cases": measure_quality(args.size, args.seeds, args.restarts[0], kept, args.fit)}
     if args.steps or args.quality:
         path.write_text(json.dumps(results))
-    kept = json.loads((RESULTS / f"quality-per-second-{args.size}.json").read_text())
+    kept = json.loads((TRACES / f"quality-per-second-{args.size}.json").read_text())
     print(restarts_tables(results, kept))
 
 
