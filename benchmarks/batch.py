@@ -18,14 +18,14 @@ measured here and the 1 -> 2 worker efficiency.
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib.batching import cluster, timed_batch
+from _lib.report import command, machine, markdown_table, write_section
 
 
 def make_folder(folder: Path, n: int, size: int) -> None:
@@ -46,44 +46,6 @@ def make_stack(path: Path, planes: int, size: int) -> np.ndarray:
     stack = np.stack([add_gaussian_noise(camera(size), 25.0, seed=100 + i) for i in range(planes)])
     tifffile.imwrite(path, stack, imagej=True, metadata={"axes": "ZYX"})
     return stack
-
-
-def _warm(threads: int) -> bool:
-    """On a worker: import torch and the engine and run one tiny fit (first-call costs off the clock)."""
-    import torch
-
-    from napari_dip import restore
-
-    torch.set_num_threads(threads)
-    restore(np.zeros((16, 16), np.uint8) + np.arange(16, dtype=np.uint8), "denoise", iterations=2, width=8)
-    return True
-
-
-def cluster(workers: int):
-    """A warm LocalCluster laid out as ``napari-dip batch`` lays out the embedded one."""
-    from distributed import Client, LocalCluster
-
-    from napari_dip.batch.cluster import cpu_layout
-
-    t0 = time.perf_counter()
-    w, tpw, threads = cpu_layout(workers, 1, n_fits=workers)
-    lc = LocalCluster(n_workers=w, threads_per_worker=tpw, processes=True, dashboard_address=None)
-    client = Client(lc)
-    client.run(_warm, threads)
-    return lc, client, threads, time.perf_counter() - t0
-
-
-def timed_batch(inputs, out: Path, client, threads: int, opts: dict) -> tuple[float, list[dict]]:
-    from napari_dip.batch import run
-
-    shutil.rmtree(out, ignore_errors=True)
-    t0 = time.perf_counter()
-    report = run(inputs, out, task="denoise", client=client, torch_threads=threads, progress=False, **opts)
-    wall = time.perf_counter() - t0
-    bad = [r for r in report if r["status"] != "done"]
-    if bad:
-        raise RuntimeError(f"benchmark inputs failed: {bad}")
-    return wall, report
 
 
 def sequential_planes(stack: np.ndarray, opts: dict, threads: int) -> float:

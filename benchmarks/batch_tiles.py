@@ -24,9 +24,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _common import command, machine, markdown_table
-from batch import cluster, timed_batch
-from batch_tiles_memory import measure, memory_table
+from _lib.batching import cluster, timed_batch
+from _lib.report import command, machine, markdown_table
+from _lib.tile_memory import measure, memory_table
 
 
 def main() -> None:

@@ -36,8 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-START, END = "<!-- blend:start -->", "<!-- blend:end -->"
+from _lib import DOC, ROOT
+from _lib.report import machine, write_section
+from _lib.scoring import blend_scores
+
 METHODS = ("Alpha", "Laplacian", "Poisson", "DIP from noise (report)", "DIP, Poisson input (default)")
 PAIRS = ("cat_rocket", "cup_brick", "cat_grass", "face_tissue")
 
@@ -76,37 +78,21 @@ def run_methods(fg: np.ndarray, bg: np.ndarray, mask: np.ndarray, *, iterations:
     return out
 
 
-def score(fused: np.ndarray, fg: np.ndarray, bg: np.ndarray, region: np.ndarray) -> dict[str, float]:
-    from napari_dip.metrics import bsi, gff, gfp, masked_ssim
-
-    return {"GFF": gff(fused, fg, bg, region=region), "GFP": gfp(fused, fg, bg),
-            "BSI": bsi(fused, region=region), "SSIM_T": masked_ssim(fused, bg, region)}
-
-
 def table(rows: dict[str, dict[str, float]]) -> str:
     """The pair's markdown table, with the Blend widget's rank column (mean rank over the four metrics, 1 =
     best)."""
     from napari_dip.core.blending.compare import rank_methods
 
-    ranks = rank_methods({name: {"GFF": r["GFF"], "GFP": r["GFP"], "BSI": r["BSI"], "SSIM": r["SSIM_T"]}
+    ranks = rank_methods({name: {"GFF": r["GFF"], "GFP": r["GFP"], "BSI": r["BSI"], "SSIM": r["SSIM"]}
                           for name, r in rows.items()})
     lines = [
         "| Method | GFF | GFP | BSI | SSIM_T | mean rank | seconds |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows.items():
-        lines.append(f"| {name} | {r['GFF']:.4f} | {r['GFP']:.4f} | {r['BSI']:.2f} | {r['SSIM_T']:.4f} "
+        lines.append(f"| {name} | {r['GFF']:.4f} | {r['GFP']:.4f} | {r['BSI']:.2f} | {r['SSIM']:.4f} "
                      f"| {ranks[name]:.2f} | {r['seconds']:.2f} |")
     return "\n".join(lines)
-
-
-def machine(device: str) -> str:
-    """:func:`_common.machine` (the CPU model, its bf16 support) plus the torch threads."""
-    import torch
-
-    from _common import machine as common_machine
-
-    return f"{common_machine()}; {torch.get_num_threads()} torch thread(s)"
 
 
 def comparison_image(panels: list[list[tuple[str, np.ndarray]]], path: Path, scale: int) -> None:
@@ -143,22 +129,6 @@ def outline(bg: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return img
 
 
-def write_section(doc: Path, section: str) -> None:
-    """Replace the text between the markers in ``doc`` (append the section if they are missing)."""
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    if doc.exists():
-        text = doc.read_text()
-        i, j = text.find(START), text.find(END)
-        if i >= 0 and j > i:
-            text = text[:i] + block + text[j + len(END):]
-        else:
-            text = text.rstrip() + "\n\n" + block + "\n"
-    else:
-        text = "# Benchmarks\n\n" + block + "\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text)
-
-
 def intro(command: str, device: str, dip_config: dict, iterations: int, seed: int) -> list[str]:
     """The section's heading, command, machine and what was compared (the lines above the tables)."""
     net = dip_config.get("network", {})
@@ -166,7 +136,7 @@ def intro(command: str, device: str, dip_config: dict, iterations: int, seed: in
         "## Image blending (report 001, Tables 5-6)",
         "",
         f"Command: `{command}`  ",
-        f"Machine: {machine(device)}, DIP device `{device}`; {datetime.date.today().isoformat()}.",
+        f"Machine: {machine(threads=True)}, DIP device `{device}`; {datetime.date.today().isoformat()}.",
         "",
         "Alpha, Laplacian-pyramid and Poisson blending "
         "(`napari_dip.baselines`, default settings) against multi-scale DIP blending "
@@ -195,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="torch device for DIP (default: cuda, mps, cpu)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (default 1: the benchmark machine is shared)")
-    parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--doc", type=Path, default=DOC)
     parser.add_argument("--image", type=Path, default=ROOT / "docs" / "images" / "blend_comparison.png")
     parser.add_argument("--no-write", action="store_true", help="only print the table")
     parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=PAIRS)
@@ -221,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = {}
         for name in METHODS:
             fused, seconds, cfg = results[name]
-            rows[name] = {**score(fused, fg, bg, region), "seconds": seconds}
+            rows[name] = {**blend_scores(fused, fg, bg, region), "seconds": seconds}
             dip_config = cfg or dip_config
         kind = "RGB" if bg_u8.ndim == 3 else "grey"
         sections.append(
@@ -239,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ])
     if not args.no_write:
         comparison_image(panels, args.image, scale=max(1, 256 // args.size))
-        write_section(args.doc, section)
+        write_section("blend", section, args.doc)
         print(f"wrote {args.doc} and {args.image}")
     return 0
 

@@ -26,18 +26,12 @@ import time
 
 import numpy as np
 
-from _common import ROOT, command, machine, markdown_table, write_section
+from _lib import ROOT
+from _lib.report import command, machine, markdown_table, write_section
+from _lib.scoring import blend_scores
 
 METRICS = ("GFF", "GFP", "BSI", "SSIM")
 VARIANTS = {"DIP from noise": {"fill_input": False}, "DIP, Poisson input": {"fill_input": True}}
-
-
-def score(image, fg, bg, mask, region) -> dict[str, float]:
-    from napari_dip.metrics import bsi, gff, gfp, masked_ssim
-
-    x = image.astype(np.float64) / 255.0
-    return {"GFF": gff(x, fg, bg, region=region), "GFP": gfp(x, fg, bg), "BSI": bsi(x, region=region),
-            "SSIM": masked_ssim(x, bg, region)}
 
 
 def curves(fg_u8, bg_u8, mask, region, iterations: int, every: int, seed: int, variants: dict) -> dict:
@@ -51,7 +45,7 @@ def curves(fg_u8, bg_u8, mask, region, iterations: int, every: int, seed: int, v
                                iterations=iterations, seed=seed, preview_every=every, **opts):
             if snap.preview is not None and (snap.iteration % every == 0 or snap.done):
                 its.append(snap.iteration)
-                rows.append(score(snap.preview, fg, bg, mask, region))
+                rows.append(blend_scores(snap.preview.astype(np.float64) / 255.0, fg, bg, region))
         out[name] = {"iteration": np.array(its), "seconds": time.perf_counter() - start,
                      **{m: np.array([r[m] for r in rows]) for m in METRICS}}
         print(name, {m: round(float(out[name][m][-1]), 4) for m in METRICS}, f"{out[name]['seconds']:.0f} s",
@@ -98,7 +92,7 @@ def main() -> None:
     fg_u8, bg_u8, mask = blend_pair(args.pair, args.size)
     region = transition_region(mask)
     fg, bg = fg_u8 / 255.0, bg_u8 / 255.0
-    classical = {name: score(np.round(np.clip(f(fg, bg, mask), 0, 1) * 255), fg, bg, mask, region)
+    classical = {name: blend_scores(np.round(np.clip(f(fg, bg, mask), 0, 1) * 255) / 255.0, fg, bg, region)
                  for name, f in (("Alpha", alpha_blend), ("Poisson", poisson_blend))}
     variants = {name: opts for name, opts in VARIANTS.items()
                 if ("poisson" if opts["fill_input"] else "noise") in args.variants}

@@ -5,60 +5,25 @@ by a Gaussian PSF (sigma 1.5 and 2.5 px, convolution with mirrored edges) plus n
 (sigma 5 of 255) or Poisson (peak 50 photons). DIP runs with the defaults of
 ``restore(image, "deconvolve", psf_sigma=...)`` (automatic stop on, Richardson-Lucy fed as input,
 Poisson model for the Poisson rows) and the iteration cap ``--iterations``, for several seeds;
-the classical methods see the same PSF. All in one run, side by side. ``--other-input`` adds a
-column: DIP fed the Wiener-Hunt estimate instead (patched in here).
+the classical methods see the same PSF. All in one run, side by side. (The column of DIP fed the
+Wiener-Hunt estimate instead is measured by ``archive/deconvolve_wiener_input.py``, which calls
+:func:`main` with an extra column.)
 
     python benchmarks/deconvolve.py --size 96 --iterations 800 --seeds 0 1 2
-    python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --other-input
-    python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --other-input --sigmas 2.0 \\
-        --no-doc
+    python benchmarks/deconvolve.py --size 64 --iterations 500 --seeds 0 1 2 --sigmas 2.0 --no-doc
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
-
-
-def degrade(
-    clean: np.ndarray, sigma: float, noise: str, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(reference, observation)``: the blurred image plus noise, and the clean one on the same scale."""
-    from scipy.ndimage import convolve
-
-    from napari_dip.core.physics import gaussian_psf
-
-    if noise == "poisson":
-        ref = clean.astype(float) / 255 * 50 + 0.5  # photon counts, peak ~50
-        obs = rng.poisson(convolve(ref, gaussian_psf(sigma), mode="mirror")).astype(np.uint16)
-        return ref, obs
-    blurred = convolve(clean.astype(float), gaussian_psf(sigma), mode="mirror")
-    obs = np.clip(blurred + rng.normal(0, 5, clean.shape), 0, 255).round().astype(np.uint8)
-    return clean.astype(float), obs
-
-
-def score(ref: np.ndarray, image: np.ndarray) -> float:
-    from napari_dip.metrics import psnr
-
-    return psnr(ref, image.astype(float), data_range=float(ref.max() - ref.min()))
-
-
-@contextlib.contextmanager
-def other_input():
-    """The deconvolve task fed Wiener-Hunt instead of its Richardson-Lucy estimate (patched here)."""
-    from napari_dip.core.tasks.deconvolve import TASK, classical_estimate
-
-    chosen = TASK.estimate
-    TASK.estimate = lambda y, known, inputs: classical_estimate(y, inputs["psf"], "Wiener")
-    try:
-        yield
-    finally:
-        TASK.estimate = chosen
+from _lib.cases import degrade
+from _lib.report import command, machine, markdown_table, write_section
+from _lib.scoring import score
 
 
 def dip_runs(ref, obs, sigma, noise, args) -> tuple[list, list, list]:
@@ -72,28 +37,33 @@ def dip_runs(ref, obs, sigma, noise, args) -> tuple[list, list, list]:
             obs, "deconvolve", psf_sigma=sigma, noise=noise, iterations=args.iterations, seed=seed
         )
         secs.append(time.perf_counter() - t)
-        psnrs.append(score(ref, result.image))
+        psnrs.append(score(ref, result.image, data_range="span").psnr)
         its.append(result.config["iterations_run"])
     return psnrs, secs, its
 
 
-def run_case(ref, obs, sigma, noise, args) -> dict:
+#: An extra column: its header, what it says in the table's text, and its PSNRs (one per seed) of a case
+#: ``(ref, obs, sigma, noise, args)``.
+Extra = tuple[str, str, Callable[..., list[float]]]
+
+
+def run_case(ref, obs, sigma, noise, args, extra: Extra | None = None) -> dict:
     from napari_dip.baselines import classical_methods
 
-    row = {"blurred": score(ref, obs)}
+    row = {"blurred": score(ref, obs, data_range="span").psnr}
     for name in ("Richardson-Lucy", "Wiener"):
         t = time.perf_counter()
         out = classical_methods(obs, "deconvolve", psf_sigma=sigma, methods=(name,))[name]
-        row[name], row[name + " s"] = score(ref, out), time.perf_counter() - t
+        row[name], row[name + " s"] = score(ref, out, data_range="span").psnr, time.perf_counter() - t
     psnrs, secs, its = dip_runs(ref, obs, sigma, noise, args)
     row.update(dip=psnrs, dip_s=float(np.mean(secs)), dip_its=its)
-    if args.other_input:
-        with other_input():
-            row["other"] = dip_runs(ref, obs, sigma, noise, args)[0]
+    if extra is not None:
+        row["other"] = extra[2](ref, obs, sigma, noise, args)
     return row
 
 
-def main() -> None:
+def main(extra: Extra | None = None) -> None:
+    """Run the table; ``extra``, a column more (see :data:`Extra`)."""
     import torch
 
     from napari_dip import sample_data
@@ -104,7 +74,6 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sigmas", type=float, nargs="+", default=[1.5, 2.5], help="PSF sigmas (px)")
-    p.add_argument("--other-input", action="store_true", help="add DIP fed the Wiener-Hunt estimate instead")
     p.add_argument(
         "--no-doc", action="store_true", help="print the table, do not write docs/notes/benchmarks.md"
     )
@@ -116,7 +85,7 @@ def main() -> None:
         for sigma in args.sigmas:
             for noise in ("gaussian", "poisson"):
                 ref, obs = degrade(clean, sigma, noise, np.random.default_rng(0))
-                r = run_case(ref, obs, sigma, noise, args)
+                r = run_case(ref, obs, sigma, noise, args, extra)
                 dip = np.array(r["dip"])
                 best = max(r["Richardson-Lucy"], r["Wiener"])
                 rows.append(
@@ -136,7 +105,7 @@ def main() -> None:
                     ]
                     + (
                         [f"{np.mean(r['other']):.2f} ({min(r['other']):.2f}-{max(r['other']):.2f})"]
-                        if args.other_input
+                        if extra is not None
                         else []
                     )
                 )
@@ -144,7 +113,7 @@ def main() -> None:
     header = ["image", "PSF sigma", "noise", "blurred", "Richardson-Lucy", "Wiener",
               f"DIP mean (min-max, seeds {','.join(map(str, args.seeds))})", "DIP - best classical",
               "DIP iterations (auto stop)", "RL s", "Wiener s", "DIP s"]
-    header += ["DIP fed Wiener-Hunt instead: mean (min-max)"] if args.other_input else []
+    header += [extra[0]] if extra is not None else []
     body = (
         f"## Deconvolution\n\nCommand: `{command()}`  \nMachine: {machine()}, {args.threads} torch "
         f"threads.\n\n"
@@ -154,7 +123,7 @@ def main() -> None:
         "Wiener-Hunt, reflect-padded. DIP: `restore(image, 'deconvolve', psf_sigma=...)` defaults "
         "(automatic stop, Richardson-Lucy as input channels), "
         f"capped at {args.iterations} iterations"
-        + ("; *other estimate*: the same fed Wiener-Hunt instead. " if args.other_input else ". ")
+        + (f"; {extra[1]}. " if extra is not None else ". ")
         + "A margin under 0.4 dB is a tie (reruns on another machine moved PSNRs by up to 0.4 dB).\n\n"
         + markdown_table(header, rows)
     )

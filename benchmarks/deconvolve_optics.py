@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib.report import command, machine, markdown_table, write_section
+from _lib.scoring import score
 
 
 def degrade(clean: np.ndarray, psf: np.ndarray, noise: str, photons: float,
@@ -35,12 +36,6 @@ def degrade(clean: np.ndarray, psf: np.ndarray, noise: str, photons: float,
     return clean.astype(float), obs
 
 
-def score(ref: np.ndarray, image: np.ndarray) -> float:
-    from napari_dip.metrics import psnr
-
-    return psnr(ref, image.astype(float), data_range=float(ref.max() - ref.min()))
-
-
 def run(args) -> tuple[list, dict]:
     from napari_dip import restore, sample_data
     from napari_dip.baselines import classical_methods
@@ -50,17 +45,19 @@ def run(args) -> tuple[list, dict]:
     psf = optics_psf(**optics, pixel_size=args.pixel_size)
     clean = getattr(sample_data, args.image)(args.size)
     ref, obs = degrade(clean, psf, args.noise, args.photons, np.random.default_rng(0))
-    rows = [["blurred", f"{score(ref, obs):.2f}", "", ""]]
+    rows = [["blurred", f"{score(ref, obs, data_range='span').psnr:.2f}", "", ""]]
     for name in ("Richardson-Lucy", "Richardson-Lucy-TV"):
         t = time.perf_counter()
         out = classical_methods(obs, "deconvolve", psf=psf, methods=(name,))[name]
-        rows.append([name, f"{score(ref, out):.2f}", f"{time.perf_counter() - t:.1f}", ""])
+        quality = score(ref, out, data_range="span").psnr
+        rows.append([name, f"{quality:.2f}", f"{time.perf_counter() - t:.1f}", ""])
     for seed in args.seeds:
         t = time.perf_counter()
         result = restore(obs, "deconvolve", **optics, pixel_size=args.pixel_size, noise=args.noise,
                          iterations=args.iterations, seed=seed)
         seconds = time.perf_counter() - t
-        rows.append([f"DIP (seed {seed})", f"{score(ref, result.image):.2f}", f"{seconds:.1f}",
+        rows.append([f"DIP (seed {seed})", f"{score(ref, result.image, data_range='span').psnr:.2f}",
+                     f"{seconds:.1f}",
                      str(result.config["iterations_run"])])
         print(rows[-1], flush=True)
     info = {**optics, "pixel_size": args.pixel_size, "shape": psf.shape, "fwhm": fwhm(psf, args.pixel_size)}

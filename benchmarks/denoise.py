@@ -34,8 +34,8 @@ import time
 import numpy as np
 from skimage.io import imread
 
-from _common import PAPER_DATA, command, machine, markdown_table, write_section
-from stop_traces import TRACES
+from _lib import PAPER_DATA, TRACES
+from _lib.report import command, machine, markdown_table, write_section
 
 
 def images(size: int) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ import argparse
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import iter_restore, sample_data
 from napari_dip.core.engine import stopping
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 from skimage.io import imread
 
-from _common import PAPER_DATA, ROOT, command, machine, markdown_table, write_section
+from _lib import PAPER_DATA, ROOT
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip.experiments import label, plot, prior_probe, sweep
 from napari_dip.sample_data import camera
 

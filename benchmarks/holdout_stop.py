@@ -29,12 +29,12 @@ import re
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib import TRACES
+from _lib.replay import change_stop_at
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import Settings
 from napari_dip.core.engine.holdout import plateaued
 from napari_dip.core.tasks import get as get_task
-from stop_traces import TRACES
-from stopping import replay as replay_change
 
 
 def pairs(share: str):
@@ -65,7 +65,7 @@ def rows_for(share: str, **rule) -> list[list]:
     for case, seed, held, plain in pairs(share):
         preset = get_task(str(plain["task"])).policy.preset()["iterations"]
         fixed, own = float(plain["psnr"][-1]), float(held["psnr"][-1])
-        c = replay_change(plain, tol=s.stop_tol, window=s.window, patience=s.patience)
+        c = change_stop_at(plain, tol=s.stop_tol, window=s.window, patience=s.patience)
         change = float(plain["psnr"][np.searchsorted(plain["iteration"], c)])
         n, k = replay(held, **rule)
         stop = float(held["psnr"][k])

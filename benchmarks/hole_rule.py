@@ -29,8 +29,8 @@ import time
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
-from stop_traces import TRACES
+from _lib import PAPER_DATA, TRACES
+from _lib.report import command, machine, markdown_table, write_section
 
 #: (picture, hole side in px, texture) ; the hole is centred, slightly off the middle
 CASES = [
@@ -59,8 +59,6 @@ def case(name: str, side: int):
 
     if name.startswith("paper:"):
         from skimage.io import imread
-
-        from _common import PAPER_DATA
 
         img = imread(PAPER_DATA / name.split(":", 1)[1])
     else:

@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib.report import command, machine, markdown_table, write_section
 
 
 def inputs_for(task: str, size: int) -> dict:

@@ -38,9 +38,9 @@ import time
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
-from paper import cases
-from stop_traces import TRACES
+from _lib import TRACES
+from _lib.cases import paper_cases
+from _lib.report import command, machine, markdown_table, write_section
 
 VARIANTS = ["width=64", "width=48", "width=32", "width=64,depth=4"]
 
@@ -58,7 +58,7 @@ def all_cases(size: int, seed: int, denoise: bool, deconvolve: bool = False) -> 
     """The paper cases; with ``denoise`` camera and cell with Gaussian noise (as in denoise.py); with
     ``deconvolve`` camera and cell blurred by a Gaussian PSF of sigma 2.5 px plus noise of sigma 5
     (deconvolve.py)."""
-    out = list(cases(size, seed))
+    out = list(paper_cases(size, seed))
     if deconvolve:
         import deconvolve as dec
         from napari_dip import sample_data
@@ -115,7 +115,7 @@ def per_iteration(sizes: list[int], variants: list[str], iterations: int = 20) -
 
     rows = []
     for size in sizes:
-        for name, task, degraded, _, kw, _ in cases(size, 0):
+        for name, task, degraded, _, kw, _ in paper_cases(size, 0):
             image = degraded.astype(np.float32) / 255.0
             cost = {v: seconds_per_iteration(image, iterations, task, **kw, **parse(v)) for v in variants}
             base = cost[variants[0]]

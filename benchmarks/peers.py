@@ -30,15 +30,15 @@ import time
 
 import numpy as np
 
-from _common import ROOT, machine
-from deconvolve import degrade
+from _lib import ROOT, TRACES
+from _lib.cases import degrade
+from _lib.report import machine
+from _lib.scoring import score
 from napari_dip import restore
 from napari_dip.baselines import classical_methods, unavailable_methods
 from napari_dip.core.tasks import get as get_task
-from napari_dip.metrics import psnr
 from napari_dip.sample_data import add_gaussian_noise, camera, cell
 
-RESULTS = ROOT / "benchmarks" / "traces"
 DIP = "DIP (defaults)"
 
 
@@ -92,10 +92,6 @@ def cases(size: int, seed: int):
     return out
 
 
-def score(clean: np.ndarray, image: np.ndarray) -> float:
-    return psnr(clean.astype(float), image.astype(float), data_range=float(clean.max() - clean.min()))
-
-
 def variants(task: str, kw: dict, red: bool) -> list[tuple[str, dict]]:
     """The DIP variants measured beside the defaults: ``(label, options)``."""
     out = []
@@ -116,19 +112,20 @@ def run(size: int, seed: int, red: bool = False, only: list[str] | None = None) 
             continue
         t0 = time.perf_counter()
         result = restore(degraded, task, seed=seed, **kw)
-        row = {DIP: [score(clean, result.image), time.perf_counter() - t0]}
+        row = {DIP: [score(clean, result.image, data_range="span").psnr, time.perf_counter() - t0]}
         for label, change in variants(task, kw, red):
             t0 = time.perf_counter()
             other = restore(degraded, task, seed=seed, **{**kw, **change})
-            row[label] = [score(clean, other.image), time.perf_counter() - t0]
+            row[label] = [score(clean, other.image, data_range="span").psnr, time.perf_counter() - t0]
         images = {}
         for method in _methods(task):
             t0 = time.perf_counter()
             images[method] = classical_methods(degraded, task, methods=(method,), **kw)[method]
-            row[method] = [score(clean, images[method]), time.perf_counter() - t0]
+            row[method] = [score(clean, images[method], data_range="span").psnr, time.perf_counter() - t0]
         if "BM3D" in images:
             mean = (result.image.astype(float) + images["BM3D"].astype(float)) / 2
-            row["DIP + BM3D, averaged"] = [score(clean, mean), row[DIP][1] + row["BM3D"][1]]
+            row["DIP + BM3D, averaged"] = [score(clean, mean, data_range="span").psnr,
+                                           row[DIP][1] + row["BM3D"][1]]
         out[name] = row
         print(seed, name, {m: round(v[0], 2) for m, v in row.items()}, flush=True)
     return out
@@ -155,7 +152,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
     for seed in args.seeds:
-        path = RESULTS / f"peers{'-red' if args.red else ''}-{args.size}-s{seed}.json"
+        path = TRACES / f"peers{'-red' if args.red else ''}-{args.size}-s{seed}.json"
         path.write_text(
             json.dumps(
                 {

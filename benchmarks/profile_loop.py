@@ -17,11 +17,11 @@ import time
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from _common import ROOT, command, machine, markdown_table, write_section
+from _lib import TRACES
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 from napari_dip.sample_data import add_gaussian_noise, camera
 
-RESULTS = ROOT / "benchmarks" / "traces"
 WARM_UP = 5
 
 
@@ -65,7 +65,7 @@ def main() -> None:
     sections = []
     for precision in args.precision:
         result = profile_fit(args.size, args.iterations, precision)
-        path = RESULTS / f"profile-{args.size}-{precision}.json"
+        path = TRACES / f"profile-{args.size}-{precision}.json"
         path.write_text(json.dumps({"machine": machine(), **result}, indent=1))
         rows = [[name, f"{ms:.1f}", f"{100 * share:.1f} %"] for name, ms, share in result["ops"][: args.top]]
         sections.append(

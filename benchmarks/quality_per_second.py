@@ -30,13 +30,13 @@ import statistics
 
 import numpy as np
 
-from _common import ROOT, command, in_turns, machine
-from _speed_tables import quality_table
+from _lib import TRACES
+from _lib.cases import paper_cases
+from _lib.report import command, in_turns, machine
+from _lib.speed_tables import quality_table
 from napari_dip import iter_restore
 from napari_dip.metrics import psnr
-from paper import cases
 
-RESULTS = ROOT / "benchmarks" / "traces"
 WAYS = {"notebook": dict(width=128, output="last", early_stop=False), "defaults": {},
         "input": dict(fit="input")}
 
@@ -81,7 +81,7 @@ def run_case(name, task, degraded, clean, kw, notebook_its, seed, cap) -> dict:
 def remeasure(results: dict, size: int, seeds: list[int]) -> None:
     """Measure the seconds per iteration of the kept cases again (on a quiet machine)."""
     for seed in seeds:
-        for name, task, degraded, _, kw, _ in cases(size, seed):
+        for name, task, degraded, _, kw, _ in paper_cases(size, seed):
             key = f"{name}, s{seed}"
             if key in results:
                 results[key]["seconds_per_iteration"] = step_seconds(degraded, task, kw, WAYS)
@@ -107,14 +107,14 @@ def main() -> None:
     ap.add_argument("--seconds-only", action="store_true",
                     help="keep the traces; measure the seconds per iteration again (on a quiet machine)")
     args = ap.parse_args()
-    path = RESULTS / f"quality-per-second-{args.size}.json"
+    path = TRACES / f"quality-per-second-{args.size}.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     if args.seconds_only:
         remeasure(results, args.size, args.seeds)
         path.write_text(json.dumps(results))
     elif not args.report:
         for seed in args.seeds:
-            for name, task, degraded, clean, kw, notebook_its in cases(args.size, seed):
+            for name, task, degraded, clean, kw, notebook_its in paper_cases(args.size, seed):
                 if args.only and not any(name.startswith(o) for o in args.only):
                     continue
                 results[f"{name}, s{seed}"] = run_case(name, task, degraded, clean, kw, notebook_its, seed,

@@ -39,14 +39,14 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from _common import ROOT, command, machine
+from _lib import ROOT, TRACES, W2S
+from _lib.cases import w2s_names, w2s_pair
+from _lib.report import command, machine
+from _lib.scoring import W2S_RULE, score
 from napari_dip import restore
 from napari_dip.core.noise import estimate_camera_noise
 from napari_dip.core.peers import denoise_bm3d
-from napari_dip.metrics import psnr, ssim
 
-W2S = ROOT.parent / "shared" / "data" / "w2s"
-TRACES = ROOT / "benchmarks" / "traces"
 #: The DIP runs: label -> restore()'s keyword arguments.
 DIP_RUNS = {
     "DIP, Gaussian model": dict(noise="gaussian"),
@@ -59,36 +59,15 @@ DIP_RUNS = {
 BM3D_SIGMAS = np.geomspace(2.0, 60.0, 14)  # in grey levels of the 0-255 data
 
 
-def pairs(folder: Path) -> list[str]:
-    return sorted(p.stem.removeprefix("noisy_") for p in folder.glob("noisy_*.tif"))
-
-
-def centre(image: np.ndarray, crop: int) -> np.ndarray:
-    if not crop:
-        return image
-    top, left = ((s - crop) // 2 for s in image.shape)
-    return image[top:top + crop, left:left + crop]
-
-
-def score(result: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
-    """PSNR and SSIM (data range 255) after the least-squares affine fit of ``result`` to ``reference``."""
-    x = result.astype(np.float64).ravel()
-    design = np.stack([x, np.ones_like(x)], 1)
-    a, b = np.linalg.lstsq(design, reference.astype(np.float64).ravel(), rcond=None)[0]
-    fitted = (a * result.astype(np.float64) + b)
-    ref = reference.astype(np.float64)
-    return psnr(ref, fitted, data_range=255.0), ssim(ref, fitted, data_range=255.0)
-
-
 def best_sigma_bm3d(noisy: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, float]:
     """BM3D at the sigma (a grid, then its neighbours' midpoints) that scores best against the reference."""
     tried = {}
     for sigma in BM3D_SIGMAS:
         tried[float(sigma)] = denoise_bm3d(noisy.astype(np.float64), sigma=float(sigma))
-    best = max(tried, key=lambda s: score(tried[s], clean)[0])
+    best = max(tried, key=lambda s: score(clean, tried[s], **W2S_RULE).psnr)
     for sigma in (best / 1.15, best * 1.15):
         tried[sigma] = denoise_bm3d(noisy.astype(np.float64), sigma=sigma)
-    best = max(tried, key=lambda s: score(tried[s], clean)[0])
+    best = max(tried, key=lambda s: score(clean, tried[s], **W2S_RULE).psnr)
     return tried[best], best
 
 
@@ -105,7 +84,7 @@ def run_bm3d(name: str, noisy: np.ndarray, clean: np.ndarray) -> dict:
         out, sigma = best_sigma_bm3d(noisy, clean)
         extra = {"sigma": sigma, "note": "seconds: the whole sigma search"}
     seconds = time.perf_counter() - t
-    p, s = score(out, clean)
+    p, s = score(clean, out, **W2S_RULE, with_ssim=True)
     return {"psnr": p, "ssim": s, "seconds": seconds, **extra}
 
 
@@ -115,9 +94,9 @@ def run_dip(kwargs: dict, noisy: np.ndarray, clean: np.ndarray, seed: int) -> di
     t = time.perf_counter()
     result = restore(noisy, "denoise", seed=seed, **kwargs)
     seconds = time.perf_counter() - t
-    p, s = score(result.image, clean)
+    p, s = score(clean, result.image, **W2S_RULE, with_ssim=True)
     fair = denoise_bm3d(noisy, camera=estimate_camera_noise(noisy)).astype(np.float64)
-    averaged = score((result.image.astype(np.float64) + fair) / 2, clean)
+    averaged = score(clean, (result.image.astype(np.float64) + fair) / 2, **W2S_RULE, with_ssim=True)
     return {"psnr": p, "ssim": s, "seconds": seconds, "iterations": result.stopped_at.iteration,
             "stop": result.stopped_at.reason, "load_before": load, "load_after": os.getloadavg()[0],
             "with_fair_bm3d": {"psnr": averaged[0], "ssim": averaged[1]}}
@@ -144,7 +123,7 @@ def run_n2v(python: str, noisy: np.ndarray, clean: np.ndarray, epochs: int) -> d
         argv = [python, "-c", N2V_SCRIPT, str(src), str(dst), str(epochs), str(patch)]
         done = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True, check=True)
         seconds = float(done.stdout.strip().splitlines()[-1])
-        p, s = score(tifffile.imread(dst), clean)
+        p, s = score(clean, tifffile.imread(dst), **W2S_RULE, with_ssim=True)
     return {"psnr": p, "ssim": s, "seconds": seconds, "epochs": epochs, "patch": patch,
             "note": "careamics in its own venv"}
 
@@ -187,14 +166,12 @@ def main() -> None:
     def save() -> None:
         out_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
-    for pair in args.pairs or pairs(args.data):
-        noisy = centre(tifffile.imread(args.data / f"noisy_{pair}.tif"), args.crop)
-        clean = centre(tifffile.imread(args.data / f"clean_{pair}.tif"), args.crop)
+    for pair in args.pairs or w2s_names(args.data):
+        noisy, clean = w2s_pair(args.data, pair, args.crop)
         rows = data["results"].setdefault(pair, {})
         todo: list[tuple[str, object]] = []
         if "raw" in args.only:
-            todo.append(("raw", lambda x=noisy, y=clean: dict(zip(("psnr", "ssim"), score(x, y),
-                                                                   strict=True))))
+            todo.append(("raw", lambda x=noisy, y=clean: score(y, x, **W2S_RULE, with_ssim=True)._asdict()))
         if "bm3d" in args.only:
             todo += [(m, lambda m=m, x=noisy, y=clean: run_bm3d(m, x, y))
                      for m in ("BM3D, sigma estimate", "BM3D, camera model (GAT)", "BM3D, best sigma")]

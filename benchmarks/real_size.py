@@ -38,10 +38,12 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import ROOT, command, machine, markdown_table
+from _lib import ROOT, TRACES, W2S
+from _lib.cases import w2s_names, w2s_pair
+from _lib.report import command, machine, markdown_table
+from _lib.scoring import W2S_RULE, score
 
-DATA = ROOT.parent / "shared" / "data" / "w2s"
-TRACE = ROOT / "benchmarks" / "traces" / "real-size.json"
+TRACE = TRACES / "real-size.json"
 TABLE = ROOT / "docs" / "tables" / "real-size.md"
 CASES = ("denoise", "bm3d", "inpaint", "inpaint-whole")
 #: Inpainting holes: discs at these (row, column) fractions of the image, radius 1.2 % of its side
@@ -52,13 +54,10 @@ TILE = 512
 
 def pairs(data: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(noisy, clean)`` 512² uint8 pairs of the W2S folder, in name order."""
-    import tifffile  # the benchmark's reader; the package reads TIFFs through io.py
-
-    noisy = sorted(data.glob("noisy_*.tif"))
-    if not noisy:
+    names = w2s_names(data)
+    if not names:
         raise SystemExit(f"no noisy_*.tif in {data}: pass --data (see the W2S README)")
-    return [(tifffile.imread(p), tifffile.imread(p.with_name(p.name.replace("noisy_", "clean_"))))
-            for p in noisy]
+    return [w2s_pair(data, name) for name in names]
 
 
 def mosaic(data: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -84,18 +83,6 @@ def holes(size: int) -> np.ndarray:
         mask |= (yy - fy * size) ** 2 + (xx - fx * size) ** 2 <= r * r
     assert mask.mean() <= 0.01 and len(HOLES) <= 5
     return mask
-
-
-def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
-    d = (a.astype(np.float64) - b.astype(np.float64))[where if where is not None else ...]
-    return float(10 * np.log10(255.0**2 / max(np.mean(d**2), 1e-12)))
-
-
-def affine_psnr(result: np.ndarray, clean: np.ndarray) -> float:
-    """PSNR after the least-squares fit ``a * result + b`` to the clean image (the W2S README's rule)."""
-    x = result.astype(np.float64).ravel()
-    a, b = np.linalg.lstsq(np.stack([x, np.ones_like(x)], 1), clean.astype(np.float64).ravel(), rcond=None)[0]
-    return psnr(a * result + b, clean)
 
 
 def case_call(case: str, size: int, data: Path) -> tuple[np.ndarray, str, dict, np.ndarray]:
@@ -139,7 +126,8 @@ def one(spec: dict) -> dict:
                   "windows": [w["box"] for w in plane.get("windows", [])]}
     wall = time.perf_counter() - t0
     mask = opts.get("mask")
-    quality = psnr(out, clean, mask) if mask is not None else affine_psnr(out, clean)
+    quality = (score(clean, out, data_range=255.0, where=mask) if mask is not None
+               else score(clean, out, **W2S_RULE)).psnr
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {**record, "wall_seconds": round(wall, 1), "psnr": round(quality, 2),
             "peak_rss_mib": round(peak / 1024), "rss_before_mib": round(rss0 / 1024),
@@ -216,7 +204,7 @@ def markdown(kept: dict) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=DATA, help="folder of the W2S noisy_*/clean_* TIFFs")
+    p.add_argument("--data", type=Path, default=W2S, help="folder of the W2S noisy_*/clean_* TIFFs")
     p.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048])
     p.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     p.add_argument("--max-seconds", type=float, default=None, help="skip a case expected to take longer")

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import iter_restore
 
 

@@ -38,13 +38,13 @@ import torch
 from skimage.io import imread
 from skimage.metrics import peak_signal_noise_ratio
 
-from _common import PAPER_DATA, ROOT, command, in_turns, machine
-from _speed_tables import step_cost_table
+from _lib import PAPER_DATA, TRACES
+from _lib.report import command, in_turns, machine
+from _lib.speed_tables import step_cost_table
 from napari_dip import iter_restore
 from napari_dip.core.engine import loop
 from napari_dip.sample_data import add_gaussian_noise
 
-RESULTS = ROOT / "benchmarks" / "traces"
 NAPARI_DIP = {
     "napari-dip, width 128, fp32": dict(width=128, precision="fp32"),
     "napari-dip, width 128, auto precision": dict(width=128),
@@ -171,7 +171,7 @@ def main() -> None:
     ap.add_argument("--out", default="step-cost.json", help="the results' file in benchmarks/traces/")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
-    path = RESULTS / args.out
+    path = TRACES / args.out
     if args.report:
         print(table(json.loads(path.read_text())))
         return

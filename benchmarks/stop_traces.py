@@ -41,12 +41,10 @@ import time
 
 import numpy as np
 
-from _common import ROOT
+from _lib import TRACES
+from _lib.cases import paper_cases
 from napari_dip import iter_restore
 from napari_dip.metrics import psnr
-from paper import cases
-
-TRACES = ROOT / "benchmarks" / "traces"
 
 
 def record(name, task, degraded, clean, kw, iterations, seed):
@@ -137,7 +135,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     TRACES.mkdir(exist_ok=True)
     for seed in args.seeds:
-        for name, task, degraded, clean, kw, notebook in cases(args.size, seed):
+        for name, task, degraded, clean, kw, notebook in paper_cases(args.size, seed):
             if args.only and not any(name.startswith(o) for o in args.only):
                 continue
             extra = dict(width=128, output="last") if args.notebook else {}

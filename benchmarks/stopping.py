@@ -14,26 +14,11 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-import torch
 
-from _common import command, machine, markdown_table, write_section
+from _lib import TRACES
+from _lib.replay import change_stop_at
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import Settings
-from napari_dip.core.engine.stopping import ChangeStop
-from stop_traces import TRACES
-
-
-def replay(trace, **rule) -> int:
-    """The iteration count at which ``ChangeStop(**rule)`` fires on ``trace`` (its last one if never)."""
-    images, region = trace["images"].astype(np.float32), trace["region"]
-    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a if a.ndim == 2 else np.moveaxis(a, -1, 0)))  # noqa
-    mask = to_t(region.astype(np.float32)).reshape(1, 1, *region.shape)
-    stop = ChangeStop(mask, **rule)
-    for n, image in zip(trace["iteration"], images, strict=False):
-        x = to_t(image).reshape(1, -1, *region.shape)
-        stop.update(x, int(n) - 1)
-        if stop.should_stop(int(n) - 1):
-            return int(n)
-    return int(trace["iteration"][-1])
 
 
 def rows_for(tol: float, **rule) -> list[list]:
@@ -44,7 +29,7 @@ def rows_for(tol: float, **rule) -> list[list]:
             str(tr["task"]) == "denoise"
         ):  # its stop is the variance rule, on every output: not replayable here
             continue
-        n = replay(tr, tol=tol, **rule)
+        n = change_stop_at(tr, tol=tol, **rule)
         i = int(np.searchsorted(tr["iteration"], n))
         best = int(tr["psnr"].argmax())
         cap = int(tr["iteration"][-1])
@@ -79,7 +64,7 @@ def grid() -> None:
     ):
         cost, saved = [], []
         for tr in traces:
-            n = replay(tr, tol=tol, patience=patience, plateau=plateau, window=window)
+            n = change_stop_at(tr, tol=tol, patience=patience, plateau=plateau, window=window)
             cost.append(float(tr["psnr"][int(np.searchsorted(tr["iteration"], n))] - tr["psnr"][-1]))
             saved.append(float(tr["iteration"][-1] / n))
         results.append([tol, patience, plateau, window, min(cost), float(np.mean(cost)), min(saved),

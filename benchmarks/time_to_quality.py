@@ -40,11 +40,11 @@ import time
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib import TRACES
+from _lib.cases import paper_cases
+from _lib.report import command, first_within, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.metrics import psnr
-from paper import cases
-from stop_traces import TRACES
 
 
 def to_quality(trace: dict, margin: float = 0.2) -> tuple[float, float, int]:
@@ -67,14 +67,10 @@ def quality_cells(trace: dict | None) -> list[str]:
     return [f"{q:.2f}", f"{secs:.0f} (it {it})"]
 
 
-def first_within(trace: dict, target: float, margin: float = 0.2) -> str:
+def reached_at(trace: dict, target: float, margin: float = 0.2) -> str:
     """Seconds (and iteration) at which ``trace`` first comes within ``margin`` dB of ``target``."""
-    reached = np.nonzero(trace["psnr"] >= target - margin)[0]
-    return (
-        f"{trace['seconds'][reached[0]]:.0f} (it {trace['iteration'][reached[0]]})"
-        if len(reached)
-        else "never"
-    )
+    k = first_within(trace["psnr"], target, margin)
+    return "never" if k is None else f"{trace['seconds'][k]:.0f} (it {trace['iteration'][k]})"
 
 
 def lr_table(size: int, seed: int, tags: list[str]) -> str:
@@ -84,7 +80,7 @@ def lr_table(size: int, seed: int, tags: list[str]) -> str:
     of the default rate's final PSNR (the same quality). The ratio is of iterations: an iteration costs
     the same at every rate, and traces recorded at different times shared the cores with other loads."""
     rows = []
-    for name, task, *_ in cases(size, seed):
+    for name, task, *_ in paper_cases(size, seed):
         key = name.split()[0] + "-" + task
         base = load(key + "-width64", size, seed)
         others = {tag: load(f"{key}-lr{tag}-width64", size, seed) for tag in tags}
@@ -95,7 +91,7 @@ def lr_table(size: int, seed: int, tags: list[str]) -> str:
             if trace is not None:
                 rows.append([name, tag.replace("-halve", ", halved every "), *quality_cells(trace),
                              f"{trace['psnr'].max():.2f}", f"{base_it / max(to_quality(trace)[2], 1):.1f}x",
-                             first_within(trace, target)])
+                             reached_at(trace, target)])
     header = ["case", "learning rate", "final PSNR", "s to within 0.2 dB of own final", "best PSNR",
               "x fewer its to own final than 0.01", "s to first within 0.2 dB of 0.01's final"]
     return markdown_table(header, rows)
@@ -162,7 +158,7 @@ def run_defaults(args) -> dict:
 
         torch.set_num_threads(args.threads)
     results = {}
-    for name, task, degraded, clean, kw, notebook in cases(args.size, args.seed):
+    for name, task, degraded, clean, kw, notebook in paper_cases(args.size, args.seed):
         if load(name.split()[0] + "-" + task + "-width64", args.size, args.seed) is None:
             print(f"{name}: no fixed-count trace (run stop_traces.py first); skipped")
             continue
@@ -189,7 +185,7 @@ def same_quality(trace: dict | None, target: float, secs: float) -> str:
 
 def table_rows(args, results: dict) -> list[list[str]]:
     rows = []
-    for name, task, *_ in cases(args.size, args.seed):
+    for name, task, *_ in paper_cases(args.size, args.seed):
         if name not in results:
             continue
         key = name.split()[0] + "-" + task

@@ -29,16 +29,14 @@ import time
 
 import numpy as np
 
-from _common import ROOT, command, machine, markdown_table, write_section
-from deconvolve import degrade
+from _lib import TRACES
+from _lib.cases import degrade, paper_cases
+from _lib.report import command, machine, markdown_table, write_section
+from _lib.scoring import score
 from napari_dip import restore
 from napari_dip.baselines import classical_methods
 from napari_dip.core.tasks import get as get_task
-from napari_dip.metrics import psnr
 from napari_dip.sample_data import add_gaussian_noise, camera, cell, random_pixel_mask
-from paper import cases as paper_cases
-
-RESULTS = ROOT / "benchmarks" / "traces"
 
 
 def cases(size: int, seed: int):
@@ -67,13 +65,6 @@ def cases(size: int, seed: int):
     return out
 
 
-def score(clean: np.ndarray, image: np.ndarray) -> float:
-    """PSNR; a float reference (photon counts, blurred-scale values) over its own range."""
-    if clean.dtype.kind == "f":
-        return psnr(clean, image.astype(float), data_range=float(clean.max() - clean.min()))
-    return psnr(clean, image)
-
-
 def run(size: int, seed: int, only: list[str] | None, fixed: int | None = None) -> dict:
     """``{case: {method: [psnr, seconds, iterations]}}`` for one seed (``fixed``: also N its, no stop)."""
     out = {}
@@ -84,7 +75,7 @@ def run(size: int, seed: int, only: list[str] | None, fixed: int | None = None) 
         result = restore(degraded, task, seed=seed, **kw)
         row = {
             "DIP (defaults)": [
-                score(clean, result.image),
+                score(clean, result.image).psnr,
                 time.perf_counter() - t0,
                 result.stopped_at.iteration,
             ]
@@ -92,11 +83,12 @@ def run(size: int, seed: int, only: list[str] | None, fixed: int | None = None) 
         if fixed:
             t0 = time.perf_counter()
             long = restore(degraded, task, seed=seed, early_stop=False, iterations=fixed, **kw)
-            row[f"DIP, no stop, {fixed} its"] = [score(clean, long.image), time.perf_counter() - t0, fixed]
+            seconds = time.perf_counter() - t0
+            row[f"DIP, no stop, {fixed} its"] = [score(clean, long.image).psnr, seconds, fixed]
         inputs = {k: v for k, v in kw.items() if k in get_task(task).form.inputs and k != "mask"}
         for method, image in classical_methods(degraded, task, mask=kw.get("mask"),
                                                channel_axis=kw.get("channel_axis"), **inputs).items():
-            row[method] = [score(clean, image), 0.0, 0]
+            row[method] = [score(clean, image).psnr, 0.0, 0]
         out[name] = row
         print(seed, name, {m: round(v[0], 2) for m, v in row.items()}, flush=True)
     return out
@@ -145,7 +137,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     results = {}
     for seed in args.seeds:
-        path = RESULTS / f"versus-classical-{args.size}-s{seed}.json"
+        path = TRACES / f"versus-classical-{args.size}-s{seed}.json"
         kept = json.loads(path.read_text()) if path.exists() else {}
         if not args.report:
             kept.update(run(args.size, seed, args.only, args.fixed))

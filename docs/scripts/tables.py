@@ -24,9 +24,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from _noise_tables import real_noise_table  # noqa: E402 -- the benchmarks' own renderers
-from _speed_tables import quality_table, restarts_tables, second_order_table, step_cost_table  # noqa: E402 -- the benchmarks' own renderers
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the benchmarks' shared library, as a benchmark script sees it
+from _lib.noise_tables import real_noise_table  # noqa: E402 -- the benchmarks' own renderers
+from _lib.report import markdown_table  # noqa: E402
+from _lib.speed_tables import quality_table, restarts_tables, second_order_table, step_cost_table  # noqa: E402
 
 TRACES = ROOT / "benchmarks" / "traces"
 OUT = ROOT / "docs" / "tables"
@@ -83,12 +84,6 @@ SPEED = {
     "quality-per-second-256": ("quality-per-second-256.json", quality_table, "2026-12-07"),
     "real-noise-128": ("real-noise-128.json", real_noise_table, "2026-12-07"),
 }
-
-
-def markdown_table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def load(prefix: str, size: int, seeds: list[int]) -> dict[int, dict]:

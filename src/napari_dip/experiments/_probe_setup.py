@@ -77,10 +77,10 @@ def build_probe_network(shape: tuple[int, int, int], *, network: str, width: int
     multiple of ``2**depth``, at least its smallest size); the loss ignores
     the padding. A grid more than twice the image is refused.
     """
-    import torch
+    import torch  # the experiments package loads without torch
 
-    from ..core.engine.inputs import noise_input  # torch: the experiments package loads without it
-    from ..core.networks import build_network  # torch
+    from ..core.engine.inputs import noise_input  # imports torch
+    from ..core.networks import build_network  # imports torch
 
     C, h, w = shape
     width = int(width) if width is not None else (128 if device.type == "cuda" else 64)

@@ -135,59 +135,39 @@ def _log_points(total: int) -> list[int]:
     return [*points, total]
 
 
-def iter_prior_probe(
-    image: np.ndarray,
-    *,
-    iterations: int = 2000,
-    targets=TARGETS,
-    noise_sigma: float = 0.1,
-    channel_axis: int | None = None,
-    network: str = "skip",
-    width: int | None = None,
-    depth: int = 5,
-    skip=4,
-    upsample: str = "bilinear",
-    input_depth: int = 32,
-    input_noise: float = 1 / 30,
-    lr: float = 0.01,
-    level: float = 0.1,
-    preview_every: int = 10,
-    precision: str = "auto",
-    seed: int = 0,
-    device: str | None = None,
-) -> Generator[ProbeProgress, None, None]:
+def iter_prior_probe(image: np.ndarray, *, iterations: int = 2000, targets=TARGETS, noise_sigma: float = 0.1,
+                     channel_axis: int | None = None, network: str = "skip", width: int | None = None,
+                     depth: int = 5, skip=4, upsample: str = "bilinear", input_depth: int = 32,
+                     input_noise: float = 1 / 30, lr: float = 0.01, level: float = 0.1,
+                     preview_every: int = 10, precision: str = "auto", seed: int = 0,
+                     device: str | None = None) -> Generator[ProbeProgress, None, None]:
     """The prior probe as a generator of :class:`ProbeProgress` (close it to stop).
 
     Parameters
     ----------
     image : ndarray
-        2D grayscale, or 2D with channels at ``channel_axis``. Rescaled to
-        [0, 1] by its minimum and maximum (the ``clean`` target).
+        2D grayscale, or 2D with channels at ``channel_axis``. Rescaled to [0, 1] by its minimum and
+        maximum (the ``clean`` target).
     iterations : int
         Adam steps per target (report 003: 10 000).
     targets : sequence of {"clean", "noisy", "shuffled", "noise"}
-        ``noisy`` is clean + N(0, ``noise_sigma``) clipped to [0, 1] (the
-        network ends in a sigmoid), ``shuffled`` a random permutation of the
-        pixels (channels move together), ``noise`` U(0, 1).
+        ``noisy`` is clean + N(0, ``noise_sigma``) clipped to [0, 1] (the network ends in a sigmoid),
+        ``shuffled`` a random permutation of the pixels (channels move together), ``noise`` U(0, 1).
     noise_sigma : float
         Standard deviation of the ``noisy`` target's noise, in [0, 1] units.
     network : {"skip", "unet", "resnet", "decoder"}
     width : int, optional
         Channels per level (None: 128 on CUDA, 64 elsewhere; report 003: 128).
     depth : int
-        Levels of the hourglass (report 003: 5). The image is padded (on the
-        output side only) to what the depth needs; at most doubled.
+        Levels of the hourglass (report 003: 5). The image is padded (on the output side only) to what
+        the depth needs; at most doubled.
     skip : int or list of int
-        Skip-branch channels per level (``skip`` network), finest first; 0
-        removes a skip. Report 003's best: skips at levels 3 and 4 only,
-        ``[0, 0, 4, 4, 0]``.
+        Skip-branch channels per level (``skip`` network), finest first; 0 removes a skip. Report 003's
+        best: skips at levels 3 and 4 only, ``[0, 0, 4, 4, 0]``.
     upsample : {"bilinear", "nearest"}
-    input_depth : int
-        Channels of the fixed input, U(0, 1) x 0.1 as in the paper.
-    input_noise : float
-        Std of the Gaussian noise added to the input at every step (1/30).
-    lr : float
-        Adam's learning rate (0.01).
+    input_depth, input_noise, lr
+        The fixed input's channels (U(0, 1) x 0.1, as in the paper), the std of the Gaussian noise added to
+        it at every step (1/30) and Adam's learning rate (0.01).
     level : float
         Summary threshold as a fraction of each target's variance (:func:`summarize`).
     preview_every : int
@@ -195,12 +175,12 @@ def iter_prior_probe(
     precision : {"auto", "bf16", "fp32"}
         As :func:`napari_dip.core.engine.fit` ("auto": bf16 autocast on CPU).
     seed : int
-        Seeds the network, the input, the targets and the input noise; all
-        targets share the same initial weights and input.
+        Seeds the network, the input, the targets and the input noise; all targets share the same
+        initial weights and input.
     device : str, optional
         None picks CUDA, then MPS, then the CPU.
     """
-    from ..core.engine import FitHistory, fit, pick_device  # torch: the experiments package loads without it
+    from ..core.engine import pick_device  # torch: the experiments package loads without it
 
     clean, axis = to_unit(image, channel_axis)
     names = _check(targets, iterations, noise_sigma, level, preview_every)
@@ -208,19 +188,29 @@ def iter_prior_probe(
     made = make_targets(clean, names, noise_sigma=noise_sigma, seed=seed)
     net0, z, config = build_probe_network(clean.shape, network=network, width=width, depth=depth, skip=skip,
                                           upsample=upsample, input_depth=input_depth, seed=seed, device=dev)
-    h, w = clean.shape[1:]
     config.update(iterations=int(iterations), targets=list(names), noise_sigma=noise_sigma,
                   input_noise=input_noise, lr=lr, level=level, precision=precision, seed=seed,
                   device=str(dev), shape=list(np.shape(image)), noisy="clipped to [0, 1]")
     result = ProbeResult(targets={n: _user(t, axis) for n, t in made.items()}, config=config)
+    yield from _fit_targets(net0, z, made, dev, result, axis, iterations=iterations, lr=lr, seed=seed,
+                            reg_noise_std=input_noise, preview_every=preview_every, precision=precision)
+
+
+def _fit_targets(net0, z, made: dict[str, np.ndarray], dev, result: ProbeResult, axis: int | None,
+                 **fit_options) -> Generator[ProbeProgress, None, None]:
+    """Fit a copy of ``net0`` to each target in turn (the engine's loop, plain MSE, ``fit_options``),
+    filling ``result``; the last record carries it, summarised at ``result.config["level"]``."""
+    from ..core.engine import FitHistory, fit  # torch: the experiments package loads without it
+
+    names, config, iterations = list(made), result.config, fit_options["iterations"]
+    h, w = next(iter(made.values())).shape[1:]
     start = time.perf_counter()
     for number, name in enumerate(names, start=1):
         history = FitHistory()
-        fitter = fit(copy.deepcopy(net0).to(dev), z, _mse_loss(made[name], dev), iterations=iterations, lr=lr,
-                     reg_noise_std=input_noise, output="last", finalize=lambda out: out[..., :h, :w],
-                     preview_every=preview_every, precision=precision, seed=seed, history=history)
+        fitter = fit(copy.deepcopy(net0).to(dev), z, _mse_loss(made[name], dev), output="last",
+                     finalize=lambda out: out[..., :h, :w], history=history, **fit_options)
         yield from _follow(fitter, history, result, (name, number, len(names)), axis, start)
-    result.summary = summarize(result.curves, {n: made[n] for n in result.curves}, level)
+    result.summary = summarize(result.curves, {n: made[n] for n in result.curves}, config["level"])
     config["seconds"] = round(time.perf_counter() - start, 3)
     yield ProbeProgress(names[-1], len(names), len(names), iterations, iterations, elapsed=config["seconds"],
                         done=True, result=result)
@@ -228,7 +218,7 @@ def iter_prior_probe(
 
 def _mse_loss(target: np.ndarray, dev):
     """MSE between the output (cropped to the target, the padding dropped) and ``target``."""
-    import torch
+    import torch  # the experiments package loads without it
 
     target_t = torch.from_numpy(target)[None].to(dev)
     h, w = target.shape[1:]

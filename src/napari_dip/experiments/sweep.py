@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.metrics import psnr, ssim  # numpy only at import (scikit-image loads inside ssim)
+
 __all__ = ["SweepProgress", "sweep", "iter_sweep", "write_csv", "label", "parse_values", "parse_vary",
            "COLUMNS"]
 
@@ -183,8 +185,6 @@ def _one(image, task, kwargs, reference, index, n, settings) -> Generator[SweepP
 
 
 def _record(result, settings: dict, reference, channel_axis, seconds: float) -> dict:
-    from napari_dip.metrics import psnr, ssim  # skimage (0.7 s): only a sweep with a reference needs it
-
     image = result.image
     scores: dict[str, float | None] = {"psnr": None, "ssim": None}
     if reference is not None:

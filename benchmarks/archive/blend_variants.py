@@ -51,7 +51,8 @@ import time
 
 import numpy as np
 
-from _common import ROOT, command, machine, markdown_table, write_section
+from _lib import ROOT
+from _lib.report import command, machine, markdown_table, write_section
 
 PAIRS = ("cat_rocket", "cup_brick")
 

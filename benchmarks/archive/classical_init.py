@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 from skimage import data
 
-from _common import command, machine, markdown_table, write_section
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import restore, sample_data
 from napari_dip.baselines import classical_restore, upscale
 from napari_dip.core import tasks
@@ -24,7 +24,7 @@ from napari_dip.metrics import psnr
 
 def _library(size: int):
     """The DIP paper's library scene and hole, down-scaled so the short side is ``size`` (as in paper.py)."""
-    from paper import cases as paper_cases
+    from _lib.cases import paper_cases
 
     _, _, damaged, clean, kw, _ = paper_cases(size, 0)[1]
     return damaged, clean, dict(mask=kw["mask"], channel_axis=-1, preset="inpaint")

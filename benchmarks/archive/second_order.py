@@ -20,14 +20,13 @@ import json
 import numpy as np
 import torch
 
-from _common import ROOT, command, machine
-from _speed_tables import second_order_table
+from _lib import TRACES
+from _lib.cases import paper_cases
+from _lib.report import command, machine
+from _lib.speed_tables import second_order_table
 from napari_dip.core.engine.plan import plan_fit
 from napari_dip.core.restore import prepare_job
 from napari_dip.metrics import psnr
-from paper import cases
-
-RESULTS = ROOT / "benchmarks" / "traces"
 
 
 def lbfgs_trace(degraded, clean, task, kw, seed: int, steps: int, inner: int) -> dict:
@@ -66,15 +65,15 @@ def main() -> None:
     ap.add_argument("--inner", type=int, default=10, help="evaluations per L-BFGS step at most")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
-    path = RESULTS / f"second-order-{args.size}.json"
+    path = TRACES / f"second-order-{args.size}.json"
     if not args.report:
         out = {}
-        for name, task, degraded, clean, kw, _ in cases(args.size, args.seed):
+        for name, task, degraded, clean, kw, _ in paper_cases(args.size, args.seed):
             out[f"{name}, s{args.seed}"] = lbfgs_trace(degraded, clean, task, kw, args.seed, args.steps,
                                                        args.inner)
             print(name, f"best {max(out[f'{name}, s{args.seed}']['psnr']):.2f}", flush=True)
         path.write_text(json.dumps({"command": command(), "machine": machine(), "cases": out}))
-    kept = json.loads((RESULTS / f"quality-per-second-{args.size}.json").read_text())
+    kept = json.loads((TRACES / f"quality-per-second-{args.size}.json").read_text())
     print(second_order_table(json.loads(path.read_text()), kept))
 
 

@@ -26,10 +26,10 @@ import time
 
 import numpy as np
 
-from _common import command, machine, markdown_table, write_section
+from _lib.cases import paper_cases
+from _lib.report import command, machine, markdown_table, write_section
 from napari_dip import restore
 from napari_dip.metrics import psnr
-from paper import cases
 
 
 def halve(image: np.ndarray, missing: np.ndarray | None, channel_axis: int | None):
@@ -116,7 +116,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     rows = []
-    for name, task, degraded, clean, kw, notebook in cases(args.size, args.seed):
+    for name, task, degraded, clean, kw, notebook in paper_cases(args.size, args.seed):
         if args.only and not any(name.startswith(o) for o in args.only):
             continue
         ref, its = clean.astype(np.float32) / 255.0, min(notebook, args.iterations)

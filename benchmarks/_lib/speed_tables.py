@@ -1,4 +1,5 @@
-"""The speed tables, from the JSONs that ``step_cost.py`` and ``quality_per_second.py`` keep.
+"""The speed tables, from the JSONs that ``step_cost.py`` and ``quality_per_second.py`` keep (and the archived
+``restarts.py`` and ``second_order.py`` kept).
 
 Standard library only: ``docs/scripts/tables.py`` renders the documentation's tables with these
 functions on a machine without torch.
@@ -6,12 +7,10 @@ functions on a machine without torch.
 
 from __future__ import annotations
 
+from .report import first_within as _first_index
+from .report import markdown_table
+
 MARGIN = 0.5  # dB below the notebook's best that counts as the same quality
-
-
-def markdown_table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows])
 
 
 def step_cost_table(results: dict) -> str:
@@ -28,10 +27,10 @@ def step_cost_table(results: dict) -> str:
     return markdown_table(header, rows)
 
 
-def first_within(trace: dict, target: float) -> int | None:
+def _first_iteration(trace: dict, target: float) -> int | None:
     """The first recorded iteration whose PSNR is within :data:`MARGIN` of ``target``."""
-    reached = [i for i, p in zip(trace["iteration"], trace["psnr"], strict=True) if p >= target - MARGIN]
-    return reached[0] if reached else None
+    k = _first_index(trace["psnr"], target, MARGIN)
+    return None if k is None else trace["iteration"][k]
 
 
 def quality_rows(results: dict) -> list[list[str]]:
@@ -41,11 +40,11 @@ def quality_rows(results: dict) -> list[list[str]]:
             continue
         nb = r["traces"]["notebook"]
         target = max(nb["psnr"])
-        nb_time = (first_within(nb, target) or 0) * r["seconds_per_iteration"]["notebook"]
+        nb_time = (_first_iteration(nb, target) or 0) * r["seconds_per_iteration"]["notebook"]
         row = [key, f"{target:.2f}", f"{nb_time:.0f}"]
         for way in ("defaults", "input"):
             trace, sec = r["traces"][way], r["seconds_per_iteration"][way]
-            it = first_within(trace, target)
+            it = _first_iteration(trace, target)
             reach = "never" if it is None else f"{it * sec:.0f} ({nb_time / (it * sec):.1f}x)"
             row += [reach, f"{trace['final_psnr']:.2f} in {trace['iterations_run'] * sec:.0f} s"]
         out.append(row)
@@ -71,8 +70,8 @@ def _speedups(runs: list[dict], way: str) -> str:
     for r in runs:
         nb = r["traces"]["notebook"]
         target = max(nb["psnr"])
-        nb_time = (first_within(nb, target) or 0) * r["seconds_per_iteration"]["notebook"]
-        it = first_within(r["traces"][way], target)
+        nb_time = (_first_iteration(nb, target) or 0) * r["seconds_per_iteration"]["notebook"]
+        it = _first_iteration(r["traces"][way], target)
         if it is None:
             never += 1
         else:
@@ -108,7 +107,7 @@ def quality_table(results: dict) -> str:
 
 
 def _reach(trace: dict, target: float, seconds: float, reference: float | None = None) -> str:
-    it = first_within(trace, target)
+    it = _first_iteration(trace, target)
     if it is None:
         return "never"
     ratio = "" if reference is None else f" ({reference / (it * seconds):.1f}x)"

@@ -23,7 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
+from . import ROOT
+from .report import command, machine, markdown_table
+
+HERE = ROOT / "benchmarks"  # where batch_tiles.py is
 
 
 def _rss_mib() -> float:
@@ -122,8 +125,6 @@ def _mib(r: dict) -> list:
 
 
 def memory_table(args) -> None:
-    from _common import command, machine, markdown_table
-
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:

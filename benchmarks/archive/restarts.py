@@ -26,15 +26,14 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from _common import ROOT, command, in_turns, machine
-from _speed_tables import restarts_tables
+from _lib import TRACES
+from _lib.cases import paper_cases
+from _lib.report import command, in_turns, machine
+from _lib.speed_tables import restarts_tables
 from napari_dip import iter_restore
 from napari_dip.core.engine import restarts
-from paper import cases
 from quality_per_second import record
 from step_cost import f16
-
-RESULTS = ROOT / "benchmarks" / "traces"
 
 
 @contextmanager
@@ -79,7 +78,7 @@ def measure_quality(size: int, seeds: list[int], k: int, kept: dict, fit: str) -
     base = {} if fit == "weights" else dict(fit=fit)
     out = {}
     for seed in seeds:
-        for name, task, degraded, clean, kw, _ in cases(size, seed):
+        for name, task, degraded, clean, kw, _ in paper_cases(size, seed):
             key = f"{name}, s{seed}"
             if key not in kept:
                 print(f"{key}: no one-fit traces kept by quality_per_second.py; skipped", flush=True)
@@ -108,21 +107,21 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=5)
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
-    path = RESULTS / "restarts.json"
+    path = TRACES / "restarts.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     if args.steps:
         results["steps"] = {"size": args.size, "command": command(), "machine": machine(),
                             "seconds_per_iteration": measure_steps(args.size, args.restarts, args.rounds,
                                                                    args.block)}
     if args.quality:
-        kept = json.loads((RESULTS / f"quality-per-second-{args.size}.json").read_text())
+        kept = json.loads((TRACES / f"quality-per-second-{args.size}.json").read_text())
         results[f"quality-{args.fit}"] = {
             "size": args.size, "restarts": args.restarts[0], "fit": args.fit, "command": command(),
             "machine": machine(),
             "cases": measure_quality(args.size, args.seeds, args.restarts[0], kept, args.fit)}
     if args.steps or args.quality:
         path.write_text(json.dumps(results))
-    kept = json.loads((RESULTS / f"quality-per-second-{args.size}.json").read_text())
+    kept = json.loads((TRACES / f"quality-per-second-{args.size}.json").read_text())
     print(restarts_tables(results, kept))
 
 

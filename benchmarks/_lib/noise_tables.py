@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import statistics
 
+from .report import markdown_table
+
 BM3D_FAIR, BM3D_BEST = "BM3D, camera model (GAT)", "BM3D, best sigma"
 MODELS = {"gaussian": "DIP, Gaussian model", "poisson": "DIP, camera model"}
 COLUMNS = ["raw", "BM3D, sigma estimate", BM3D_FAIR, BM3D_BEST, "Noise2Void", "DIP, Gaussian model",
            "DIP, camera model", "DIP, auto", "DIP fit=input, camera model", "DIP, camera model, BM3D input",
            "DIP, camera model, RED"]
-
-
-def markdown_table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows])
 
 
 def _mean(run: dict, key: str) -> float:
