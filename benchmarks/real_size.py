@@ -52,7 +52,7 @@ TILE = 512
 
 def pairs(data: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(noisy, clean)`` 512² uint8 pairs of the W2S folder, in name order."""
-    import tifffile  # the benchmark's reader; the package reads TIFFs through io.py
+    import tifffile  # the benchmark's reader; the package reads TIFFs through napari_dip.io
 
     noisy = sorted(data.glob("noisy_*.tif"))
     if not noisy:

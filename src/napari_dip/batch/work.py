@@ -16,9 +16,10 @@ import time
 
 import numpy as np
 
-from napari_dip._outputs import output_geometry, read_mask, with_pixel_size
 from napari_dip.core.mask import mask_plane
 from napari_dip.io import read_image, write_image
+from napari_dip.io.geometry import output_geometry, with_pixel_size
+from napari_dip.io.masks import read_mask
 
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)

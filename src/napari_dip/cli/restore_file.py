@@ -10,9 +10,10 @@ from pathlib import Path
 from napari_dip.core import tasks
 from napari_dip.io import read_image, write_image
 
-from .._choose import check_fit
-from .._outputs import default_output, output_geometry, with_pixel_size
-from .._outputs import read_mask as _mask
+from ..io.geometry import output_geometry, with_pixel_size
+from ..io.masks import read_mask as _mask
+from ..io.names import default_output
+from ..io.selection import check_fit
 from .compare_file import compare_file
 from .options import add_settings, settings_from
 from .progress import run_with_progress
