@@ -233,15 +233,19 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     path, data = Path(path), data if _f.is_lazy(data) else np.asarray(data)
     kind, axes = _kind(path, write=True), _f.check_axes(axes, data)
     scale, units = _f.calibration(axes, scale, units, like)
-    names = selection.channel_names(data, axes, channel_names, like)
-    payload = _side.payload(settings)
+    names, payload = selection.channel_names(data, axes, channel_names, like), _side.payload(settings)
     fmt, writer = _format_writer(path, kind, data, axes, like, names)
-    with _f.atomic(path) as tmp:
-        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
-               payload, names=names)
+    _write_atomic(path, writer, data, axes, scale, units, payload, names)
     if sidecar:
         _side.write(path, payload, _side.image_entry(path, fmt, data, axes, scale, units, names, translate))
     return path
+
+
+def _write_atomic(path: Path, writer, data, axes: str, scale, units, payload, names) -> None:
+    """``writer``'s file under a temporary name, renamed to ``path`` when complete."""
+    with _f.atomic(path) as tmp:
+        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
+               payload, names=names)
 
 
 def _format_writer(path: Path, kind: str, data: np.ndarray, axes: str, like, names) -> tuple:
