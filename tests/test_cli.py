@@ -66,7 +66,7 @@ def test_super_resolution_divides_the_pixel_size(tmp_path):
                                                 ("ZYX", (2, 12, 10), (2.0, 0.4, 0.4))])
 def test_a_saved_super_resolved_result_and_its_napari_layer_share_scale_and_translate(tmp_path, axes, shape,
                                                                                      scale):
-    """One geometry rule (``_outputs.super_resolved``): the file the CLI writes (read back) and the layer the
+    """One geometry rule (``geometry.super_resolved``): the file the CLI writes (read back) and the layer the
     widgets add (``output_kwargs``) for the same input have the same shape, pixel size and origin: the
     finer pixels sit inside the input's (origin moved by -1/2 input pixel + 1/2 output pixel along Y, X)."""
     napari = pytest.importorskip("napari")

@@ -16,7 +16,7 @@ EXPECTED = json.loads(json.dumps({**SETTINGS, "seed": 0, "psnr": 31.5}))
 
 
 def test_io_is_napari_and_torch_free():
-    code = ("import sys, napari_dip.io, napari_dip._writer; "
+    code = ("import sys, napari_dip.io, napari_dip.io.napari_writer; "
             "bad = [m for m in ('torch', 'napari', 'qtpy') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -155,7 +155,7 @@ def test_plain_tiff_resolution_in_centimetres(tmp_path):
 
 def test_writer_contribution_saves_layer_metadata(tmp_path):
     """The npe2 writer called as napari calls it: (path, data, layer attributes)."""
-    from napari_dip._writer import write_tiff
+    from napari_dip.io.napari_writer import write_tiff
 
     data = np.random.default_rng(3).random((4, 16, 16)).astype(np.float32)
     attributes = {"scale": [0.5, 0.1, 0.1], "units": ("micrometer",) * 3, "axis_labels": ("-3", "-2", "-1"),

@@ -137,8 +137,8 @@ def test_the_command_line_reads_the_pixel_size_from_an_ome_tiff(tmp_path, capsys
 
 
 def test_the_pixel_size_of_a_file_in_um(tmp_path):
-    from napari_dip._outputs import file_pixel_size, with_pixel_size
     from napari_dip.io import read_image
+    from napari_dip.io.geometry import file_pixel_size, with_pixel_size
 
     stack = np.zeros((3, 8, 8), np.uint16)
     img = read_image(write_image(tmp_path / "z.ome.tif", stack, axes="ZYX", scale=(0.3, 0.1, 0.1),

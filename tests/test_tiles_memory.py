@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 import tifffile
 
-import napari_dip._io_region as region_io
 import napari_dip.batch.work as work
+import napari_dip.io.region as region_io
 from napari_dip import restore
-from napari_dip._io_region import open_region
 from napari_dip.batch import inputs as batch_inputs
 from napari_dip.batch import run, tiles
 from napari_dip.batch.api import _spec
@@ -25,6 +24,7 @@ from napari_dip.core.data import ImageCodec
 from napari_dip.core.memory import tile_boxes
 from napari_dip.core.streamed import value_mapping
 from napari_dip.io import read_image, write_image
+from napari_dip.io.region import open_region
 
 TILE, OVERLAP = 64, 16
 OPTIONS = {"iterations": 1, "width": 8, "tile": TILE, "tile_overlap": OVERLAP}
@@ -43,7 +43,7 @@ def _tiff(path, data, **kwargs):
 
 def _zarr(path, data, monkeypatch):
     pytest.importorskip("ome_zarr")
-    import napari_dip._io_zarr as zarr_io
+    import napari_dip.io.zarr as zarr_io
 
     with monkeypatch.context() as m:  # small chunks, so that a tile touches few of them
         m.setattr(zarr_io, "CHUNK", {**zarr_io.CHUNK, "Y": 32, "X": 32})

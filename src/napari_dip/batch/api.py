@@ -1,4 +1,32 @@
-"""``napari_dip.batch.run``: restore many files on a Dask cluster, resumably, with a report."""
+"""``napari_dip.batch.run``: restore many files on a Dask cluster, resumably, with a report.
+
+Notes
+-----
+One fit is one Dask task: a whole image, or one plane of a stack in plane mode (the planes of a stack run
+in parallel and are written as one stack in order; with ``warm_start`` the planes form one chain, one task).
+Scripts that call :func:`run` with the embedded cluster need the ``if __name__ == "__main__":`` guard
+(worker processes are spawned).
+
+Cluster options
+---------------
+client : distributed.Client, optional
+    Run on this client's cluster (left open).
+workers, threads_per_worker : int, optional
+    The embedded cluster (no ``client``/``scheduler``): worker processes and concurrent fits per worker.
+    Default: one fit per worker, one worker per fit up to the number of cores; on NVIDIA GPUs one worker
+    per GPU. ``workers x threads_per_worker`` may not exceed the cores.
+scheduler : str, optional
+    Address of a running Dask scheduler, e.g. ``"tcp://host:8786"``.
+torch_threads : int, optional
+    torch threads per fit. Default: the embedded cluster splits the cores; on a given client or scheduler
+    the worker's own (Dask's nanny sets 1).
+resources : dict, optional
+    Dask resources each fit holds. Default: ``{"GPU": 1}`` when the workers advertise a ``GPU`` resource
+    (``dask worker --resources GPU=1``), else none.
+retries : int, default 2
+    Dask retries of a fit that raised something other than a bad input (``ValueError``/``OSError``); on
+    the embedded cluster also the number of times a fit whose worker died is given to another worker.
+"""
 
 from __future__ import annotations
 
@@ -29,86 +57,51 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None,
         threads_per_worker: int | None = None, scheduler: str | None = None, mask=None,
         mask_suffix: str | None = None, overwrite: bool = False, retries: int = 2, progress: bool = True,
         torch_threads: int | None = None, resources: dict | None = None, **settings) -> list[dict]:
-    """Restore every image of ``inputs`` into the folder ``out`` on Dask distributed.
+    """Restore every image of ``inputs`` into the folder ``out`` on Dask distributed (one fit: one Dask task).
 
     Parameters
     ----------
     inputs : str, path or list of them
-        Image files (TIFF, OME-TIFF, PNG, JPEG; stacks included; with
-        ``napari-dip[formats]`` also OME-Zarr folders, CZI, ND2, LIF), folders (their
-        images, not recursive) and glob patterns (``"plate/**/*.tif"``).
+        Image files (TIFF, OME-TIFF, PNG, JPEG, stacks included; with ``napari-dip[formats]`` OME-Zarr
+        folders, CZI, ND2, LIF), folders (their images, not recursive), globs (``"plate/**/*.tif"``).
     out : str or path
-        Output folder (created). Each input ``NAME.ext`` gives ``NAME_dip_TASK.ext``
-        with the input's axes, pixel sizes and units, and its JSON sidecar;
-        ``batch-report.json`` lists every input's outcome.
+        Output folder (created). Each input ``NAME.ext`` gives ``NAME_dip_TASK.ext`` with the input's axes,
+        pixel sizes and units, and its JSON sidecar; ``batch-report.json`` lists every input's outcome.
     task : str
         A restoration task of ``napari_dip.core.tasks.names()``.
-    client : distributed.Client, optional
-        Run on this client's cluster (left open).
-    workers, threads_per_worker : int, optional
-        The embedded cluster (no ``client``/``scheduler``): worker processes and
-        concurrent fits per worker. Default: one fit per worker, one worker per
-        fit up to the number of cores; on NVIDIA GPUs one worker per GPU.
-        ``workers x threads_per_worker`` may not exceed the cores.
-    scheduler : str, optional
-        Address of a running Dask scheduler, e.g. ``"tcp://host:8786"``.
+    client, scheduler, workers, threads_per_worker, torch_threads, resources, retries
+        Where and how the fits run: see *Cluster options* in this module's docstring.
     mask : str, path or ndarray, optional
         One mask for every input (inpaint, reconstruct): non-zero = missing.
     mask_suffix : str, optional
-        Each input's own mask: ``a.tif`` -> ``a{mask_suffix}.tif`` (or ``.png``, ...)
-        next to it. Such files are not restored themselves.
+        Each input's own mask: ``a.tif`` -> ``a{mask_suffix}.tif`` (or ``.png``, ...) next to it. Such files
+        are not restored themselves.
     overwrite : bool, default False
-        Redo inputs whose output exists. Without it an input is skipped when its
-        output and sidecar exist and the sidecar records the same task, options,
-        input file (name, size, modification time) and mask.
-    retries : int, default 2
-        Dask retries of a fit that raised something other than a bad input
-        (``ValueError``/``OSError``); on the embedded cluster also the number of
-        times a fit whose worker died is given to another worker.
+        Redo inputs whose output exists. Without it an input is skipped when its output and sidecar exist
+        and the sidecar records the same task, options, input file (name, size, modification time) and mask.
     progress : bool, default True
         A progress bar over fits and the dashboard address, on stderr.
-    torch_threads : int, optional
-        torch threads per fit. Default: the embedded cluster splits the cores; on
-        a given client or scheduler the worker's own (Dask's nanny sets 1).
-    resources : dict, optional
-        Dask resources each fit holds. Default: ``{"GPU": 1}`` when the workers
-        advertise a ``GPU`` resource (``dask worker --resources GPU=1``), else none.
     **settings
-        ``iterations``, ``seed``, ``device``, ``factor``, ``scene`` and ``channel`` (which
-        image and channel of each file, by index or name), the task's inputs
-        (``psf``: an array or an image file; ``psf_sigma``; the optics: ``na``, ``wavelength``, ``ni``,
-        ``ns``, ``microscope``, ``pixel_size``, which defaults to each file's metadata) and any option of
-        :class:`napari_dip.Settings` (``width``, ``mode``, ``warm_start``, ...).
+        ``iterations``, ``seed``, ``device``, ``factor``, ``scene`` and ``channel`` (which image and channel
+        of each file, by index or name), the task's inputs (``psf``: an array or an image file;
+        ``psf_sigma``; the optics: ``na``, ``wavelength``, ``ni``, ``ns``, ``microscope``, ``pixel_size``,
+        which defaults to each file's metadata) and any option of :class:`napari_dip.Settings` (``width``,
+        ``mode``, ``warm_start``, ...).
 
     Returns
     -------
     list of dict
-        The report, one record per input in input order: ``input``, ``status``
-        ("done", "skipped" or "failed"), ``output``, ``error``, ``seconds``.
+        The report, one record per input in input order: ``input``, ``status`` ("done", "skipped" or
+        "failed"), ``output``, ``error``, ``seconds``.
 
     Raises
     ------
     ValueError
-        For an unknown task or option, a mask the task does not take (or a
-        missing one), no input files, or two inputs writing the same output. A
-        bad *input* is not raised: it is a "failed" record.
-
-    Notes
-    -----
-    One fit is one Dask task: a whole image, or one plane of a stack in plane
-    mode (the planes of a stack run in parallel and are written as one stack
-    in order; with ``warm_start`` the planes form one chain, one task).
-    Scripts that call this with the embedded cluster need the
-    ``if __name__ == "__main__":`` guard (worker processes are spawned).
+        For an unknown task or option, a mask the task does not take (or a missing one), no input files, or
+        two inputs writing the same output. A bad *input* is not raised: it is a "failed" record.
     """
     out = Path(out)
-    options = _options(task, settings)
-    mask = _mask_argument(task, mask, mask_suffix)
-    exclude = [out, *([mask] if isinstance(mask, Path) else [])]
-    files = _inputs.collect(inputs, exclude=tuple(exclude), mask_suffix=mask_suffix)
-    out.mkdir(parents=True, exist_ok=True)
-    units = _inputs.plan(files, out, task=task, options=options, mask=mask, mask_suffix=mask_suffix,
-                         overwrite=overwrite)
+    options, units = _prepare(inputs, out, task, settings, mask, mask_suffix, overwrite)
     records: list[Any] = [_before(u) for u in units]  # None: still to run
     started = time.perf_counter()
     cluster = dict(client=client, scheduler=scheduler, workers=workers, threads_per_worker=threads_per_worker,
@@ -118,6 +111,19 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None,
     if progress:
         _summary(records, out / REPORT, time.perf_counter() - started)
     return records
+
+
+def _prepare(inputs, out: Path, task: str, settings: dict, mask, mask_suffix, overwrite: bool) -> tuple:
+    """``(options, units)``: the options checked, the input files found, the folder ``out`` made, and the
+    units planned (what is done already)."""
+    options = _options(task, settings)
+    mask = _mask_argument(task, mask, mask_suffix)
+    exclude = [out, *([mask] if isinstance(mask, Path) else [])]
+    files = _inputs.collect(inputs, exclude=tuple(exclude), mask_suffix=mask_suffix)
+    out.mkdir(parents=True, exist_ok=True)
+    units = _inputs.plan(files, out, task=task, options=options, mask=mask, mask_suffix=mask_suffix,
+                         overwrite=overwrite)
+    return options, units
 
 
 def _fit_all(units: list, records: list, report: Path, *, task: str, options: dict, retries: int,

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_dip._choose import check_fit, select_shape
-from napari_dip._outputs import default_output
 from napari_dip.core.mask import mask_fits
 from napari_dip.io import describe, sidecar_path
+from napari_dip.io.names import default_output
+from napari_dip.io.selection import check_fit, select_shape
 
 from .tiles import plan_tiles
 

@@ -3,7 +3,7 @@
 Planning (on the client): how many tiles, which are not yet kept from an earlier run, and the whole
 image's value mapping, computed once by streaming over the image block by block
 (:func:`napari_dip.core.streamed.value_mapping`) and passed to every task as numbers. On the workers:
-:func:`fit_tile` reads its tile's pixels only (:mod:`napari_dip._io_region`), fits them
+:func:`fit_tile` reads its tile's pixels only (:mod:`napari_dip.io.region`), fits them
 (:mod:`napari_dip.core.tiled`) and keeps the result on disk; :func:`write_tiles` writes the image
 block by block, each block blended from the kept tiles that touch it, and drops them. No process
 holds the whole image.
@@ -29,8 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_dip._io_formats import json_default
-from napari_dip._io_region import open_region
 from napari_dip.core import tasks
 from napari_dip.core.data import is_rgba
 from napari_dip.core.memory import tile_boxes
@@ -39,6 +37,8 @@ from napari_dip.core.noise_growth import MAX_SIDE
 from napari_dip.core.settings import Settings
 from napari_dip.core.streamed import value_mapping
 from napari_dip.io import read_header
+from napari_dip.io.formats import json_default
+from napari_dip.io.region import open_region
 
 from . import work
 

@@ -3,7 +3,8 @@
 Each function reads its input itself (workers share the file system with the
 client), restores with :func:`napari_dip.restore` and writes through
 :func:`napari_dip.io.write_image` (a temporary name renamed when complete, and
-the JSON sidecar). A bad input (``ValueError``, ``OSError``: unreadable file,
+the JSON sidecar); a whole file through :func:`napari_dip.restore_file.restore_file`,
+as ``napari-dip restore``. A bad input (``ValueError``, ``OSError``: unreadable file,
 mask of the wrong shape, an option the task refuses) is returned as a failed
 record, not raised, so that Dask does not retry it; any other exception (a
 CUDA error, say) is raised and retried by Dask (``retries``). torch is
@@ -16,9 +17,10 @@ import time
 
 import numpy as np
 
-from napari_dip._outputs import output_geometry, read_mask, with_pixel_size
 from napari_dip.core.mask import mask_plane
-from napari_dip.io import read_image, write_image
+from napari_dip.io import read_image
+from napari_dip.io.geometry import with_pixel_size
+from napari_dip.restore_file import load_mask, restore_file, write_result
 
 #: Exceptions that mean "this input is bad": reported at once, never retried.
 BAD_INPUT = (ValueError, OSError)
@@ -52,11 +54,7 @@ def pin_threads(spec: dict) -> None:
 
 
 def read_input(spec: dict):
-    img = read_image(spec["input"], **selection(spec))
-    mask = spec.get("mask")
-    if mask is not None and not isinstance(mask, np.ndarray):
-        mask = read_mask(mask)
-    return img, mask
+    return read_image(spec["input"], **selection(spec)), load_mask(spec.get("mask"))
 
 
 def selection(spec: dict) -> dict:
@@ -75,11 +73,13 @@ def _restore(spec: dict, img, mask, **extra):
     return restore(img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **kwargs)
 
 
+def _provenance(spec: dict) -> dict:
+    """What the output's settings record of the batch besides the run's config."""
+    return {"input": spec["input"], "batch": spec["fingerprint"]}
+
+
 def write_output(spec: dict, img, image: np.ndarray, config: dict) -> None:
-    scale, units, translate = output_geometry(img, image.shape, spec["kwargs"].get("factor") or 1)
-    settings = {**config, "input": spec["input"], "batch": spec["fingerprint"]}
-    write_image(spec["output"], image, axes=img.axes, scale=scale, units=units, like=img, settings=settings,
-                translate=translate)
+    write_result(spec["output"], img, image, {**config, **_provenance(spec)}, spec["kwargs"].get("factor"))
 
 
 def fit_file(spec: dict) -> dict:
@@ -87,10 +87,8 @@ def fit_file(spec: dict) -> dict:
     t0 = time.perf_counter()
     try:
         pin_threads(spec)
-        img, mask = read_input(spec)
-        result = _restore(spec, img, mask)
-        config = {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
-        write_output(spec, img, result.image, config)
+        restore_file(spec["input"], spec["task"], spec["output"], mask=spec.get("mask"),
+                     record=_provenance(spec), **selection(spec), **restore_kwargs(spec))
     except BAD_INPUT as err:
         return record(spec, "failed", time.perf_counter() - t0, message(err))
     return record(spec, "done", time.perf_counter() - t0)

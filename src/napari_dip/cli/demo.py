@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from napari_dip import sample_data as samples
+from napari_dip.baselines import classical_restore
+from napari_dip.metrics import psnr, ssim
 
 from .progress import run_with_progress
 
@@ -36,9 +38,6 @@ def _save_case(out: Path, name: str, degraded, restored, reference, classical, s
 
 
 def demo(args: argparse.Namespace) -> int:
-    from napari_dip.baselines import classical_restore  # torch
-    from napari_dip.metrics import psnr, ssim  # skimage (0.7 s): `napari-dip --help` loads without it
-
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     size = args.size

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 
+import napari_dip  # its lazy iter_restore loads torch on the first run, not with `napari-dip --help`
+
 
 def run_with_progress(image, task, *, desc, **kwargs):
     """Run iter_restore with a tqdm progress bar; return the RestoreResult."""
     from tqdm import tqdm
 
-    from napari_dip import iter_restore  # torch: `napari-dip --help` loads without it
-
     result = None
     with tqdm(desc=desc, unit="it", dynamic_ncols=True, file=sys.stderr, mininterval=1.0) as bar:
-        for snap in iter_restore(image, task, **kwargs):
+        for snap in napari_dip.iter_restore(image, task, **kwargs):
             if bar.total is None:
                 bar.total = snap.total
             bar.update(snap.iteration - bar.n)

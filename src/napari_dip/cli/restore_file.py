@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
-from pathlib import Path
 
 from napari_dip.core import tasks
-from napari_dip.io import read_image, write_image
+from napari_dip.restore_file import FileRun, summary
+from napari_dip.restore_file import restore_file as restore_one
 
-from .._choose import check_fit
-from .._outputs import default_output, output_geometry, with_pixel_size
-from .._outputs import read_mask as _mask
 from .compare_file import compare_file
 from .options import add_settings, settings_from
 from .progress import run_with_progress
@@ -83,6 +81,10 @@ def add_psf(p: argparse.ArgumentParser) -> None:
                    help="pixel size in µm: one lateral value, Y X, or Z Y X (default: the file's metadata)")
 
 
+#: The PSF's inputs (:func:`psf_inputs`, and the pixel size taken from the file).
+_PSF = ("psf", "na", "wavelength", "ni", "ns", "microscope", "psf_sigma", "pixel_size")
+
+
 def psf_inputs(args: argparse.Namespace) -> dict:
     """The PSF options given on the command line (``psf``: the file's path)."""
     out = {k: getattr(args, k) for k in ("psf", "na", "wavelength", "ni", "ns", "microscope")
@@ -96,88 +98,35 @@ def psf_inputs(args: argparse.Namespace) -> dict:
 
 def restore_file(args: argparse.Namespace) -> int:
     try:
-        img = read_image(args.input, scene=args.scene, channel=args.channel)
         options = settings_from(args)
-        check_fit(
-            img.axes,
-            img.data.shape,
-            mode=options.get("mode"),
-            planes=options.get("planes"),
-            source=Path(args.input).name,
-        )
-        inputs = with_pixel_size(img, psf_inputs(args), options.get("mode"))
-        if isinstance(inputs.get("psf"), str):
-            inputs["psf"] = read_image(inputs["psf"]).data.astype(float)
-        mask = _mask(args.mask, args.mask_known_white) if args.mask else None
-        reference = read_image(args.reference).data if args.reference else None
-        channel_axis = args.channel_axis if args.channel_axis is not None else img.channel_axis
-        t0 = time.perf_counter()
-        result = run_with_progress(
-            img.data,
-            args.task,
-            desc=args.task,
-            mask=mask,
-            factor=args.factor,
-            channel_axis=channel_axis,
-            iterations=args.iterations,
-            seed=args.seed,
-            device=args.device,
-            reference=reference,
-            **inputs,
-            **options,
-        )
-        if "noise_choice" in result.config:  # noise="auto" resolved: which model, why
-            print(result.config["noise_choice"]["summary"])
-        output = Path(args.output) if args.output else default_output(Path(args.input), args.task)
-        scale, units, translate = output_geometry(img, result.image.shape, args.factor or 1)
-        settings = {
-            **result.config,
-            "stopped_at": result.stopped_at.__dict__,
-            "input": str(args.input),
-            **_selection(args),
-        }
-        write_image(
-            output,
-            result.image,
-            axes=img.axes,
-            scale=scale,
-            units=units,
-            translate=translate,
-            like=img,
-            settings=settings,
+        done = restore_one(
+            args.input, args.task, args.output, scene=args.scene, channel=args.channel,
+            mask=args.mask or None, mask_known_white=args.mask_known_white, channel_axis=args.channel_axis,
+            record={"input": str(args.input), **_selection(args)}, verbose=True,
+            run=functools.partial(run_with_progress, desc=args.task), factor=args.factor,
+            iterations=args.iterations, seed=args.seed, device=args.device, reference=args.reference,
+            **psf_inputs(args), **options,
         )
         if args.compare:
-            noise = {
-                k: options[k] for k in ("noise", "gain", "offset", "read_noise") if options.get(k) is not None
-            }
-            summary = compare_file(
-                output,
-                img.data,
-                result.image,
-                args.task,
-                mask=mask,
-                channel_axis=channel_axis,
-                reference=reference,
-                seconds=time.perf_counter() - t0,
-                geometry=dict(
-                    axes=img.axes,
-                    scale=scale,
-                    units=units,
-                    translate=translate,
-                    like=img,
-                    input_scale=img.scale,
-                    input_translate=img.translate,
-                ),
-                factor=args.factor,
-                **inputs,
-                **noise,
-            )
-            print(f"wrote the comparison: {summary}")
+            _compare(args, done, options)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"wrote {output} (stopped at iteration {result.stopped_at.iteration}: {result.stopped_at.reason})")
+    print(summary(done))
     return 0
+
+
+def _compare(args: argparse.Namespace, done: FileRun, options: dict) -> None:
+    """``--compare``: every other method of the task on the same input, written beside the output."""
+    noise = {k: options[k] for k in ("noise", "gain", "offset", "read_noise") if options.get(k) is not None}
+    inputs = {k: v for k, v in done.kwargs.items() if k in _PSF}
+    geometry = {**done.geometry, "input_scale": done.img.scale, "input_translate": done.img.translate}
+    channel_axis = args.channel_axis if args.channel_axis is not None else done.img.channel_axis
+    written = compare_file(done.output, done.img.data, done.result.image, args.task, mask=done.mask,
+                           channel_axis=channel_axis, reference=done.kwargs.get("reference"),
+                           seconds=time.perf_counter() - done.started, geometry=geometry, factor=args.factor,
+                           **inputs, **noise)
+    print(f"wrote the comparison: {written}")
 
 
 def _selection(args: argparse.Namespace) -> dict:

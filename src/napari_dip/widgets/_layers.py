@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_dip._outputs import super_resolved
+from napari_dip.io.geometry import super_resolved
 
 from ._region import Region, RegionError, region_of
 

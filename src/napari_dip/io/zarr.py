@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io_bioio import INSTALL
-from ._io_formats import is_lazy
+from .bioio import INSTALL
+from .formats import is_lazy
 
 NGFF_ORDER = "TCZYX"
 #: napari-dip's unit names -> the UDUNITS names NGFF asks for.

@@ -1,7 +1,7 @@
 """Reading TIFF (plain, ImageJ, OME) and PNG/JPEG files into the fields of :class:`napari_dip.io.ImageFile`.
 
 No napari, no torch. ``napari_dip.io`` builds the :class:`~napari_dip.io.ImageFile` from these dicts, as
-from ``_io_bioio.read``'s.
+from ``bioio.read``'s.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import tifffile
 
-from . import _choose
-from . import _io_formats as _f
-from . import _io_sidecar as _side
+from . import formats as _f
+from . import selection
+from . import sidecar as _side
 
 
 def plain(path: Path, kind: str) -> dict:
@@ -39,7 +39,7 @@ def tiff(path: Path, scene=None, pixels: bool = True) -> dict:
     of an :class:`~napari_dip.io.ImageFile`."""
     names: tuple[str, ...] = ()
     with tifffile.TiffFile(path) as tif:
-        index = _choose.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
+        index = selection.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
         series = tif.series[index]
         data = series.asarray() if pixels else _f.placeholder(series.shape, series.dtype)
         axes, page = series.axes, series.keyframe

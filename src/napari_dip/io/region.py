@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from . import _choose
-from . import _io_bioio as _bio
-from ._io_raw import native, read_box
-from .io import describe, read_image
+from . import bioio as _bio
+from . import selection
+from .image import describe, read_image
+from .raw import native, read_box
 
 #: :meth:`RegionReader.blocks` reads bands of about BLOCK x BLOCK pixels (the client's passes).
 BLOCK = 1024
@@ -59,7 +59,7 @@ class RegionReader:
         """The index into the stored array that reads the box (the picked channel an integer)."""
         key: list = [slice(None)] * len(self.file_axes)
         key[self.file_axes.index("Y")], key[self.file_axes.index("X")] = ys, xs
-        letter = _choose.channel_letter(self.file_axes)
+        letter = selection.channel_letter(self.file_axes)
         if self.channel_pick is not None and letter is not None:
             key[self.file_axes.index(letter)] = self.channel_pick
         return tuple(key)
@@ -90,7 +90,7 @@ def fetch(reader: RegionReader, key: tuple) -> np.ndarray:
         import zarr  # optional (the formats extra): tifffile's zarr store of a compressed or tiled TIFF
 
         with tifffile.TiffFile(reader.path) as tif:
-            index = _choose.check_scene(reader.path, reader.scene, len(tif.series))
+            index = selection.check_scene(reader.path, reader.scene, len(tif.series))
             store = tif.series[index].aszarr()
             try:
                 return native(np.asarray(zarr.open_array(store, mode="r")[key]))
@@ -119,11 +119,11 @@ def open_region(path, *, scene=None, channel=None) -> RegionReader:
 def _reader(path, scene, channel, how, shape, axes, names, dtype, **extra) -> RegionReader:
     pick = None
     if channel is not None:
-        pick = _choose.channel_index(axes, shape, names, channel, path.name)
+        pick = selection.channel_index(axes, shape, names, channel, path.name)
     out_shape, out_axes = tuple(shape), axes
     if pick is not None:
-        out_shape, out_axes, _ = _choose.select_shape(shape, axes, names, channel, path.name)
-    letter = _choose.channel_letter(out_axes) if pick is None else None
+        out_shape, out_axes, _ = selection.select_shape(shape, axes, names, channel, path.name)
+    letter = selection.channel_letter(out_axes) if pick is None else None
     c = None if letter is None else out_axes.index(letter) - len(out_axes)
     return RegionReader(path, scene, channel, how, out_shape, out_axes, np.dtype(dtype).newbyteorder("="), c,
                         axes, pick, **extra)
@@ -132,7 +132,7 @@ def _reader(path, scene, channel, how, shape, axes, names, dtype, **extra) -> Re
 def _tiff(path: Path, scene, channel) -> RegionReader:
     shape, axes, names = describe(path, scene=scene)
     with tifffile.TiffFile(path) as tif:
-        series = tif.series[_choose.check_scene(path, scene, len(tif.series))]
+        series = tif.series[selection.check_scene(path, scene, len(tif.series))]
         page, offset = series.keyframe, series.dataoffset
         dtype = np.dtype(series.dtype).newbyteorder(tif.byteorder)  # as stored in the file
         chunked = page.is_tiled or len(page.dataoffsets) > 1  # else one strip a plane: decoded whole

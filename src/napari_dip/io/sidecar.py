@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import _io_formats as _f
+from . import formats as _f
 
 
 def sidecar_path(path: str | os.PathLike) -> Path:

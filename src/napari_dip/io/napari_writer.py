@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .io import sidecar_path, write_image
+from .image import write_image
+from .sidecar import sidecar_path
 
 _DEFAULT_AXES = {2: "YX", 3: "ZYX", 4: "TZYX", 5: "TZCYX"}
 

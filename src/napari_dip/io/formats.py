@@ -16,7 +16,7 @@ import tifffile
 
 from napari_dip import __version__
 
-from ._io_raw import write_box
+from .raw import write_box
 
 PLAIN = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 TIFF = (".tif", ".tiff")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _io_formats as _f
-from ._choose import channel_letter, check_scene
+from . import formats as _f
+from .selection import channel_letter, check_scene
 
 #: The install line for everything beyond TIFF, PNG and JPEG.
 INSTALL = 'pip install "napari-dip[formats]"'

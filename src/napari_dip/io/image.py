@@ -1,21 +1,6 @@
-"""Image files in and out, keeping axes, pixel sizes, units and the napari-dip settings.
+"""The image files of :mod:`napari_dip.io`: :class:`ImageFile`, reading, describing and writing them.
 
-Reads TIFF (ImageJ hyperstacks, OME-TIFF, plain), PNG and JPEG itself (tifffile, imageio), and
-OME-Zarr, CZI, ND2, LIF through bioio when the ``formats`` extra is installed; writes TIFF, OME-TIFF,
-PNG, JPEG and (``formats``) OME-Zarr. No napari, no torch.
-
->>> img = read_image("cells.tif")                                  # doctest: +SKIP
->>> img.axes, img.scale, img.units                                 # doctest: +SKIP
-('ZYX', (0.5, 0.1, 0.1), ('µm', 'µm', 'µm'))
->>> write_image("out.tif", restored, axes=img.axes, like=img,      # doctest: +SKIP
-...             settings=result.config)
-
-**Sidecar rule.** Every written image gets a JSON sidecar next to it, named after the
-image with its last extension replaced by ``.json`` (``out.tif`` -> ``out.json``,
-``out.ome.tif`` -> ``out.ome.json``). It holds ``{"napari_dip": settings, "image": {file,
-format, axes, shape, dtype, scale, units}, "written_by": {...}}``. TIFF files also embed
-the settings: ImageJ TIFF in the *Info* text (a ``napari_dip = {json}`` line, shown by
-Fiji's *Image > Show Info*), OME-TIFF in a ``MapAnnotation`` with key ``napari_dip``.
+No napari, no torch.
 """
 
 from __future__ import annotations
@@ -28,16 +13,12 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from . import _choose
-from . import _io_bioio as _bio
-from . import _io_formats as _f
-from . import _io_read as _read
-from . import _io_sidecar as _side
-from . import _io_zarr as _zarr
-from ._io_sidecar import sidecar_path
-
-__all__ = ["ImageFile", "read_image", "read_header", "describe", "write_image", "read_settings",
-           "sidecar_path"]
+from . import bioio as _bio
+from . import formats as _f
+from . import read as _read
+from . import selection
+from . import sidecar as _side
+from . import zarr as _zarr
 
 
 @dataclass
@@ -138,10 +119,10 @@ def read_image(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFil
     elif kind == "tiff":
         img = ImageFile(**_read.tiff(path, scene))
     else:
-        _choose.check_scene(path, scene, 1)
+        selection.check_scene(path, scene, 1)
         img = ImageFile(**_read.plain(path, kind))
     img = _side.with_translate(img, path)
-    return img if channel is None else _choose.select_channel(img, channel, path.name)
+    return img if channel is None else selection.select_channel(img, channel, path.name)
 
 
 def read_header(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFile:
@@ -157,11 +138,11 @@ def read_header(path: str | os.PathLike, *, scene=None, channel=None) -> ImageFi
     elif kind == "tiff":
         img = ImageFile(**_read.tiff(path, scene, pixels=False))
     else:
-        _choose.check_scene(path, scene, 1)
+        selection.check_scene(path, scene, 1)
         img = ImageFile(**_read.plain(path, kind))
         img = replace(img, data=_f.placeholder(img.data.shape, img.data.dtype))
     img = _side.with_translate(img, path)
-    return img if channel is None else _choose.select_channel(img, channel, path.name)
+    return img if channel is None else selection.select_channel(img, channel, path.name)
 
 
 def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], str, tuple[str, ...]]:
@@ -174,7 +155,7 @@ def describe(path: str | os.PathLike, *, scene=None) -> tuple[tuple[int, ...], s
         img = read_image(path, scene=scene)
         return img.data.shape, img.axes, img.channel_names
     with tifffile.TiffFile(path) as tif:
-        index = _choose.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
+        index = selection.check_scene(path, scene, len(tif.series), [s.name for s in tif.series])
         series = tif.series[index]
         names = _f.ome_channels(tif.ome_metadata, index) if tif.is_ome and tif.ome_metadata else ()
         return tuple(series.shape), series.axes.replace("I", "Z" if tif.is_imagej else "Q"), names
@@ -235,7 +216,7 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
         fit. Written into OME-TIFF, OME-Zarr and the sidecar.
     translate : sequence of float, optional
         Position of the first pixel's centre per axis (napari's ``translate``; a super-resolved
-        result's, :func:`napari_dip._outputs.super_resolved`). Recorded in the sidecar when not all
+        result's, :func:`napari_dip.io.geometry.super_resolved`). Recorded in the sidecar when not all
         0, and returned by :func:`read_image` as :attr:`ImageFile.translate`.
 
     Returns
@@ -252,15 +233,19 @@ def write_image(path: str | os.PathLike, data: np.ndarray, *, axes: str, scale=N
     path, data = Path(path), data if _f.is_lazy(data) else np.asarray(data)
     kind, axes = _kind(path, write=True), _f.check_axes(axes, data)
     scale, units = _f.calibration(axes, scale, units, like)
-    names = _choose.channel_names(data, axes, channel_names, like)
-    payload = _side.payload(settings)
+    names, payload = selection.channel_names(data, axes, channel_names, like), _side.payload(settings)
     fmt, writer = _format_writer(path, kind, data, axes, like, names)
-    with _f.atomic(path) as tmp:
-        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
-               payload, names=names)
+    _write_atomic(path, writer, data, axes, scale, units, payload, names)
     if sidecar:
         _side.write(path, payload, _side.image_entry(path, fmt, data, axes, scale, units, names, translate))
     return path
+
+
+def _write_atomic(path: Path, writer, data, axes: str, scale, units, payload, names) -> None:
+    """``writer``'s file under a temporary name, renamed to ``path`` when complete."""
+    with _f.atomic(path) as tmp:
+        writer(tmp, data, axes, dict(zip(axes, scale, strict=False)), dict(zip(axes, units, strict=False)),
+               payload, names=names)
 
 
 def _format_writer(path: Path, kind: str, data: np.ndarray, axes: str, like, names) -> tuple:

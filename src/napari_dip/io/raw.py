@@ -1,8 +1,8 @@
 """Uncompressed C-order arrays inside a file: read or write a box of one at its data offset.
 
 What an uncompressed TIFF series stored in one piece is (tifffile's ``dataoffset``): the tile tasks of
-``napari-dip batch --tile`` read their boxes this way (:mod:`._io_region`) and the streamed writer fills
-a TIFF written empty (:func:`._io_formats.tiff_write`). Each contiguous run of the box is one read or
+``napari-dip batch --tile`` read their boxes this way (:mod:`.region`) and the streamed writer fills
+a TIFF written empty (:func:`.formats.tiff_write`). Each contiguous run of the box is one read or
 write; nothing outside the box is touched. No napari, no torch.
 """
 
