@@ -10,7 +10,8 @@ import pytest
 
 from napari_dip import estimate_memory, iter_restore, restore
 from napari_dip.core.data import ImageCodec, anscombe, inverse_anscombe
-from napari_dip.core.memory import blend_weights, tile_boxes, tile_starts, tile_weights
+from napari_dip.core.tiling.boxes import tile_boxes, tile_starts
+from napari_dip.core.tiling.stitching import blend_weights, tile_weights
 from napari_dip.metrics import psnr
 
 FAST = dict(width=16, preview_every=5, early_stop=False)

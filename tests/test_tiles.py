@@ -15,8 +15,8 @@ from napari_dip.batch import inputs as batch_inputs
 from napari_dip.batch import run
 from napari_dip.batch.tiles import tile_total
 from napari_dip.cli import main
-from napari_dip.core.memory import tile_boxes
-from napari_dip.core.tiled import blend_tiles, fit_tile, prepare_tiles, tile_count
+from napari_dip.core.tiling.boxes import tile_boxes
+from napari_dip.core.tiling.runner import blend_tiles, fit_tile, prepare_tiles, tile_count
 from napari_dip.io import read_image, read_settings
 
 TILES = {"iterations": 5, "width": 8, "tile": 64, "tile_overlap": 16}
@@ -91,7 +91,7 @@ def test_a_rerun_fits_only_the_missing_tiles_and_nothing_partial_is_done(
 ):
     from distributed import Client, LocalCluster
 
-    import napari_dip.core.tiled as tiled
+    import napari_dip.core.tiling.runner as tiled
 
     real = tiled.fit_region  # a TIFF's tile tasks read their own tiles (fit_region), not the whole image
 

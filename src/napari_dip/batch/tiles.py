@@ -2,9 +2,9 @@
 
 Planning (on the client): how many tiles, which are not yet kept from an earlier run, and the whole
 image's value mapping, computed once by streaming over the image block by block
-(:func:`napari_dip.core.streamed.value_mapping`) and passed to every task as numbers. On the workers:
+(:func:`napari_dip.core.tiling.streamed.value_mapping`) and passed to every task as numbers. On the workers:
 :func:`fit_tile` reads its tile's pixels only (:mod:`napari_dip._io_region`), fits them
-(:mod:`napari_dip.core.tiled`) and keeps the result on disk; :func:`write_tiles` writes the image
+(:mod:`napari_dip.core.tiling.runner`) and keeps the result on disk; :func:`write_tiles` writes the image
 block by block, each block blended from the kept tiles that touch it, and drops them. No process
 holds the whole image.
 
@@ -33,11 +33,11 @@ from napari_dip._io_formats import json_default
 from napari_dip._io_region import open_region
 from napari_dip.core import tasks
 from napari_dip.core.data import is_rgba
-from napari_dip.core.memory import tile_boxes
 from napari_dip.core.noise import CAMERA_PARAMETERS, choose_noise_model
 from napari_dip.core.noise_growth import MAX_SIDE
 from napari_dip.core.settings import Settings
-from napari_dip.core.streamed import value_mapping
+from napari_dip.core.tiling.boxes import tile_boxes
+from napari_dip.core.tiling.streamed import value_mapping
 from napari_dip.io import read_header
 
 from . import work
@@ -106,7 +106,7 @@ def tile_path(folder, k: int) -> Path:
 
 
 def _tile_job(spec: dict, img, mask):
-    from napari_dip.core.tiled import prepare_tiles  # torch: imported on the worker, never on the client
+    from napari_dip.core.tiling.runner import prepare_tiles  # torch: on the worker, never on the client
 
     return prepare_tiles(
         img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **work.restore_kwargs(spec)
@@ -128,7 +128,7 @@ def _region(spec: dict, reader, k: int) -> np.ndarray:
 
 
 def _fit_one(spec: dict, k: int) -> dict:
-    from napari_dip.core import tiled  # torch: imported on the worker only
+    from napari_dip.core.tiling import runner as tiled  # torch: imported on the worker only
 
     values = spec["tiles"].get("values")
     if values is None:  # the whole-image path (masks, noise="poisson")
@@ -172,7 +172,7 @@ def _load_tile(path: Path, k: int, image: bool = True) -> dict:
 
 def _write_whole(spec: dict) -> None:
     """The whole-image path: every tile blended in memory, the image written."""
-    from napari_dip.core.tiled import blend_tiles  # torch: imported on the worker only
+    from napari_dip.core.tiling.runner import blend_tiles  # torch: imported on the worker only
 
     img, mask = work.read_input(spec)
     job = _tile_job(spec, img, mask)
@@ -185,7 +185,7 @@ def _write_whole(spec: dict) -> None:
 
 def _write_streamed(spec: dict) -> None:
     """The image written block by block (:func:`lazy_output`), with the run's record from the tiles' own."""
-    from napari_dip.core.tiled import image_job, tiled_result  # torch: imported on the worker only
+    from napari_dip.core.tiling.runner import image_job, tiled_result  # torch: imported on the worker only
 
     info, reader = spec["tiles"], _reader(spec)
     job = image_job(_region(spec, reader, 0), reader.shape, spec["task"], info["values"],
@@ -207,10 +207,10 @@ def _streamed_kwargs(spec: dict) -> dict:
 
 def lazy_output(job, reader, folder):
     """The restored image as a dask array of ``BLOCK`` x ``BLOCK`` (Y, X) chunks, each blended from the
-    kept tiles that touch it when it is computed (:func:`napari_dip.core.tiled.blended_block`)."""
+    kept tiles that touch it when it is computed (:func:`napari_dip.core.tiling.runner.blended_block`)."""
     import dask.array as da  # comes with distributed; only the write task needs it
 
-    from napari_dip.core.tiled import blended_block  # torch: imported on the worker only
+    from napari_dip.core.tiling.runner import blended_block  # torch: imported on the worker only
 
     load = functools.lru_cache(maxsize=CACHED_TILES)(lambda k: _load_tile(tile_path(folder, k), k)["image"])
     shape, c, s = job.out_shape, job.codec.channel_axis, job.scale

@@ -14,59 +14,14 @@ from collections.abc import Generator
 
 import numpy as np
 
-from ..data import repeat_pixels
-from ..memory import tile_boxes, tile_weights
 from ..metrics import psnr, ssim
+from ..tiling.boxes import tile_boxes
+from ..tiling.stitching import Canvas, initial_output, tile_weights
 from .loop import FitHistory, Snapshot, fit
 from .plan import Plan, plan_fit
 from .results import FitResult, StopInfo, history_rows
 
 SKIPPED = "nothing missing: copied from the input"
-
-
-class Canvas:
-    """The output in the user's layout, and the blending of tiles into one plane."""
-
-    def __init__(self, job, result_image: np.ndarray):
-        self.job, self.out = job, result_image
-        self.pca = job.codec.plane_channel_axis(())
-
-    def start_plane(self, idx: tuple, x: np.ndarray, missing: np.ndarray, tiled: bool) -> None:
-        job = self.job
-        self.idx, self.ui = idx, job.codec.user_index(idx)
-        self.keep = None
-        if job.keep:
-            self.keep = ~missing if self.pca is None else np.expand_dims(~missing, self.pca)
-        if tiled:
-            s = job.scale
-            plane_out = (x.shape[0], *x.shape[1:-2], x.shape[-2] * s, x.shape[-1] * s)
-            self.acc, self.wsum = np.zeros(plane_out), np.zeros(plane_out[-2:])
-            self.cur = repeat_pixels(x, s, (-2, -1)).astype(np.float64)
-
-    def show(self, preview: np.ndarray, box_out: tuple | None, weight: np.ndarray | None, done: bool) -> None:
-        """Put a fit's preview ``(C, *spatial)`` in [0, 1] into the output."""
-        job = self.job
-        if box_out is None:
-            plane = preview
-        else:
-            sl, space = box_out, box_out[1:]
-            self.cur[sl] = (self.acc[sl] + weight * preview) / (self.wsum[space] + weight)
-            if done:
-                self.acc[sl] += weight * preview
-                self.wsum[space] += weight
-                self.cur[sl] = self.acc[sl] / self.wsum[space]
-            plane = self.cur
-        self.out[self.ui] = job.codec.decode(plane, scale=job.scale, index=self.idx)
-        if self.keep is not None:  # observed pixels copied from the input, exactly
-            np.copyto(self.out[self.ui], job.image[self.ui], where=self.keep)
-
-
-def initial_output(job) -> np.ndarray:
-    """The output before any fit: the input (up-scaled by repetition for super-resolution)."""
-    out = np.array(job.image, copy=True)
-    if job.scale > 1:
-        out = repeat_pixels(out, job.scale, [i for i in range(out.ndim) if i != job.codec.channel_axis][-2:])
-    return out
 
 
 def parts_of(job, idx: tuple = ()) -> list:

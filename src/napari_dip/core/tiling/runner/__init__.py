@@ -7,7 +7,7 @@ images with the driver's cosine weights in tile order. Tiles can so run in other
 machines (``napari-dip batch --tile``) and be blended later.
 
 Without the whole image: :func:`region_job` builds the job of one tile's pixels alone with the whole
-image's value mapping (:mod:`.streamed`), :func:`fit_region` fits it as :func:`fit_tile` fits that
+image's value mapping (:mod:`..streamed`), :func:`fit_region` fits it as :func:`fit_tile` fits that
 tile, :func:`image_job` stands for the whole image in the run's record, and :func:`blended_block`
 blends and decodes one block of the output from the tiles that touch it (the same sums, in the same
 order, as :func:`blend_tiles`). No napari.
@@ -20,16 +20,17 @@ import time
 
 import numpy as np
 
-from .data import colour_channels
-from .engine import sizing
-from .engine.driver import Canvas, initial_output, run_config, tiles_of
-from .engine.job import output_shape
-from .engine.loop import FitHistory, fit
-from .engine.plan import plan_fit
-from .engine.results import StopInfo
-from .memory import tile_boxes, tile_weights
-from .restore import RestoreResult, prepare_job
-from .streamed import mapped_codec
+from ...data import colour_channels
+from ...engine import sizing
+from ...engine.driver import run_config, tiles_of
+from ...engine.job import output_shape
+from ...engine.loop import FitHistory, fit
+from ...engine.plan import plan_fit
+from ...engine.results import StopInfo
+from ...restore import RestoreResult, prepare_job
+from ..boxes import tile_boxes
+from ..stitching import Canvas, initial_output, tile_weights
+from ..streamed import mapped_codec
 
 
 def prepare_tiles(image: np.ndarray, task: str, **kwargs):
@@ -87,7 +88,7 @@ def _fit(job, part, k: int) -> dict:
 
 def region_job(region: np.ndarray, task: str, mapping: dict, **kwargs):
     """The job of one tile's pixels ``region`` (a 2D image with channels, no larger than the tile),
-    encoded with the whole image's value ``mapping`` (:func:`.streamed.value_mapping`): its fit is
+    encoded with the whole image's value ``mapping`` (:func:`..streamed.value_mapping`): its fit is
     that tile's fit in the tiled run. ``ValueError`` for a task whose preset depends on the whole
     image's holes (a mask) and for ``noise="poisson"`` (its camera model is estimated on the whole
     image): those need :func:`prepare_tiles`."""
