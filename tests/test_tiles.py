@@ -16,7 +16,7 @@ from napari_dip.batch import run
 from napari_dip.batch.tiles import tile_total
 from napari_dip.cli import main
 from napari_dip.core.tiling.boxes import tile_boxes
-from napari_dip.core.tiling.runner import blend_tiles, fit_tile, prepare_tiles, tile_count
+from napari_dip.core.tiling.runner import fit_one_tile, prepare_tiles, stitch_tiles, tile_count
 from napari_dip.io import read_image, read_settings
 
 TILES = {"iterations": 5, "width": 8, "tile": 64, "tile_overlap": 16}
@@ -147,8 +147,8 @@ def test_no_seam_on_a_smooth_image(one_thread):
     y, x = np.mgrid[:96, :128]
     smooth = ((np.sin(x / 17) + np.cos(y / 23) + 2) / 4).astype(np.float32)
     job = prepare_tiles(smooth, "denoise", iterations=20, width=8, tile=64, tile_overlap=24)
-    tiles = [fit_tile(job, k) for k in range(tile_count(job))]
-    blended = blend_tiles(job, tiles).image
+    tiles = [fit_one_tile(job, k) for k in range(tile_count(job))]
+    blended = stitch_tiles(job, tiles).image
     boxes = tile_boxes(smooth.shape, 64, 24)
     stacked = np.full((len(boxes), *smooth.shape), np.nan)
     for t, (y0, y1, x0, x1) in zip(tiles, boxes, strict=False):

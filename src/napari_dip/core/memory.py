@@ -27,6 +27,11 @@ from __future__ import annotations
 
 import math
 
+import torch
+from torch import nn
+
+from .networks.layers import Concat
+
 #: Multiplies the counted activation bytes (see the module docstring; fitted on CPU).
 BACKWARD_FACTOR = {"bf16": 2.1, "fp32": 1.35}
 FIXED_BYTES = 64 * 1024**2
@@ -41,11 +46,6 @@ def activation_elements(net, in_channels: int, spatial: tuple[int, ...], ref_sid
     of pixels: activations of a fully convolutional net grow linearly with the
     pixel count (reflection padding makes the small run over-count by ~2 %).
     """
-    import torch
-    from torch import nn
-
-    from .networks.layers import Concat  # torch: the memory model loads without it
-
     nd = len(spatial)
     mults, mins, strides = net.geometry(nd)
     ref = list(spatial)

@@ -1,9 +1,9 @@
 """The driver: runs a :class:`~.job.Job`'s fits (planes x tiles) through the one loop, for every task.
 
-Stacks, tiling and warm start live here once. Each fit's snapshots are mapped
-back to the user's dtype and layout into one output array (the whole stack,
-filled plane by plane; tiles blended with cosine weights) and re-yielded with
-the run's progress; the run's last snapshot carries the result.
+Stacks, tiles (their geometry and stitching: :mod:`..tiling`) and warm start are run here once.
+Each fit's snapshots are mapped back to the user's dtype and layout into one output array (the
+whole stack, filled plane by plane; tiles stitched with cosine weights) and re-yielded with the
+run's progress; the run's last snapshot carries the result.
 """
 
 from __future__ import annotations
@@ -51,6 +51,19 @@ def tiles_of(job, data, idx: tuple = ()):
         weight = (np.ones(((y1 - y0) * s, (x1 - x0) * s)) if job.windows is not None
                   else tile_weights(box, plane, job.tile, job.overlap, s))
         yield part, osl, weight
+
+
+def start_fit(job, part, iterations: int, warm: tuple | None = None):
+    """One fit of ``part`` (the data of a plane, a tile or a window) compiled and started: ``(plan, history,
+    snapshots)``, the history filled by the loop as the generator runs. ``warm``: ``(plan, optimizer state)``
+    of the fit before, whose network, input and Adam state this fit continues. The driver starts every fit
+    so, and :mod:`..tiling.runner` one tile of a run split across processes."""
+    plan = plan_fit(job, part, iterations=iterations, warm=warm[0] if warm is not None else None)
+    if warm is not None:
+        plan.fit_kwargs["optimizer_state"] = warm[1]
+    history = FitHistory()
+    gen = fit(plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs)
+    return plan, history, gen
 
 
 def run(job, reference: np.ndarray | None = None, result_type=FitResult,
@@ -105,14 +118,10 @@ class _RunState:
         ref = self.reference[canvas.ui] if self.reference is not None else None
         runs = []
         for tn, (part, osl, w) in enumerate(tiles_of(job, data, idx), start=1):
-            plan = plan_fit(job, part, iterations=its, warm=self.prev if warm and osl is None else None)
-            if warm and osl is None:
-                plan.fit_kwargs["optimizer_state"] = self.prev_state
+            before = (self.prev, self.prev_state) if warm and osl is None else None
+            plan, history, gen = start_fit(job, part, its, before)
             self.config = self.config or plan.config
-            history, scores = FitHistory(), {}
-            gen = fit(
-                plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs
-            )
+            scores: dict = {}
             try:
                 for snap in gen:
                     if snap.preview is not None:

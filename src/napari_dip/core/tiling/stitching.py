@@ -2,7 +2,7 @@
 
 Each tile's weight (:func:`tile_weights`) is 1 inside and falls off with a cosine ramp (``sin**2``)
 across each overlap with a neighbour, reaching almost 0 at the tile's inner edges. Outputs are
-stitched as ``sum(w_k * tile_k) / sum(w_k)``, so the normalised weights (:func:`blend_weights`) sum
+stitched as ``sum(w_k * tile_k) / sum(w_k)``, so the normalised weights (:func:`stitch_weights`) sum
 to exactly 1 at every pixel and no tile edge shows (two cosine ramps over the same overlap already
 sum to 1). :class:`Canvas` holds a run's output in the user's layout and stitches the tiles' previews
 into it as they come. No torch.
@@ -40,7 +40,7 @@ def _ramp_1d(start: int, stop: int, starts: list[int], length: int, scale: int) 
 
 def tile_weights(box: tuple[int, int, int, int], shape: tuple[int, int], tile: int, overlap: int,
                  scale: int = 1) -> np.ndarray:
-    """Unnormalised blending weight of ``box`` (output grid: ``scale`` x the box), shape ``(h*scale,
+    """Unnormalised stitching weight of ``box`` (output grid: ``scale`` x the box), shape ``(h*scale,
     w*scale)``."""
     ys = tile_starts(shape[0], tile, overlap)
     xs = tile_starts(shape[1], tile, overlap)
@@ -50,7 +50,7 @@ def tile_weights(box: tuple[int, int, int, int], shape: tuple[int, int], tile: i
     return wy[:, None] * wx[None, :]
 
 
-def blend_weights(shape: tuple[int, int], tile: int, overlap: int, scale: int = 1) -> list[np.ndarray]:
+def stitch_weights(shape: tuple[int, int], tile: int, overlap: int, scale: int = 1) -> list[np.ndarray]:
     """Normalised weight of every tile on the whole (output) plane; they sum to 1 everywhere."""
     boxes = tile_boxes(shape, tile, overlap)
     total = np.zeros((shape[0] * scale, shape[1] * scale))
@@ -65,7 +65,7 @@ def blend_weights(shape: tuple[int, int], tile: int, overlap: int, scale: int = 
 
 
 class Canvas:
-    """The output in the user's layout, and the blending of tiles into one plane."""
+    """The output in the user's layout, and the stitching of tiles into one plane."""
 
     def __init__(self, job, result_image: np.ndarray):
         self.job, self.out = job, result_image
