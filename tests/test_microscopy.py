@@ -10,7 +10,8 @@ import pytest
 
 from napari_dip import estimate_memory, iter_restore, restore
 from napari_dip.core.data import ImageCodec, anscombe, inverse_anscombe
-from napari_dip.core.memory import blend_weights, tile_boxes, tile_starts, tile_weights
+from napari_dip.core.tiling.boxes import tile_boxes, tile_starts
+from napari_dip.core.tiling.stitching import stitch_weights, tile_weights
 from napari_dip.metrics import psnr
 
 FAST = dict(width=16, preview_every=5, early_stop=False)
@@ -282,7 +283,7 @@ def test_tile_geometry_and_blending_weights_sum_to_one():
         ((100, 300), 64, 16, 2),
         ((257, 70), 128, 32, 1),
     ]:
-        weights = blend_weights(shape, tile, overlap, scale)
+        weights = stitch_weights(shape, tile, overlap, scale)
         assert np.allclose(sum(weights), 1.0)
         # regular overlaps: the raw cosine ramps are already a partition of unity
     raw = np.zeros((160, 160))
@@ -291,7 +292,7 @@ def test_tile_geometry_and_blending_weights_sum_to_one():
     assert np.allclose(raw, 1.0)
     # tiles of constant values 0, 1, 2, 3 (neighbours differ by 1 or 2) blend into smooth ramps:
     # no step above (difference) * pi / (2 * overlap) ~ 0.1, where a hard seam would jump by 1 or 2
-    blended = sum(k * w for k, w in enumerate(blend_weights((160, 160), 96, 32)))
+    blended = sum(k * w for k, w in enumerate(stitch_weights((160, 160), 96, 32)))
     steps = max(np.abs(np.diff(blended, axis=0)).max(), np.abs(np.diff(blended, axis=1)).max())
     assert steps < 0.11
 

@@ -15,8 +15,8 @@ from napari_dip.batch import inputs as batch_inputs
 from napari_dip.batch import run
 from napari_dip.batch.tiles import tile_total
 from napari_dip.cli import main
-from napari_dip.core.memory import tile_boxes
-from napari_dip.core.tiled import blend_tiles, fit_tile, prepare_tiles, tile_count
+from napari_dip.core.tiling.boxes import tile_boxes
+from napari_dip.core.tiling.runner import fit_one_tile, prepare_tiles, stitch_tiles, tile_count
 from napari_dip.io import read_image, read_settings
 
 TILES = {"iterations": 5, "width": 8, "tile": 64, "tile_overlap": 16}
@@ -91,7 +91,7 @@ def test_a_rerun_fits_only_the_missing_tiles_and_nothing_partial_is_done(
 ):
     from distributed import Client, LocalCluster
 
-    import napari_dip.core.tiled as tiled
+    import napari_dip.core.tiling.runner as tiled
 
     real = tiled.fit_region  # a TIFF's tile tasks read their own tiles (fit_region), not the whole image
 
@@ -147,8 +147,8 @@ def test_no_seam_on_a_smooth_image(one_thread):
     y, x = np.mgrid[:96, :128]
     smooth = ((np.sin(x / 17) + np.cos(y / 23) + 2) / 4).astype(np.float32)
     job = prepare_tiles(smooth, "denoise", iterations=20, width=8, tile=64, tile_overlap=24)
-    tiles = [fit_tile(job, k) for k in range(tile_count(job))]
-    blended = blend_tiles(job, tiles).image
+    tiles = [fit_one_tile(job, k) for k in range(tile_count(job))]
+    blended = stitch_tiles(job, tiles).image
     boxes = tile_boxes(smooth.shape, 64, 24)
     stacked = np.full((len(boxes), *smooth.shape), np.nan)
     for t, (y0, y1, x0, x1) in zip(tiles, boxes, strict=False):

@@ -19,10 +19,10 @@ from napari_dip import restore
 from napari_dip.batch import inputs as batch_inputs
 from napari_dip.batch import run, tiles
 from napari_dip.batch.api import _spec
-from napari_dip.core import streamed
 from napari_dip.core.data import ImageCodec
-from napari_dip.core.memory import tile_boxes
-from napari_dip.core.streamed import value_mapping
+from napari_dip.core.tiling import streamed
+from napari_dip.core.tiling.boxes import tile_boxes
+from napari_dip.core.tiling.streamed import value_mapping
 from napari_dip.io import read_image, write_image
 from napari_dip.io.region import open_region
 

@@ -172,7 +172,7 @@ def test_the_stop_table_gives_the_median_at_the_nearest_measured_size():
 
 
 def test_tiles_as_separate_fits_cover_the_whole_image():
-    from napari_dip.core.tiled import prepare_tiles
+    from napari_dip.core.tiling.runner import prepare_tiles
 
     img = _image()
     mask = _mask(img.shape, (20, 26, 30, 36))

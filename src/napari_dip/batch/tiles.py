@@ -2,16 +2,16 @@
 
 Planning (on the client): how many tiles, which are not yet kept from an earlier run, and the whole
 image's value mapping, computed once by streaming over the image block by block
-(:func:`napari_dip.core.streamed.value_mapping`) and passed to every task as numbers. On the workers:
+(:func:`napari_dip.core.tiling.streamed.value_mapping`) and passed to every task as numbers. On the workers:
 :func:`fit_tile` reads its tile's pixels only (:mod:`napari_dip.io.region`), fits them
-(:mod:`napari_dip.core.tiled`) and keeps the result on disk; :func:`write_tiles` writes the image
-block by block, each block blended from the kept tiles that touch it, and drops them. No process
+(:mod:`napari_dip.core.tiling.runner`) and keeps the result on disk; :func:`write_tiles` writes the image
+block by block, each block stitched from the kept tiles that touch it, and drops them. No process
 holds the whole image.
 
 Tasks whose fit depends on more of the image than its value range (``inpaint`` and ``reconstruct``
 choose their preset from the whole image's deepest hole; ``noise="poisson"`` estimates the camera on
 the whole image) take the whole-image path instead: each tile task reads the whole image and prepares
-its job, the write task blends in memory. ``noise="auto"`` is decided once, on the client, from the
+its job, the write task stitches in memory. ``noise="auto"`` is decided once, on the client, from the
 image's centre (the pixels its test reads, :mod:`napari_dip.core.noise_growth`): Gaussian streams with
 that decision handed to every tile, the camera model takes the whole-image path. torch is imported on
 the workers only.
@@ -31,11 +31,11 @@ import numpy as np
 
 from napari_dip.core import tasks
 from napari_dip.core.data import is_rgba
-from napari_dip.core.memory import tile_boxes
 from napari_dip.core.noise import CAMERA_PARAMETERS, choose_noise_model
 from napari_dip.core.noise_growth import MAX_SIDE
 from napari_dip.core.settings import Settings
-from napari_dip.core.streamed import value_mapping
+from napari_dip.core.tiling.boxes import tile_boxes
+from napari_dip.core.tiling.streamed import value_mapping
 from napari_dip.io import read_header
 from napari_dip.io.formats import json_default
 from napari_dip.io.region import open_region
@@ -105,10 +105,16 @@ def tile_path(folder, k: int) -> Path:
     return Path(folder) / f"tile_{k:04d}.npz"
 
 
-def _tile_job(spec: dict, img, mask):
-    from napari_dip.core.tiled import prepare_tiles  # torch: imported on the worker, never on the client
+def _runner():
+    """The tile runner (:mod:`napari_dip.core.tiling.runner`), imported on first use: it loads torch, which
+    the workers need and the client (planning, this module's import) never loads."""
+    from napari_dip.core.tiling import runner  # torch: on the worker, never on the client
 
-    return prepare_tiles(
+    return runner
+
+
+def _tile_job(spec: dict, img, mask):
+    return _runner().prepare_tiles(
         img.data, spec["task"], mask=mask, channel_axis=img.channel_axis, **work.restore_kwargs(spec)
     )
 
@@ -128,16 +134,15 @@ def _region(spec: dict, reader, k: int) -> np.ndarray:
 
 
 def _fit_one(spec: dict, k: int) -> dict:
-    from napari_dip.core import tiled  # torch: imported on the worker only
-
+    runner = _runner()
     values = spec["tiles"].get("values")
     if values is None:  # the whole-image path (masks, noise="poisson")
         img, mask = work.read_input(spec)
-        return tiled.fit_tile(_tile_job(spec, img, mask), int(k))
+        return runner.fit_one_tile(_tile_job(spec, img, mask), int(k))
     reader = _reader(spec)
-    job = tiled.region_job(_region(spec, reader, k), spec["task"], values, channel_axis=reader.channel_axis,
-                           **_streamed_kwargs(spec))
-    return tiled.fit_region(job, int(k))
+    job = runner.region_job(_region(spec, reader, k), spec["task"], values, channel_axis=reader.channel_axis,
+                            **_streamed_kwargs(spec))
+    return runner.fit_region(job, int(k))
 
 
 def fit_tile(spec: dict, k: int) -> dict:
@@ -171,27 +176,24 @@ def _load_tile(path: Path, k: int, image: bool = True) -> dict:
 
 
 def _write_whole(spec: dict) -> None:
-    """The whole-image path: every tile blended in memory, the image written."""
-    from napari_dip.core.tiled import blend_tiles  # torch: imported on the worker only
-
+    """The whole-image path: every tile stitched in memory, the image written."""
     img, mask = work.read_input(spec)
     job = _tile_job(spec, img, mask)
     info = spec["tiles"]
     tiles = [_load_tile(tile_path(info["dir"], k), k) for k in range(info["count"])]
-    result = blend_tiles(job, tiles)
+    result = _runner().stitch_tiles(job, tiles)
     config = {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
     work.write_output(spec, img, result.image, config)
 
 
 def _write_streamed(spec: dict) -> None:
     """The image written block by block (:func:`lazy_output`), with the run's record from the tiles' own."""
-    from napari_dip.core.tiled import image_job, tiled_result  # torch: imported on the worker only
-
+    runner = _runner()
     info, reader = spec["tiles"], _reader(spec)
-    job = image_job(_region(spec, reader, 0), reader.shape, spec["task"], info["values"],
-                    channel_axis=reader.channel_axis, **_streamed_kwargs(spec))
+    job = runner.image_job(_region(spec, reader, 0), reader.shape, spec["task"], info["values"],
+                           channel_axis=reader.channel_axis, **_streamed_kwargs(spec))
     kept = [_load_tile(tile_path(info["dir"], k), k, image=False) for k in range(info["count"])]
-    result = tiled_result(job, kept, None)
+    result = runner.tiled_result(job, kept, None)
     image = lazy_output(job, reader, info["dir"])
     config = {**result.config, "stopped_at": dict(result.stopped_at.__dict__)}
     if info.get("noise"):  # noise="auto", decided on the client: its record, not the tiles' "gaussian"
@@ -206,12 +208,11 @@ def _streamed_kwargs(spec: dict) -> dict:
 
 
 def lazy_output(job, reader, folder):
-    """The restored image as a dask array of ``BLOCK`` x ``BLOCK`` (Y, X) chunks, each blended from the
-    kept tiles that touch it when it is computed (:func:`napari_dip.core.tiled.blended_block`)."""
+    """The restored image as a dask array of ``BLOCK`` x ``BLOCK`` (Y, X) chunks, each stitched from the
+    kept tiles that touch it when it is computed (:func:`napari_dip.core.tiling.runner.stitched_block`)."""
     import dask.array as da  # comes with distributed; only the write task needs it
 
-    from napari_dip.core.tiled import blended_block  # torch: imported on the worker only
-
+    stitched_block = _runner().stitched_block
     load = functools.lru_cache(maxsize=CACHED_TILES)(lambda k: _load_tile(tile_path(folder, k), k)["image"])
     shape, c, s = job.out_shape, job.codec.channel_axis, job.scale
     y, x = [i for i in range(len(shape)) if i != c][-2:]
@@ -224,14 +225,14 @@ def lazy_output(job, reader, folder):
         alpha = None
         if rgba:  # the alpha channel is copied from the input (repeated for super-resolution)
             alpha = np.take(reader.read(slice(y0 // s, y1 // s), slice(x0 // s, x1 // s)), [3], axis=c)
-        return blended_block(job, (y0, y1, x0, x1), load, alpha)
+        return stitched_block(job, (y0, y1, x0, x1), load, alpha)
 
     return da.map_blocks(block, chunks=chunks, dtype=job.codec.dtype,
                          meta=np.empty((0,) * len(shape), job.codec.dtype))
 
 
 def write_tiles(spec: dict, parts: list[dict]) -> dict:
-    """Blend every tile kept on disk into the image, write it with the input's metadata, drop the tiles."""
+    """Stitch every tile kept on disk into the image, write it with the input's metadata, drop the tiles."""
     t0 = time.perf_counter()
     seconds = sum(p.get("seconds", 0.0) for p in parts)
     failed = [p["error"] for p in parts if "error" in p]

@@ -1,4 +1,4 @@
-"""How much memory one fit needs, and how a large image is cut into tiles.
+"""How much memory one fit needs.
 
 Memory model (:func:`fit_bytes`). Training memory of a DIP fit is dominated by
 the activations the forward pass keeps for the backward pass. They are counted
@@ -21,21 +21,16 @@ widths 16-64, where the estimate was 0.9-1.3 x the measured peak (it mostly errs
 high). Not yet checked on a GPU (``torch.cuda.max_memory_allocated``). The
 model is linear in the pixel count, so it also tells how large a tile fits
 into ``max_memory``.
-
-Tiling (:func:`tile_starts`, :func:`blend_weights`): tiles of ``tile`` pixels
-overlap by at least ``overlap`` pixels, their starts spread evenly so every
-overlap is about the same; each tile's weight is 1 inside and falls off with a
-cosine ramp (``sin**2``) across each overlap with a neighbour, reaching almost
-0 at the tile's inner edges. Outputs are blended as ``sum(w_k * tile_k) /
-sum(w_k)``, so the normalised weights sum to exactly 1 at every pixel and no
-tile edge shows (two cosine ramps over the same overlap already sum to 1).
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
+import torch
+from torch import nn
+
+from .networks.layers import Concat
 
 #: Multiplies the counted activation bytes (see the module docstring; fitted on CPU).
 BACKWARD_FACTOR = {"bf16": 2.1, "fp32": 1.35}
@@ -51,11 +46,6 @@ def activation_elements(net, in_channels: int, spatial: tuple[int, ...], ref_sid
     of pixels: activations of a fully convolutional net grow linearly with the
     pixel count (reflection padding makes the small run over-count by ~2 %).
     """
-    import torch
-    from torch import nn
-
-    from .networks.layers import Concat  # torch: the memory model loads without it
-
     nd = len(spatial)
     mults, mins, strides = net.geometry(nd)
     ref = list(spatial)
@@ -98,70 +88,3 @@ def fit_bytes(net, in_channels: int, out_channels: int, in_spatial: tuple[int, .
     return int(
         per * acts + 16 * net.n_parameters + 4 * pixels * (in_channels + 8 * out_channels) + FIXED_BYTES
     )
-
-
-def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
-    """Starts of tiles of ``tile`` pixels covering ``size``, overlapping by at least ``overlap``."""
-    if tile >= size:
-        return [0]
-    if overlap >= tile:
-        raise ValueError(f"tile_overlap ({overlap}) must be smaller than the tile ({tile} px).")
-    n = math.ceil((size - overlap) / (tile - overlap))
-    n = max(n, 2)
-    return [round(k * (size - tile) / (n - 1)) for k in range(n)]
-
-
-def tile_boxes(shape: tuple[int, int], tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
-    """``(y0, y1, x0, x1)`` boxes tiling a ``shape`` plane, row by row."""
-    ys = tile_starts(shape[0], tile, overlap)
-    xs = tile_starts(shape[1], tile, overlap)
-    th, tw = min(tile, shape[0]), min(tile, shape[1])
-    return [(y, y + th, x, x + tw) for y in ys for x in xs]
-
-
-def _ramp_1d(start: int, stop: int, starts: list[int], length: int, scale: int) -> np.ndarray:
-    """1D weights of the tile [start, stop) among tiles at ``starts`` (each ``length`` long).
-
-    On the output grid, ``scale`` times finer than the tiles' coordinates.
-    """
-    n = (stop - start) * scale
-    w = np.ones(n)
-    i = np.arange(n) + 0.5
-    before = [s for s in starts if s < start]
-    after = [s for s in starts if s > start]
-    if before:  # overlap with the previous tile: [start, prev_end)
-        ov = (max(before) + length - start) * scale
-        if ov > 0:
-            w = np.minimum(w, np.where(i < ov, np.sin(0.5 * np.pi * np.minimum(i, ov) / ov) ** 2, 1.0))
-    if after:  # overlap with the next tile: [next_start, stop)
-        ov = (stop - min(after)) * scale
-        if ov > 0:
-            j = n - i
-            w = np.minimum(w, np.where(j < ov, np.sin(0.5 * np.pi * np.minimum(j, ov) / ov) ** 2, 1.0))
-    return w
-
-
-def tile_weights(box: tuple[int, int, int, int], shape: tuple[int, int], tile: int, overlap: int,
-                 scale: int = 1) -> np.ndarray:
-    """Unnormalised blending weight of ``box`` (output grid: ``scale`` x the box), shape ``(h*scale,
-    w*scale)``."""
-    ys = tile_starts(shape[0], tile, overlap)
-    xs = tile_starts(shape[1], tile, overlap)
-    y0, y1, x0, x1 = box
-    wy = _ramp_1d(y0, y1, ys, y1 - y0, scale)
-    wx = _ramp_1d(x0, x1, xs, x1 - x0, scale)
-    return wy[:, None] * wx[None, :]
-
-
-def blend_weights(shape: tuple[int, int], tile: int, overlap: int, scale: int = 1) -> list[np.ndarray]:
-    """Normalised weight of every tile on the whole (output) plane; they sum to 1 everywhere."""
-    boxes = tile_boxes(shape, tile, overlap)
-    total = np.zeros((shape[0] * scale, shape[1] * scale))
-    maps = []
-    for box in boxes:
-        w = np.zeros_like(total)
-        y0, y1, x0, x1 = (v * scale for v in box)
-        w[y0:y1, x0:x1] = tile_weights(box, shape, tile, overlap, scale)
-        maps.append(w)
-        total += w
-    return [w / total for w in maps]

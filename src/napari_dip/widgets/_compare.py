@@ -13,7 +13,7 @@ from napari_dip.core import tasks
 from napari_dip.core.metrics import psnr, ssim
 from napari_dip.core.residual import residual, residual_stats
 
-from ._grid import show_grid as show_layers_in_grid
+from ._grid import show_grid
 from ._layers import META_KEY, output_kwargs
 from ._metrics_table import CompareTable
 from ._worker import start_call
@@ -45,7 +45,7 @@ def run_classical(widget, kwargs: dict) -> None:
             src, f"{src.name} [{method}]", scale_factor=factor, metadata={"method": method, "task": task},
             ndim=image.ndim - (1 if src.rgb else 0), offset=offset)) for method, image in results.items()]
         shown = [add_residual(widget.viewer, src, name, r, task, offset) for name, r in residuals.items()]
-        show_grid(widget.viewer, src, layers, widget.reference.value, residuals=shown)
+        show_compare_grid(widget.viewer, src, layers, widget.reference.value, residuals=shown)
         for name, s in seconds.items():
             if s is not None and name in rows:
                 rows[name]["s"] = s
@@ -153,7 +153,8 @@ def label_tiles(layers: list) -> None:
             overlay.font_size = 9
 
 
-def show_grid(viewer, src, classical_layers: list, reference=None, residuals: list | None = None) -> None:
+def show_compare_grid(viewer, src, classical_layers: list, reference=None,
+                      residuals: list | None = None) -> None:
     """Grid view of the input, its DIP result(s), the other methods, the reference and the residuals, in that
     order."""
     keep = [src]
@@ -167,7 +168,7 @@ def show_grid(viewer, src, classical_layers: list, reference=None, residuals: li
         keep.append(reference)
     keep += residuals or []
     limits = {ly.name: ly.contrast_limits for ly in residuals or []}
-    show_layers_in_grid(viewer, keep, src.contrast_limits)
+    show_grid(viewer, keep, src.contrast_limits)
     for ly in residuals or []:  # residuals keep their own, symmetric contrast
         ly.contrast_limits = limits[ly.name]
     label_tiles(keep)

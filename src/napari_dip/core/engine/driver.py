@@ -1,9 +1,9 @@
 """The driver: runs a :class:`~.job.Job`'s fits (planes x tiles) through the one loop, for every task.
 
-Stacks, tiling and warm start live here once. Each fit's snapshots are mapped
-back to the user's dtype and layout into one output array (the whole stack,
-filled plane by plane; tiles blended with cosine weights) and re-yielded with
-the run's progress; the run's last snapshot carries the result.
+Stacks, tiles (their geometry and stitching: :mod:`..tiling`) and warm start are run here once.
+Each fit's snapshots are mapped back to the user's dtype and layout into one output array (the
+whole stack, filled plane by plane; tiles stitched with cosine weights) and re-yielded with the
+run's progress; the run's last snapshot carries the result.
 """
 
 from __future__ import annotations
@@ -14,59 +14,14 @@ from collections.abc import Generator
 
 import numpy as np
 
-from ..data import repeat_pixels
-from ..memory import tile_boxes, tile_weights
 from ..metrics import psnr, ssim
+from ..tiling.boxes import tile_boxes
+from ..tiling.stitching import Canvas, initial_output, tile_weights
 from .loop import FitHistory, Snapshot, fit
 from .plan import Plan, plan_fit
 from .results import FitResult, StopInfo, history_rows
 
 SKIPPED = "nothing missing: copied from the input"
-
-
-class Canvas:
-    """The output in the user's layout, and the blending of tiles into one plane."""
-
-    def __init__(self, job, result_image: np.ndarray):
-        self.job, self.out = job, result_image
-        self.pca = job.codec.plane_channel_axis(())
-
-    def start_plane(self, idx: tuple, x: np.ndarray, missing: np.ndarray, tiled: bool) -> None:
-        job = self.job
-        self.idx, self.ui = idx, job.codec.user_index(idx)
-        self.keep = None
-        if job.keep:
-            self.keep = ~missing if self.pca is None else np.expand_dims(~missing, self.pca)
-        if tiled:
-            s = job.scale
-            plane_out = (x.shape[0], *x.shape[1:-2], x.shape[-2] * s, x.shape[-1] * s)
-            self.acc, self.wsum = np.zeros(plane_out), np.zeros(plane_out[-2:])
-            self.cur = repeat_pixels(x, s, (-2, -1)).astype(np.float64)
-
-    def show(self, preview: np.ndarray, box_out: tuple | None, weight: np.ndarray | None, done: bool) -> None:
-        """Put a fit's preview ``(C, *spatial)`` in [0, 1] into the output."""
-        job = self.job
-        if box_out is None:
-            plane = preview
-        else:
-            sl, space = box_out, box_out[1:]
-            self.cur[sl] = (self.acc[sl] + weight * preview) / (self.wsum[space] + weight)
-            if done:
-                self.acc[sl] += weight * preview
-                self.wsum[space] += weight
-                self.cur[sl] = self.acc[sl] / self.wsum[space]
-            plane = self.cur
-        self.out[self.ui] = job.codec.decode(plane, scale=job.scale, index=self.idx)
-        if self.keep is not None:  # observed pixels copied from the input, exactly
-            np.copyto(self.out[self.ui], job.image[self.ui], where=self.keep)
-
-
-def initial_output(job) -> np.ndarray:
-    """The output before any fit: the input (up-scaled by repetition for super-resolution)."""
-    out = np.array(job.image, copy=True)
-    if job.scale > 1:
-        out = repeat_pixels(out, job.scale, [i for i in range(out.ndim) if i != job.codec.channel_axis][-2:])
-    return out
 
 
 def parts_of(job, idx: tuple = ()) -> list:
@@ -96,6 +51,19 @@ def tiles_of(job, data, idx: tuple = ()):
         weight = (np.ones(((y1 - y0) * s, (x1 - x0) * s)) if job.windows is not None
                   else tile_weights(box, plane, job.tile, job.overlap, s))
         yield part, osl, weight
+
+
+def start_fit(job, part, iterations: int, warm: tuple | None = None):
+    """One fit of ``part`` (the data of a plane, a tile or a window) compiled and started: ``(plan, history,
+    snapshots)``, the history filled by the loop as the generator runs. ``warm``: ``(plan, optimizer state)``
+    of the fit before, whose network, input and Adam state this fit continues. The driver starts every fit
+    so, and :mod:`..tiling.runner` one tile of a run split across processes."""
+    plan = plan_fit(job, part, iterations=iterations, warm=warm[0] if warm is not None else None)
+    if warm is not None:
+        plan.fit_kwargs["optimizer_state"] = warm[1]
+    history = FitHistory()
+    gen = fit(plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs)
+    return plan, history, gen
 
 
 def run(job, reference: np.ndarray | None = None, result_type=FitResult,
@@ -150,14 +118,10 @@ class _RunState:
         ref = self.reference[canvas.ui] if self.reference is not None else None
         runs = []
         for tn, (part, osl, w) in enumerate(tiles_of(job, data, idx), start=1):
-            plan = plan_fit(job, part, iterations=its, warm=self.prev if warm and osl is None else None)
-            if warm and osl is None:
-                plan.fit_kwargs["optimizer_state"] = self.prev_state
+            before = (self.prev, self.prev_state) if warm and osl is None else None
+            plan, history, gen = start_fit(job, part, its, before)
             self.config = self.config or plan.config
-            history, scores = FitHistory(), {}
-            gen = fit(
-                plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs
-            )
+            scores: dict = {}
             try:
                 for snap in gen:
                     if snap.preview is not None:

@@ -17,6 +17,7 @@ from ..data import ImageCodec
 from ..devices import pick_device
 from ..mask import mask_plane, stack_mask
 from ..noise import CameraNoise, NoiseChoice, resolve_noise
+from ..tiling.boxes import choose_tile
 from . import checks, sizing, windows
 from .types import Damage, FitData, FitSettings, TaskLike
 
@@ -114,8 +115,8 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
                 raise ValueError(f"a window of {largest} px needs about {memory / 2**30:.1f} GiB, more than "
                                  f"max_memory={max_memory / 2**30:.1f} GiB; use extent='whole' (tiled).")
             boxes, memory = None, sizing.estimate(fit, C, out_plane, nd, dev, settings.precision)
-    tile = None if boxes is not None else sizing.choose_tile(settings.tile, memory, max_memory, overlap,
-                                                              plane_in, need_for_tile)
+    tile = None if boxes is not None else choose_tile(settings.tile, memory, max_memory, overlap,
+                                                       plane_in, need_for_tile)
     return Job(
         image=image,
         task=task,

@@ -1,16 +1,15 @@
-"""Sizing a run: the resolved settings of its fits, their networks, memory and tiles.
+"""Sizing a run: the resolved settings of its fits, their networks and memory.
 
 :func:`resolve` merges a task's preset with the user's :class:`~..settings.Settings`;
 :func:`make_network` builds the network of one fit, its depth fitted to the image by
-the architecture's own rule; :func:`estimate` and :func:`choose_tile` apply the memory
-model of :mod:`..memory`.
+the architecture's own rule; :func:`estimate` applies the memory
+model of :mod:`..memory` (from which :func:`..tiling.boxes.choose_tile` picks a tile side).
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 
 from ..devices import uses_bf16
@@ -20,7 +19,6 @@ from .projector import input_fit_settings
 from .restarts import check_restarts
 from .types import Damage, FitSettings, TaskLike, apply_width
 
-TILE = 256
 CPU_MAX_MEMORY = 4 * 1024**3
 
 
@@ -142,44 +140,3 @@ def default_max_memory(device) -> int:
         free, _ = torch.cuda.mem_get_info(device)
         return int(0.9 * free)
     return CPU_MAX_MEMORY
-
-
-def choose_tile(option, memory: int, max_memory: int, overlap: int, plane_in: tuple[int, ...],
-                need_for_tile) -> int | None:
-    """The tile side (input pixels) or None for one fit; ``need_for_tile(side)`` estimates a tile's fit."""
-    if isinstance(option, (bool, np.bool_)) or option is None:
-        option = "auto" if option else False
-    tile = None
-    if option is not False and isinstance(option, (int, np.integer)):
-        tile = int(option)
-        if tile <= overlap:
-            raise ValueError(f"tile ({tile} px) must be larger than tile_overlap ({overlap} px).")
-    elif option == "auto":
-        if memory > max_memory:
-            tile = _auto_tile(need_for_tile, max_memory, overlap)
-    elif option is False:
-        if memory > max_memory:
-            what = "volume" if len(plane_in) == 3 else "plane"
-            raise ValueError(
-                f"restoring a {'x'.join(map(str, plane_in))} {what} in one fit needs about "
-                f"{memory / 2**30:.1f} "
-                f"GiB, more than max_memory={max_memory / 2**30:.1f} GiB; pass tile='auto' (or a tile size "
-                f"in "
-                "pixels) to restore it in overlapping tiles, raise max_memory, or use a smaller width."
-            )
-    else:
-        raise ValueError(f"tile must be 'auto', False or a tile size in pixels, got {option!r}")
-    return None if tile is not None and tile >= max(plane_in[-2:]) else tile
-
-
-def _auto_tile(need_for_tile, max_memory: int, overlap: int) -> int:
-    """The largest tile side (<= TILE) whose fit fits in ``max_memory``."""
-    tile = TILE
-    while True:
-        need = need_for_tile(tile)
-        if need <= max_memory:
-            return tile
-        if tile // 2 <= max(overlap, 32):
-            raise ValueError(f"even {tile}-px tiles need about {need / 2**30:.2f} GiB, more than max_memory="
-                             f"{max_memory / 2**30:.2f} GiB; use a smaller width or raise max_memory.")
-        tile //= 2

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .data import PERCENTILE_WINDOW, PERCENTILES, ImageCodec, check_dtype, is_rgba, normalize_axis
+from ..data import PERCENTILE_WINDOW, PERCENTILES, ImageCodec, check_dtype, is_rgba, normalize_axis
 
 #: Bins of one histogram pass of the percentile search.
 BINS = 4096

@@ -1,16 +1,16 @@
-"""One image's tiles as separate fits: fit one tile anywhere, blend the fitted tiles into the image.
+"""One image's tiles as separate fits: fit one tile anywhere, stitch the fitted tiles into the image.
 
 The same fits as a tiled :func:`napari_dip.restore` (``tile=N``): :func:`prepare_tiles` builds the
-same job (the whole image's normalisation, the same tile boxes), :func:`fit_tile` fits tile ``k``
-exactly as the driver does (same seed, same plan), and :func:`blend_tiles` blends the tiles' final
+same job (the whole image's normalisation, the same tile boxes), :func:`fit_one_tile` fits tile ``k``
+exactly as the driver does (same seed, same plan), and :func:`stitch_tiles` stitches the tiles' final
 images with the driver's cosine weights in tile order. Tiles can so run in other processes or
-machines (``napari-dip batch --tile``) and be blended later.
+machines (``napari-dip batch --tile``) and be stitched later.
 
 Without the whole image: :func:`region_job` builds the job of one tile's pixels alone with the whole
-image's value mapping (:mod:`.streamed`), :func:`fit_region` fits it as :func:`fit_tile` fits that
-tile, :func:`image_job` stands for the whole image in the run's record, and :func:`blended_block`
-blends and decodes one block of the output from the tiles that touch it (the same sums, in the same
-order, as :func:`blend_tiles`). No napari.
+image's value mapping (:mod:`..streamed`), :func:`fit_region` fits it as :func:`fit_one_tile` fits that
+tile, :func:`image_job` stands for the whole image in the run's record, and :func:`stitched_block`
+stitches and decodes one block of the output from the tiles that touch it (the same sums, in the same
+order, as :func:`stitch_tiles`). No napari.
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ import time
 
 import numpy as np
 
-from .data import colour_channels
-from .engine import sizing
-from .engine.driver import Canvas, initial_output, run_config, tiles_of
-from .engine.job import output_shape
-from .engine.loop import FitHistory, fit
-from .engine.plan import plan_fit
-from .engine.results import StopInfo
-from .memory import tile_boxes, tile_weights
-from .restore import RestoreResult, prepare_job
-from .streamed import mapped_codec
+from ...data import colour_channels
+from ...engine import sizing
+from ...engine.driver import run_config, start_fit, tiles_of
+from ...engine.job import output_shape
+from ...engine.results import StopInfo
+from ...restore import RestoreResult, prepare_job
+from ..boxes import tile_boxes
+from ..stitching import Canvas, initial_output, tile_weights
+from ..streamed import mapped_codec
 
 
 def prepare_tiles(image: np.ndarray, task: str, **kwargs):
@@ -56,7 +55,7 @@ def tile_count(job) -> int:
     return sum(1 for _ in tiles_of(job, job.data(())))
 
 
-def fit_tile(job, k: int) -> dict:
+def fit_one_tile(job, k: int) -> dict:
     """Fit tile ``k`` as the tiled run does; return its final image ``(C, h, w)`` in [0, 1] and record."""
     parts = list(tiles_of(job, job.data(())))
     if not 0 <= k < len(parts):
@@ -65,15 +64,14 @@ def fit_tile(job, k: int) -> dict:
 
 
 def fit_region(job, k: int) -> dict:
-    """Fit the image of :func:`region_job` (tile ``k``'s pixels) as :func:`fit_tile` fits tile ``k``."""
+    """Fit the image of :func:`region_job` (tile ``k``'s pixels) as :func:`fit_one_tile` fits tile ``k``."""
     return _fit(job, job.data(()), k)
 
 
 def _fit(job, part, k: int) -> dict:
     t0 = time.perf_counter()
-    plan = plan_fit(job, part, iterations=job.fit.iterations)
-    history, final = FitHistory(), None
-    gen = fit(plan.net, plan.z, plan.loss_fn, finalize=plan.finalize, history=history, **plan.fit_kwargs)
+    plan, history, gen = start_fit(job, part, job.fit.iterations)
+    final = None
     try:
         for snap in gen:
             if snap.preview is not None:
@@ -87,7 +85,7 @@ def _fit(job, part, k: int) -> dict:
 
 def region_job(region: np.ndarray, task: str, mapping: dict, **kwargs):
     """The job of one tile's pixels ``region`` (a 2D image with channels, no larger than the tile),
-    encoded with the whole image's value ``mapping`` (:func:`.streamed.value_mapping`): its fit is
+    encoded with the whole image's value ``mapping`` (:func:`..streamed.value_mapping`): its fit is
     that tile's fit in the tiled run. ``ValueError`` for a task whose preset depends on the whole
     image's holes (a mask) and for ``noise="poisson"`` (its camera model is estimated on the whole
     image): those need :func:`prepare_tiles`."""
@@ -119,10 +117,10 @@ def _boxes(job) -> list[tuple]:
     return tile_boxes(job.codec.plane_shape[-2:], job.tile, job.overlap)
 
 
-def blended_block(job, block: tuple, load, alpha: np.ndarray | None = None) -> np.ndarray:
+def stitched_block(job, block: tuple, load, alpha: np.ndarray | None = None) -> np.ndarray:
     """Output pixels ``block = (y0, y1, x0, x1)`` of :func:`image_job`'s image in its dtype and layout:
     the tiles that touch the block (``load(k)``: tile ``k``'s fitted ``(C, h, w)``) summed with their
-    cosine weights in tile order and divided by the summed weights, exactly as :func:`blend_tiles`;
+    cosine weights in tile order and divided by the summed weights, exactly as :func:`stitch_tiles`;
     ``alpha``: the block's alpha channel (an RGBA input, at input resolution)."""
     y0, y1, x0, x1 = block
     s, plane = job.scale, job.codec.plane_shape[-2:]
@@ -147,14 +145,14 @@ def blended_block(job, block: tuple, load, alpha: np.ndarray | None = None) -> n
     return codec.decode(acc, scale=s, index=())
 
 
-def blend_tiles(job, tiles: list[dict]) -> RestoreResult:
-    """The restored image from every tile's :func:`fit_tile` result (any order), blended as the driver
+def stitch_tiles(job, tiles: list[dict]) -> RestoreResult:
+    """The restored image from every tile's :func:`fit_one_tile` result (any order), stitched as the driver
     does."""
     data = job.data(())
     boxes = list(tiles_of(job, data))
     found = sorted(t["tile"] for t in tiles)
     if found != list(range(len(boxes))):
-        raise ValueError(f"blending needs tiles 0-{len(boxes) - 1} once each, got {found}.")
+        raise ValueError(f"stitching needs tiles 0-{len(boxes) - 1} once each, got {found}.")
     canvas = Canvas(job, initial_output(job))
     canvas.start_plane((), data.x, data.missing, tiled=job.split)
     by_index = {t["tile"]: t for t in tiles}
