@@ -116,32 +116,27 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
             boxes, memory = None, sizing.estimate(fit, C, out_plane, nd, dev, settings.precision)
     tile = None if boxes is not None else sizing.choose_tile(settings.tile, memory, max_memory, overlap,
                                                               plane_in, need_for_tile)
-    return Job(
-        image=image,
-        task=task,
-        inputs=cleaned,
-        codec=codec,
-        nd=nd,
-        mode=mode,
-        planes=planes,
-        run=run,
-        mask=m,
-        scale=scale,
-        settings=settings,
-        fit=fit,
-        device=dev,
-        seed=seed,
-        warm_iterations=warm_its,
-        out_shape=output_shape(codec, scale),
-        tile=tile,
-        overlap=overlap,
-        memory=memory,
-        max_memory=max_memory,
-        camera=camera,
-        windows=boxes,
-        noise=noise,
-    )
+    return make_job(image, task, settings, codec=codec, fit=fit, device=dev, seed=seed, inputs=cleaned,
+                    nd=nd, mode=mode, planes=planes, run=run, mask=m, scale=scale, warm_iterations=warm_its,
+                    tile=tile, overlap=overlap, memory=memory, max_memory=max_memory, camera=camera,
+                    windows=boxes, noise=noise)
 
+
+def make_job(image: np.ndarray, task: TaskLike, settings, *, codec: ImageCodec, fit: FitSettings, device,
+             seed: int, inputs: dict, nd: int = 2, mode: str = "plane", planes: list | None = None,
+             run: list | None = None, mask: np.ndarray | None = None, scale: int = 1,
+             warm_iterations: int | None = None, tile: int | None = None, overlap: int = 0, memory: int = 0,
+             max_memory: int = 0, **rest) -> Job:
+    """A :class:`Job` (restoration's :func:`prepare` and blending's ``core/blend.py`` alike): the output's
+    shape from the codec and ``scale``; the defaults are one whole 2D fit (one plane, no mask, no tiles,
+    ``warm_iterations`` the fit's iterations, no memory sizing). ``rest``: :class:`Job`'s optional
+    fields."""
+    return Job(image=image, task=task, inputs=inputs, codec=codec, nd=nd, mode=mode,
+               planes=[()] if planes is None else planes, run=[()] if run is None else run, mask=mask,
+               scale=scale, settings=settings, fit=fit, device=device, seed=seed,
+               warm_iterations=fit.iterations if warm_iterations is None else warm_iterations,
+               out_shape=output_shape(codec, scale), tile=tile, overlap=overlap, memory=memory,
+               max_memory=max_memory, **rest)
 
 def _mask(task: TaskLike, mask, codec: ImageCodec) -> np.ndarray | None:
     if task.form.needs_mask:
