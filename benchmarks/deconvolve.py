@@ -53,12 +53,12 @@ def other_input():
     """The deconvolve task fed Wiener-Hunt instead of its Richardson-Lucy estimate (patched here)."""
     from napari_dip.core.tasks.deconvolve import TASK, classical_estimate
 
-    chosen = TASK.estimate
-    TASK.estimate = lambda y, known, inputs: classical_estimate(y, inputs["psf"], "Wiener")
+    chosen = TASK.initial_guess
+    TASK.initial_guess = lambda y, known, inputs: classical_estimate(y, inputs["psf"], "Wiener")
     try:
         yield
     finally:
-        TASK.estimate = chosen
+        TASK.initial_guess = chosen
 
 
 def dip_runs(ref, obs, sigma, noise, args) -> tuple[list, list, list]:

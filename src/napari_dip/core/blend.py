@@ -248,7 +248,7 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
         raise ValueError(f"depth must be at least 1, got {s.depth!r}")
     sigma = default_sigma(codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma
     alpha = soft_mask(inside, iterations=s.soft_iterations, sigma=sigma, lowpass=s.soft_lowpass)
-    task, dev = tasks.get("blend"), pick_device(device)
+    task, dev = tasks.load("blend"), pick_device(device)
     fit = sizing.resolve(task, s, dev, {}, iterations=iterations)
     extras = {"foreground": a, "alpha": np.ascontiguousarray(alpha, dtype=np.float32)}
     inputs = {"start": _poisson_start(a, b, inside)} if fit.fill_input else {}

@@ -78,13 +78,13 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     noise = resolve_noise(image, settings, channel_axis)  # noise="auto" decided before anything reads it
     camera = noise.camera
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
-                           transform=camera if task.physics.stabilise_data else None)
-    cleaned = task.physics.check_inputs(inputs, nd=nd, channels=codec.n_channels)
-    scale = task.physics.scale(cleaned)
+                           transform=camera if task.observation.stabilise_data else None)
+    cleaned = task.input_rules.check_inputs(inputs, nd=nd, channels=codec.n_channels)
+    scale = task.input_rules.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
     m = _mask(task, mask, codec)
     run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.form.needs_mask,
-                                               keep=settings.keep_known and task.physics.keeps_known)
+                                               keep=settings.keep_known and task.observation.keeps_known)
     dev = pick_device(device)
     damage = Damage(depth, texture)
     fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=damage)
