@@ -66,7 +66,8 @@ def test_deconvolve_defaults_stop_by_themselves(blurred64):
 
     job = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8)
     assert job.fit.early_stop is True
-    assert isinstance(tasks.get("deconvolve").stop.rule(SimpleNamespace(settings=job.settings)), VarianceStop)
+    rule = tasks.load("deconvolve").stop.rule(SimpleNamespace(settings=job.settings))
+    assert isinstance(rule, VarianceStop)
     off = prepare_job(blurred64, "deconvolve", psf_sigma=1.5, width=8, early_stop=False)
     assert off.fit.early_stop is False
     result = restore(blurred64, "deconvolve", psf_sigma=1.5, iterations=3, width=8)
@@ -120,7 +121,7 @@ def test_the_input_estimate_is_wiener_under_a_narrow_psf_and_richardson_lucy_und
         psf = gaussian_psf(sigma)
         counts = np.random.default_rng(2).poisson(convolve(ref, psf, mode="mirror"))
         y = (counts / counts.max())[None].astype(np.float32)
-        fed = tasks.get("deconvolve").estimate(y, None, {"psf": psf})
+        fed = tasks.load("deconvolve").initial_guess(y, None, {"psf": psf})
         rl = np.clip(deconvolve_richardson_lucy(y[0].astype(float), psf=psf, num_iter=30), 0, 1)
         wiener = np.clip(deconvolve_wiener(y[0].astype(float), psf=psf), 0, 1)
         np.testing.assert_allclose(fed[0], wiener if sigma < 2 else rl, atol=1e-5)

@@ -8,7 +8,7 @@ from napari_dip import Settings, restore
 from napari_dip.core.engine.holdout import HoldoutStop, choose_holdout, fill_held_out, plateaued
 from napari_dip.core.engine.job import prepare
 from napari_dip.core.engine.plan import plan_fit
-from napari_dip.core.tasks import get as get_task
+from napari_dip.core.tasks import load as get_task
 from napari_dip.sample_data import text_mask
 
 

@@ -14,25 +14,49 @@ from napari_dip.core import tasks
 from napari_dip.core.engine.job import Job
 from napari_dip.core.entry import ENTRY_POINTS
 from napari_dip.core.settings import Settings, option_help
-from napari_dip.core.tasks.parts import ChangeStops, Form, Physics, Policy, VarianceStops
+from napari_dip.core.tasks.base import Task
+from napari_dip.core.tasks.catalog import Entry, Form
+from napari_dip.core.tasks.inputs import InputRules
+from napari_dip.core.tasks.parts import ChangeStops, ObservationModel, VarianceStops
+from napari_dip.core.tasks.policy import Policy
 
 TASKS_DIR = Path(tasks.__file__).parent
 
 
 @pytest.mark.parametrize("name", tasks.names(None))
 def test_a_task_is_its_parts_and_nothing_else(name):
-    t = tasks.get(name)
-    assert isinstance(t.form, Form) and isinstance(t.physics, Physics) and isinstance(t.policy, Policy)
+    t = tasks.load(name)
+    assert isinstance(t, Task) and isinstance(t.form, Form) and isinstance(t.policy, Policy)
+    assert isinstance(t.input_rules, InputRules) and isinstance(t.observation, ObservationModel)
     assert isinstance(t.stop, (ChangeStops, VarianceStops))
     assert {f.name for f in dataclasses.fields(t)} == {
-        "name", "form", "policy", "physics", "stop", "estimate", "baselines", "objective"
+        "name", "form", "policy", "input_rules", "observation", "stop", "initial_guess", "baselines",
+        "objective",
     }
+    # the catalog entry is the task's torch-free part: the same objects
+    e = tasks.get(name)
+    assert isinstance(e, Entry) and not isinstance(e, Task)
+    assert all(getattr(e, f.name) is getattr(t, f.name) for f in dataclasses.fields(Entry))
     for gone in ("scales", "volume", "fill_rule", "presets", "inputs", "needs_mask", "label", "kind"):
         assert not hasattr(t, gone), gone
     # the form's inputs are the fields of the task's own (frozen) options
     assert dataclasses.is_dataclass(t.form.options) and t.form.options.__dataclass_params__.frozen
     assert t.form.inputs == tuple(f.name for f in dataclasses.fields(t.form.options))
     assert t.form.needs_mask == ("mask" in t.form.inputs)
+
+
+def test_the_catalog_loads_without_torch():
+    """What the command line, the widgets and batch read of the tasks (names, forms, presets, input rules,
+    baselines) comes from the catalog, which imports no torch; a task module does."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from napari_dip.core import tasks; "
+            "[(tasks.get(n).form.inputs, tasks.get(n).policy.preset(), list(tasks.get(n).baselines)) "
+            "for n in tasks.names(None)]; "
+            "tasks.get('deconvolve').input_rules.check_inputs({'psf_sigma': 1.5}, nd=2, channels=1); "
+            "assert 'torch' not in sys.modules; tasks.load('denoise'); assert 'torch' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_no_task_module_builds_its_own_likelihood():

@@ -95,7 +95,7 @@ def variant(skip: int | None = None, mixed: bool = False, phase: int = 0):
     from napari_dip.core import tasks
     from napari_dip.core.blending import loss
 
-    task = tasks.get("blend")
+    task = tasks.load("blend")
     net = task.policy.presets["blend"]["network"]
     old_skip, old_term, old_objective = net["channels_skip"], loss.blend_grad_loss, task.objective
     net["channels_skip"] = skip or old_skip

@@ -84,7 +84,7 @@ def classical_methods(image: np.ndarray, task: str, *, mask: np.ndarray | None =
     volume_optics = inputs.get("na") is not None and np.size(inputs.get("pixel_size", ())) == 3
     nd = 3 if np.ndim(np.asarray(inputs.get("psf"))) == 3 or volume_optics else 2
     own = {k: inputs.get(k) for k in t.form.inputs if k != "mask"}
-    cleaned = t.physics.check_inputs(own, nd=nd, channels=1)
+    cleaned = t.input_rules.check_inputs(own, nd=nd, channels=1)
     cleaned["camera"] = noise_choice(image, noise=noise, gain=gain, offset=offset, read_noise=read_noise,
                                      channel_axis=channel_axis).camera  # None for Gaussian noise
     chosen = {k: v for k, v in t.baselines.items() if missing(k) is None}

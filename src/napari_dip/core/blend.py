@@ -30,7 +30,7 @@ from .data import ImageCodec, check_dtype
 from .devices import pick_device
 from .engine import sizing
 from .engine.driver import run
-from .engine.job import Job
+from .engine.job import make_job
 from .engine.loop import Snapshot
 from .engine.results import FitResult
 from .mask import missing_pixels
@@ -248,34 +248,12 @@ def prepare(foreground, background, mask, *, channel_axis, iterations, seed, dev
         raise ValueError(f"depth must be at least 1, got {s.depth!r}")
     sigma = default_sigma(codec.spatial_shape) if s.soft_sigma is None else s.soft_sigma
     alpha = soft_mask(inside, iterations=s.soft_iterations, sigma=sigma, lowpass=s.soft_lowpass)
-    task, dev = tasks.get("blend"), pick_device(device)
+    task, dev = tasks.load("blend"), pick_device(device)
     fit = sizing.resolve(task, s, dev, {}, iterations=iterations)
     extras = {"foreground": a, "alpha": np.ascontiguousarray(alpha, dtype=np.float32)}
     inputs = {"start": _poisson_start(a, b, inside)} if fit.fill_input else {}
-    job = Job(
-        image=bg,
-        task=task,
-        inputs=inputs,
-        codec=codec,
-        nd=2,
-        mode="plane",
-        planes=[()],
-        run=[()],
-        mask=None,
-        scale=1,
-        settings=s,
-        fit=fit,
-        device=dev,
-        seed=int(seed),
-        warm_iterations=fit.iterations,
-        out_shape=tuple(bg.shape),
-        tile=None,
-        overlap=0,
-        memory=0,
-        max_memory=0,
-        extras=extras,
-    )
-    return job
+    return make_job(bg, task, s, codec=codec, fit=fit, device=dev, seed=int(seed), inputs=inputs,
+                    extras=extras)
 
 
 def _poisson_start(a: np.ndarray, b: np.ndarray, inside: np.ndarray) -> np.ndarray:

@@ -27,19 +27,19 @@ def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: 
     """
     import torch  # the task's operator; on use, so that baselines (and the batch client) load without torch
 
-    t = tasks.get(task)
+    t = tasks.load(task)
     y, x = _chw(observation, channel_axis), _chw(restored, channel_axis)
     channels, nd = y.shape[0], y.ndim - 1
     own = {k: inputs.get(k) for k in t.form.inputs if k != "mask"}
-    cleaned = t.physics.check_inputs(own, nd=nd, channels=channels)
+    cleaned = t.input_rules.check_inputs(own, nd=nd, channels=channels)
     missing = (
         np.zeros(y.shape[1:], bool) if mask is None else np.broadcast_to(missing_pixels(mask), y.shape[1:])
     )
     known = torch.from_numpy((~missing).astype(np.float64))[None, None]
     ctx: Any = SimpleNamespace(weight=None, known=known, inputs=cleaned, channels=channels, dims=nd,
-                               scale=t.physics.scale(cleaned))  # the fields the operators read
+                               scale=t.input_rules.scale(cleaned))  # the fields the operators read
     with torch.no_grad():
-        forward = t.physics.operator(ctx).double()(torch.from_numpy(x)[None])[0].numpy()
+        forward = t.observation.operator(ctx).double()(torch.from_numpy(x)[None])[0].numpy()
     if forward.shape != y.shape:
         raise ValueError(
             f"the restored image maps to shape {forward.shape[1:]} through the task's forward model, "

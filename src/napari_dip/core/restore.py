@@ -24,7 +24,7 @@ from .engine.loop import Snapshot
 from .engine.results import FitResult, StopInfo
 from .engine.types import Damage
 from .settings import Settings
-from .tasks import Task
+from .tasks.base import Task
 from .tasks.options import as_inputs
 
 __all__ = ["RestoreResult", "StopInfo", "estimate_memory", "estimate_run", "iter_restore", "restore"]
@@ -165,8 +165,8 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     _, nd = checks.geometry(shape, channel_axis, settings.mode)
     axis = None if channel_axis is None else channel_axis % len(shape)
     C = colour_channels(shape, axis)
-    cleaned = t.physics.check_inputs(inputs, nd=nd, channels=C)
-    scale = t.physics.scale(cleaned)
+    cleaned = t.input_rules.check_inputs(inputs, nd=nd, channels=C)
+    scale = t.input_rules.scale(cleaned)
     spatial = [s for i, s in enumerate(shape) if i != axis][-nd:]
     out_spatial = tuple(s if i < nd - 2 else s * scale for i, s in enumerate(spatial))
     dev = pick_device(device)

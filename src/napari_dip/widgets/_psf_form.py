@@ -137,7 +137,7 @@ def optics_psf(task, kwargs: dict) -> tuple[np.ndarray, dict, int] | None:
         return None
     own = {k: kwargs.get(k) for k in task.form.inputs if k != "mask"}
     nd = 3 if kwargs.get("mode") == "volume" else 2
-    made = task.physics.check_inputs(own, nd=nd, channels=1)
+    made = task.input_rules.check_inputs(own, nd=nd, channels=1)
     return np.asarray(made["psf"], dtype=np.float32), made["optics"], nd
 
 

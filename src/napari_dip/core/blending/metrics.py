@@ -45,8 +45,7 @@ def gff(
 ) -> float:
     r"""Gradient-based Fusion Factor (GFF), higher is better, at most 1.
 
-    At each pixel the source with the larger gradient magnitude is the
-    reference,
+    At each pixel the source with the larger gradient magnitude is the reference,
 
     .. math::
 
@@ -62,9 +61,8 @@ def gff(
         \qquad
         \mathrm{GFF} = \frac{1}{|\Omega_T|} \sum_{x \in \Omega_T} Q(x).
 
-    ``eps`` (default ``1e-12``, in squared-gradient units) only makes the
-    magnitude factor well defined where ``G_F = G_S = 0``: a flat result where
-    both sources are flat scores 1 instead of 0/0.
+    ``eps`` (default ``1e-12``, in squared-gradient units) only makes the magnitude factor well
+    defined where ``G_F = G_S = 0``: a flat result where both sources are flat scores 1, not 0/0.
 
     Parameters
     ----------

@@ -65,7 +65,11 @@ def poisson_blend(foreground: ArrayLike, background: ArrayLike, mask: ArrayLike,
         return bg.astype(dtype, copy=True)
     if m.all():
         return fg.astype(dtype, copy=True)
+    return _solve(fg, bg, m, mixed_gradients, clip).astype(dtype, copy=False)
 
+
+def _solve(fg: np.ndarray, bg: np.ndarray, m: np.ndarray, mixed_gradients: bool, clip: bool) -> np.ndarray:
+    """:func:`poisson_blend` for a mask with both inside and outside pixels, in float64."""
     f3 = channels_last3(fg).astype(np.float64, copy=False)
     b3 = channels_last3(bg).astype(np.float64, copy=False)
     ys, xs = np.nonzero(m)
@@ -78,7 +82,7 @@ def poisson_blend(foreground: ArrayLike, background: ArrayLike, mask: ArrayLike,
         out[ys, xs] = np.clip(out[ys, xs], 0.0, 1.0)
     if fg.ndim == 2:
         out = out[..., 0]
-    return out.astype(dtype, copy=False)
+    return out
 
 
 def _poisson_system(f3: NDArray[np.float64], b3: NDArray[np.float64], m: NDArray[np.bool_], ys, xs,

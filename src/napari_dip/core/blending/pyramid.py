@@ -115,8 +115,7 @@ def laplacian_blend(
         short side (``floor(log2(min(H, W) / 8)) + 1``, 6 at 256 x 256). At most
         ``floor(log2(min(H, W))) + 1``.
     clip : bool, optional
-        Clip the result to ``[0, 1]`` (default True); the collapse can overshoot
-        slightly near strong edges.
+        Clip the result to ``[0, 1]`` (default True); the collapse can overshoot slightly near strong edges.
 
     Returns
     -------
@@ -131,16 +130,7 @@ def laplacian_blend(
     """
     fg, bg, _, dtype = check_pair(foreground, background)
     m = as_mask(mask, fg.shape)
-    top = _max_levels(fg.shape)
-    if levels is None:
-        n = _default_levels(fg.shape)
-    else:
-        n = int(positive(levels, "levels", integer=True))
-        if n > top:
-            raise ValueError(
-                f"levels={n} is too many for an image of shape {fg.shape}; use at most {top} "
-                "(the coarsest level must keep at least one pixel)."
-            )
+    n = _levels(levels, fg.shape)
     lap_f = _laplacian_pyramid(fg.astype(np.float64, copy=False), n)
     lap_b = _laplacian_pyramid(bg.astype(np.float64, copy=False), n)
     mask_pyr = _gaussian_pyramid(m.astype(np.float64), n)
@@ -155,3 +145,18 @@ def laplacian_blend(
     if clip:
         out = np.clip(out, 0.0, 1.0)
     return out.astype(dtype, copy=False)
+
+
+def _levels(levels: int | None, shape: tuple[int, ...]) -> int:
+    """:func:`laplacian_blend`'s number of levels: ``levels``, checked against the image's size, or the
+    default for ``shape``."""
+    if levels is None:
+        return _default_levels(shape)
+    n = int(positive(levels, "levels", integer=True))
+    top = _max_levels(shape)
+    if n > top:
+        raise ValueError(
+            f"levels={n} is too many for an image of shape {shape}; use at most {top} "
+            "(the coarsest level must keep at least one pixel)."
+        )
+    return n

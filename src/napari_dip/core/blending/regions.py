@@ -203,7 +203,11 @@ def soft_mask(
     m = as_mask(m, m.shape)
     n = int(positive(iterations, "iterations", integer=True))
     s = default_sigma(m.shape) if sigma is None else positive(sigma, "sigma")
-    alpha = m.astype(np.float64)
+    return np.clip(_lowpass(m.astype(np.float64), s, n, lowpass), 0.0, 1.0)
+
+
+def _lowpass(alpha: NDArray[np.float64], s: float, n: int, lowpass: str) -> NDArray[np.float64]:
+    """``n`` passes of :func:`soft_mask`'s low-pass filter ``lowpass`` of sigma ``s``, reflect mode."""
     if lowpass == "gaussian":
         for _ in range(n):
             alpha = ndi.gaussian_filter(alpha, s, mode="reflect", truncate=4.0)
@@ -214,7 +218,7 @@ def soft_mask(
             alpha = ndi.uniform_filter(alpha, size, mode="reflect")
     else:
         raise ValueError(f"lowpass must be 'gaussian' or 'box'; got {lowpass!r}.")
-    return np.clip(alpha, 0.0, 1.0)
+    return alpha
 
 
 def transition_region(mask: ArrayLike, *, width: float | None = None) -> NDArray[np.bool_]:

@@ -79,13 +79,13 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
     noise = resolve_noise(image, settings, channel_axis)  # noise="auto" decided before anything reads it
     camera = noise.camera
     codec = ImageCodec.fit(image, channel_axis, normalize=settings.normalize, spatial_ndim=nd,
-                           transform=camera if task.physics.stabilise_data else None)
-    cleaned = task.physics.check_inputs(inputs, nd=nd, channels=codec.n_channels)
-    scale = task.physics.scale(cleaned)
+                           transform=camera if task.observation.stabilise_data else None)
+    cleaned = task.input_rules.check_inputs(inputs, nd=nd, channels=codec.n_channels)
+    scale = task.input_rules.scale(cleaned)
     planes = checks.planes(settings.planes, codec.lead_shape)
     m = _mask(task, mask, codec)
     run, depth, texture = checks.planes_to_fit(image, codec, planes, m, measure_depth=task.form.needs_mask,
-                                               keep=settings.keep_known and task.physics.keeps_known)
+                                               keep=settings.keep_known and task.observation.keeps_known)
     dev = pick_device(device)
     damage = Damage(depth, texture)
     fit = sizing.resolve(task, settings, dev, cleaned, iterations=iterations, damage=damage)
@@ -117,31 +117,27 @@ def prepare(image, task: TaskLike, settings, *, mask, inputs: dict, channel_axis
             boxes, memory = None, sizing.estimate(fit, C, out_plane, nd, dev, settings.precision)
     tile = None if boxes is not None else choose_tile(settings.tile, memory, max_memory, overlap,
                                                        plane_in, need_for_tile)
-    return Job(
-        image=image,
-        task=task,
-        inputs=cleaned,
-        codec=codec,
-        nd=nd,
-        mode=mode,
-        planes=planes,
-        run=run,
-        mask=m,
-        scale=scale,
-        settings=settings,
-        fit=fit,
-        device=dev,
-        seed=seed,
-        warm_iterations=warm_its,
-        out_shape=output_shape(codec, scale),
-        tile=tile,
-        overlap=overlap,
-        memory=memory,
-        max_memory=max_memory,
-        camera=camera,
-        windows=boxes,
-        noise=noise,
-    )
+    return make_job(image, task, settings, codec=codec, fit=fit, device=dev, seed=seed, inputs=cleaned,
+                    nd=nd, mode=mode, planes=planes, run=run, mask=m, scale=scale, warm_iterations=warm_its,
+                    tile=tile, overlap=overlap, memory=memory, max_memory=max_memory, camera=camera,
+                    windows=boxes, noise=noise)
+
+
+def make_job(image: np.ndarray, task: TaskLike, settings, *, codec: ImageCodec, fit: FitSettings, device,
+             seed: int, inputs: dict, nd: int = 2, mode: str = "plane", planes: list | None = None,
+             run: list | None = None, mask: np.ndarray | None = None, scale: int = 1,
+             warm_iterations: int | None = None, tile: int | None = None, overlap: int = 0, memory: int = 0,
+             max_memory: int = 0, **rest) -> Job:
+    """A :class:`Job` (restoration's :func:`prepare` and blending's ``core/blend.py`` alike): the output's
+    shape from the codec and ``scale``; the defaults are one whole 2D fit (one plane, no mask, no tiles,
+    ``warm_iterations`` the fit's iterations, no memory sizing). ``rest``: :class:`Job`'s optional
+    fields."""
+    return Job(image=image, task=task, inputs=inputs, codec=codec, nd=nd, mode=mode,
+               planes=[()] if planes is None else planes, run=[()] if run is None else run, mask=mask,
+               scale=scale, settings=settings, fit=fit, device=device, seed=seed,
+               warm_iterations=fit.iterations if warm_iterations is None else warm_iterations,
+               out_shape=output_shape(codec, scale), tile=tile, overlap=overlap, memory=memory,
+               max_memory=max_memory, **rest)
 
 
 def _mask(task: TaskLike, mask, codec: ImageCodec) -> np.ndarray | None:

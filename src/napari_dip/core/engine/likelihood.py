@@ -1,9 +1,9 @@
 """The loss of a fit: the noise model's data term through the forward operator, plus the priors.
 
 The noise model is the user's ``noise=`` option, built by the registry of ``core/noise.py``
-(``FitContext.camera``; None for Gaussian noise). Where the task's physics lets the model stabilise the
-data themselves (``Physics.stabilise_data``: the codec already transformed them), or the noise is
-Gaussian, the data term is the plain data loss of ``A(x)`` and ``y``. Otherwise (a blur mixes the
+(``FitContext.camera``; None for Gaussian noise). Where the task's observation model lets the noise model
+stabilise the data themselves (``ObservationModel.stabilise_data``: the codec already transformed them), or
+the noise is Gaussian, the data term is the plain data loss of ``A(x)`` and ``y``. Otherwise (a blur mixes the
 camera's values) the model's transform runs here, after the operator: every task reaches the likelihood
 through this one function, and a new noise model needs only its ``forward`` (numpy and torch).
 """

@@ -117,12 +117,12 @@ def _finalizer(crop: tuple, y_keep, known_t) -> Callable:
 
 
 def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Plan | None):
-    """The fixed input: noise or a meshgrid, with the task's classical estimate in front when
+    """The fixed input: noise or a meshgrid, with the task's initial guess (a classical fill) in front when
     ``fill_input``."""
     fit, C = job.fit, ctx.channels
     guess = None
     if fit.fill_input:
-        guess = torch.from_numpy(np.ascontiguousarray(job.task.estimate(y, known, job.inputs)))[None]
+        guess = torch.from_numpy(np.ascontiguousarray(job.task.initial_guess(y, known, job.inputs)))[None]
     if warm is not None:
         z = warm.z
         return z if guess is None else torch.cat([guess.to(z.device).expand(len(z), -1, *z.shape[2:]),
@@ -139,7 +139,7 @@ def _loop_kwargs(job, ctx: FitContext, iterations: int) -> dict:
     fit, s = job.fit, job.settings
     return dict(iterations=iterations, lr=fit.lr, reg_noise_std=fit.reg_noise_std,
                 param_noise_std=float(s.param_noise_std), ema=_ema(s, fit), output=s.output,
-                early_stop=job.task.stop.rule(ctx, job.task.physics) if fit.early_stop else None,
+                early_stop=job.task.stop.rule(ctx, job.task.observation) if fit.early_stop else None,
                 backtrack=Backtracker() if fit.backtrack else None,
                 preview_every=max(1, int(s.preview_every)), precision=s.precision, seed=job.seed,
                 compile=bool(getattr(s, "compile", False)))
@@ -156,7 +156,7 @@ def _config(job, net, spec, note, input_depth, missing, iterations) -> dict:
     fit, s, codec = job.fit, job.settings, job.codec
     return {
         "task": job.task.name,
-        **job.task.physics.describe(job.inputs),
+        **job.task.input_rules.describe(job.inputs),
         "preset": fit.preset_name,
         "preset_reason": fit.reason,
         "seed": job.seed,

@@ -71,7 +71,7 @@ def resolve(task: TaskLike, settings, device, inputs: dict, *, iterations: int |
         loss=settings.loss or p["loss"],
         early_stop=bool(settings.early_stop if settings.early_stop is not None else p["early_stop"]),
         backtrack=bool(settings.backtrack if settings.backtrack is not None else p["backtrack"]),
-        keep_known=bool(settings.keep_known) and task.physics.keeps_known,
+        keep_known=bool(settings.keep_known) and task.observation.keeps_known,
         missing_depth=round(float(damage.depth), 1),
         surround_texture=round(float(damage.texture), 3),
         explicit_depth=settings.depth is not None,

@@ -96,17 +96,21 @@ class FitData:
     extras: dict = field(default_factory=dict)
 
 
-class PhysicsLike(Protocol):
-    """How the observation was made (:class:`~napari_dip.core.tasks.parts.Physics`)."""
-
-    keeps_known: bool
-    stabilise_data: bool
+class InputRulesLike(Protocol):
+    """A task's inputs checked and recorded (:class:`~napari_dip.core.tasks.inputs.InputRules`)."""
 
     def check_inputs(self, inputs: dict[str, Any], *, nd: int, channels: int) -> dict[str, Any]: ...
 
     def scale(self, inputs: dict[str, Any]) -> int: ...
 
     def describe(self, inputs: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class ObservationLike(Protocol):
+    """How the observation was made (:class:`~napari_dip.core.tasks.parts.ObservationModel`)."""
+
+    keeps_known: bool
+    stabilise_data: bool
 
 
 class PolicyLike(Protocol):
@@ -131,7 +135,7 @@ class StopsLike(Protocol):
 
     def holdout_share(self, settings: Any, fit: FitSettings) -> float: ...
 
-    def rule(self, ctx: FitContext, physics: Any) -> Any: ...
+    def rule(self, ctx: FitContext, observation: Any) -> Any: ...
 
 
 class FormLike(Protocol):
@@ -150,7 +154,10 @@ class TaskLike(Protocol):
     def form(self) -> FormLike: ...
 
     @property
-    def physics(self) -> PhysicsLike: ...
+    def input_rules(self) -> InputRulesLike: ...
+
+    @property
+    def observation(self) -> ObservationLike: ...
 
     @property
     def policy(self) -> PolicyLike: ...
@@ -160,4 +167,4 @@ class TaskLike(Protocol):
 
     def build(self, ctx: FitContext) -> Callable: ...
 
-    def estimate(self, y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray: ...
+    def initial_guess(self, y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray: ...

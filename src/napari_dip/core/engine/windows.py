@@ -2,7 +2,7 @@
 
 Inpainting two small holes in a 2048² image should not cost a fit of the whole image: only the observed
 pixels near a hole carry information about it. For a task whose mask marks sparse damage (the registry
-says so: ``form.needs_mask``, ``physics.keeps_known`` and a context margin from the task's policy,
+says so: ``form.needs_mask``, ``observation.keeps_known`` and a context margin from the task's policy,
 ``Policy.context_margin``), :func:`plan` cuts each plane into windows:
 
 1. each connected group of missing pixels (8-connected; the user's mask and NaN/inf pixels) gets its
@@ -102,7 +102,7 @@ def share(windows: dict[tuple, list[Box]], plane: tuple[int, ...]) -> float:
 def margin_and_side(task, settings, fit, damage) -> tuple[int, int] | None:
     """The context margin and the smallest window side of the run, or None where the task has no local
     damage to window (no mask, observed pixels not kept as they are, no margin rule in its policy)."""
-    if not (task.form.needs_mask and task.physics.keeps_known and fit.keep_known):
+    if not (task.form.needs_mask and task.observation.keeps_known and fit.keep_known):
         return None
     context = task.policy.context_margin(settings, damage)
     if context is None:

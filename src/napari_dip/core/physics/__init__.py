@@ -1,8 +1,41 @@
-"""Forward operators ("physics"): how an observation was made from the clean image."""
+"""Forward operators: how an observation was made from the clean image.
 
-from .blur import Blur, gaussian_psf, normalized_psf
-from .operators import Downsampler, Identity, Mask, Operator, PixelSubset, lanczos_kernel
-from .optics import fwhm, optics_psf
+The operators (:mod:`.operators`, :mod:`.blur`) are torch modules; the point-spread functions
+(:mod:`.psf`) and the optics' PSF (:mod:`.optics`) are numpy only. The names below load on first use, so
+that the tasks' input checks (``core/tasks/inputs.py``) import :mod:`.psf` and :mod:`.optics` without torch.
+"""
 
-__all__ = ["Blur", "Downsampler", "Identity", "Mask", "Operator", "PixelSubset", "fwhm", "gaussian_psf",
-           "lanczos_kernel", "normalized_psf", "optics_psf"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .blur import Blur
+    from .operators import Downsampler, Identity, Mask, Operator, lanczos_kernel
+    from .optics import fwhm, optics_psf
+    from .psf import gaussian_psf, normalized_psf
+
+_LAZY = {
+    "Blur": ".blur",
+    "Downsampler": ".operators",
+    "Identity": ".operators",
+    "Mask": ".operators",
+    "Operator": ".operators",
+    "lanczos_kernel": ".operators",
+    "fwhm": ".optics",
+    "optics_psf": ".optics",
+    "gaussian_psf": ".psf",
+    "normalized_psf": ".psf",
+}
+
+__all__ = ["Blur", "Downsampler", "Identity", "Mask", "Operator", "fwhm", "gaussian_psf", "lanczos_kernel",
+           "normalized_psf", "optics_psf"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -35,17 +35,14 @@ class Identity(Operator):
 
 
 class Mask(Operator):
-    """Inpainting: only the pixels where ``weight`` is 1 were observed."""
+    """Inpainting and reconstruction (a subset of pixels): only the pixels where ``weight`` is 1 were
+    observed."""
 
     def __init__(self, known: torch.Tensor):
         super().__init__(known.float())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.weight
-
-
-class PixelSubset(Mask):
-    """Reconstruction from a (random) subset of pixels: a mask with scattered holes."""
 
 
 def lanczos_kernel(factor: int, *, support: int = 2, dims: int = 2) -> torch.Tensor:

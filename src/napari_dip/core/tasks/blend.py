@@ -11,34 +11,16 @@ two images. It runs on the same driver as restoration
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from ..blending.poisson import poisson_blend
-from ..blending.pyramid import alpha_blend, laplacian_blend
-from .base import SKIP_4, Task, make_preset
-from .options import BlendOptions
-from .parts import Form, Physics, Policy, VarianceStops
-
-#: Iterations when ``iterations=None``: at the sizes napari users blend
-#: interactively (up to ~512 px) the loss has flattened well before this.
-DEFAULT_ITERATIONS = 1000
-
-
-class BlendPhysics(Physics):
-    """The identity: the output is compared with the two images by the blend's own loss."""
-
-    def check_inputs(self, inputs, *, nd, channels):
-        return {}
-
-    def describe(self, inputs):
-        return {}
+from ..blending.loss import BlendLoss
+from .base import Task
+from .catalog import entry
+from .parts import ObservationModel, VarianceStops
 
 
 def blend_objective(ctx):
     """The :class:`~napari_dip.core.blending.loss.BlendLoss` of one fit, over the image (padding cropped)."""
-    import torch
-
-    from ..blending.loss import BlendLoss  # torch: task metadata loads without it
-
     s, extras = ctx.settings, ctx.data.extras
     to_t = lambda a: torch.from_numpy(a)[None].to(ctx.device)  # noqa: E731
     loss = BlendLoss(
@@ -69,26 +51,10 @@ def poisson_start(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
     return np.pad(start, pads, mode="reflect")
 
 
-TASK = Task(
-    name="blend",
-    form=Form(label="blend", options=BlendOptions, kind="blend"),
-    # the paper's blending network: 128/128/4 skip hourglass, bilinear (channels capped by ``width``).
-    # No noise on the input: against 1/30, GFF up on all four test pairs (+0.03 to +0.06) and masked
-    # SSIM up on three (down 0.03 on the smooth sky) at 128 px, 1000 iterations (docs/notes/blending.md).
-    policy=Policy(
-        {"blend": make_preset(SKIP_4, iterations=DEFAULT_ITERATIONS, reg_noise_std=0.0)},
-        # 32 channels on a CPU: GFF -0.003 to +0.009 and masked SSIM +0.001 to +0.011 against 64 on the four
-        # pairs (128 px, 1000 iterations, one seed), 1.5-1.7x sooner (docs/notes/blending.md, a narrower
-        # network)
-        cpu_width=32,
-        # fill_input="auto": start from the Poisson composite. Without input noise it ties the fit from
-        # noise on the two grey test pairs and is ahead on the other two (the smooth sky's masked SSIM, both
-        # metrics on stained tissue); with the old 1/30 it was ahead on all four (docs/notes/blending.md).
-        fill_input=True,
-    ),
-    physics=BlendPhysics(),
+TASK = Task.of(
+    entry("blend"),
+    observation=ObservationModel(),  # the identity: the output is compared with the two images by the loss
     stop=VarianceStops(),
-    estimate=poisson_start,
-    baselines={"alpha": alpha_blend, "laplacian": laplacian_blend, "poisson": poisson_blend},
+    initial_guess=poisson_start,
     objective=blend_objective,
 )

@@ -1,5 +1,8 @@
 """Inpainting: the pixels under a mask (a napari Labels layer) were not observed.
 
+Its catalog entry (``core/tasks/catalog.py``): the two presets, :class:`~.policy.InpaintPolicy` (the rule
+below) and the biharmonic baseline.
+
 Its preset rule, measured on 8 holes and checked on 5 others (benchmarks/hole_rule.py,
 docs/notes/benchmarks.md): a missing region at least ``hole_radius`` px deep (the distance from
 its deepest pixel to an observed one) in a *textured* surround (``surround_texture`` at
@@ -15,7 +18,8 @@ about half the time); deeper holes keep 64 (32 lost 0.65 dB on the library hole,
 benchmarks/network_size.py).
 
 Fits in windows (``extent``, core/engine/windows.py): the observed pixels that explain a hole are
-taken to reach ``CONTEXT_DEPTHS`` times the deepest hole's depth from it, at least ``MIN_CONTEXT`` px:
+taken to reach ``CONTEXT_DEPTHS`` (``core/tasks/policy.py``) times the deepest hole's depth from it, at
+least ``MIN_CONTEXT`` px:
 the texture measure reads a ring up to one depth wide around the hole, and the hole preset copies
 texture across the hole (two depths wide), so three depths give every hole a surround wider than
 itself. A choice, checked by benchmarks/real_size.py (PSNR in the holes, windows against the whole
@@ -24,30 +28,13 @@ image).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..classical import inpaint_biharmonic
-from .base import SKIP_4, Task, make_preset
-from .options import MaskOptions
-from .parts import Form, Physics, ThinMaskPolicy
-
-#: Context of a window (see the module's docstring): this many hole depths, at least MIN_CONTEXT px.
-CONTEXT_DEPTHS = 3
-MIN_CONTEXT = 32
-
-HOLE_NETWORK = dict(
-    arch="skip",
-    channels_down=[16, 32, 64, 128, 128, 128],
-    channels_up=[16, 32, 64, 128, 128, 128],
-    channels_skip=0,
-    depth=6,
-    filter_size_down=5,
-    filter_size_up=3,
-    need1x1_up=False,
-    upsample_mode="nearest",
-)
+from ..physics import Mask
+from .base import Task
+from .catalog import entry
+from .parts import ObservationModel
 
 
 def biharmonic_fill(y: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -58,66 +45,21 @@ def biharmonic_fill(y: np.ndarray, known: np.ndarray) -> np.ndarray:
     return np.clip(np.moveaxis(out, -1, 0), 0, 1).astype(np.float32)
 
 
-class MaskPhysics(Physics):
+class MaskObservation(ObservationModel):
     """Only the pixels outside the mask were observed (:class:`~napari_dip.core.physics.Mask`); the network
     invents the image under it."""
 
     keeps_known = True
 
     def operator(self, ctx):
-        from ..physics import Mask  # torch: task metadata loads without it
-
         return Mask(ctx.known)
 
     def fill_region(self, ctx):
         return super().fill_region(ctx) * (1 - ctx.known)
 
 
-@dataclass(frozen=True)
-class InpaintPolicy(ThinMaskPolicy):
-    """The hole rule (see the module's docstring) on top of the thin-mask rules."""
-
-    def choose_preset(self, settings, damage):
-        deep, textured = damage.depth >= settings.hole_radius, damage.texture >= settings.hole_texture
-        if deep and textured:
-            return "hole", (
-                f"largest missing region is {damage.depth:.0f} px deep (>= hole_radius) in a textured "
-                f"surround (texture {damage.texture:.2f} >= hole_texture)"
-            )
-        if deep:
-            return "inpaint", (f"largest missing region is {damage.depth:.0f} px deep, in a surround "
-                               f"without fine texture (texture {damage.texture:.2f} < hole_texture)")
-        return "inpaint", "task default"
-
-    def context_margin(self, settings, damage):
-        return max(float(MIN_CONTEXT), CONTEXT_DEPTHS * damage.depth)
-
-
-def biharmonic_estimate(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
+def biharmonic_guess(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
     return biharmonic_fill(y, known)
 
 
-BASELINES = {
-    "biharmonic": lambda image, axis, mask, inputs: inpaint_biharmonic(image, mask, channel_axis=axis)
-}
-
-TASK = Task(
-    name="inpaint",
-    form=Form(label="inpaint", options=MaskOptions,
-              hint="Fill the painted (missing) pixels; needs a mask (a Labels layer)."),
-    policy=InpaintPolicy(
-        {
-            # kate text inpainting: 128/128/128 nearest, noise(32), lr 0.01, 6001 its, reg 0.03
-            "inpaint": make_preset(dict(SKIP_4, channels_skip=128, upsample_mode="nearest"), iterations=6000,
-                                   reg_noise_std=0.03, early_stop=True),
-            # library large hole: depth 6, no skips, 5x5 down / 3x3 up, no 1x1 up; meshgrid input (report 002)
-            "hole": make_preset(HOLE_NETWORK, input="meshgrid", input_depth=2, iterations=3000,
-                                reg_noise_std=0.0, early_stop=True),
-        },
-        cpu_width=32,  # thin masks; holes deeper than fill_radius, or the hole preset: 64
-        deep_presets=("hole",),
-    ),
-    physics=MaskPhysics(),
-    estimate=biharmonic_estimate,
-    baselines=BASELINES,
-)
+TASK = Task.of(entry("inpaint"), observation=MaskObservation(), initial_guess=biharmonic_guess)
