@@ -13,6 +13,7 @@ import numpy as np
 
 from napari_dip.core import tasks
 from napari_dip.core.settings import option_help
+from napari_dip.core.tasks.schema import restore_inputs
 from napari_dip.io import read_image
 
 from . import inputs as _inputs
@@ -22,7 +23,7 @@ from .cluster import connect
 #: The report written into the output folder.
 REPORT = "batch-report.json"
 #: ``restore()`` arguments that batch options may set besides the task's inputs and the Settings.
-_NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None, "scene": None, "channel": None}
+_NAMED = {"iterations": None, "seed": 0, "device": None, "scene": None, "channel": None}
 
 
 def run(inputs, out, *, task: str, client=None, workers: int | None = None,
@@ -74,10 +75,11 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None,
         Dask resources each fit holds. Default: ``{"GPU": 1}`` when the workers
         advertise a ``GPU`` resource (``dask worker --resources GPU=1``), else none.
     **settings
-        ``iterations``, ``seed``, ``device``, ``factor``, ``scene`` and ``channel`` (which
+        ``iterations``, ``seed``, ``device``, ``scene`` and ``channel`` (which
         image and channel of each file, by index or name), the task's inputs
-        (``psf``: an array or an image file; ``psf_sigma``; the optics: ``na``, ``wavelength``, ``ni``,
-        ``ns``, ``microscope``, ``pixel_size``, which defaults to each file's metadata) and any option of
+        (:mod:`napari_dip.core.tasks.schema`; ``factor``; ``psf``: an array or an image file; ``psf_sigma``;
+        the optics: ``na``, ``wavelength``, ``ni``, ``ns``, ``microscope``, ``pixel_size``, which
+        defaults to each file's metadata) and any option of
         :class:`napari_dip.Settings` (``width``, ``mode``, ``warm_start``, ...).
 
     Returns
@@ -145,10 +147,13 @@ def _options(task: str, settings: dict) -> dict:
     t = tasks.get(task)
     if t.form.kind != "restore":
         raise ValueError(f"task {task!r} is not a restoration; choose one of {tasks.names()}.")
-    tasks.split_options(t, settings, named=tuple(_NAMED))  # other tasks' inputs, unknown names: ValueError
+    schema = restore_inputs()  # the tasks' inputs (core/tasks/schema.py)
+    # other tasks' inputs, unknown names: a ValueError
+    tasks.split_options(t, settings, named=(*_NAMED, *schema))
     opts = dict(settings)
-    if isinstance(opts.get("psf"), (str, os.PathLike)):
-        opts["psf"] = read_image(opts["psf"]).data.astype(float)
+    for spec in schema.values():  # an image input given as a file: the file's image
+        if spec.kind == "image" and isinstance(opts.get(spec.name), (str, os.PathLike)):
+            opts[spec.name] = read_image(opts[spec.name]).data.astype(float)
     defaults = {**_NAMED, **{k: v[0] for k, v in option_help().items()}}
     return {k: v for k, v in opts.items()
             if v is not None and not (k in defaults and not isinstance(v, np.ndarray) and v == defaults[k])}

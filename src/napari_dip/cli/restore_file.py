@@ -14,6 +14,7 @@ from .._choose import check_fit
 from .._outputs import default_output, output_geometry, with_pixel_size
 from .._outputs import read_mask as _mask
 from .compare_file import compare_file
+from .inputs import add_task_inputs, read_images, task_inputs_from
 from .options import add_settings, settings_from
 from .progress import run_with_progress
 
@@ -25,11 +26,7 @@ def register(sub) -> None:
     p.add_argument("input", help="image file (an OME-Zarr: its folder)")
     add_selection(p)
     p.add_argument("--task", choices=tasks.names(), required=True)
-    p.add_argument("--mask", help="mask file for inpaint/reconstruct: non-zero = missing (napari convention)")
-    p.add_argument("--mask-known-white", action="store_true",
-                   help="the mask uses the original DIP convention (white = known)")
-    p.add_argument("--factor", type=int, help="super-resolution factor (2, 4, 8)")
-    add_psf(p)
+    add_task_inputs(p, mask=_mask_flags)
     p.add_argument("--channel-axis", type=int, default=None,
                    help="axis of colour channels (default: from the file; RGB is detected)")
     p.add_argument("--reference", help="clean image for PSNR/SSIM")
@@ -66,32 +63,11 @@ def add_selection(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_psf(p: argparse.ArgumentParser) -> None:
-    """Deconvolution's PSF, one of three ways: a file, a Gaussian sigma, or the optics (restore, batch)."""
-    g = p.add_argument_group("deconvolve: the PSF, one of --psf, --psf-sigma or the optics (--na and "
-                             "--wavelength; --pixel-size from the file's metadata when not given)")
-    g.add_argument("--psf", help="a PSF image file (2D, or 3D with --mode volume)")
-    g.add_argument("--psf-sigma", type=float, nargs="+",
-                   help="Gaussian PSF sigma in pixels (one value, or one per spatial axis)")
-    g.add_argument("--na", type=float, help="the objective's numerical aperture (needs napari-dip[optics])")
-    g.add_argument("--wavelength", type=float, help="emission wavelength in µm (0.52 for 520 nm)")
-    g.add_argument("--ni", type=float, help="immersion medium's refractive index (default 1.515, oil)")
-    g.add_argument("--ns", type=float, help="sample's refractive index (default 1.33, water)")
-    g.add_argument("--microscope", choices=("widefield", "confocal"), help="default widefield; confocal: "
-                   "the widefield PSF squared (an approximation)")
-    g.add_argument("--pixel-size", type=float, nargs="+", metavar="UM",
-                   help="pixel size in µm: one lateral value, Y X, or Z Y X (default: the file's metadata)")
-
-
-def psf_inputs(args: argparse.Namespace) -> dict:
-    """The PSF options given on the command line (``psf``: the file's path)."""
-    out = {k: getattr(args, k) for k in ("psf", "na", "wavelength", "ni", "ns", "microscope")
-           if getattr(args, k, None) is not None}
-    for name in ("psf_sigma", "pixel_size"):
-        values = getattr(args, name, None)
-        if values:
-            out[name] = values[0] if len(values) == 1 else values
-    return out
+def _mask_flags(p: argparse.ArgumentParser, spec) -> None:
+    """The mask input's flags: its file, and the file's convention."""
+    p.add_argument(spec.flag, help=spec.help)
+    p.add_argument(spec.flag + "-known-white", action="store_true",
+                   help="the mask uses the original DIP convention (white = known)")
 
 
 def restore_file(args: argparse.Namespace) -> int:
@@ -105,9 +81,7 @@ def restore_file(args: argparse.Namespace) -> int:
             planes=options.get("planes"),
             source=Path(args.input).name,
         )
-        inputs = with_pixel_size(img, psf_inputs(args), options.get("mode"))
-        if isinstance(inputs.get("psf"), str):
-            inputs["psf"] = read_image(inputs["psf"]).data.astype(float)
+        inputs = read_images(with_pixel_size(img, task_inputs_from(args), options.get("mode")), read_image)
         mask = _mask(args.mask, args.mask_known_white) if args.mask else None
         reference = read_image(args.reference).data if args.reference else None
         channel_axis = args.channel_axis if args.channel_axis is not None else img.channel_axis
@@ -117,7 +91,6 @@ def restore_file(args: argparse.Namespace) -> int:
             args.task,
             desc=args.task,
             mask=mask,
-            factor=args.factor,
             channel_axis=channel_axis,
             iterations=args.iterations,
             seed=args.seed,
@@ -168,7 +141,6 @@ def restore_file(args: argparse.Namespace) -> int:
                     input_scale=img.scale,
                     input_translate=img.translate,
                 ),
-                factor=args.factor,
                 **inputs,
                 **noise,
             )
