@@ -38,7 +38,7 @@ def register(sub) -> None:
     add_selection(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--task", choices=tasks.names(), required=True)
-    add_task_inputs(p, mask=_mask_flags)
+    add_task_inputs(p, mask_flags=_mask_flags)
     p.add_argument("--iterations", type=int, help="maximum iterations per fit (default: the preset's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")

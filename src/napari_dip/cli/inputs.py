@@ -15,14 +15,14 @@ _KIND: dict[str, dict[str, Any]] = {"image": {}, "int": {"type": int}, "float": 
                                    "floats": {"type": float, "nargs": "+"}, "choice": {}}
 
 
-def add_task_inputs(p: argparse.ArgumentParser, *, mask: Callable[[argparse.ArgumentParser, TaskInput], None]
-                    ) -> None:
-    """One flag per input of the restoration tasks (those of one group in an argument group); ``mask`` adds
-    the mask kind's flags, which differ between commands (a file and its convention, or one per input)."""
+def add_task_inputs(p: argparse.ArgumentParser, *,
+                    mask_flags: Callable[[argparse.ArgumentParser, TaskInput], None]) -> None:
+    """One flag per input of the restoration tasks (those of one group in an argument group); ``mask_flags``
+    adds the mask kind's flags, which differ between commands (a file and its convention, or one each)."""
     groups: dict[str, argparse._ArgumentGroup] = {}
     for spec in restore_inputs().values():
         if spec.kind == "mask":
-            mask(p, spec)
+            mask_flags(p, spec)
             continue
         where = p if spec.group is None else groups.setdefault(spec.group, p.add_argument_group(spec.group))
         kw: dict[str, Any] = {**_KIND[spec.kind], "help": spec.help}

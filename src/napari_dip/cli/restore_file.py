@@ -26,7 +26,7 @@ def register(sub) -> None:
     p.add_argument("input", help="image file (an OME-Zarr: its folder)")
     add_selection(p)
     p.add_argument("--task", choices=tasks.names(), required=True)
-    add_task_inputs(p, mask=_mask_flags)
+    add_task_inputs(p, mask_flags=_mask_flags)
     p.add_argument("--channel-axis", type=int, default=None,
                    help="axis of colour channels (default: from the file; RGB is detected)")
     p.add_argument("--reference", help="clean image for PSNR/SSIM")

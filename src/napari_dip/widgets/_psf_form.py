@@ -102,13 +102,13 @@ def optics_psf(task, kwargs: dict) -> tuple[np.ndarray, dict, int] | None:
     return np.asarray(made["psf"], dtype=np.float32), made["optics"], nd
 
 
-def add_psf_layer(viewer, src, psf: np.ndarray, record: dict, nd: int) -> napari.layers.Image:
+def add_psf_layer(viewer, src, data: np.ndarray, record: dict, nd: int) -> napari.layers.Image:
     """The optics' PSF as an Image layer at the image's pixel size, ``"<image> PSF (NA 1.4, 0.52 µm)"``, its
     parameters in its metadata."""
     size = [float(v) for v in np.atleast_1d(record["pixel_size"])]
     scale = size[-nd:] if len(size) >= nd else [size[-1]] * nd
     name = f"{src.name} PSF (NA {record['na']:g}, {record['wavelength']:g} µm)"
-    return viewer.add_image(psf, name=name, scale=scale, colormap="magma",
+    return viewer.add_image(data, name=name, scale=scale, colormap="magma",
                             metadata={META_KEY: {"psf_optics": record}})
 
 
