@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import napari_dip
+from napari_dip.core.tasks.schema import read_file_inputs
 from napari_dip.io import ImageFile, read_image, write_image
 from napari_dip.io.geometry import output_geometry, with_pixel_size
 from napari_dip.io.masks import read_mask
@@ -69,8 +70,7 @@ def restore_file(path, task: str, output=None, *, scene=None, channel=None, mask
     check_fit(img.axes, img.data.shape, mode=kwargs.get("mode"), planes=kwargs.get("planes"),
               source=Path(path).name)
     kwargs = with_pixel_size(img, kwargs, kwargs.get("mode"))
-    if isinstance(kwargs.get("psf"), (str, os.PathLike)):
-        kwargs["psf"] = read_image(kwargs["psf"]).data.astype(float)
+    kwargs = read_file_inputs(kwargs, lambda file: read_image(file).data)  # a PSF file: its image
     mask = load_mask(mask, mask_known_white)
     if isinstance(kwargs.get("reference"), (str, os.PathLike)):
         kwargs["reference"] = read_image(kwargs["reference"]).data

@@ -41,6 +41,7 @@ import numpy as np
 
 from napari_dip.core import tasks
 from napari_dip.core.settings import option_help
+from napari_dip.core.tasks.schema import read_file_inputs, restore_inputs
 from napari_dip.io import read_image
 
 from . import inputs as _inputs
@@ -50,7 +51,7 @@ from .cluster import connect
 #: The report written into the output folder.
 REPORT = "batch-report.json"
 #: ``restore()`` arguments that batch options may set besides the task's inputs and the Settings.
-_NAMED = {"iterations": None, "seed": 0, "device": None, "factor": None, "scene": None, "channel": None}
+_NAMED = {"iterations": None, "seed": 0, "device": None, "scene": None, "channel": None}
 
 
 def run(inputs, out, *, task: str, client=None, workers: int | None = None,
@@ -82,8 +83,9 @@ def run(inputs, out, *, task: str, client=None, workers: int | None = None,
     progress : bool, default True
         A progress bar over fits and the dashboard address, on stderr.
     **settings
-        ``iterations``, ``seed``, ``device``, ``factor``, ``scene`` and ``channel`` (which image and channel
-        of each file, by index or name), the task's inputs (``psf``: an array or an image file;
+        ``iterations``, ``seed``, ``device``, ``scene`` and ``channel`` (which image and channel
+        of each file, by index or name), the task's inputs
+        (:mod:`napari_dip.core.tasks.schema`; ``factor``; ``psf``: an array or an image file;
         ``psf_sigma``; the optics: ``na``, ``wavelength``, ``ni``, ``ns``, ``microscope``, ``pixel_size``,
         which defaults to each file's metadata) and any option of :class:`napari_dip.Settings` (``width``,
         ``mode``, ``warm_start``, ...).
@@ -151,10 +153,10 @@ def _options(task: str, settings: dict) -> dict:
     t = tasks.get(task)
     if t.form.kind != "restore":
         raise ValueError(f"task {task!r} is not a restoration; choose one of {tasks.names()}.")
-    tasks.split_options(t, settings, named=tuple(_NAMED))  # other tasks' inputs, unknown names: ValueError
-    opts = dict(settings)
-    if isinstance(opts.get("psf"), (str, os.PathLike)):
-        opts["psf"] = read_image(opts["psf"]).data.astype(float)
+    schema = restore_inputs()  # the tasks' inputs (core/tasks/schema.py)
+    # other tasks' inputs, unknown names: a ValueError
+    tasks.split_options(t, settings, named=(*_NAMED, *schema))
+    opts = read_file_inputs(settings, lambda path: read_image(path).data)  # a PSF file: its image
     defaults = {**_NAMED, **{k: v[0] for k, v in option_help().items()}}
     return {k: v for k, v in opts.items()
             if v is not None and not (k in defaults and not isinstance(v, np.ndarray) and v == defaults[k])}

@@ -12,8 +12,9 @@ import sys
 from napari_dip.batch import REPORT, run
 from napari_dip.core import tasks
 
+from .inputs import add_task_inputs, task_inputs_from
 from .options import add_settings, settings_from
-from .restore_file import add_psf, add_selection, psf_inputs
+from .restore_file import add_selection
 
 
 def register(sub) -> None:
@@ -37,11 +38,7 @@ def register(sub) -> None:
     add_selection(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--task", choices=tasks.names(), required=True)
-    masks = p.add_mutually_exclusive_group()
-    masks.add_argument("--mask", help="one mask file for every input: non-zero = missing")
-    masks.add_argument("--mask-suffix", help="each input's own mask: a.tif -> a{SUFFIX}.tif (e.g. _mask)")
-    add_psf(p)
-    p.add_argument("--factor", type=int, help="super-resolution factor (2, 4, 8)")
+    add_task_inputs(p, mask_flags=_mask_flags)
     p.add_argument("--iterations", type=int, help="maximum iterations per fit (default: the preset's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
@@ -66,12 +63,20 @@ def register(sub) -> None:
     p.set_defaults(func=batch)
 
 
+def _mask_flags(p: argparse.ArgumentParser, spec) -> None:
+    """The mask input's flags: one file for every input, or each input's own."""
+    masks = p.add_mutually_exclusive_group()
+    masks.add_argument(spec.flag, help="one mask file for every input: non-zero = missing")
+    masks.add_argument(spec.flag + "-suffix",
+                       help="each input's own mask: a.tif -> a{SUFFIX}.tif (e.g. _mask)")
+
+
 def batch(args: argparse.Namespace) -> int:
     options = settings_from(args)
-    for name in ("factor", "iterations", "device", "scene", "channel"):
+    for name in ("iterations", "device", "scene", "channel"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
-    options.update(psf_inputs(args))
+    options.update(task_inputs_from(args))
     try:
         report = run(
             args.inputs,

@@ -138,12 +138,14 @@ def estimate_run(image: np.ndarray, task: str, *, mask: np.ndarray | None = None
     return estimate(job, probe_iterations)
 
 
-def prepare_job(image: np.ndarray, task: str, *, mask=None, factor: int | None = None, channel_axis=None,
-                iterations: int | None = None, seed: int = 0, device: str | None = None, **options):
+def prepare_job(image: np.ndarray, task: str, *, channel_axis=None, iterations: int | None = None,
+                seed: int = 0, device: str | None = None, **options):
     """The validated :class:`~.engine.job.Job` of ``restore(image, task, ...)`` (its fits, tiles,
-    settings)."""
+    settings); the task's inputs (the mask among them) come in ``options``, as the schema names them."""
     t = tasks.restoration(task)
-    settings, inputs = _split(t, options, factor)
+    opts = dict(options)
+    mask = opts.pop("mask", None)  # the mask kind: the engine takes it apart (core/tasks/schema.py)
+    settings, inputs = _split(t, opts)
     return prepare(image, t, settings, mask=mask, inputs=inputs, channel_axis=channel_axis,
                    iterations=iterations, seed=seed, device=device)
 
@@ -160,7 +162,7 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     network of a deep hole (on a CPU the wider one of thin masks and holes).
     """
     t = tasks.restoration(task)
-    settings, inputs = _split(t, options, factor)
+    settings, inputs = _split(t, {**options, "factor": factor})
     shape = tuple(int(s) for s in shape)
     _, nd = checks.geometry(shape, channel_axis, settings.mode)
     axis = None if channel_axis is None else channel_axis % len(shape)
@@ -175,10 +177,11 @@ def estimate_memory(shape: tuple[int, ...], task: str = "denoise", *, channel_ax
     return sizing.estimate(fit, C, out_spatial, nd, dev, settings.precision)
 
 
-def _split(task: Task, options: dict, factor) -> tuple[Settings, dict]:
+def _split(task: Task, options: dict) -> tuple[Settings, dict]:
     """Options -> (Settings, the task's inputs, mask excluded), through :func:`~.tasks.split_options`
     (the one mapping of user options, batch's too); unknown names are a ``ValueError``."""
     opts = dict(options)
+    factor = opts.pop("factor", None)
     if factor is not None and (factor != 1 or "factor" in task.form.inputs):
         opts["factor"] = factor  # restore's named argument: super-resolution's own option
     settings, own, _ = tasks.split_options(task, opts, named=_ARGUMENTS)

@@ -15,10 +15,12 @@ from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, Label, LineEdit, 
 from qtpy.QtWidgets import QSizePolicy
 
 from napari_dip.core.settings import option_help, parse_planes
+from napari_dip.core.tasks.schema import restore_inputs
 
 from ._fit import device_choices
 from ._layers import VIEW
 from ._psf_form import psf_group
+from ._task_fields import task_fields
 
 STACK_MODES = {"current plane": None, "all planes": "plane", "volume": "volume"}
 TILES = {"auto": "auto", "off": False, "128 px": 128, "256 px": 256, "512 px": 512}
@@ -75,13 +77,11 @@ def main_fields(w, tasks: dict) -> list:
         tooltip="Images with more than two axes (Z, T, ...): restore the plane shown, every "
         "plane one after the other, or fit a 3D network to the Z-stack.",
     )
-    w.mask = _layer(
-        "mask", "mask", napari.layers.Labels, "Labels layer: painted (non-zero) pixels are missing."
-    )
-    w.factor = ComboBox(
-        name="factor", label="factor", choices=[2, 4, 8], value=4, tooltip="Up-scaling factor."
-    )
-    w.psf_group = psf_group(w, hint)
+    inputs = task_fields(w)  # the tasks' own inputs (core/tasks/schema.py): w.mask, w.factor, w.psf, ...
+    specs = restore_inputs().values()
+    plain = [inputs[s.name] for s in specs if s.way is None and not s.from_scale]
+    w.scale_fields = [inputs[s.name] for s in specs if s.from_scale]  # overrides of the scale: in the fold
+    w.psf_group = psf_group(w, hint, inputs)
     w.noise = ComboBox(
         name="noise",
         label="noise",
@@ -110,8 +110,7 @@ def main_fields(w, tasks: dict) -> list:
         w.task,
         w.task_hint,
         w.stack,
-        w.mask,
-        w.factor,
+        *plain,
         *w.psf_group,
         w.noise,
         w.noise_hint,

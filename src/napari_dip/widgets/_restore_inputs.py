@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from napari_dip.core.mask import mask_plane
+from napari_dip.core.tasks.schema import inputs_of
 
 from ._layers import crop, layer_region, level_data, plane_of, spatial_shape
-from ._psf_form import psf_inputs
+from ._psf_form import chosen_way, layer_pixel_size
 from ._restore_form import STACK_MODES, option_kwargs
+from ._task_fields import read_task_inputs
 
 
 def read_call(widget) -> dict[str, Any]:
@@ -40,8 +41,10 @@ def read_call(widget) -> dict[str, Any]:
     )
     kwargs.update(_task_inputs(widget, task, image, index, mode))
     full = spatial_shape(layer)
-    if "mask" in kwargs:
-        kwargs["mask"] = crop(kwargs["mask"], region, full=full, what=f"mask {widget.mask.value.name!r}")
+    for spec in inputs_of(task.form.options):  # the masks cropped alike (a PSF is not the image's)
+        if spec.kind == "mask":
+            kwargs[spec.name] = crop(kwargs[spec.name], region, full=full,
+                                     what=f"{spec.label} {getattr(widget, spec.name).value.name!r}")
     if (ref_layer := widget.reference.value) is not None:
         ref = plane_of(ref_layer, widget.viewer)[0] if mode is None else np.asarray(ref_layer.data)
         kwargs["reference"] = crop(
@@ -51,21 +54,6 @@ def read_call(widget) -> dict[str, Any]:
 
 
 def _task_inputs(widget, task, image, index, mode) -> dict[str, Any]:
-    """The task's own inputs from the form: mask, factor, PSF (a layer, a width or the optics)."""
-    out: dict[str, Any] = {}
-    if task.form.needs_mask:
-        if widget.mask.value is None:
-            raise ValueError(
-                f"task {task.name!r} needs a mask: add a Labels layer (File > New Layer > "
-                "Labels) and paint the missing pixels, then choose it as the mask."
-            )
-        out["mask"] = (
-            mask_plane(np.asarray(widget.mask.value.data), index, 2)  # the shown plane's part
-            if mode is None
-            else np.asarray(widget.mask.value.data)
-        )
-    if "factor" in task.form.inputs:
-        out["factor"] = int(widget.factor.value)
-    if "psf" in task.form.inputs:
-        out.update(psf_inputs(widget, widget.image.value, mode))
-    return out
+    """The task's own inputs from the form, in one loop over the task-input schema (``_task_fields``)."""
+    return read_task_inputs(widget, task, widget.image.value, index, mode, chosen_way(widget),
+                            layer_pixel_size)

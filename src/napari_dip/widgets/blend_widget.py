@@ -29,6 +29,8 @@ from magicgui.widgets import (
 from napari.utils.notifications import show_error
 from qtpy.QtWidgets import QHeaderView, QStyledItemDelegate
 
+# the public API through the package (loaded on first use: torch comes with the first blend)
+import napari_dip
 from napari_dip.core.blending.compare import CLASSICAL, classical_blends, score
 
 from ._blend_inputs import read_call
@@ -149,9 +151,7 @@ class BlendWidget(MetricsTable, FitControls, Container):
                                          on_result=self._on_classical, on_error=self._on_classical_error)
 
         def make_generator():
-            from napari_dip import iter_blend  # torch: loaded when a blend starts, not with the widget
-
-            return iter_blend(fg, bg, mask, **options)
+            return napari_dip.iter_blend(fg, bg, mask, **options)  # torch comes with the first blend
 
         self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
                                 on_finished=self._on_finished, stop=self._stop)

@@ -23,11 +23,12 @@ from napari_dip.core.data import repeat_pixels
 from ._compare import CompareTable, run_classical
 from ._fit import FitControls, compact, wrap
 from ._layers import META_KEY, output_kwargs, snapshots_stack
-from ._psf_form import add_psf_layer, optics_psf, pixel_size_field, show_psf_fields, span_row
+from ._psf_form import add_psf_layer, optics_psf, show_psf_fields, span_row
 from ._restore_estimate import start_estimate
 from ._restore_form import advanced_fields, main_fields
 from ._restore_inputs import read_call
 from ._restore_status import done_text, hit_cap, progress_text
+from ._task_fields import array_inputs, array_layers
 from ._worker import start_fit
 
 PROGRESS_STEPS = 1000
@@ -49,7 +50,6 @@ class RestoreWidget(FitControls, Container):
         self.tasks = {t.form.label: t for t in _tasks()}
         fields = main_fields(self, self.tasks)
         self.advanced = advanced_fields(self)
-        self.pixel_size = pixel_size_field()
         buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
         self.continue_button = PushButton(name="continue_button", text="Continue", visible=False,
@@ -57,7 +57,7 @@ class RestoreWidget(FitControls, Container):
                                           "from where it stopped (same network and optimiser state).")
         buttons.extend([self.compare_button, self.continue_button])
         self.estimate = Label(name="estimate", value="")
-        self.extend([*fields, self.pixel_size, *self.advanced, buttons, self.estimate, self.progress,
+        self.extend([*fields, *self.scale_fields, *self.advanced, buttons, self.estimate, self.progress,
                      self.status])
         span_row(self.optics, like=self.image)
         self.native.layout().addWidget(self.plot)
@@ -108,9 +108,7 @@ class RestoreWidget(FitControls, Container):
     def _on_task(self, label: str) -> None:
         task = self.tasks[label]
         self.task_hint.value = task.form.hint
-        self.mask.visible = task.form.needs_mask
-        self.factor.visible = "factor" in task.form.inputs
-        show_psf_fields(self)
+        show_psf_fields(self)  # the task's input fields (core/tasks/schema.py), the PSF's chosen way's
         preset = task.policy.preset()
         self.early_stop.value = bool(preset["early_stop"])
         # 0 = the task's own cap, as in Python (iterations=None); the preset chosen for the image may differ
@@ -180,13 +178,12 @@ class RestoreWidget(FitControls, Container):
         placeholder = image
         if factor > 1:  # nearest-neighbour up-scaling of the (last two) spatial axes
             placeholder = repeat_pixels(image, factor, (-3, -2) if src.rgb else (-2, -1))
-        params = {k: v for k, v in kwargs.items() if k not in ("mask", "reference", "psf")}
+        params = {k: v for k, v in kwargs.items() if k not in ("reference", *array_inputs())}
         params.update(
             source=src.name,
             plane=list(index),
             level=level,
-            mask_layer=getattr(self.mask.value, "name", None),
-            psf_layer=getattr(self.psf.value, "name", None) if "psf" in kwargs else None,
+            **array_layers(self, kwargs),
             region=None if region is None else dict(region.as_dict(), of=self.region.current_choice),
         )
         if optics is not None:  # the PSF the run will use, shown beside it

@@ -4,16 +4,25 @@ One frozen dataclass per task, its fields documented with their defaults. The op
 task (network, optimisation, stopping, noise model, stacks, tiling) are :class:`~..settings.Settings`;
 the arguments of every call (``channel_axis``, ``iterations``, ``seed``, ``device``, ``reference``) are
 the entry points' own (:mod:`napari_dip.core.entry`). A task's :class:`~.parts.Form` lists these fields
-as its inputs, so the widgets, the command line and :func:`~.split_options` read them from here.
+as its inputs, so the widgets, the command line and :func:`~.split_options` read them from here: each
+field is a :func:`~.schema.task_input`, whose metadata (its kind, help, choices, flag and form field) the
+Restore dock, ``napari-dip restore``/``batch`` and :func:`napari_dip.batch.run` render in one loop
+(:mod:`.schema`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .schema import inputs_of, task_input
+
+#: The command line's group of the PSF's inputs.
+PSF_GROUP = ("deconvolve: the PSF, one of --psf, --psf-sigma or the optics (--na and --wavelength; "
+             "--pixel-size from the file's metadata when not given)")
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,11 @@ class MaskOptions:
         mask applies to every plane; a mask with more axes matches the image's trailing axes.
     """
 
-    mask: np.ndarray | None = None
+    mask: np.ndarray | None = task_input(
+        "mask", "mask file for inpaint/reconstruct: non-zero = missing (napari convention)",
+        tooltip="Labels layer: painted (non-zero) pixels are missing.",
+        missing="task {task!r} needs a mask: add a Labels layer (File > New Layer > Labels) and paint the "
+        "missing pixels, then choose it as the mask.")
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,8 @@ class SuperResolutionOptions:
         Up-scaling factor of the Y and X axes. Required.
     """
 
-    factor: int | None = None
+    factor: int | None = task_input("int", "super-resolution factor (2, 4, 8)", choices=(2, 4, 8), value=4,
+                                    tooltip="Up-scaling factor.")
 
 
 @dataclass(frozen=True)
@@ -66,25 +80,53 @@ class DeconvolveOptions:
         read by them only (given with ``psf`` or ``psf_sigma`` it changes nothing).
     """
 
-    psf: np.ndarray | None = None
-    psf_sigma: float | Sequence[float] | None = None
-    na: float | None = None
-    wavelength: float | None = None
-    ni: float | None = None
-    ns: float | None = None
-    microscope: str | None = None
-    pixel_size: float | Sequence[float] | None = None
+    psf: np.ndarray | None = task_input(
+        "image", "a PSF image file (2D, or 3D with --mode volume)", group=PSF_GROUP, way="layer",
+        label="PSF image",
+        tooltip="An Image layer holding a measured PSF (e.g. a bead), 2D, or 3D for volume mode.",
+        missing="choose the measured PSF's Image layer (or another way to give the PSF).")
+    psf_sigma: float | Sequence[float] | None = task_input(
+        "floats", "Gaussian PSF sigma in pixels (one value, or one per spatial axis)", group=PSF_GROUP,
+        way="sigma", label="blur width (px)", value=1.5, limits=(0.1, 50.0, 0.1, None),
+        tooltip="The blur is a Gaussian of this standard deviation, in pixels. Raise it if the result still "
+        "looks blurred, lower it if edges ring.")
+    na: float | None = task_input(
+        "float", "the objective's numerical aperture (needs napari-dip[optics])", group=PSF_GROUP,
+        way="optics",
+        label="NA", value=1.4, limits=(0.05, 1.7, 0.05, 2), tooltip="The objective's numerical aperture "
+        "(engraved on it, e.g. 60x/1.40 oil); below the immersion index.")
+    wavelength: float | None = task_input(
+        "float", "emission wavelength in µm (0.52 for 520 nm)", group=PSF_GROUP, way="optics",
+        label="emission (µm)", value=0.52, limits=(0.2, 2.0, 0.01, 3), suffix=" µm",
+        tooltip="The emission wavelength in µm (0.52 for 520 nm, GFP).")
+    ni: float | None = task_input(
+        "float", "immersion medium's refractive index (default 1.515, oil)", group=PSF_GROUP, way="optics",
+        label="immersion n", value=1.515, limits=(1.0, 2.0, 0.001, 3), tooltip="Refractive index of the "
+        "immersion medium: 1.515 oil; 1.33 water, 1.0 air, 1.406 silicone.")
+    ns: float | None = task_input(
+        "float", "sample's refractive index (default 1.33, water)", group=PSF_GROUP, way="optics",
+        label="sample n", value=1.33, limits=(1.0, 2.0, 0.01, 3), tooltip="Refractive index of the sample "
+        "(1.33: watery; mounting media up to about 1.52).")
+    microscope: str | None = task_input(
+        "choice", "default widefield; confocal: the widefield PSF squared (an approximation)",
+        choices=("widefield", "confocal"), group=PSF_GROUP, way="optics", value="widefield",
+        tooltip="confocal: the widefield PSF squared (a simple approximation of a small pinhole).")
+    pixel_size: float | Sequence[float] | None = task_input(
+        "floats", "pixel size in µm: one lateral value, Y X, or Z Y X (default: the file's metadata)",
+        metavar="UM", group=PSF_GROUP, way="optics", from_scale=True, label="pixel size (µm)", value=0.0,
+        limits=(0.0, 100.0, 0.005, 4), special="image's scale", tooltip="The lateral pixel size in the "
+        "sample, µm (camera pixel / magnification). automatic: the image layer's scale.")
 
 
 @dataclass(frozen=True)
 class BlendOptions:
     """Blending (:func:`napari_dip.blend`): the foreground pasted into the image under the mask."""
 
-    foreground: np.ndarray | None = None
-    mask: np.ndarray | None = None
+    foreground: np.ndarray | None = task_input("image", "the image pasted into the background")
+    mask: np.ndarray | None = task_input("mask", "where the foreground goes: non-zero = pasted")
 
 
 def as_inputs(options: Any) -> dict[str, Any]:
     """The options' fields as a dict (the arrays themselves, not copies), less the mask (the engine
     takes it apart)."""
-    return {f.name: getattr(options, f.name) for f in fields(options) if f.name != "mask"}
+    return {s.name: getattr(options, s.name) for s in inputs_of(type(options)) if s.kind != "mask"}
