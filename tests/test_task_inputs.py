@@ -15,7 +15,8 @@ from napari_dip.cli import build_parser
 from napari_dip.cli.inputs import task_inputs_from
 from napari_dip.core import tasks
 from napari_dip.core.tasks.base import Form
-from napari_dip.core.tasks.schema import inputs_of, restore_inputs, task_input
+from napari_dip.core.tasks.catalog import restore_inputs
+from napari_dip.core.tasks.schema import inputs_of, task_input
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "napari_dip"
 

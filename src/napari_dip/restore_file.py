@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 import napari_dip
-from napari_dip.core.tasks.schema import read_file_inputs
+from napari_dip.core.tasks.catalog import read_file_inputs
 from napari_dip.io import ImageFile, read_image, write_image
 from napari_dip.io.geometry import output_geometry, with_pixel_size
 from napari_dip.io.masks import read_mask

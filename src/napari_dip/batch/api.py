@@ -41,7 +41,7 @@ import numpy as np
 
 from napari_dip.core import tasks
 from napari_dip.core.settings import option_help
-from napari_dip.core.tasks.schema import read_file_inputs, restore_inputs
+from napari_dip.core.tasks.catalog import read_file_inputs, restore_inputs
 from napari_dip.io import read_image
 
 from . import inputs as _inputs

@@ -8,7 +8,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from napari_dip.core.tasks.schema import TaskInput, restore_inputs
+from napari_dip.core.tasks.catalog import restore_inputs
+from napari_dip.core.tasks.schema import TaskInput
 
 #: argparse's keywords for each kind of input (``mask``: the command's own flags; ``image``: a file).
 _KIND: dict[str, dict[str, Any]] = {"image": {}, "int": {"type": int}, "float": {"type": float},

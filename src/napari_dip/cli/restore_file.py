@@ -8,7 +8,7 @@ import sys
 import time
 
 from napari_dip.core import tasks
-from napari_dip.core.tasks.schema import restore_inputs
+from napari_dip.core.tasks.catalog import restore_inputs
 from napari_dip.restore_file import FileRun, summary
 from napari_dip.restore_file import restore_file as restore_one
 

@@ -12,7 +12,8 @@ import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container
 
-from napari_dip.core.tasks.schema import inputs_of, restore_inputs
+from napari_dip.core.tasks.catalog import restore_inputs
+from napari_dip.core.tasks.schema import inputs_of
 
 from ._layers import META_KEY
 from ._task_fields import show_task_fields

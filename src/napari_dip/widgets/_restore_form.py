@@ -15,7 +15,7 @@ from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, Label, LineEdit, 
 from qtpy.QtWidgets import QSizePolicy
 
 from napari_dip.core.settings import option_help, parse_planes
-from napari_dip.core.tasks.schema import restore_inputs
+from napari_dip.core.tasks.catalog import restore_inputs
 
 from ._fit import device_choices
 from ._layers import VIEW

@@ -15,7 +15,8 @@ import numpy as np
 from magicgui.widgets import ComboBox, FloatSpinBox, SpinBox, create_widget
 
 from napari_dip.core.mask import mask_plane
-from napari_dip.core.tasks.schema import TaskInput, inputs_of, restore_inputs
+from napari_dip.core.tasks.catalog import restore_inputs
+from napari_dip.core.tasks.schema import TaskInput, inputs_of
 
 _LAYERS = {"mask": napari.layers.Labels, "image": napari.layers.Image}
 

@@ -8,8 +8,10 @@ top of its :class:`Entry` (the observation model, the automatic stop, the initia
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +37,7 @@ from .policy import (
     ThinMaskPolicy,
     make_preset,
 )
+from .schema import TaskInput, union
 
 #: Task modules, in the order the widget and the CLI list them.
 MODULES = ("denoise", "inpaint", "reconstruct", "super_resolution", "deconvolve", "blend")
@@ -227,3 +230,19 @@ def entry(name: str) -> Entry:
 def names(kind: str | None = "restore") -> tuple[str, ...]:
     """Task names, in display order (``kind``: "restore", "blend" or None for all)."""
     return tuple(n for n in MODULES if kind is None or _CATALOG[n].form.kind == kind)
+
+
+def restore_inputs() -> dict[str, TaskInput]:
+    """Every input of the restoration tasks (the registry's, in its order): what the Restore dock, the
+    command line and batch render."""
+    return union(entry(n).form.options for n in names("restore"))
+
+
+def read_file_inputs(inputs: dict, read: Callable[[Any], np.ndarray]) -> dict:
+    """``inputs`` with each image input given as a file (a path) read by ``read`` (path -> array) into floats:
+    the command line, batch and :mod:`napari_dip.restore_file` take a PSF as a file alike."""
+    out = dict(inputs)
+    for spec in restore_inputs().values():
+        if spec.kind == "image" and isinstance(out.get(spec.name), (str, os.PathLike)):
+            out[spec.name] = np.asarray(read(out[spec.name])).astype(float)
+    return out

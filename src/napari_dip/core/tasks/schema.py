@@ -14,14 +14,9 @@ array: an Image layer in the dock, an image file on the command line and in batc
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
-
-import numpy as np
-
-from . import get, names
 
 #: The kinds of input, and how the forms render each.
 KINDS = {
@@ -110,20 +105,4 @@ def union(option_types: Iterable[type]) -> dict[str, TaskInput]:
     return out
 
 
-def restore_inputs() -> dict[str, TaskInput]:
-    """Every input of the restoration tasks (the registry's, in its order): what the Restore dock, the
-    command line and batch render."""
-    return union(get(n).form.options for n in names("restore"))
-
-
-def read_file_inputs(inputs: dict, read: Callable[[Any], np.ndarray]) -> dict:
-    """``inputs`` with each image input given as a file (a path) read by ``read`` (path -> array) into floats:
-    the command line, batch and :mod:`napari_dip.restore_file` take a PSF as a file alike."""
-    out = dict(inputs)
-    for spec in restore_inputs().values():
-        if spec.kind == "image" and isinstance(out.get(spec.name), (str, os.PathLike)):
-            out[spec.name] = np.asarray(read(out[spec.name])).astype(float)
-    return out
-
-
-__all__ = ["KINDS", "TaskInput", "inputs_of", "read_file_inputs", "restore_inputs", "task_input", "union"]
+__all__ = ["KINDS", "TaskInput", "inputs_of", "task_input", "union"]
