@@ -14,8 +14,8 @@ import pytest
 from napari_dip.cli import build_parser
 from napari_dip.cli.inputs import task_inputs_from
 from napari_dip.core import tasks
-from napari_dip.core.tasks.base import Form
-from napari_dip.core.tasks.catalog import restore_inputs
+from napari_dip.core.tasks import catalog
+from napari_dip.core.tasks.catalog import Form, restore_inputs
 from napari_dip.core.tasks.schema import inputs_of, task_input
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "napari_dip"
@@ -33,11 +33,12 @@ class SharpenOptions:
 
 @pytest.fixture
 def sharpen(monkeypatch):
-    """A new restoration task in the registry: denoising's parts, its own options."""
+    """A new restoration task in the catalog: denoising's entry, its own options."""
     task = dataclasses.replace(tasks.get("denoise"), name="sharpen",
                                form=Form(label="sharpen", options=SharpenOptions, hint="Sharpen the image."))
-    monkeypatch.setattr(tasks, "MODULES", (*tasks.MODULES, "sharpen"))
-    monkeypatch.setitem(tasks._CACHE, "sharpen", task)
+    monkeypatch.setattr(catalog, "MODULES", (*catalog.MODULES, "sharpen"))
+    monkeypatch.setattr(tasks, "MODULES", catalog.MODULES)
+    monkeypatch.setitem(catalog._CATALOG, "sharpen", task)
     return task
 
 
@@ -110,6 +111,7 @@ KNOWN = {
     ("param", "core/restore.py", "estimate_memory", "factor"),
     # napari_dip.batch.run(mask=..., mask_suffix=...): the mask kind's own pair (one file for all, one each)
     ("param", "batch/api.py", "run", "mask"), ("param", "batch/api.py", "_mask_argument", "mask"),
+    ("param", "batch/api.py", "_prepare", "mask"),  # run's checks and planning, split out of run
     # the Experiments sweep (napari-dip sweep, its dock) is not on the schema yet: its own mask and factor
     ("flag", "cli/experiments.py", None, "mask"), ("flag", "cli/experiments.py", None, "factor"),
     ("field", "widgets/experiments_widget.py", None, "mask"),
