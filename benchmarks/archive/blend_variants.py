@@ -112,7 +112,7 @@ def band_only(dip: np.ndarray, classical: np.ndarray, mask: np.ndarray) -> np.nd
     """``dip`` in the transition band (full weight), ``classical`` elsewhere, a linear fade of half a band."""
     from scipy import ndimage as ndi
 
-    from napari_dip.core.blending.regions import default_width
+    from napari_dip.core.blending.regions import default_band_width as default_width
 
     m = mask.astype(bool)
     dist = np.where(m, ndi.distance_transform_edt(m), ndi.distance_transform_edt(~m))

@@ -36,7 +36,7 @@ def residual(observation: np.ndarray, restored: np.ndarray, task: str, *, mask: 
         np.zeros(y.shape[1:], bool) if mask is None else np.broadcast_to(missing_pixels(mask), y.shape[1:])
     )
     known = torch.from_numpy((~missing).astype(np.float64))[None, None]
-    ctx: Any = SimpleNamespace(weight=None, known=known, inputs=cleaned, channels=channels, dims=nd,
+    ctx: Any = SimpleNamespace(known=known, inputs=cleaned, channels=channels, dims=nd,
                                scale=t.input_rules.scale(cleaned))  # the fields the operators read
     with torch.no_grad():
         forward = t.observation.operator(ctx).double()(torch.from_numpy(x)[None])[0].numpy()

@@ -128,7 +128,7 @@ def default_sigma(shape: tuple[int, ...]) -> float:
     return max(1.0, min(shape[:2]) / 64.0)
 
 
-def default_width(shape: tuple[int, ...]) -> int:
+def default_band_width(shape: tuple[int, ...]) -> int:
     """Default half-width (px) of :func:`transition_region` for an image ``shape``.
 
     Two effective sigmas of the default soft map,
@@ -239,7 +239,7 @@ def transition_region(mask: ArrayLike, *, width: float | None = None) -> NDArray
     width : float, optional
         Half-width of the band in pixels. Default
         ``round(2 * sqrt(3) * max(1, min(H, W) / 64))`` (see
-        :func:`default_width`), which matches the band of the default
+        :func:`default_band_width`), which matches the band of the default
         :func:`soft_mask`.
 
     Returns
@@ -256,7 +256,7 @@ def transition_region(mask: ArrayLike, *, width: float | None = None) -> NDArray
     if m.ndim != 2:
         raise ValueError(f"mask must be 2-D (H, W); got shape {m.shape}.")
     m = as_mask(m, m.shape)
-    wdt = float(default_width(m.shape)) if width is None else positive(width, "width")
+    wdt = float(default_band_width(m.shape)) if width is None else positive(width, "width")
     if not m.any() or m.all():
         return np.zeros(m.shape, dtype=bool)
     inside = ndi.distance_transform_edt(m)  # distance of mask pixels to the nearest non-mask pixel

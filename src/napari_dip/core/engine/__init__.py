@@ -17,8 +17,9 @@ command line and the widgets read) must not pull torch in through this package.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ..devices import pick_device
@@ -34,10 +35,4 @@ _LAZY = {
 
 __all__ = ["OUTPUTS", "FitHistory", "Snapshot", "fit", "pick_device"]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -84,6 +84,16 @@ def nonfinite(image: np.ndarray, codec: ImageCodec, idx: tuple) -> np.ndarray:
     return ~np.isfinite(raw).all(axis=axis)
 
 
+def plane_missing(image: np.ndarray, codec: ImageCodec, mask: np.ndarray | None,
+                  idx: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Plane ``idx``'s missing pixels, the one place they are made: ``(masked, nonfinite)``, the user's mask
+    (bools, True = missing; a 2D mask applies to every plane) and the NaN/inf pixels, over the plane's
+    spatial axes. A fit's missing pixels are their union (:meth:`.job.Job.data`)."""
+    masked = (mask_plane(mask, idx, len(codec.plane_shape)) if mask is not None
+              else np.zeros(codec.plane_shape, bool))
+    return masked, nonfinite(image, codec, idx)
+
+
 def largest_hole_radius(missing: np.ndarray) -> float:
     """Depth (in pixels) of the deepest missing pixel: the radius of the largest hole."""
     if not missing.any():
@@ -131,10 +141,8 @@ def planes_to_fit(
     n_nonfinite, any_masked, radius, texture, run = 0, False, 0.0, 0.0, []
     where = "" if not codec.lead_shape else " of plane {}"
     for idx in selected:
-        bad = nonfinite(image, codec, idx)
+        masked, bad = plane_missing(image, codec, mask, idx)
         n_nonfinite += int(bad.sum())
-        masked = (mask_plane(mask, idx, len(codec.plane_shape)) if mask is not None
-                  else np.zeros(codec.plane_shape, bool))
         any_masked |= bool(masked.any())
         missing = masked | bad
         if bad.all():

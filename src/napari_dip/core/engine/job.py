@@ -15,7 +15,7 @@ import numpy as np
 
 from ..data import ImageCodec
 from ..devices import pick_device
-from ..mask import mask_plane, stack_mask
+from ..mask import stack_mask
 from ..noise import CameraNoise, NoiseChoice, resolve_noise
 from ..tiling.boxes import choose_tile
 from . import checks, sizing, windows
@@ -53,13 +53,12 @@ class Job:
     noise: NoiseChoice | None = None   # which model, why (noise="auto" resolved), for the run's record
 
     def data(self, idx: tuple) -> FitData:
-        """Plane ``idx`` encoded ``(C, *plane)`` (non-finite pixels set to 0) and its missing pixels."""
+        """Plane ``idx`` encoded ``(C, *plane)`` (non-finite values set to 0) and its missing pixels: the
+        mask's and the non-finite ones (:func:`.checks.plane_missing`)."""
         x = self.codec.encode(self.image, index=idx)
-        finite = np.isfinite(x)
-        missing = ~finite.all(axis=0)
-        if self.mask is not None:
-            missing |= mask_plane(self.mask, idx, len(self.codec.plane_shape))  # a 2D mask: every plane
-        return FitData(np.where(finite, x, 0.0).astype(np.float32), missing, dict(self.extras or {}))
+        masked, nonfinite = checks.plane_missing(self.image, self.codec, self.mask, idx)
+        return FitData(np.where(np.isfinite(x), x, 0.0).astype(np.float32), masked | nonfinite,
+                       dict(self.extras or {}))
 
     @property
     def keep(self) -> bool:

@@ -23,7 +23,7 @@ def data_term(op, ctx: FitContext, *, stabilised_data: bool) -> Callable:
     """``out -> loss`` of ``op(out)`` against the observation ``ctx.y`` under the run's noise model."""
     if ctx.camera is None or stabilised_data:
         base = data_loss(ctx.fit.loss)
-        y, weight = ctx.y, op.weight
+        y, weight = ctx.y, ctx.weight  # the fit's observed pixels (None: all)
         return lambda out: base(op(out), y, weight)
     return stabilised_term(op, ctx)
 
@@ -43,7 +43,8 @@ def stabilised_term(op, ctx: FitContext) -> Callable:
 
     target = stabilised(ctx.y)
     norm = float(stabilised(torch.tensor(1.0)) - stabilised(torch.tensor(0.0))) ** 2
-    return lambda out: mse(stabilised(op(out)), target, op.weight) / max(norm, 1e-12)
+    weight = ctx.weight
+    return lambda out: mse(stabilised(op(out)), target, weight) / max(norm, 1e-12)
 
 
 def regularised(data: Callable, tv: float, ctx: FitContext) -> Callable:

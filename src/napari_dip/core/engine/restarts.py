@@ -11,7 +11,7 @@ own fit and one Adam step moves all of them; the image shown is the average of t
 Two ways to run the ``k`` networks, the same numbers: ``batched`` stacks their weights and runs them as
 one vectorised call (``torch.func.vmap``: grouped convolutions), which fills a GPU that one small fit
 leaves idle; otherwise they run one after the other, which on a CPU whose cores one fit already keeps
-busy is the cheaper of the two (``benchmarks/restarts.py --steps``).
+busy is the cheaper of the two (``benchmarks/archive/restarts.py --steps``).
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ import math
 import numpy as np
 from scipy import ndimage as ndi
 
-from ..mask import mask_plane
 from ..networks import architecture
 from . import checks
 
@@ -123,13 +122,10 @@ def plan(image, codec, planes: list, mask, task, settings, fit, damage, *, nd: i
                              "(inpaint) on 2D planes (mode='plane'); use extent='whole' or 'auto'.")
         return None
     margin, side = sizes
-    n = len(codec.plane_shape)
     windows = {}
     for idx in planes:
-        missing = checks.nonfinite(image, codec, idx)
-        if mask is not None:
-            missing = missing | mask_plane(mask, idx, n)
-        windows[idx] = window_boxes(missing, margin, side)
+        masked, nonfinite = checks.plane_missing(image, codec, mask, idx)
+        windows[idx] = window_boxes(masked | nonfinite, margin, side)
     if extent == "auto" and share(windows, codec.plane_shape) >= AUTO_SHARE:
         return None
     return windows

@@ -7,8 +7,9 @@ that the tasks' input checks (``core/tasks/inputs.py``) import :mod:`.psf` and :
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .blur import Blur
@@ -32,10 +33,4 @@ _LAZY = {
 __all__ = ["Blur", "Downsampler", "Identity", "Mask", "Operator", "fwhm", "gaussian_psf", "lanczos_kernel",
            "normalized_psf", "optics_psf"]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

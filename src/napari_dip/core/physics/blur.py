@@ -20,8 +20,8 @@ from .operators import Operator
 class Blur(Operator):
     """Convolution with ``psf`` (numpy, ``dims`` axes, sum 1), per channel, edges reflected."""
 
-    def __init__(self, psf: np.ndarray, channels: int, *, weight: torch.Tensor | None = None):
-        super().__init__(weight)
+    def __init__(self, psf: np.ndarray, channels: int):
+        super().__init__()
         kernel = torch.from_numpy(
             np.ascontiguousarray(np.flip(psf), dtype=np.float32)
         )  # convolution, not correlation

@@ -1,8 +1,9 @@
 """Forward operators: how the observation was made from the clean image.
 
 The loss always compares ``operator(network_output)`` with the observation,
-on the observation's grid, weighted by ``operator.weight`` (1 = observed,
-0 = not observed), shaped ``(1, 1, *obs_spatial)``. A task (``core/tasks/``)
+on the observation's grid, weighted by the fit's ``FitContext.weight`` (1 =
+observed, 0 = not observed; the engine's, not the operator's: an operator is
+the forward model only). A task (``core/tasks/``)
 picks its operator; a new kind of observation adds an operator module here
 (:mod:`.blur` for deconvolution).
 """
@@ -17,11 +18,7 @@ from torch import nn
 
 
 class Operator(nn.Module):
-    """Base class. ``weight`` is ``None`` when every observed pixel counts."""
-
-    def __init__(self, weight: torch.Tensor | None = None):
-        super().__init__()
-        self.register_buffer("weight", weight)
+    """Base class: ``forward`` maps an image on the output grid to the observation's grid."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -35,14 +32,15 @@ class Identity(Operator):
 
 
 class Mask(Operator):
-    """Inpainting and reconstruction (a subset of pixels): only the pixels where ``weight`` is 1 were
+    """Inpainting and reconstruction (a subset of pixels): only the pixels where ``known`` is 1 were
     observed."""
 
     def __init__(self, known: torch.Tensor):
-        super().__init__(known.float())
+        super().__init__()
+        self.register_buffer("known", known.float())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.weight
+        return x * self.known
 
 
 def lanczos_kernel(factor: int, *, support: int = 2, dims: int = 2) -> torch.Tensor:
@@ -77,9 +75,8 @@ class Downsampler(Operator):
     exactly ``n`` pixels.
     """
 
-    def __init__(self, factor: int, channels: int, *, dims: int = 2,
-                 weight: torch.Tensor | None = None):
-        super().__init__(weight)
+    def __init__(self, factor: int, channels: int, *, dims: int = 2):
+        super().__init__()
         if factor < 1:
             raise ValueError(f"factor must be a positive integer, got {factor}")
         self.factor = int(factor)

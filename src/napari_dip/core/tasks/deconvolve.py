@@ -30,7 +30,7 @@ class BlurObservation(ObservationModel):
     stabilise_data = False  # the blur mixes the camera's values: the noise model applies in the loss
 
     def operator(self, ctx):
-        return Blur(ctx.inputs["psf"], ctx.channels, weight=ctx.weight)
+        return Blur(ctx.inputs["psf"], ctx.channels)
 
 
 #: Below this PSF width (sigma, px) the network is fed Wiener-Hunt, above it Richardson-Lucy.

@@ -3,7 +3,7 @@
 One frozen dataclass per task, its fields documented with their defaults. The options shared by every
 task (network, optimisation, stopping, noise model, stacks, tiling) are :class:`~..settings.Settings`;
 the arguments of every call (``channel_axis``, ``iterations``, ``seed``, ``device``, ``reference``) are
-the entry points' own (:mod:`napari_dip.core.entry`). A task's :class:`~.parts.Form` lists these fields
+the entry points' own (:mod:`napari_dip.core.entry`). A task's :class:`~.catalog.Form` lists these fields
 as its inputs, so the widgets, the command line and :func:`~.split_options` read them from here: each
 field is a :func:`~.schema.task_input`, whose metadata (its kind, help, choices, flag and form field) the
 Restore dock, ``napari-dip restore``/``batch`` and :func:`napari_dip.batch.run` render in one loop

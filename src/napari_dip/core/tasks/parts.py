@@ -39,7 +39,7 @@ class ObservationModel:
 
     def operator(self, ctx: FitContext):
         """The forward operator ``A``: the loss compares ``A(network output)`` with the observation."""
-        return Identity(ctx.weight)
+        return Identity()
 
     def fill_region(self, ctx: FitContext):
         """Where the network invents the image, on the output grid (1) and where not (0): here the whole
@@ -67,7 +67,7 @@ class ChangeStops:
             return ChangeStop(observation.fill_region(ctx), window=s.window, patience=s.patience,
                               tol=s.stop_tol)
         observed = ctx.known + ctx.holdout  # the operator's view of every observed pixel
-        op = observation.operator(dataclasses.replace(ctx, known=observed, weight=observed)).to(ctx.device)
+        op = observation.operator(dataclasses.replace(ctx, known=observed)).to(ctx.device)
         return HoldoutStop(op, ctx.y, ctx.holdout, patience=2 * s.patience, min_gain=s.stop_gain)
 
 

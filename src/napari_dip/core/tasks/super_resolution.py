@@ -20,7 +20,7 @@ class DownsampleObservation(ObservationModel):
     (:class:`~napari_dip.core.physics.Downsampler`)."""
 
     def operator(self, ctx):
-        return Downsampler(ctx.scale, ctx.channels, weight=ctx.weight)
+        return Downsampler(ctx.scale, ctx.channels)
 
 
 def upscaled(y: np.ndarray, known: np.ndarray, inputs: dict) -> np.ndarray:
