@@ -95,9 +95,9 @@ class CompareTable(QTableWidget):
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.setToolTip("PSNR/SSIM: against the clean reference (higher is better). Without one, the "
-                        "residual "
-                        "(input minus the method's result seen through the task's forward model): mean near 0, "
-                        "spread near the noise's, lag-1 near 0 (only noise was removed). s: seconds.")
+                        "residual (input minus the method's result seen through the task's forward model): "
+                        "mean near 0, spread near the noise's, lag-1 near 0 (only noise was removed). "
+                        "s: seconds.")
         self.rows: dict[str, dict[str, float]] = {}
         self.setVisible(False)
 

@@ -28,6 +28,26 @@ TILES = {"auto": "auto", "off": False, "128 px": 128, "256 px": 256, "512 px": 5
 MICROSCOPY = ("noise", "normalize", "warm_start", "planes", "tile", "max_memory")
 
 
+#: The plain words the dock shows for some settings' values (the values themselves are Settings').
+_WORDS = {"ema": "average of recent iterations", "last": "last iteration", "best": "lowest loss",
+          "weights": "network weights", "input": "network input (faster)"}
+
+
+def _choices(name: str) -> list[tuple[str, Any]]:
+    """The values of setting ``name`` (its ``choices`` in Settings), in plain words where the dock has
+    them."""
+    return [(_WORDS.get(c, c), c) for c in option_help()[name][2]]
+
+
+def _preset_first(name: str) -> list:
+    """``"preset"`` (None: the preset's choice) first, then the setting's values."""
+    return ["preset", *(c for c in option_help()[name][2] if c is not None)]
+
+
+def _default(name: str):
+    return option_help()[name][0]
+
+
 def _help(name: str) -> str:
     default, text, _ = option_help()[name]
     return f"{text} (default: {default})"
@@ -96,8 +116,8 @@ def main_fields(w, tasks: dict) -> list:
     w.normalize = ComboBox(
         name="normalize",
         label="intensities",
-        choices=["minmax", "percentile"],
-        value="minmax",
+        choices=_choices("normalize"),
+        value=_default("normalize"),
         tooltip=_help("normalize") + ". percentile: when a few hot or dead pixels set the range.",
     )
     w.normalize_hint = hint("How values map to the fit's range: minmax keeps every value exactly; "
@@ -170,13 +190,12 @@ def advanced_fields(w) -> list:
     run = expert_fields(w)
     w.output = ComboBox(
         name="output", label="result image",
-        choices=[("average of recent iterations", "ema"), ("last iteration", "last"),
-                 ("lowest loss", "best")],
-        value="ema", tooltip=_help("output") + ". The average is the least noisy; keep it unless comparing.",
+        choices=_choices("output"), value=_default("output"),
+        tooltip=_help("output") + ". The average is the least noisy; keep it unless comparing.",
     )
     w.fit = ComboBox(name="fit", label="what is trained",
-                     choices=[("network weights", "weights"), ("network input (faster)", "input")],
-                     value="weights", tooltip=_help("fit") + ". Try the input for large images on a CPU.")
+                     choices=_choices("fit"), value=_default("fit"),
+                     tooltip=_help("fit") + ". Try the input for large images on a CPU.")
     w.fit.changed.connect(lambda mode: _fit_lr(w, mode))
     w.restarts = SpinBox(name="restarts", label="averaged fits", min=1, max=8, value=1,
                          tooltip=_help("restarts") + ". More: less noise, proportionally slower.")
@@ -185,12 +204,11 @@ def advanced_fields(w) -> list:
     w.net_width = ComboBox(name="net_width", label="network width", choices=["auto", 8, 16, 32, 64, 128],
                            value="auto", tooltip=_help("width") + ". Narrower: faster, less detail.")
     w.network = ComboBox(name="network", label="network",
-                         choices=["preset", "skip", "unet", "resnet", "decoder"],
-                         value="preset", tooltip=_help("network"))
+                         choices=_preset_first("network"), value="preset", tooltip=_help("network"))
     # a callable: napari's reset_choices() (on every layer change) asks the current task again
     w.preset = ComboBox(name="preset", label="preset", value="auto", tooltip=_help("preset"),
                         choices=lambda _: ["auto", *w.tasks[w.task.value].policy.presets])
-    w.loss = ComboBox(name="loss", label="data loss", choices=["preset", "mse", "multiscale"], value="preset",
+    w.loss = ComboBox(name="loss", label="data loss", choices=_preset_first("loss"), value="preset",
                       tooltip=_help("loss"))
     w.warm_start = CheckBox(name="warm_start", label="warm planes", value=False,
                             tooltip=_help("warm_start") + ". Faster on stacks of similar planes.")
