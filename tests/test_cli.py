@@ -54,6 +54,20 @@ def test_rgb_png_in_png_out_without_channel_axis(tmp_path):
     assert sidecar["napari_dip"]["network"]["channels_down"] == 8  # --width reached the network
 
 
+def test_a_planar_rgb_tiff_is_written_back_planar(tmp_path):
+    """A TIFF whose samples are stored plane by plane (read as S, Y, X) is restored and written with its
+    layout; it used to fail at the write ("shape does not match stored shape")."""
+    import tifffile
+
+    planar = (np.random.default_rng(0).random((3, 32, 32)) * 255).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "planar.tif", planar)  # tifffile's default: planar RGB
+    assert read_image(tmp_path / "planar.tif").axes == "SYX"
+    assert main(["restore", str(tmp_path / "planar.tif"), "--task", "denoise", *FAST]) == 0
+    out = read_image(tmp_path / "planar_dip_denoise.tif")
+    assert out.axes == "SYX" and out.data.shape == planar.shape and out.data.dtype == np.uint8
+    assert not np.array_equal(out.data, planar)  # restored, not copied
+
+
 def test_super_resolution_divides_the_pixel_size(tmp_path):
     low = np.random.default_rng(1).integers(0, 255, (16, 16)).astype(np.uint8)
     src = write_image(tmp_path / "low.tif", low, axes="YX", scale=(0.4, 0.4), units=("µm", "µm"))

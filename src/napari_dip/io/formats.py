@@ -176,9 +176,12 @@ def write_ome(tmp: Path, data, axes, sizes, units, payload, names=()) -> None:
         md["MapAnnotation"] = {"napari_dip": payload}
     if names and "S" not in axes:
         md["Channel"] = {"Name": list(names)}
-    rgb = axes.endswith("S") and data.shape[-1] == 3 and data.dtype in (np.uint8, np.uint16)
-    contig = "contig" if axes.endswith("S") and not rgb else None
-    tiff_write(tmp, data, ome=True, photometric="rgb" if rgb else "minisblack", planarconfig=contig,
+    # samples last (contig) or before Y and X (separate: a planar RGB TIFF read back as ...SYX)
+    planar = "S" in axes and axes.index("S") == len(axes) - 3
+    samples = data.shape[axes.index("S")] if "S" in axes else 0
+    rgb = samples == 3 and data.dtype in (np.uint8, np.uint16)
+    config = "separate" if planar else "contig" if axes.endswith("S") and not rgb else None
+    tiff_write(tmp, data, ome=True, photometric="rgb" if rgb else "minisblack", planarconfig=config,
                metadata=md)
 
 
