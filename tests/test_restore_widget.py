@@ -559,6 +559,16 @@ def test_the_estimate_is_filled_and_follows_the_options(widget_and_viewer, qtbot
     assert widget.estimate.value.startswith("about")
 
 
+def test_a_dock_opened_on_an_image_estimates_it_untouched(make_napari_viewer, qtbot, clean64):
+    """The image is in the viewer before the dock opens: the estimate fills with no change to the form
+    (the image field's value does not change, so no field's signal asks for it)."""
+    viewer = make_napari_viewer()
+    viewer.add_image(clean64[:32, :32], name="img")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
+    assert widget.image.value is viewer.layers["img"]
+    qtbot.waitUntil(lambda: widget.estimate.value.startswith("about"), timeout=60_000)
+
+
 def test_compare_labels_each_tile_and_fills_the_table(widget_and_viewer, qtbot, clean64):
     widget, viewer = widget_and_viewer
     _run_to_cap(widget, viewer, qtbot, clean64)

@@ -78,6 +78,7 @@ class RestoreWidget(FitControls, Container):
             field.changed.connect(self.schedule_estimate)
         self._on_task(self.task.value)
         self._on_image(self.image.value)
+        self.schedule_estimate()  # a viewer that already holds an image: its estimate without a click
 
     def _single_shot(self, ms: int, slot) -> QTimer:
         timer = QTimer()
@@ -248,7 +249,8 @@ class RestoreWidget(FitControls, Container):
             return
         layer = self.output_layer
         layer.data = snap.preview
-        self._set_progress(int(snap.progress * PROGRESS_STEPS))
+        # done: full, though an automatic stop ends before the cap the bar counts to
+        self._set_progress(PROGRESS_STEPS if snap.done else int(snap.progress * PROGRESS_STEPS))
         self.status.value = progress_text(snap)
         self.plot.update()
         meta = layer.metadata.setdefault(META_KEY, {})
