@@ -225,3 +225,26 @@ def test_deconvolution_input_rule_and_iteration_caps_as_the_code_says():
               f"blend {caps['blend']}")
     assert caps["denoise"] == caps["reconstruct"] == caps["deconvolve"]
     assert stated in _flat(DOCS / "stopping.md")
+
+
+def _real_size(monkeypatch):
+    """benchmarks/real_size.py as a module (it imports the benchmarks' ``_lib``; torch only to run a case)."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("real_size", ROOT / "benchmarks" / "real_size.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_will_it_run_tables_match_the_real_size_results(monkeypatch):
+    """The "will it run" numbers are one set: docs/tables/real-size.md and will-it-run.md are what
+    benchmarks/real_size.py renders from its results now, and README's copy is the short table itself."""
+    real_size = _real_size(monkeypatch)
+    kept = real_size.load(real_size.TRACE)
+    assert real_size.TABLE.read_text() == real_size.markdown(kept)
+    short = real_size.short(kept)
+    assert real_size.SHORT.read_text() == short
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- will-it-run:start -->\n", 1)[1].split("\n<!-- will-it-run:end -->", 1)[0]
+    assert block == short.rstrip()
+    assert short.count("\n| ") >= 3

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from napari_dip import estimate_run, restore
+from napari_dip import estimate_memory, estimate_run, restore
 from napari_dip.core import stop_counts
 from napari_dip.core.engine import driver
 from napari_dip.core.engine.driver import run
@@ -161,6 +161,18 @@ def test_the_estimate_without_the_stop_is_the_cap():
     est = estimate_run(_image((64, 64)), "denoise", width=8, early_stop=False, iterations=50)
     assert est.typical_iterations is None and est.expected_seconds == est.seconds
     assert "expected" not in est.text() and "automatic stop off" in est.text()
+
+
+def test_a_tiled_estimate_gives_the_memory_of_one_tile_not_of_the_whole_image():
+    """Tiles are fitted one at a time, so the memory line is one tile's (it said the whole image's: about
+    19.5 GiB for a 2048² denoise split into 81 tiles)."""
+    img = _image((256, 256))
+    whole = estimate_memory(img.shape, "denoise", width=8)
+    est = estimate_run(img, "denoise", width=8, iterations=5, tile=64)
+    one = estimate_memory((64 + 2 * 32,) * 2, "denoise", width=8)  # a tile and its overlap (32) on each side
+    assert est.extent == "tiles" and est.fits > 1
+    assert est.memory <= one < whole
+    assert "GiB per tile on" in est.text() and f"x {est.fits} tiles" in est.text()
 
 
 def test_the_stop_table_gives_the_median_at_the_nearest_measured_size():

@@ -14,13 +14,15 @@ import math
 from dataclasses import dataclass
 
 from ..stop_counts import typical_stop
+from . import sizing
 from .driver import parts_of, run
 
 
 @dataclass
 class RunEstimate:
-    """What a run will cost: bytes of one fit, seconds per iteration of the probed fit, iterations per fit
-    (the cap), fits, and ``work``: the pixels of all fits over the probed fit's (``fits`` for equal tiles).
+    """What a run will cost: bytes of its largest fit (a tile's or a window's when the run is split: fits
+    run one at a time), seconds per iteration of the probed fit, iterations per fit (the cap), fits, and
+    ``work``: the pixels of all fits over the probed fit's (``fits`` for equal tiles).
 
     ``typical_iterations``: the automatic stop's measured count for this preset and size (None: the stop is
     off or was never measured; the expected time is then the upper bound)."""
@@ -55,9 +57,10 @@ class RunEstimate:
     def text(self) -> str:
         """E.g. ``about 1.2 GiB on cpu; expected about 2 min (automatic stop, typically 700 iterations),
         at most 4 min (cap: 3000 its x 3 fits)``."""
-        what = "windows" if self.extent == "windows" else "fits"
+        what = self.extent if self.extent in ("windows", "tiles") else "fits"
         fits = f" x {self.fits} {what}" if self.fits > 1 else ""
-        head = f"about {self.memory / 2**30:.1f} GiB on {self.device}"
+        each = {"windows": " per window", "tiles": " per tile"}.get(self.extent, "") if self.fits > 1 else ""
+        head = f"about {self.memory / 2**30:.1f} GiB{each} on {self.device}"
         if self.early_stop and self.typical_iterations is not None:
             return (f"{head}; expected about {duration(self.expected_seconds)} (automatic stop, typically "
                     f"{self.expected_iterations} iterations), at most {duration(self.seconds)} "
@@ -80,16 +83,25 @@ def _area(box, plane) -> int:
     return plane[-2] * plane[-1] if box is None else (box[1] - box[0]) * (box[3] - box[2])
 
 
+def _fit_memory(job, box) -> int:
+    """Bytes of the fit of ``box`` (a tile or window; None: the whole plane, ``job.memory``)."""
+    if box is None:
+        return job.memory
+    plane = job.codec.plane_shape
+    out = (*plane[:-2], (box[1] - box[0]) * job.scale, (box[3] - box[2]) * job.scale)
+    return sizing.estimate(job.fit, job.codec.n_channels, out, job.nd, job.device, job.settings.precision)
+
+
 def estimate(job, probe_iterations: int = 3) -> RunEstimate:
     """Time ``probe_iterations`` iterations (after one warm-up) of the first plane's largest fit."""
     plane = job.codec.plane_shape
     areas = [_area(b, plane) for idx in job.run for b in parts_of(job, idx)]
-    rate, probed = 0.0, 1
+    rate, probed, memory = 0.0, 1, job.memory
     if job.run:
         idx = job.run[0]
         boxes = parts_of(job, idx)
         largest = max(boxes, key=lambda b: _area(b, plane))
-        probed = _area(largest, plane)
+        probed, memory = _area(largest, plane), _fit_memory(job, largest)
         windows = None if job.windows is None else {idx: [largest]}
         probe = dataclasses.replace(
             job, planes=[idx], run=[idx], windows=windows,
@@ -106,6 +118,7 @@ def estimate(job, probe_iterations: int = 3) -> RunEstimate:
             gen.close()
     side = math.sqrt(probed) * job.scale
     typical = typical_stop(job.fit.preset_name, side) if job.fit.early_stop else None
-    return RunEstimate(job.memory, rate, job.fit.iterations, max(1, len(areas)), str(job.device),
+    extent = "windows" if job.windows is not None else ("tiles" if job.tile else "whole")
+    return RunEstimate(memory, rate, job.fit.iterations, max(1, len(areas)), str(job.device),
                        job.fit.early_stop, work=sum(areas) / probed if areas else 1.0,
-                       typical_iterations=typical, extent="windows" if job.windows is not None else "whole")
+                       typical_iterations=typical, extent=extent)
