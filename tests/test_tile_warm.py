@@ -40,12 +40,14 @@ def test_the_first_warm_tile_is_its_cold_fit(one_thread):
     # pixels only the first tile covers (the second starts at 16 on both axes) come from its fit alone
     np.testing.assert_array_equal(warm.image[:16, :16], cold.image[:16, :16])
     assert _tile_losses(warm, 2) != _tile_losses(cold, 2)
+    # the second tile starts from the first's fit: its first loss is below a fresh network's
+    assert _tile_losses(warm, 2)[0] < _tile_losses(cold, 2)[0]
 
 
 def test_a_warm_tile_starts_from_the_tile_before(one_thread, monkeypatch):
     """Each tile's network at its start, and after its fit: a warm tile starts where the tile before ended
     (with its Adam state); cold tiles all start from the same fresh network."""
-    seen: dict[str, list] = {"start": [], "end": [], "adam": []}
+    seen: dict[str, list] = {"start": [], "end": [], "adam": [], "z": []}
     real = driver.start_fit
 
     def spy(job, part, iterations, warm=None, **kw):
@@ -53,6 +55,7 @@ def test_a_warm_tile_starts_from_the_tile_before(one_thread, monkeypatch):
         weights = lambda: {k: v.detach().clone() for k, v in plan.net.state_dict().items()}  # noqa: E731
         seen["start"].append(weights())
         seen["adam"].append(plan.fit_kwargs.get("optimizer_state") is not None)
+        seen["z"].append(plan.z.detach().clone())
 
         def run():
             yield from gen
@@ -72,9 +75,14 @@ def test_a_warm_tile_starts_from_the_tile_before(one_thread, monkeypatch):
     for k in range(1, 9):
         assert same(start[k], end[k - 1])
         assert not same(start[k], start[0])
-    seen.update(start=[], end=[], adam=[])
+    # one input for the plane: tile 2 (x from 16) sees tile 1's input (its grid padded to the network's
+    # size: x 0 to w) where they overlap
+    z, w = seen["z"], seen["z"][0].shape[-1]
+    assert torch.equal(z[1][..., :w - 16], z[0][..., 16:])
+    seen.update(start=[], end=[], adam=[], z=[])
     restore(_noisy(), "denoise", **TILED)
     assert seen["adam"] == [False] * 9
+    assert not torch.equal(seen["z"][1][..., :w - 16], seen["z"][0][..., 16:])  # cold: each its own
     assert all(same(s, seen["start"][0]) for s in seen["start"])
 
 
