@@ -34,7 +34,7 @@ from napari_dip.core.data import is_rgba
 from napari_dip.core.noise import CAMERA_PARAMETERS, choose_noise_model
 from napari_dip.core.noise_growth import MAX_SIDE
 from napari_dip.core.settings import Settings
-from napari_dip.core.tiling.boxes import tile_boxes
+from napari_dip.core.tiling.boxes import check_apart, tile_boxes
 from napari_dip.core.tiling.streamed import value_mapping
 from napari_dip.io import read_header
 from napari_dip.io.formats import json_default
@@ -90,6 +90,7 @@ def plan_tiles(unit, shape: tuple, axes: str, options: dict, task: str) -> None:
     n = tile_total(shape, axes, options)
     if n < 2:
         return
+    check_apart(options.get("tile_start"))  # warm tiles run in turn in one task, never as tasks apart
     unit.tiles = n
     unit.tile_dir = unit.output.with_name(f".{unit.output.name}.tiles") / unit.fingerprint["hash"][:16]
     unit.tile_todo = [k for k in range(n) if not tile_path(unit.tile_dir, k).is_file()]

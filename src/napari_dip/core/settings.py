@@ -142,7 +142,8 @@ class Settings:
     planes: Any = option(None, "indices over the leading axes to restore (None: all); the others are copied")
     warm_start: bool = option(False, "plane mode: start each plane from the previous plane's weights",
                               (True, False))
-    warm_iterations: int | None = option(None, "iterations of a warm-started plane (None: iterations // 3)")
+    warm_iterations: int | None = option(None, "iterations of a warm-started plane or tile (None: "
+                                               "iterations // 3)")
     normalize: str = option("minmax", "minmax (exact) or percentile (0.1/99.9 -> 0.1/0.9)",
                             ("minmax", "percentile"))
     noise: str = option(
@@ -168,6 +169,14 @@ class Settings:
         "auto", "auto (tiles when a fit exceeds max_memory), False (refuse) or a tile size (px)"
     )
     tile_overlap: int = option(32, "pixels shared by neighbouring tiles (cosine-blended)")
+    tile_start: str = option(
+        "cold",
+        "tiles: cold (each tile's fit from a freshly initialised network) or warm (each tile after the "
+        "first starts from the tile fitted before it: its weights and Adam state, up to warm_iterations; "
+        "every tile's input is its crop of one input for the whole plane); not with tiles fitted apart "
+        "(napari-dip batch --tile)",
+        ("cold", "warm"),
+    )
     extent: str = option(
         "auto",
         "what a mask task (inpaint) fits: windows (a window around each group of masked pixels, its "

@@ -5,7 +5,8 @@
   data losses, fixed inputs;
 - :mod:`.job` (with :mod:`.checks` and :mod:`.sizing`): a validated call, sized;
 - :mod:`.plan`: one fit compiled from a task and its data;
-- :mod:`.driver`: the fits of a run (planes x tiles, warm start) through the loop;
+- :mod:`.driver`: the fits of a run (planes x tiles, warm start) through the loop; :mod:`.chain`:
+  a plane's tiles fitted in turn, each from the one before (``tile_start="warm"``);
 - :mod:`.results`: what a run returns;
 - :mod:`.types`: the engine's own types (:class:`~.types.FitSettings`, :class:`~.types.FitContext`,
   :class:`~.types.FitData`, :class:`~.types.Damage`, and :class:`~.types.TaskLike`, what it asks of a

@@ -1,6 +1,7 @@
 """The driver: runs a :class:`~.job.Job`'s fits (planes x tiles) through the one loop, for every task.
 
-Stacks, tiles (their geometry and stitching: :mod:`..tiling`) and warm start are run here once.
+Stacks, tiles (their geometry and stitching: :mod:`..tiling`) and warm start (a plane from the plane
+before; a tile from the tile before, :mod:`.chain`) are run here once.
 Each fit's snapshots are mapped back to the user's dtype and layout into one output array (the
 whole stack, filled plane by plane; tiles stitched with cosine weights) and re-yielded with the
 run's progress; the run's last snapshot carries the result.
@@ -17,6 +18,7 @@ import numpy as np
 from ..metrics import psnr, ssim
 from ..tiling.boxes import tile_boxes
 from ..tiling.stitching import Canvas, initial_output, tile_weights
+from .chain import TileChain, chained
 from .loop import FitHistory, Snapshot, fit
 from .plan import Plan, plan_fit
 from .results import FitResult, StopInfo, history_rows
@@ -53,12 +55,14 @@ def tiles_of(job, data, idx: tuple = ()):
         yield part, osl, weight
 
 
-def start_fit(job, part, iterations: int, warm: tuple | None = None):
+def start_fit(job, part, iterations: int, warm: tuple | None = None, *, input_crop=None):
     """One fit of ``part`` (the data of a plane, a tile or a window) compiled and started: ``(plan, history,
     snapshots)``, the history filled by the loop as the generator runs. ``warm``: ``(plan, optimizer state)``
-    of the fit before, whose network, input and Adam state this fit continues. The driver starts every fit
-    so, and :mod:`..tiling.runner` one tile of a run split across processes."""
-    plan = plan_fit(job, part, iterations=iterations, warm=warm[0] if warm is not None else None)
+    of the fit before, whose network, input and Adam state this fit continues; ``input_crop``: the fit's
+    input instead (:func:`.plan.plan_fit`). The driver starts every fit so, and :mod:`..tiling.runner` one
+    tile of a run split across processes."""
+    plan = plan_fit(job, part, iterations=iterations, warm=warm[0] if warm is not None else None,
+                    input_crop=input_crop)
     if warm is not None:
         plan.fit_kwargs["optimizer_state"] = warm[1]
     history = FitHistory()
@@ -111,50 +115,64 @@ class _RunState:
         t0 = time.perf_counter()
         data = job.data(idx)
         canvas.start_plane(idx, data.x, data.missing, tiled=job.split)
-        n_parts = len(parts_of(job, idx))
+        boxes = parts_of(job, idx)
         warm = (self.resuming or bool(job.settings.warm_start)) and self.prev is not None
         its = job.warm_iterations if warm and not self.resuming else job.fit.iterations
         self.resuming = False
+        chain = TileChain(job, boxes) if chained(job) else None
         ref = self.reference[canvas.ui] if self.reference is not None else None
         runs = []
         for tn, (part, osl, w) in enumerate(tiles_of(job, data, idx), start=1):
-            before = (self.prev, self.prev_state) if warm and osl is None else None
-            plan, history, gen = start_fit(job, part, its, before)
+            if chain is not None:  # tile_start="warm": from the tile before, its crop of the plane's input
+                before, cap, input_crop = chain.start(tn - 1)
+            else:
+                before = (self.prev, self.prev_state) if warm and osl is None else None
+                cap, input_crop = its, None
+            plan, history, gen = start_fit(job, part, cap, before, input_crop=input_crop)
             self.config = self.config or plan.config
             scores: dict = {}
-            try:
-                for snap in gen:
-                    if snap.preview is not None:
-                        canvas.show(snap.preview, osl, w, snap.done)
-                        snap.preview = canvas.out.copy()
-                        if ref is not None:
-                            snap.metrics = {**snap.metrics, **_score(ref, canvas.out[canvas.ui], canvas.pca)}
-                        scores[snap.iteration] = snap.metrics
-                    yield dataclasses.replace(
-                        snap,
-                        done=False,
-                        plane=idx,
-                        plane_number=pn,
-                        n_planes=len(job.planes),
-                        tile_number=tn,
-                        n_tiles=n_parts,
-                    )
-            finally:
-                gen.close()
+            where = {"plane": idx, "plane_number": pn, "n_planes": len(job.planes), "tile_number": tn,
+                     "n_tiles": len(boxes)}
+            yield from self._snapshots(gen, osl, w, ref, scores, where)
             self.total_run += len(history.loss)
             self.last = (history.stopped_at, history.stop_reason)
             runs.append((history.stopped_at, history.stop_reason, len(history.loss)))
             self.rows += history_rows(history, scores, {"plane": list(idx), "tile": tn} if self.multi else {})
+            if chain is not None:
+                chain.done(tn - 1, plan, history, cap)
             if osl is None:
                 self.prev, self.prev_state = plan, history.optimizer_state
+        self._record(idx, warm, its, runs, time.perf_counter() - t0, boxes, chain)
+
+    def _snapshots(self, gen, osl, w, ref, scores: dict, where: dict) -> Generator[Snapshot, None, None]:
+        """One fit's snapshots, its preview stitched into the run's output (scored against ``ref``; the
+        scores of preview iterations into ``scores``), re-yielded with the run's progress ``where``."""
+        canvas = self.canvas
+        try:
+            for snap in gen:
+                if snap.preview is not None:
+                    canvas.show(snap.preview, osl, w, snap.done)
+                    snap.preview = canvas.out.copy()
+                    if ref is not None:
+                        snap.metrics = {**snap.metrics, **_score(ref, canvas.out[canvas.ui], canvas.pca)}
+                    scores[snap.iteration] = snap.metrics
+                yield dataclasses.replace(snap, done=False, **where)
+        finally:
+            gen.close()
+
+    def _record(self, idx: tuple, warm: bool, its: int, runs: list, seconds: float, boxes: list,
+                chain: TileChain | None) -> None:
+        """The plane's record: warm start, iterations, where it stopped; its windows' or chained tiles'."""
         last = runs[-1] if runs else (0, "iterations", 0)
         self.records[idx] = {"plane": list(idx), "warm_start": warm, "iterations": its,
                              "iterations_run": sum(r[2] for r in runs), "stopped_at": last[0],
-                             "reason": last[1], "seconds": round(time.perf_counter() - t0, 3)}
-        if job.windows is not None:
+                             "reason": last[1], "seconds": round(seconds, 3)}
+        if self.job.windows is not None:
             self.records[idx]["windows"] = [{"box": list(map(int, b)), "iterations_run": r[2],
                                              "stopped_at": r[0], "reason": r[1]}
-                                            for b, r in zip(parts_of(job, idx), runs, strict=False)]
+                                            for b, r in zip(boxes, runs, strict=False)]
+        if chain is not None:
+            self.records[idx]["tiles"] = chain.records
 
     def finish(self, last: Snapshot | None) -> Snapshot:
         job = self.job
@@ -186,7 +204,8 @@ def run_config(job, n_tiles: int) -> dict:
                        codec.vmax if codec.vmax is not None else codec.hi],
         "warm_start": bool(s.warm_start), "warm_iterations": job.warm_iterations,
         "memory_estimate": job.memory, "max_memory": job.max_memory,
-        "tiles": ({"tile": job.tile, "overlap": job.overlap, "count": n_tiles} if job.tile else None),
+        "tiles": ({"tile": job.tile, "overlap": job.overlap, "count": n_tiles,
+                   **({"start": "warm"} if chained(job) else {})} if job.tile else None),
         "extent": "windows" if job.windows is not None else "whole",
     }
 

@@ -32,9 +32,12 @@ class Plan:
     spec: dict = field(default_factory=dict)
 
 
-def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -> Plan:
+def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None,
+             input_crop: Callable | None = None) -> Plan:
     """Compile one fit of ``data`` (a plane, volume or tile of ``job``); ``warm``: continue that fit's
-    network."""
+    network (and input, unless ``input_crop``). ``input_crop(channels, z_spatial, padded)``: the input's
+    noise or meshgrid channels (``z_spatial``, for the output grid ``padded``), this tile's crop of one input
+    for the whole plane (:class:`.inputs.PlaneInput`), instead of its own."""
     fit, settings, dev, scale, nd = job.fit, job.settings, job.device, job.scale, job.nd
     x, missing = data.x, data.missing
     C, spatial = x.shape[0], x.shape[1:]
@@ -81,8 +84,8 @@ def plan_fit(job, data: FitData, *, iterations: int, warm: Plan | None = None) -
     if job.fit.restarts > 1:
         loss_fn = per_restart(loss_fn, job.fit.restarts)
     finalize = _finalizer(crop, y_t * observed_t if fit.keep_known else None, observed_t)
-    z = _input(job, ctx, y_in, known, input_depth, z_spatial, warm)
-    if fit.fit_mode == "input" and warm is None:
+    z = _input(job, ctx, y_in, known, input_depth, (z_spatial, padded), warm, input_crop)
+    if fit.fit_mode == "input" and (warm is None or input_crop is not None):
         z.requires_grad_(True)  # the projector fits its input
     if warm is None:
         net = net.to(dev)
@@ -116,20 +119,23 @@ def _finalizer(crop: tuple, y_keep, known_t) -> Callable:
     return finalize
 
 
-def _input(job, ctx: FitContext, y, known, input_depth: int, z_spatial, warm: Plan | None):
-    """The fixed input: noise or a meshgrid, with the task's initial guess (a classical fill) in front when
-    ``fill_input``."""
+def _input(job, ctx: FitContext, y, known, input_depth: int, grids: tuple, warm: Plan | None,
+           crop: Callable | None = None):
+    """The fixed input: noise or a meshgrid (the warm fit's, or ``crop``'s), with the task's initial guess
+    (a classical fill) in front when ``fill_input``."""
     fit, C = job.fit, ctx.channels
+    z_spatial, padded = grids
     guess = None
     if fit.fill_input:
         guess = torch.from_numpy(np.ascontiguousarray(job.task.initial_guess(y, known, job.inputs)))[None]
-    if warm is not None:
+    if warm is not None and crop is None:
         z = warm.z
         return z if guess is None else torch.cat([guess.to(z.device).expand(len(z), -1, *z.shape[2:]),
                                                   z[:, C:]], dim=1)
     depth = input_depth - (C if guess is not None else 0)
-    z = torch.cat([make_input(fit.input_kind, depth, z_spatial, generator=torch.Generator().manual_seed(s))
-                   for s in restart_seeds(job.seed, job.fit.restarts)])
+    z = crop(depth, tuple(z_spatial), tuple(padded)) if crop is not None else torch.cat(
+        [make_input(fit.input_kind, depth, z_spatial, generator=torch.Generator().manual_seed(s))
+         for s in restart_seeds(job.seed, job.fit.restarts)])
     if guess is not None:
         z = torch.cat([guess.expand(len(z), -1, *z.shape[2:]), z], dim=1)
     return z.to(job.device)

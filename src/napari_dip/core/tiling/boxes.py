@@ -74,3 +74,12 @@ def _auto_tile(need_for_tile, max_memory: int, overlap: int) -> int:
             raise ValueError(f"even {tile}-px tiles need about {need / 2**30:.2f} GiB, more than max_memory="
                              f"{max_memory / 2**30:.2f} GiB; use a smaller width or raise max_memory.")
         tile //= 2
+
+
+def check_apart(tile_start) -> None:
+    """A ``ValueError`` for ``tile_start="warm"`` with tiles fitted apart (:mod:`.runner`, ``napari-dip
+    batch --tile``): a warm tile starts from the tile fitted before it, so tiles run in turn in one run."""
+    if tile_start == "warm":
+        raise ValueError("tile_start='warm' fits each tile from the tile fitted before it, in turn in one "
+                         "run; tiles fitted apart (napari-dip batch --tile) cannot: use tile_start='cold' "
+                         "there, or restore the image in one run (restore, or batch without --tile).")

@@ -26,7 +26,7 @@ from ...engine.driver import run_config, start_fit, tiles_of
 from ...engine.job import output_shape
 from ...engine.results import StopInfo
 from ...restore import RestoreResult, prepare_job
-from ..boxes import tile_boxes
+from ..boxes import check_apart, tile_boxes
 from ..stitching import Canvas, initial_output, tile_weights
 from ..streamed import mapped_codec
 
@@ -34,7 +34,9 @@ from ..streamed import mapped_codec
 def prepare_tiles(image: np.ndarray, task: str, **kwargs):
     """The job of ``restore(image, task, **kwargs)`` for one 2D image (with channels); a ``ValueError``
     for a stack (its planes are the batch's unit of work, tiled inside each fit). Tiles cover the whole
-    image: ``extent`` is ``"whole"`` here (windows around a mask's damage are fitted by :func:`restore`)."""
+    image: ``extent`` is ``"whole"`` here (windows around a mask's damage are fitted by :func:`restore`).
+    ``tile_start="warm"`` is a ``ValueError``: its tiles start from each other, in turn, in one run."""
+    check_apart(kwargs.get("tile_start"))
     if kwargs.get("extent") == "windows":
         raise ValueError("tiles as separate fits cover the whole image, but extent='windows': use "
                          "extent='whole' or 'auto', or restore the image in one run to fit windows.")
@@ -88,7 +90,8 @@ def region_job(region: np.ndarray, task: str, mapping: dict, **kwargs):
     encoded with the whole image's value ``mapping`` (:func:`..streamed.value_mapping`): its fit is
     that tile's fit in the tiled run. ``ValueError`` for a task whose preset depends on the whole
     image's holes (a mask) and for ``noise="poisson"`` (its camera model is estimated on the whole
-    image): those need :func:`prepare_tiles`."""
+    image): those need :func:`prepare_tiles`. ``tile_start="warm"``: a ``ValueError``, as there."""
+    check_apart(kwargs.get("tile_start"))
     job = prepare_job(region, task, **kwargs)
     if job.task.form.needs_mask or job.camera is not None or job.tile is not None:
         noise = job.noise.name if job.noise is not None else job.settings.noise  # "auto" resolved
