@@ -20,13 +20,23 @@ def blurred64(clean64):
     return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("shape", [(5, 7), (4, 6), (3, 5, 5)])
-def test_blur_is_convolution_with_mirrored_edges(shape, rng):
+@pytest.mark.parametrize("shape, channels, fft", [
+    ((5, 7), 1, False), ((4, 6), 1, False), ((3, 5, 5), 1, False),
+    ((15, 13), 2, True), ((31, 31), 1, True), ((9, 11, 13), 1, True),
+])
+def test_blur_is_convolution_with_mirrored_edges(shape, channels, fft, rng):
+    """Direct convolution for small PSFs, FFTs for wide ones (an optics PSF is 31-63 px): both the same."""
     psf = rng.random(shape)
     psf /= psf.sum()
-    x = rng.random((6, 20, 30)[-len(shape):]).astype(np.float32)
-    out = Blur(psf, 1)(torch.from_numpy(x)[None, None])[0, 0].numpy()
-    np.testing.assert_allclose(out, convolve(x.astype(np.float64), psf, mode="mirror"), atol=1e-5)
+    x = rng.random((channels, *(12, 40, 50)[-len(shape):])).astype(np.float32)
+    blur = Blur(psf, channels)
+    assert blur.fft == fft
+    xt = torch.from_numpy(x)[None].requires_grad_()
+    out = blur(xt)
+    out.sum().backward()  # differentiable on both paths
+    assert xt.grad is not None and torch.isfinite(xt.grad).all()
+    expected = np.stack([convolve(c.astype(np.float64), psf, mode="mirror") for c in x])
+    np.testing.assert_allclose(out[0].detach().numpy(), expected, atol=1e-5)
 
 
 def test_gaussian_psf_sums_to_one_per_axis_sigma():

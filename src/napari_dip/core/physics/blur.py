@@ -3,9 +3,13 @@
 The observation is the image convolved with the point-spread function (PSF)
 of the microscope (or camera). :class:`Blur` convolves the network output with
 a PSF normalised to sum 1, reflect-padded at the edges, in 2D or 3D, with one
-grouped convolution per call (differentiable). Direct convolution is used:
-at the PSF sizes of light microscopy (up to ~31 px) it costs far less than the
-network's own convolutions.
+grouped convolution per call (differentiable).
+
+A PSF of more than :data:`DIRECT_MAX` elements (wider than 9 x 9 in 2D) is applied through FFTs of the
+padded image instead: PyTorch's direct convolution of one channel with a wide kernel is slow on a CPU
+(measured on a 2-core EPYC, 128² image, forward and backward: a 31 px kernel 1.0 s direct against
+0.12 s by FFT, a 63 px optics PSF 5.5 s against 0.35 s, with other work on the machine), and the
+optics PSF of a high-NA objective is 31-63 px. The two agree to float32 rounding (a test checks it).
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from .operators import Operator
+
+#: PSFs with at most this many elements are applied by direct convolution, larger ones through FFTs.
+DIRECT_MAX = 81
 
 
 class Blur(Operator):
@@ -29,6 +36,7 @@ class Blur(Operator):
         self.channels = channels
         self.register_buffer("kernel", kernel.expand(channels, 1, *kernel.shape).contiguous())
         self.pads = [p for s in reversed(kernel.shape) for p in ((s - 1) // 2, s // 2)]
+        self.fft = kernel.numel() > DIRECT_MAX
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         conv = F.conv2d if self.dims == 2 else F.conv3d
@@ -37,4 +45,21 @@ class Blur(Operator):
             if all(p < s for p, s in zip(self.pads[::2], reversed(x.shape[2:]), strict=False))
             else "replicate"
         )
-        return conv(F.pad(x, self.pads, mode=mode), self.kernel.to(x.dtype), groups=self.channels)
+        padded = F.pad(x, self.pads, mode=mode)
+        if self.fft:
+            return _fft_correlate(padded, self.kernel)
+        return conv(padded, self.kernel.to(x.dtype), groups=self.channels)
+
+
+def _fft_correlate(padded: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """What ``conv2d``/``conv3d(padded, kernel, groups=channels)`` gives (the "valid" part of a cross-
+    correlation), computed through real FFTs in float32 (in the input's dtype out)."""
+    dims = kernel.ndim - 2
+    axes = tuple(range(-dims, 0))
+    size = padded.shape[-dims:]
+    x = padded.float()
+    flipped = torch.flip(kernel, axes)[:, 0]  # correlation = convolution with the flipped kernel
+    full = torch.fft.irfftn(torch.fft.rfftn(x, s=size, dim=axes) * torch.fft.rfftn(flipped, s=size, dim=axes),
+                            s=size, dim=axes)
+    valid = tuple(slice(k - 1, None) for k in kernel.shape[-dims:])
+    return full[(Ellipsis, *valid)].to(padded.dtype)
