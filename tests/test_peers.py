@@ -5,7 +5,7 @@ import types
 
 import numpy as np
 import pytest
-from scipy.ndimage import convolve
+from scipy.ndimage import convolve, correlate
 
 from napari_dip import restore
 from napari_dip.baselines import (
@@ -113,3 +113,14 @@ def test_the_denoiser_prior_keeps_a_long_fit_from_fitting_the_noise(one_thread):
     assert red > plain + 2, (plain, red)
     with pytest.raises(ValueError, match="denoiser"):
         restore(noisy, "denoise", denoiser="wavelet", iterations=1)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (15, 13), (63, 63), (9, 11, 13)])
+def test_rltv_blur_by_fft_equals_the_direct_sums(shape, rng):
+    """RL-TV applies a wide PSF (an optics PSF: 31-63 px) through FFTs; the result is ndimage's."""
+    psf = rng.random(shape)
+    psf /= psf.sum()
+    x = rng.random((40, 50) if len(shape) == 2 else (20, 30, 30))
+    np.testing.assert_allclose(peers._blur(x, psf), convolve(x, psf, mode="reflect"), atol=1e-12)
+    adjoint = peers._blur(x, psf, adjoint=True)
+    np.testing.assert_allclose(adjoint, correlate(x, psf, mode="reflect"), atol=1e-12)
