@@ -24,6 +24,7 @@ from napari_dip.cli.batch_argv import batch_argv
 from napari_dip.io import describe, read_image, read_settings
 from napari_dip.io.names import default_output
 
+from ._fit import wrap
 from ._layers import output_kwargs
 from ._task_fields import array_inputs, array_layers
 from ._worker import start_call
@@ -64,11 +65,13 @@ class BatchJob:
             f.visible = False
         self.line = Label(name="batch_status", value="")
         self.stop_button = PushButton(name="batch_stop", text="Stop batch job", visible=False)
-        self.row = Container(widgets=[self.line, self.stop_button], labels=False, name="batch_row")
+        buttons = Container(widgets=[self.button, self.stop_button], layout="horizontal", labels=False)
+        self.row = Container(widgets=[buttons, self.line], labels=False)  # under the status, unlabelled
         # a plain Qt bar: not a form value (the dock re-estimates when a value changes)
         self.bar = QProgressBar()
         self.bar.setVisible(False)
-        self.row.native.layout().insertWidget(1, self.bar)
+        self.row.native.layout().addWidget(self.bar)
+        wrap(self.line)
         self.job: handoff.Job | None = None
         self.state = "idle"
         self.result_layer = None
@@ -100,7 +103,8 @@ class BatchJob:
         self.bar.setVisible(True)
         self.stop_button.visible = True
         again = f"resuming: {before} of {job.total} done · " if before else ""
-        self.line.value = f"{again}batch job in {job.folder}"
+        self.line.value = f"{again}batch job started in {job.folder.name}"
+        self.line.tooltip = f"The job's folder (its log, its result): {job.folder}"
         show_info(f"napari-dip: batch job started; its folder: {job.folder}")
         self._timer.start()
 
@@ -124,7 +128,7 @@ class BatchJob:
         p = handoff.progress(self.job)
         self.bar.setRange(0, max(1, p.total))
         self.bar.setValue(p.done)
-        self.line.value = f"{p.text} · {self.job.folder}"
+        self.line.value = f"{p.text} · {self.job.folder.name}"
         if p.state == "running":
             return
         self._timer.stop()

@@ -57,7 +57,7 @@ class RestoreWidget(FitControls, Container):
         self.continue_button = PushButton(name="continue_button", text="Continue", visible=False,
                                           tooltip="Go on with the same fit for as many iterations again, "
                                           "from where it stopped (same network and optimiser state).")
-        buttons.extend([self.compare_button, self.continue_button, self.batch_job.button])
+        buttons.extend([self.compare_button, self.continue_button])
         self.estimate = Label(name="estimate", value="")
         self.extend([*fields, *self.scale_fields, *self.advanced, buttons, self.estimate, self.progress,
                      self.status, self.batch_job.row])
