@@ -199,6 +199,23 @@ def test_a_job_stopped_mid_run_resumes_from_its_kept_tiles(dock, qtbot, rng):
         assert tiles["count"] == 4 and len(tiles["reused"]) == kept and len(tiles["fitted"]) == 4 - kept
 
 
+@pytest.mark.gui
+def test_an_rgb_image_and_a_stack_plane_are_written_with_their_axes(dock, clean64):
+    widget, viewer = dock
+    rgb = np.stack([clean64[:40, :40]] * 3, axis=-1)
+    widget.image.value = viewer.add_image(rgb, name="colour", rgb=True, scale=(0.5, 0.5))
+    job, _ = _prepare(widget)
+    img = read_image(job.folder / "input.tif")
+    assert img.axes == "YXS" and np.array_equal(img.data, rgb) and job.total == 1
+    stack = np.stack([clean64[:40, :40] + i for i in range(3)]).astype(np.uint8)
+    widget.image.value = viewer.add_image(stack, name="zstack", scale=(2.0, 0.5, 0.5))
+    viewer.dims.set_current_step(0, 1)
+    job, params = _prepare(widget)  # the plane shown, as Run restores it
+    img = read_image(job.folder / "input.tif")
+    assert img.axes == "YX" and np.array_equal(img.data, stack[1]) and img.scale == (0.5, 0.5)
+    assert params["plane"] == [1]
+
+
 def _prepare(widget):
     from napari_dip.widgets._batch_job import prepare
 

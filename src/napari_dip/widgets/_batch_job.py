@@ -185,8 +185,9 @@ def prepare(widget, root: Path, *, cluster: dict | None = None) -> tuple[handoff
     folder = handoff.job_folder(root, src.name, task, key)
     folder.mkdir(parents=True, exist_ok=True)
     axes = _axes(ndim, src.rgb)
-    if path is None:
-        path = handoff.write_once(folder / "input.tif", image, axes=axes, scale=scale, units=units)
+    if path is None:  # the colour axis: no pixel size
+        path = handoff.write_once(folder / "input.tif", image, axes=axes, scale=(*scale, *(1.0,) * src.rgb),
+                                  units=(*units, *("",) * src.rgb))
     files = {name: handoff.write_once(folder / f"{name}.tif", _array_file(name, a), axes=_axes(
         a.ndim, False)) for name, a in arrays.items()}
     mask = files.pop("mask", None)
