@@ -87,6 +87,16 @@ def test_progress_is_read_from_the_kept_tiles_the_log_and_the_report(tmp_path):
     assert handoff.progress(job).state == "done" and job.done_before() == 4
 
 
+def test_the_estimate_line_suggests_the_hand_off_for_a_long_run():
+    from types import SimpleNamespace
+
+    from napari_dip.widgets._batch_job import LONG_RUN_S, long_run_hint
+
+    assert "Run as batch job" in long_run_hint(SimpleNamespace(expected_seconds=LONG_RUN_S + 1))
+    assert "region" in long_run_hint(SimpleNamespace(expected_seconds=3600))
+    assert long_run_hint(SimpleNamespace(expected_seconds=LONG_RUN_S - 1)) == ""
+
+
 # --- in a real viewer -------------------------------------------------------------------------------------
 
 

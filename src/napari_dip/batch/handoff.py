@@ -38,6 +38,9 @@ JOBS_ENV = "NAPARI_DIP_JOBS"
 MANIFEST, LOG, OUT = "job.json", "job.log", "out"
 #: The last ``k/n`` of the batch's progress bar in the log (fits done of this run's fits).
 _BAR = re.compile(r"(\d+)/(\d+) \[")
+#: Windows: the job in a process group of its own, without napari's console (POSIX: a new session).
+_DETACHED = (getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) | getattr(subprocess, "DETACHED_PROCESS", 0)
+             if os.name == "nt" else 0)
 #: Rows compared at the top, middle and bottom when deciding that a layer still holds its file's pixels.
 _ROWS = 4
 
@@ -166,7 +169,7 @@ def start(job: Job) -> Job:
         log.write(f"\n$ {subprocess.list2cmdline(job.argv)}\n".encode())
         log.flush()
         job.proc = subprocess.Popen(job.argv, cwd=job.folder, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    stderr=subprocess.STDOUT, start_new_session=True, creationflags=_DETACHED,
                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
     job.pid = job.proc.pid
     (job.folder / MANIFEST).write_text(json.dumps(
