@@ -50,9 +50,9 @@ class RestoreWidget(FitControls, Container):
         self.viewer = napari_viewer
         self.tasks = {t.form.label: t for t in _tasks()}
         fields = main_fields(self, self.tasks)
-        buttons = self._init_fit_controls()
         self.batch_job = BatchJob(self)  # "Run as batch job": napari-dip batch in its own process
         self.advanced = [*advanced_fields(self), *self.batch_job.fields]
+        buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
         self.continue_button = PushButton(name="continue_button", text="Continue", visible=False,
                                           tooltip="Go on with the same fit for as many iterations again, "
