@@ -87,6 +87,26 @@ def test_progress_is_read_from_the_kept_tiles_the_log_and_the_report(tmp_path):
     assert handoff.progress(job).state == "done" and job.done_before() == 4
 
 
+def test_a_job_whose_process_still_runs_is_followed_not_started_again(tmp_path):
+    """napari closed and opened again while the job ran: the same hand-off follows that process."""
+    import subprocess
+    import sys
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; 'napari_dip batch'; time.sleep(120)"],
+                             start_new_session=True)
+    try:
+        (tmp_path / handoff.MANIFEST).write_text(json.dumps({"pid": other.pid, "started": 1.0}))
+        job = handoff.start(handoff.Job(tmp_path, ["never-run"], tmp_path / "out" / "a_dip_denoise.tif"))
+        assert job.proc is None and job.pid == other.pid and handoff.running(job)
+        assert handoff.progress(job).state == "running" and not (tmp_path / handoff.LOG).exists()
+        handoff.stop(job)  # its process group
+        assert other.wait(timeout=60) != 0
+    finally:
+        other.kill()
+        other.wait()
+    assert not handoff.pid_alive(other.pid) and handoff.progress(job).state == "stopped"
+
+
 def test_the_estimate_line_suggests_the_hand_off_for_a_long_run():
     from types import SimpleNamespace
 
