@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import napari_dip
 
+from ._batch_job import long_run_hint
 from ._worker import start_call
 
 
@@ -33,7 +34,7 @@ def start_estimate(widget) -> None:
 
     def shown(est):
         if not widget.closed and widget._estimate_token is token:
-            widget.estimate.value = est.text()
+            widget.estimate.value = est.text() + long_run_hint(est)  # long: the batch hand-off
 
     widget._estimate_call = start_call(
         napari_dip.estimate_run,

@@ -20,6 +20,7 @@ import napari_dip
 from napari_dip.core import tasks
 from napari_dip.core.data import repeat_pixels
 
+from ._batch_job import BatchJob
 from ._compare import CompareTable, run_classical
 from ._fit import FitControls, compact, wrap
 from ._layers import META_KEY, output_kwargs, snapshots_stack
@@ -49,7 +50,8 @@ class RestoreWidget(FitControls, Container):
         self.viewer = napari_viewer
         self.tasks = {t.form.label: t for t in _tasks()}
         fields = main_fields(self, self.tasks)
-        self.advanced = advanced_fields(self)
+        self.batch_job = BatchJob(self)  # "Run as batch job": napari-dip batch in its own process
+        self.advanced = [*advanced_fields(self), *self.batch_job.fields]
         buttons = self._init_fit_controls()
         self.compare_button = PushButton(name="compare_button", text="Compare")
         self.continue_button = PushButton(name="continue_button", text="Continue", visible=False,
@@ -58,7 +60,7 @@ class RestoreWidget(FitControls, Container):
         buttons.extend([self.compare_button, self.continue_button])
         self.estimate = Label(name="estimate", value="")
         self.extend([*fields, *self.scale_fields, *self.advanced, buttons, self.estimate, self.progress,
-                     self.status])
+                     self.status, self.batch_job.row])
         span_row(self.optics, like=self.image)
         self.native.layout().addWidget(self.plot)
         self.table = CompareTable()
