@@ -1,0 +1,109 @@
+"""The Restore dock's run between the two threads: what the worker prepares before the fit (the PSF from the
+optics, the output's placeholder, then the job inside ``iter_restore``) and the main thread's cheap answers
+to it (a layer added once, previews copied into it).
+
+The Run click only reads the form and the layers and starts the worker; everything that computes happens
+here on the worker. The main thread adds the layers the worker's first messages describe, one per slot,
+and per preview only copies the image into the output layer's own array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from qtpy.QtCore import QTimer
+
+# the public API through the package (loaded on first use: torch comes with the first run, on the worker)
+import napari_dip
+from napari_dip.core.data import repeat_pixels
+
+from ._layers import output_kwargs
+from ._psf_form import add_psf_layer, optics_psf
+
+
+@dataclass
+class PsfMade:
+    """The worker's message: the PSF a run from the optics will use (``optics_psf``'s data, record, dims)."""
+
+    data: np.ndarray
+    record: dict
+    nd: int
+
+
+@dataclass
+class Placeholder:
+    """The worker's message: the output layer's first image (the input, up-scaled for super-resolution)."""
+
+    data: np.ndarray
+
+
+def run_messages(task, image: np.ndarray, kwargs: dict, *, rgb: bool, resume=None) -> Iterator:
+    """The worker's side of a run: a :class:`PsfMade` (a run from the optics) and a :class:`Placeholder`
+    (not for a continued fit: its layer is there), then ``iter_restore``'s snapshots. A bad input is the
+    task's ``ValueError``, raised here (the worker's error: a notification)."""
+    if resume is None:
+        optics = optics_psf(task, kwargs)
+        if optics is not None:
+            yield PsfMade(*optics)
+        factor = kwargs.get("factor", 1) or 1
+        # nearest-neighbour up-scaling of the (last two) spatial axes; a copy: the layer's own array
+        yield Placeholder(repeat_pixels(image, factor, (-3, -2) if rgb else (-2, -1)) if factor > 1
+                          else np.array(image, copy=True))
+    options = {k: v for k, v in kwargs.items() if k != "task"}
+    yield from napari_dip.iter_restore(image, **options, task=kwargs["task"], resume=resume)
+
+
+def add_prepared(widget, msg: PsfMade | Placeholder) -> None:
+    """A message of the worker's before the fit, on the main thread: the PSF layer (its name goes to the run's
+    parameters) or the output layer with the placeholder (its array the layer's own: previews go into it)."""
+    run = widget._run
+    src, params = run["src"], run["params"]
+    if isinstance(msg, PsfMade):
+        params["psf_layer"] = add_psf_layer(widget.viewer, src, msg.data, msg.record, msg.nd).name
+        return
+    factor = params.get("factor", 1) or 1
+    widget.output_layer = add_layer(widget.viewer, msg.data, output_kwargs(
+        src, f"{src.name} [DIP {params['task']}]", scale_factor=factor, metadata=params, level=run["level"],
+        offset=run["offset"], ndim=msg.data.ndim - (1 if src.rgb else 0)))
+    run["owned"] = True
+
+
+def add_layer(viewer, data: np.ndarray, kwargs: dict):
+    """``viewer.add_image(data, **kwargs)`` with the cost the UI thread pays for it split in two: the layer
+    is added without becoming the selected one (napari's switch of the layer controls, about a fifth of an
+    add), and selected on the next turn of the event loop."""
+    layers = viewer.layers
+    before = getattr(layers, "_activate_on_insert", None)  # napari's SelectableEventedList; absent: as napari
+    if before is not None:
+        layers._activate_on_insert = False
+    try:
+        layer = viewer.add_image(data, **kwargs)
+    finally:
+        if before is not None:
+            layers._activate_on_insert = before
+    if before is not None:
+        QTimer.singleShot(0, lambda: _select(layers, layer))
+    return layer
+
+
+def _select(layers, layer) -> None:
+    if layer in layers:
+        layers.selection.active = layer
+
+
+def show_preview(layer, image: np.ndarray, owned: bool) -> None:
+    """Show ``image`` in ``layer``, whose array is then the layer's own (``owned``: it is already, as the
+    placeholder is: nothing else holds it).
+
+    An owned array takes the image in place and the layer refreshes its slice and thumbnail: setting
+    ``layer.data`` also re-derives the layer's extent and the viewer's dimensions, which do not change
+    between previews (more than half of the update). Otherwise, or for an image of another shape or type,
+    ``layer.data`` is set to a copy (the snapshot's own array may be kept elsewhere: the snapshots stack)."""
+    data = layer.data
+    if owned and isinstance(data, np.ndarray) and data.shape == image.shape and data.dtype == image.dtype:
+        np.copyto(data, image)
+        layer.refresh(extent=False, highlight=False)
+    else:
+        layer.data = np.array(image, copy=True)
