@@ -7,8 +7,9 @@ A 10 ms QTimer on the main thread records the time between its ticks while the f
 that comes late means the UI thread was busy (or starved) that long. The Run click is timed apart
 (the click's own work, then the gaps until the fit ends). It also times each of the dock's
 main-thread slots (time spent inside the slot, which the machine's load changes less than the
-gaps): the Run click, the snapshot slot, the preview (layer data, plot, status), the end of a run,
-the estimate's start. Prints, per run, the click's time, the longest gap and the 99th percentile of
+gaps): the Run click, the snapshot slot (with the layers added from the worker's messages,
+``add_prepared``), the preview into the layer (``show_preview``), the deferred selection of the new
+layer (``_select``), the end of a run, the estimate's start. Prints, per run, the click's time, the longest gap and the 99th percentile of
 the gaps, and per slot its longest call; ``--stalls`` samples the main thread's Python stack while a
 tick is late (a second thread) and prints the longest stalls with where the main thread was;
 ``--profile`` adds a cProfile of everything the UI thread did during the runs.
@@ -35,7 +36,12 @@ from qtpy.QtWidgets import QApplication
 from napari_dip.sample_data import add_gaussian_noise, camera
 
 #: The dock's main-thread slots timed (those the dock has).
-SLOTS = ("run", "_on_snapshot", "_show_latest", "_on_finished", "_start_estimate", "_begin_preview")
+SLOTS = ("run", "_on_snapshot", "_show_latest", "_on_finished", "_start_estimate")
+#: Functions of the dock's modules that its slots call, timed too (module, name), where they exist: the
+#: layers added from the worker's messages, the preview into the layer, the deferred selection.
+CALLS = (("napari_dip.widgets.restore_widget", "add_prepared"),
+         ("napari_dip.widgets.restore_widget", "show_preview"),
+         ("napari_dip.widgets._restore_run", "_select"))
 
 
 class Stalls:
@@ -76,13 +82,11 @@ class Stalls:
                 print("     ", line)
 
 
-def _timed(widget, name: str, spent: dict):
-    real = getattr(type(widget), name)
-
+def _timed(real, name: str, spent: dict, *bound):
     def slot(*args, **kwargs):
         t0 = time.perf_counter()
         try:
-            return real(widget, *args, **kwargs)
+            return real(*bound, *args, **kwargs)
         finally:
             spent.setdefault(name, []).append(time.perf_counter() - t0)
     return slot
@@ -103,7 +107,11 @@ def one_run(widget, app, iterations: int, stalls: Stalls | None, profile: cProfi
 
     slots = [name for name in SLOTS if hasattr(type(widget), name)]
     for name in slots:  # instance attributes: the connections made from now on call them
-        object.__setattr__(widget, name, _timed(widget, name, spent))
+        object.__setattr__(widget, name, _timed(getattr(type(widget), name), name, spent, widget))
+    calls = [(sys.modules[m], n) for m, n in CALLS if m in sys.modules and hasattr(sys.modules[m], n)]
+    reals = [getattr(m, n) for m, n in calls]
+    for (module, name), real in zip(calls, reals, strict=True):
+        setattr(module, name, _timed(real, name, spent))
     timer = QTimer()
     timer.timeout.connect(tick)
     timer.start(10)
@@ -125,6 +133,8 @@ def one_run(widget, app, iterations: int, stalls: Stalls | None, profile: cProfi
     timer.stop()
     for name in slots:
         object.__delattr__(widget, name)
+    for (module, name), real in zip(calls, reals, strict=True):
+        setattr(module, name, real)
     g = np.asarray(gaps or [0.0]) * 1000
     return {"start_ms": 1000 * started, "max_gap_ms": float(g.max()),
             "p99_gap_ms": float(np.percentile(g, 99)), "ticks": len(gaps),

@@ -182,3 +182,23 @@ def test_the_status_names_what_made_several_fits(config, words):
     one = SimpleNamespace(config={"iterations": 50, "n_planes": 1, "extent": "whole"},
                           stopped_at=result.stopped_at)
     assert several_fits(one) is None and "Continue runs 50 more" in done_text(one, True, True)
+
+
+def test_the_worker_waits_for_its_layer_and_a_stop_ends_the_wait(clean64, monkeypatch):
+    """run_messages (the worker's side) yields the placeholder, then waits for the main thread to add its
+    layer before building the job; a Stop meanwhile ends the run without building it."""
+    import napari_dip
+    from napari_dip.core import tasks
+    from napari_dip.widgets._restore_run import Placeholder, run_messages
+
+    built = []
+    monkeypatch.setattr(napari_dip, "iter_restore", lambda *a, **k: iter(built.append(1) or ()))
+    stop = threading.Event()
+    gen = run_messages(tasks.get("denoise"), clean64, {"task": "denoise"}, rgb=False, stop=stop)
+    msg = next(gen)
+    assert isinstance(msg, Placeholder) and np.array_equal(msg.data, clean64) and msg.data is not clean64
+    stop.set()
+    assert list(gen) == [] and built == []
+    gen = run_messages(tasks.get("denoise"), clean64, {"task": "denoise"}, rgb=False, stop=threading.Event())
+    next(gen).added.set()  # the layer is added: the job is built
+    assert list(gen) == [] and built == [1]

@@ -9,8 +9,9 @@ and per preview only copies the image into the output layer's own array.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from qtpy.QtCore import QTimer
@@ -25,32 +26,51 @@ from ._psf_form import add_psf_layer, optics_psf
 
 @dataclass
 class PsfMade:
-    """The worker's message: the PSF a run from the optics will use (``optics_psf``'s data, record, dims)."""
+    """The worker's message: the PSF a run from the optics will use (``optics_psf``'s data, record, dims).
+    ``added`` is set once its layer is added (the worker waits for it)."""
 
     data: np.ndarray
     record: dict
     nd: int
+    added: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
 class Placeholder:
-    """The worker's message: the output layer's first image (the input, up-scaled for super-resolution)."""
+    """The worker's message: the output layer's first image (the input, up-scaled for super-resolution).
+    ``added`` is set once its layer is added (the worker waits for it)."""
 
     data: np.ndarray
+    added: threading.Event = field(default_factory=threading.Event)
 
 
-def run_messages(task, image: np.ndarray, kwargs: dict, *, rgb: bool, resume=None) -> Iterator:
+def _until_added(msg, stop: threading.Event) -> bool:
+    """Wait, on the worker, for the main thread to add ``msg``'s layer; False if the run was stopped first.
+
+    Adding a layer is napari's heaviest main-thread step of a run, and Python code: the worker building the
+    job meanwhile would take the interpreter from it half of the time, doubling the pause."""
+    while not msg.added.wait(0.05):
+        if stop.is_set():
+            return False
+    return True
+
+
+def run_messages(task, image: np.ndarray, kwargs: dict, *, rgb: bool, stop: threading.Event,
+                 resume=None) -> Iterator:
     """The worker's side of a run: a :class:`PsfMade` (a run from the optics) and a :class:`Placeholder`
-    (not for a continued fit: its layer is there), then ``iter_restore``'s snapshots. A bad input is the
-    task's ``ValueError``, raised here (the worker's error: a notification)."""
+    (not for a continued fit: its layer is there), each waited for until its layer is added, then
+    ``iter_restore``'s snapshots. A bad input is the task's ``ValueError``, raised here (the worker's error:
+    a notification)."""
     if resume is None:
         optics = optics_psf(task, kwargs)
-        if optics is not None:
-            yield PsfMade(*optics)
         factor = kwargs.get("factor", 1) or 1
         # nearest-neighbour up-scaling of the (last two) spatial axes; a copy: the layer's own array
-        yield Placeholder(repeat_pixels(image, factor, (-3, -2) if rgb else (-2, -1)) if factor > 1
-                          else np.array(image, copy=True))
+        placeholder = Placeholder(repeat_pixels(image, factor, (-3, -2) if rgb else (-2, -1)) if factor > 1
+                                  else np.array(image, copy=True))
+        for msg in ([] if optics is None else [PsfMade(*optics)]) + [placeholder]:
+            yield msg
+            if not _until_added(msg, stop):
+                return
     options = {k: v for k, v in kwargs.items() if k != "task"}
     yield from napari_dip.iter_restore(image, **options, task=kwargs["task"], resume=resume)
 
@@ -60,14 +80,17 @@ def add_prepared(widget, msg: PsfMade | Placeholder) -> None:
     parameters) or the output layer with the placeholder (its array the layer's own: previews go into it)."""
     run = widget._run
     src, params = run["src"], run["params"]
-    if isinstance(msg, PsfMade):
-        params["psf_layer"] = add_psf_layer(widget.viewer, src, msg.data, msg.record, msg.nd).name
-        return
-    factor = params.get("factor", 1) or 1
-    widget.output_layer = add_layer(widget.viewer, msg.data, output_kwargs(
-        src, f"{src.name} [DIP {params['task']}]", scale_factor=factor, metadata=params, level=run["level"],
-        offset=run["offset"], ndim=msg.data.ndim - (1 if src.rgb else 0)))
-    run["owned"] = True
+    try:
+        if isinstance(msg, PsfMade):
+            params["psf_layer"] = add_psf_layer(widget.viewer, src, msg.data, msg.record, msg.nd).name
+            return
+        factor = params.get("factor", 1) or 1
+        widget.output_layer = add_layer(widget.viewer, msg.data, output_kwargs(
+            src, f"{src.name} [DIP {params['task']}]", scale_factor=factor, metadata=params,
+            level=run["level"], offset=run["offset"], ndim=msg.data.ndim - (1 if src.rgb else 0)))
+        run["owned"] = True
+    finally:
+        msg.added.set()  # the worker goes on
 
 
 def add_layer(viewer, data: np.ndarray, kwargs: dict):

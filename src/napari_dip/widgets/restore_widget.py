@@ -197,8 +197,8 @@ class RestoreWidget(FitControls, Container):
         self._latest, self._last = None, dict(image=image, kwargs=kwargs, result=None)
         self._run["before"] = before
         self.continue_button.visible = False
-        task, rgb = tasks.get(kwargs["task"]), bool(self._run["src"].rgb)
-        self.worker = start_fit(lambda: run_messages(task, image, kwargs, rgb=rgb, resume=resume),
+        task, rgb, stop = tasks.get(kwargs["task"]), bool(self._run["src"].rgb), self._stop
+        self.worker = start_fit(lambda: run_messages(task, image, kwargs, rgb=rgb, stop=stop, resume=resume),
                                 on_snapshot=self._on_snapshot, on_error=self._on_error,
                                 on_finished=self._on_finished, stop=self._stop)
 
