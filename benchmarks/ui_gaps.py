@@ -8,11 +8,13 @@ that comes late means the UI thread was busy (or starved) that long. The Run cli
 (the click's own work, then the gaps until the fit ends). It also times each of the dock's
 main-thread slots (time spent inside the slot, which the machine's load changes less than the
 gaps): the Run click, the snapshot slot (with the layers added from the worker's messages,
-``add_prepared``), the preview into the layer (``show_preview``), the deferred selection of the new
-layer (``_select``), the end of a run, the estimate's start. Prints, per run, the click's time, the longest gap and the 99th percentile of
-the gaps, and per slot its longest call; ``--stalls`` samples the main thread's Python stack while a
-tick is late (a second thread) and prints the longest stalls with where the main thread was;
-``--profile`` adds a cProfile of everything the UI thread did during the runs.
+``add_prepared``), the preview into the layer (``show_preview``), the deferred showing of the new
+layer (``_show``), the end of a run, the estimate's start. Prints, per run, the click's time, the
+longest gap and the 99th percentile of the gaps, and per slot its longest call; ``--stalls`` samples
+the main thread's Python stack while a tick is late (a second thread) and prints the longest stalls
+with where the main thread was (only Qt's own frames: C++ work, painting); ``--profile`` adds a
+cProfile of everything the UI thread did during the runs. Layers added by a run are removed after it
+(each run starts from the same viewer: the canvas draws one output layer, not one per earlier run).
 The machine's load changes these numbers: report them with the load they were measured under.
 """
 
@@ -41,7 +43,7 @@ SLOTS = ("run", "_on_snapshot", "_show_latest", "_on_finished", "_start_estimate
 #: layers added from the worker's messages, the preview into the layer, the deferred selection.
 CALLS = (("napari_dip.widgets.restore_widget", "add_prepared"),
          ("napari_dip.widgets.restore_widget", "show_preview"),
-         ("napari_dip.widgets._restore_run", "_select"))
+         ("napari_dip.widgets._restore_run", "_show"))
 
 
 class Stalls:
@@ -165,10 +167,19 @@ def main() -> None:
     profile = cProfile.Profile() if args.profile else None
     for i in range(args.runs):
         r = one_run(widget, app, args.iterations, stalls, profile)
+        for layer in [ly for ly in viewer.layers if ly.name != "noisy"]:  # the next run: one output drawn
+            viewer.layers.remove(layer)
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.01)
         slots = ", ".join(f"{k} {ms:.0f} ms (x{n})" for k, (ms, n) in r["slots"].items())
         print(f"run {i + 1} ({args.size}x{args.size}): Run click {r['start_ms']:.0f} ms; then longest "
               f"gap {r['max_gap_ms']:.0f} ms, p99 {r['p99_gap_ms']:.0f} ms ({r['ticks']} ticks); longest "
               f"call per slot: {slots}", flush=True)
+    widget._estimate_timer.stop()  # an estimate still running at close ends the process (its signals gone)
+    while widget._estimate_call is not None and widget._estimate_call.is_running:
+        app.processEvents()
+        time.sleep(0.01)
     viewer.close()
     if stalls is not None:
         stalls.report()

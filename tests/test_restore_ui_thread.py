@@ -110,6 +110,7 @@ def test_previews_go_into_the_one_output_layer_in_place(widget_and_viewer, qtbot
     out.events.set_data.connect(lambda e: shown.append(1))
     _wait(qtbot, widget)
     assert added == ["cells [DIP denoise]"] and replaced == [] and shown
+    assert out.visible and viewer.layers.selection.active is out  # added hidden, shown and selected after
     assert out.data is own and not np.array_equal(own, noisy)
     assert np.array_equal(own, widget._last["result"].image)
 

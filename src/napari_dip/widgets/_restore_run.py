@@ -80,40 +80,54 @@ def add_prepared(widget, msg: PsfMade | Placeholder) -> None:
     parameters) or the output layer with the placeholder (its array the layer's own: previews go into it)."""
     run = widget._run
     src, params = run["src"], run["params"]
-    try:
-        if isinstance(msg, PsfMade):
+    if isinstance(msg, PsfMade):
+        try:
             params["psf_layer"] = add_psf_layer(widget.viewer, src, msg.data, msg.record, msg.nd).name
-            return
-        factor = params.get("factor", 1) or 1
+        finally:
+            msg.added.set()  # the worker goes on
+        return
+    factor = params.get("factor", 1) or 1
+    try:
         widget.output_layer = add_layer(widget.viewer, msg.data, output_kwargs(
             src, f"{src.name} [DIP {params['task']}]", scale_factor=factor, metadata=params,
-            level=run["level"], offset=run["offset"], ndim=msg.data.ndim - (1 if src.rgb else 0)))
-        run["owned"] = True
-    finally:
-        msg.added.set()  # the worker goes on
+            level=run["level"], offset=run["offset"], ndim=msg.data.ndim - (1 if src.rgb else 0)),
+            then=msg.added.set)  # the worker goes on once the layer shows
+    except Exception:
+        msg.added.set()
+        raise
+    run["owned"] = True
 
 
-def add_layer(viewer, data: np.ndarray, kwargs: dict):
-    """``viewer.add_image(data, **kwargs)`` with the cost the UI thread pays for it split in two: the layer
-    is added without becoming the selected one (napari's switch of the layer controls, about a fifth of an
-    add), and selected on the next turn of the event loop."""
+def add_layer(viewer, data: np.ndarray, kwargs: dict, then=None):
+    """``viewer.add_image(data, **kwargs)`` with the cost the UI thread pays for it split in two turns of the
+    event loop: the layer is added hidden and not selected (no slice, no first draw of a new visual, no
+    switch of napari's layer controls), and shown and selected a moment later, after the window has
+    repainted; ``then()`` after that."""
     layers = viewer.layers
     before = getattr(layers, "_activate_on_insert", None)  # napari's SelectableEventedList; absent: as napari
     if before is not None:
         layers._activate_on_insert = False
     try:
-        layer = viewer.add_image(data, **kwargs)
+        layer = viewer.add_image(data, **{**kwargs, "visible": False})
     finally:
         if before is not None:
             layers._activate_on_insert = before
-    if before is not None:
-        QTimer.singleShot(0, lambda: _select(layers, layer))
+    QTimer.singleShot(SHOW_MS, lambda: _show(layers, layer, then))
     return layer
 
 
-def _select(layers, layer) -> None:
-    if layer in layers:
-        layers.selection.active = layer
+#: Milliseconds between adding the output layer and showing it: the window repaints in between.
+SHOW_MS = 30
+
+
+def _show(layers, layer, then=None) -> None:
+    try:
+        if layer in layers:
+            layer.visible = True
+            layers.selection.active = layer
+    finally:
+        if then is not None:
+            then()
 
 
 def show_preview(layer, image: np.ndarray, owned: bool) -> None:
