@@ -82,7 +82,9 @@ def test_a_deconvolution_from_the_optics_shows_its_psf_and_records_it(widget_and
     widget.iterations.value = 3
     widget.early_stop.value = False
     widget.run_button.clicked.emit()
-    psf = viewer.layers["cells PSF (NA 1.4, 0.52 µm)"]  # shown as the run starts
+    name = "cells PSF (NA 1.4, 0.52 µm)"  # shown as the run starts (made on the worker)
+    qtbot.waitUntil(lambda: name in viewer.layers, timeout=60_000)
+    psf = viewer.layers[name]
     assert np.allclose(psf.scale, (0.065, 0.065)) and psf.data.ndim == 2
     assert np.isclose(psf.data.sum(), 1, atol=1e-3) and psf.data.shape[0] % 2 == 1
     qtbot.waitUntil(lambda: widget.worker is None, timeout=300_000)  # generous: the machine may be shared

@@ -85,7 +85,8 @@ def test_run_denoise_creates_an_updated_output_layer(widget_and_viewer, qtbot, c
     before = noisy.copy()
     widget.run_button.clicked.emit()
     assert widget.run_button.enabled is False
-    out = viewer.layers["cells [DIP denoise]"]  # appears at once
+    qtbot.waitUntil(lambda: "cells [DIP denoise]" in viewer.layers, timeout=60_000)  # before the fit's end
+    out = viewer.layers["cells [DIP denoise]"]
     _wait(qtbot, widget)
     assert widget.run_button.enabled is True
     assert out.data.shape == noisy.shape and out.data.dtype == np.uint8
@@ -163,8 +164,9 @@ def test_stop_stops_within_a_few_iterations(widget_and_viewer, qtbot, clean64):
     widget.show_advanced.value = True
     widget.net_width.value = 16
     widget.run_button.clicked.emit()
-    qtbot.waitUntil(
-        lambda: viewer.layers["img [DIP denoise]"].metadata["napari_dip"].get("iteration", 0) >= 3,
+    qtbot.waitUntil(  # the layer comes with the worker's placeholder
+        lambda: "img [DIP denoise]" in viewer.layers
+        and viewer.layers["img [DIP denoise]"].metadata["napari_dip"].get("iteration", 0) >= 3,
         timeout=60_000,
     )
     meta = viewer.layers["img [DIP denoise]"].metadata["napari_dip"]

@@ -2,7 +2,8 @@
 
 The worker thread only iterates the core generator; it forwards the
 snapshots that carry something to show (a preview, the final result) and
-checks the stop flag between every two iterations. Layer and Qt updates
+any other message the generator yields (what a dock prepared on the worker
+before the fit), and checks the stop flag between every two of them. Layer and Qt updates
 happen in the callbacks, which napari runs on the main thread.
 """
 
@@ -35,7 +36,7 @@ def _forward(make_generator: Callable[[], Iterator], stop: threading.Event):
         for snap in gen:
             if stop.is_set():
                 return
-            if snap.preview is not None or snap.done:
+            if not hasattr(snap, "preview") or snap.preview is not None or snap.done:
                 yield snap
     finally:
         gen.close()
@@ -55,6 +56,19 @@ def start_fit(make_generator: Callable[[], Iterator], *, on_snapshot, on_error, 
     worker.yielded.connect(on_snapshot)
     worker.errored.connect(on_error)
     worker.finished.connect(on_finished)
+    worker.start()
+    return worker
+
+
+def start_steps(func: Callable, *args, on_result, on_error):
+    """Run a generator function in a worker thread; ``on_result`` gets its return value. ``worker.quit()``
+    ends it at its next ``yield`` (also before its first step, when the thread pool had not started it),
+    without ``on_result``."""
+    from napari.qt.threading import create_worker
+
+    worker = create_worker(func, *args, _start_thread=False, _ignore_errors=True)
+    worker.returned.connect(on_result)
+    worker.errored.connect(on_error)
     worker.start()
     return worker
 

@@ -15,19 +15,17 @@ from magicgui.widgets.bases import ValueWidget
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
-# the public API through the package (loaded on first use: torch comes with the first run)
-import napari_dip
 from napari_dip.core import tasks
-from napari_dip.core.data import repeat_pixels
 
 from ._batch_job import BatchJob
 from ._compare import CompareTable, run_classical
 from ._fit import FitControls, compact, wrap
-from ._layers import META_KEY, output_kwargs, snapshots_stack
-from ._psf_form import add_psf_layer, optics_psf, show_psf_fields, span_row
-from ._restore_estimate import start_estimate
+from ._layers import META_KEY, snapshots_stack
+from ._psf_form import show_psf_fields, span_row
+from ._restore_estimate import quit_estimate, start_estimate
 from ._restore_form import advanced_fields, main_fields
 from ._restore_inputs import read_call
+from ._restore_run import Placeholder, PsfMade, add_prepared, run_messages, show_preview
 from ._restore_status import done_text, hit_cap, progress_text
 from ._task_fields import array_inputs, array_layers
 from ._worker import start_fit
@@ -162,11 +160,12 @@ class RestoreWidget(FitControls, Container):
 
     # --- run / stop ---------------------------------------------------------------------
     def run(self) -> None:
+        """Read the form and the layers and start the worker (the Run click, main thread); the worker computes
+        the PSF from the optics and the placeholder, and builds the job (``_restore_run``)."""
         if self._refuse_if_busy():
             return
         try:
             kwargs = self.build_kwargs()
-            optics = optics_psf(self.tasks[self.task.value], kwargs)  # checked before anything starts
         except ValueError as err:
             show_error(f"napari-dip: {err}")
             return
@@ -174,13 +173,8 @@ class RestoreWidget(FitControls, Container):
         image, index, level, region = (kwargs.pop(k) for k in ("image", "index", "level", "region"))
         offset = None if region is None else region.offset
         if not self._begin_run(kwargs["device"], PROGRESS_STEPS, src=src, snapshots=[],
-                               keep=bool(self.keep_snapshots.value), offset=offset):
+                               keep=bool(self.keep_snapshots.value), offset=offset, level=level):
             return
-        task = kwargs["task"]
-        factor = kwargs.get("factor", 1)
-        placeholder = image
-        if factor > 1:  # nearest-neighbour up-scaling of the (last two) spatial axes
-            placeholder = repeat_pixels(image, factor, (-3, -2) if src.rgb else (-2, -1))
         params = {k: v for k, v in kwargs.items() if k not in ("reference", *array_inputs())}
         params.update(
             source=src.name,
@@ -189,11 +183,7 @@ class RestoreWidget(FitControls, Container):
             **array_layers(self, kwargs),
             region=None if region is None else dict(region.as_dict(), of=self.region.current_choice),
         )
-        if optics is not None:  # the PSF the run will use, shown beside it
-            params["psf_layer"] = add_psf_layer(self.viewer, src, *optics).name
-        self.output_layer = self.viewer.add_image(placeholder, **output_kwargs(
-            src, f"{src.name} [DIP {task}]", scale_factor=factor, metadata=params, level=level,
-            offset=offset, ndim=placeholder.ndim - (1 if src.rgb else 0)))
+        self.output_layer = None  # added when the worker's placeholder comes (add_prepared)
         if region is not None:
             self.estimate.value = f"restoring a region of {region}, full resolution"
         elif getattr(src, "multiscale", False):
@@ -205,15 +195,13 @@ class RestoreWidget(FitControls, Container):
         """Run ``iter_restore`` on a worker (``resume``: continue that result's fit; ``before``: iterations
         already on the plot)."""
         self._estimate_timer.stop()
+        quit_estimate(self)  # its probe would take a thread and the CPU from the fit
         self._latest, self._last = None, dict(image=image, kwargs=kwargs, result=None)
         self._run["before"] = before
         self.continue_button.visible = False
-
-        def make_generator():
-            options = {k: v for k, v in kwargs.items() if k != "task"}
-            return napari_dip.iter_restore(image, **options, task=kwargs["task"], resume=resume)
-
-        self.worker = start_fit(make_generator, on_snapshot=self._on_snapshot, on_error=self._on_error,
+        task, rgb, stop = tasks.get(kwargs["task"]), bool(self._run["src"].rgb), self._stop
+        self.worker = start_fit(lambda: run_messages(task, image, kwargs, rgb=rgb, stop=stop, resume=resume),
+                                on_snapshot=self._on_snapshot, on_error=self._on_error,
                                 on_finished=self._on_finished, stop=self._stop)
 
     def continue_fit(self) -> None:
@@ -223,8 +211,8 @@ class RestoreWidget(FitControls, Container):
             return
         result, kwargs = last["result"], last["kwargs"]
         keep = dict(self._run)
-        if not self._begin_run(kwargs["device"], PROGRESS_STEPS, clear=False,
-                               **{k: keep[k] for k in ("src", "snapshots", "keep", "offset", "params")}):
+        same = ("src", "snapshots", "keep", "offset", "params", "level")
+        if not self._begin_run(kwargs["device"], PROGRESS_STEPS, clear=False, **{k: keep[k] for k in same}):
             return
         self._start(last["image"], kwargs, resume=result,
                     before=keep.get("before", 0) + int(result.config.get("iterations_run", 0)))
@@ -233,6 +221,9 @@ class RestoreWidget(FitControls, Container):
         """Keep the newest snapshot; the layer, plot and status follow at most every PREVIEW_MS (a preview
         at every snapshot kept the UI thread busy), and at once for the last one."""
         if self.closed:
+            return
+        if isinstance(snap, (PsfMade, Placeholder)):
+            add_prepared(self, snap)  # the worker's messages before the fit: a layer each, in its own slot
             return
         x = self._run.get("before", 0) + snap.iteration
         self.plot.add(x, snap.loss, snap.metrics.get("psnr"), redraw=False)  # every point, drawn later
@@ -246,11 +237,13 @@ class RestoreWidget(FitControls, Container):
             self._preview_timer.start()
 
     def _show_latest(self) -> None:
+        """The newest snapshot into the layer (in place), the progress bar, the status and the plot."""
         snap, self._latest = self._latest, None
-        if snap is None or self.closed:
+        layer = getattr(self, "output_layer", None)
+        if snap is None or self.closed or layer is None:
             return
-        layer = self.output_layer
-        layer.data = snap.preview
+        show_preview(layer, snap.preview, self._run.get("owned", False))
+        self._run["owned"] = True
         # done: full, though an automatic stop ends before the cap the bar counts to
         self._set_progress(PROGRESS_STEPS if snap.done else int(snap.progress * PROGRESS_STEPS))
         self.status.value = progress_text(snap)
@@ -258,14 +251,17 @@ class RestoreWidget(FitControls, Container):
         meta = layer.metadata.setdefault(META_KEY, {})
         meta["iteration"] = self._run.get("before", 0) + snap.iteration
         if snap.done:
-            result = snap.result
-            meta.update(config=result.config, stopped_at=result.stopped_at.__dict__)
-            self._last["result"] = result
-            can = hit_cap(result) and result.resume is not None
-            before = self._run.get("before", 0)
-            self.status.value = done_text(result, bool(self.early_stop.value), can, before) + (
-                f" · {result.config['noise_choice']['summary']}" if "noise_choice" in result.config else "")
-            self.continue_button.visible = can
+            self._done(snap.result, meta)
+
+    def _done(self, result, meta: dict) -> None:
+        """The run's end in the layer's metadata and the status; Continue offered after a cap (or why not)."""
+        meta.update(config=result.config, stopped_at=result.stopped_at.__dict__)
+        self._last["result"] = result
+        can = hit_cap(result) and result.resume is not None
+        before = self._run.get("before", 0)
+        self.status.value = done_text(result, bool(self.early_stop.value), can, before) + (
+            f" · {result.config['noise_choice']['summary']}" if "noise_choice" in result.config else "")
+        self.continue_button.visible = can
 
     def _on_finished(self) -> None:
         self._release_device()
@@ -273,11 +269,12 @@ class RestoreWidget(FitControls, Container):
         if self.closed:
             return
         self.schedule_estimate()  # the estimate of the next run
+        layer = self.output_layer
         if self._stop.is_set():
-            it = self.output_layer.metadata.get(META_KEY, {}).get("iteration")
-            self.status.value = f"stopped by user: showing iteration {it}"
+            it = None if layer is None else layer.metadata.get(META_KEY, {}).get("iteration")
+            self.status.value = "stopped by user" + ("" if it is None else f": showing iteration {it}")
         shots = self._run.get("snapshots")
-        if shots:
+        if shots and layer is not None:
             stack, kwargs = snapshots_stack(
                 self._run["src"], f"{self.output_layer.name} snapshots", shots,
                 factor=self._run["params"].get("factor", 1) or 1, offset=self._run.get("offset"))
