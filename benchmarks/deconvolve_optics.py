@@ -86,8 +86,9 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     rows, info = run(args)
+    case = f"{args.noise}, peak {args.photons:g}" if args.noise == "poisson" else args.noise
     body = (
-        f"## Deconvolution given the optics\n\nCommand: `{command()}`  \nMachine: {machine()}, "
+        f"## Deconvolution given the optics ({case})\n\nCommand: `{command()}`  \nMachine: {machine()}, "
         f"{args.threads} torch threads.\n\n"
         f"{args.size} px {args.image} blurred by the {info['microscope']} PSF of NA {info['na']} "
         f"(ni {info['ni']}, ns {info['ns']}), {info['wavelength']} µm emission, {info['pixel_size']} µm "
@@ -99,7 +100,8 @@ def main() -> None:
     )
     print(body)
     if not args.no_doc:
-        write_section("deconvolve_optics", body)
+        key = f"deconvolve_optics-{args.noise}" + (f"-{args.photons:g}" if args.noise == "poisson" else "")
+        write_section(key, body)  # one section per noise case
 
 
 if __name__ == "__main__":

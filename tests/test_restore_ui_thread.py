@@ -55,10 +55,12 @@ def test_the_run_click_builds_nothing_and_the_worker_builds_the_job(widget_and_v
     widget.early_stop.value = False
     added = []
     viewer.layers.events.inserted.connect(lambda e: added.append((e.value.name, threading.get_ident())))
-    widget.run_button.clicked.emit()
-    assert widget.worker is not None and added == [] and threads == {}  # the click only read and started
-    _wait(qtbot, widget)
     main = threading.get_ident()
+    widget.run_button.clicked.emit()
+    # the click only read and started: no layer yet, nothing computed on the main thread (the worker may
+    # already have begun, on its own thread)
+    assert widget.worker is not None and added == [] and all(main not in t for t in threads.values())
+    _wait(qtbot, widget)
     assert threads["job"] and main not in threads["job"]
     assert threads["psf"] and main not in threads["psf"]
     assert [name for name, _ in added] == ["cells PSF (NA 1.4, 0.52 µm)", "cells [DIP deconvolve]"]

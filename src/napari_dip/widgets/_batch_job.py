@@ -53,10 +53,10 @@ class BatchJob:
                                  tooltip="Run this restoration as `napari-dip batch` in a process of its "
                                  "own: it goes on after napari closes; hand it off again to resume or "
                                  "to open its result.")
-        self.scheduler = LineEdit(name="batch_scheduler", label="batch scheduler", value="",
+        self.scheduler = LineEdit(name="batch_scheduler", label="scheduler", value="",
                                   tooltip="Batch job: a running Dask scheduler's address (tcp://host:8786), "
                                   "whose workers see this machine's files; empty: a local cluster.")
-        self.workers = SpinBox(name="batch_workers", label="batch workers", min=0, max=256, value=0,
+        self.workers = SpinBox(name="batch_workers", label="workers", min=0, max=256, value=0,
                                tooltip="Batch job on the local cluster: worker processes (0: one per fit "
                                "up to the cores).")
         self.workers.native.setSpecialValueText("automatic")
@@ -67,6 +67,7 @@ class BatchJob:
         self.stop_button = PushButton(name="batch_stop", text="Stop batch job", visible=False)
         buttons = Container(widgets=[self.button, self.stop_button], layout="horizontal", labels=False)
         self.row = Container(widgets=[buttons, self.line], labels=False)  # under the status, unlabelled
+        buttons.margins = self.row.margins = (0, 0, 0, 0)  # nested: no extra width taken from the canvas
         # a plain Qt bar: not a form value (the dock re-estimates when a value changes)
         self.bar = QProgressBar()
         self.bar.setVisible(False)
