@@ -227,10 +227,10 @@ def test_deconvolution_input_rule_and_iteration_caps_as_the_code_says():
     assert stated in _flat(DOCS / "stopping.md")
 
 
-def _real_size(monkeypatch):
-    """benchmarks/real_size.py as a module (it imports the benchmarks' ``_lib``; torch only to run a case)."""
+def _benchmark(monkeypatch, name: str = "real_size"):
+    """benchmarks/<name>.py as a module (it imports the benchmarks' ``_lib``; torch only to run a case)."""
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("real_size", ROOT / "benchmarks" / "real_size.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -239,7 +239,7 @@ def _real_size(monkeypatch):
 def test_will_it_run_tables_match_the_real_size_results(monkeypatch):
     """The "will it run" numbers are one set: docs/tables/real-size.md and will-it-run.md are what
     benchmarks/real_size.py renders from its results now, and README's copy is the short table itself."""
-    real_size = _real_size(monkeypatch)
+    real_size = _benchmark(monkeypatch)
     kept = real_size.load(real_size.TRACE)
     assert real_size.TABLE.read_text() == real_size.markdown(kept)
     short = real_size.short(kept)
@@ -248,3 +248,8 @@ def test_will_it_run_tables_match_the_real_size_results(monkeypatch):
     block = readme.split("<!-- will-it-run:start -->\n", 1)[1].split("\n<!-- will-it-run:end -->", 1)[0]
     assert block == short.rstrip()
     assert short.count("\n| ") >= 3
+
+
+def test_the_tile_warm_table_matches_its_results(monkeypatch):
+    tile_warm = _benchmark(monkeypatch, "tile_warm")
+    assert tile_warm.TABLE.read_text() == tile_warm.markdown(tile_warm.load(tile_warm.TRACE))
