@@ -11,7 +11,10 @@ time with the automatic stop and the upper bound at the iteration cap). A case w
 exceeds ``--max-seconds`` is skipped and recorded as such. Cases:
 
 - ``denoise``: the noisy mosaic, defaults (PSNR against the clean mosaic after a least-squares affine
-  fit, as the data's README says); ``bm3d``: BM3D's time and PSNR on the same image;
+  fit, as the data's README says); ``bm3d``: BM3D's time and PSNR on the same image, as Compare runs it
+  (on the camera model ``noise="auto"`` finds);
+- ``stack``, ``stack-warm``, ``stack-bm3d``: the same for a stack of :data:`STACK` planes (``stack-warm``:
+  ``warm_start=True``; BM3D plane by plane);
 - ``inpaint``: the defaults (``extent="auto"``: windows around the holes where they cover under half
   the image); ``inpaint-whole``: ``extent="whole"``, one fit of the whole image, as before. PSNR inside
   the holes against the unmasked image.
@@ -131,10 +134,13 @@ def one(spec: dict) -> dict:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     if case.endswith("bm3d"):
+        from napari_dip.core.noise import choose_noise_model
         from napari_dip.core.peers import denoise_bm3d  # optional (the peers extra)
 
+        # as Compare runs it: on the camera model that noise="auto" finds (stabilised), per plane
         flat = image.reshape((-1,) + image.shape[-2:])
-        out = np.stack([denoise_bm3d(p) for p in flat]).reshape(image.shape)
+        out = np.stack([denoise_bm3d(p, camera=choose_noise_model(p).camera) for p in flat])
+        out = out.reshape(image.shape)
         record: dict = {"iterations_run": None}
     else:
         result = restore(image, task, **opts)

@@ -13,6 +13,15 @@ def rng():
 
 
 @pytest.fixture
+def widget_and_viewer(make_napari_viewer):
+    """A real napari viewer with the Restore dock: ``(widget, viewer)`` (a test file may define its own
+    for another dock)."""
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
+    return widget, viewer
+
+
+@pytest.fixture
 def one_thread():
     """Run a test on one torch thread and restore the previous count afterwards (no state leaks)."""
     import torch

@@ -7,13 +7,6 @@ pytestmark = pytest.mark.gui
 pytest.importorskip("psfmodels")
 
 
-@pytest.fixture
-def widget_and_viewer(make_napari_viewer):
-    viewer = make_napari_viewer()
-    _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
-    return widget, viewer
-
-
 def _shown(widget, *names) -> set[str]:
     return {n for n in names if not getattr(widget, n).native.isHidden()}  # the viewer is not shown
 

@@ -14,13 +14,6 @@ from napari_dip.sample_data import add_gaussian_noise
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def widget_and_viewer(make_napari_viewer):
-    viewer = make_napari_viewer()
-    _, widget = viewer.window.add_plugin_dock_widget("napari-dip", "Restore")
-    return widget, viewer
-
-
 def _wait(qtbot, widget, timeout=300_000):  # generous: the machine may be shared
     qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
 
