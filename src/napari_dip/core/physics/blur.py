@@ -37,6 +37,7 @@ class Blur(Operator):
         self.register_buffer("kernel", kernel.expand(channels, 1, *kernel.shape).contiguous())
         self.pads = [p for s in reversed(kernel.shape) for p in ((s - 1) // 2, s // 2)]
         self.fft = kernel.numel() > DIRECT_MAX
+        self._spectrum: tuple | None = None  # (padded size, device, spectrum): the same every step
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         conv = F.conv2d if self.dims == 2 else F.conv3d
@@ -47,19 +48,27 @@ class Blur(Operator):
         )
         padded = F.pad(x, self.pads, mode=mode)
         if self.fft:
-            return _fft_correlate(padded, self.kernel)
+            return _fft_correlate(padded, self.kernel, self._kernel_spectrum(padded))
         return conv(padded, self.kernel.to(x.dtype), groups=self.channels)
 
+    def _kernel_spectrum(self, padded: torch.Tensor) -> torch.Tensor:
+        """The flipped kernel's real FFT at ``padded``'s size, made once per size and device (a fit's
+        padded image keeps its size, so once per fit)."""
+        size = tuple(padded.shape[-self.dims:])
+        if self._spectrum is None or self._spectrum[:2] != (size, self.kernel.device):
+            axes = tuple(range(-self.dims, 0))
+            flipped = torch.flip(self.kernel, axes)[:, 0]  # correlation = convolution with the flipped kernel
+            self._spectrum = (size, self.kernel.device, torch.fft.rfftn(flipped, s=size, dim=axes))
+        return self._spectrum[2]
 
-def _fft_correlate(padded: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+
+def _fft_correlate(padded: torch.Tensor, kernel: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
     """What ``conv2d``/``conv3d(padded, kernel, groups=channels)`` gives (the "valid" part of a cross-
-    correlation), computed through real FFTs in float32 (in the input's dtype out)."""
+    correlation), computed through real FFTs in float32 (in the input's dtype out); ``spectrum``: the
+    flipped kernel's FFT at ``padded``'s size."""
     dims = kernel.ndim - 2
     axes = tuple(range(-dims, 0))
     size = padded.shape[-dims:]
-    x = padded.float()
-    flipped = torch.flip(kernel, axes)[:, 0]  # correlation = convolution with the flipped kernel
-    full = torch.fft.irfftn(torch.fft.rfftn(x, s=size, dim=axes) * torch.fft.rfftn(flipped, s=size, dim=axes),
-                            s=size, dim=axes)
+    full = torch.fft.irfftn(torch.fft.rfftn(padded.float(), s=size, dim=axes) * spectrum, s=size, dim=axes)
     valid = tuple(slice(k - 1, None) for k in kernel.shape[-dims:])
     return full[(Ellipsis, *valid)].to(padded.dtype)
